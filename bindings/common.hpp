@@ -1,0 +1,38 @@
+// Conversion helpers shared by the binding files: numpy in/out with explicit
+// dtype, shape and contiguity checks (no silent reinterpretation).
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+
+template <class T>
+using carray = py::array_t<T, py::array::c_style>;
+
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v) {
+    py::array_t<T> out(static_cast<py::ssize_t>(v.size()));
+    if (!v.empty()) std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+
+template <class T>
+std::vector<T> to_vector(const carray<T>& a, const char* name, std::size_t expected_size) {
+    if (a.ndim() != 1 || static_cast<std::size_t>(a.size()) != expected_size)
+        throw std::invalid_argument(std::string(name) + " must be a 1-D array of length " +
+                                    std::to_string(expected_size) + "; got shape with " +
+                                    std::to_string(a.size()) + " elements");
+    return std::vector<T>(a.data(), a.data() + a.size());
+}
+
+inline void check_binary(const std::uint8_t* p, std::size_t n, const char* name) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (p[i] > 1)
+            throw std::invalid_argument(std::string(name) + " must be binary (0 or 1); found " +
+                                        std::to_string(p[i]) + " at flat index " + std::to_string(i));
+}

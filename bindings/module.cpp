@@ -1,0 +1,24 @@
+// The private extension module htmhw._core; one init_* per area.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void init_sp(py::module_& m);
+void init_kwta(py::module_& m);
+
+#define HTMHW_STR_(x) #x
+#define HTMHW_STR(x) HTMHW_STR_(x)
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "htmhw C++ core (private; use the htmhw package)";
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const std::invalid_argument& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        }
+    });
+    init_sp(m);
+    init_kwta(m);
+    m.attr("__version__") = HTMHW_STR(HTMHW_VERSION);
+}

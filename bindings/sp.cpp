@@ -1,0 +1,285 @@
+// Binding of the float reference spatial pooler. Converts and validates;
+// all logic lives in cpp/.
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+
+#include "common.hpp"
+#include "htmhw/sp_float.hpp"
+
+using htmhw::SpFloat;
+using htmhw::SpParams;
+
+namespace {
+
+// One object, one compute at a time: concurrent calls on the same pooler from
+// several Python threads are serialized (the GIL is released while computing).
+struct PySp {
+    SpFloat sp;
+    htmhw::SpWorkspace ws;
+    std::mutex mutex;
+};
+
+template <class T>
+T take(const py::dict& d, const char* key) {
+    if (!d.contains(key)) throw std::invalid_argument(std::string("missing parameter ") + key);
+    return d[key].cast<T>();
+}
+
+SpParams params_from_dict(const py::dict& d) {
+    SpParams p;
+    p.input_dimensions = take<std::vector<std::uint32_t>>(d, "input_dimensions");
+    p.column_dimensions = take<std::vector<std::uint32_t>>(d, "column_dimensions");
+    p.potential_radius = take<std::uint32_t>(d, "potential_radius");
+    p.potential_pct = take<double>(d, "potential_pct");
+    p.global_inhibition = take<bool>(d, "global_inhibition");
+    p.local_area_density = take<double>(d, "local_area_density");
+    p.num_active_columns_per_inh_area = take<double>(d, "num_active_columns_per_inh_area");
+    p.stimulus_threshold = take<double>(d, "stimulus_threshold");
+    p.syn_perm_inactive_dec = take<double>(d, "syn_perm_inactive_dec");
+    p.syn_perm_active_inc = take<double>(d, "syn_perm_active_inc");
+    p.syn_perm_connected = take<double>(d, "syn_perm_connected");
+    p.min_pct_overlap_duty_cycle = take<double>(d, "min_pct_overlap_duty_cycle");
+    p.duty_cycle_period = take<std::uint32_t>(d, "duty_cycle_period");
+    p.boost_strength = take<double>(d, "boost_strength");
+    p.seed = take<std::uint64_t>(d, "seed");
+    p.sp_verbosity = take<std::uint32_t>(d, "sp_verbosity");
+    p.wrap_around = take<bool>(d, "wrap_around");
+    return p;
+}
+
+py::dict params_to_dict(const SpParams& p) {
+    py::dict d;
+    d["input_dimensions"] = py::tuple(py::cast(p.input_dimensions));
+    d["column_dimensions"] = py::tuple(py::cast(p.column_dimensions));
+    d["potential_radius"] = p.potential_radius;
+    d["potential_pct"] = p.potential_pct;
+    d["global_inhibition"] = p.global_inhibition;
+    d["local_area_density"] = p.local_area_density;
+    d["num_active_columns_per_inh_area"] = p.num_active_columns_per_inh_area;
+    d["stimulus_threshold"] = p.stimulus_threshold;
+    d["syn_perm_inactive_dec"] = p.syn_perm_inactive_dec;
+    d["syn_perm_active_inc"] = p.syn_perm_active_inc;
+    d["syn_perm_connected"] = p.syn_perm_connected;
+    d["min_pct_overlap_duty_cycle"] = p.min_pct_overlap_duty_cycle;
+    d["duty_cycle_period"] = p.duty_cycle_period;
+    d["boost_strength"] = p.boost_strength;
+    d["seed"] = p.seed;
+    d["sp_verbosity"] = p.sp_verbosity;
+    d["wrap_around"] = p.wrap_around;
+    return d;
+}
+
+const std::uint8_t* check_input_matrix(const carray<std::uint8_t>& x, const SpFloat& sp, std::size_t& rows) {
+    if (x.ndim() != 2 || static_cast<std::uint64_t>(x.shape(1)) != sp.num_inputs)
+        throw std::invalid_argument("inputs must be a 2-D array of shape (n_samples, " +
+                                    std::to_string(sp.num_inputs) + ")");
+    rows = static_cast<std::size_t>(x.shape(0));
+    check_binary(x.data(), static_cast<std::size_t>(x.size()), "inputs");
+    return x.data();
+}
+
+void check_column(const SpFloat& sp, std::int64_t c) {
+    if (c < 0 || c >= static_cast<std::int64_t>(sp.num_columns))
+        throw std::invalid_argument("columnIndex must be in [0, " + std::to_string(sp.num_columns) + "); got " +
+                                    std::to_string(c));
+}
+
+template <class T>
+py::array_t<T> dense_rows(const SpFloat& sp, T (*value)(const SpFloat&, std::uint64_t)) {
+    py::array_t<T> out({static_cast<py::ssize_t>(sp.num_columns), static_cast<py::ssize_t>(sp.num_inputs)});
+    T* o = out.mutable_data();
+    std::fill(o, o + out.size(), T(0));
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k)
+            o[static_cast<std::size_t>(c) * sp.num_inputs + sp.pool_inputs[k]] = value(sp, k);
+    return out;
+}
+
+std::vector<float> float_vector(const carray<float>& a, const char* name, std::size_t n, float lo, float hi) {
+    auto v = to_vector<float>(a, name, n);
+    for (float x : v)
+        if (!(x >= lo && x <= hi))
+            throw std::invalid_argument(std::string(name) + " values must be in [" + std::to_string(lo) + ", " +
+                                        std::to_string(hi) + "]; got " + std::to_string(x));
+    return v;
+}
+
+}  // namespace
+
+void init_sp(py::module_& m) {
+    py::class_<PySp>(m, "SpatialPoolerFloat")
+        .def(py::init([](const py::dict& params) {
+                 auto obj = std::make_unique<PySp>();
+                 SpParams p = params_from_dict(params);
+                 {
+                     py::gil_scoped_release release;
+                     obj->sp = htmhw::sp_create(p);
+                 }
+                 return obj;
+             }),
+             py::arg("params"))
+        .def_property_readonly("params", [](const PySp& s) { return params_to_dict(s.sp.params); })
+        .def("set_param",
+             [](PySp& s, const std::string& name, py::object value) {
+                 std::lock_guard<std::mutex> lock(s.mutex);
+                 py::dict d = params_to_dict(s.sp.params);
+                 if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
+                 if (name == "input_dimensions" || name == "column_dimensions")
+                     throw std::invalid_argument(name + " cannot be changed after construction");
+                 d[name.c_str()] = value;
+                 SpFloat copy = s.sp;
+                 copy.params = params_from_dict(d);
+                 htmhw::sp_rebuild_and_check(copy);
+                 s.sp = std::move(copy);
+             })
+        .def_property_readonly("num_inputs", [](const PySp& s) { return s.sp.num_inputs; })
+        .def_property_readonly("num_columns", [](const PySp& s) { return s.sp.num_columns; })
+        .def_property(
+            "iteration_num", [](const PySp& s) { return s.sp.iteration_num; },
+            [](PySp& s, std::uint64_t v) { s.sp.iteration_num = v; })
+        .def_property(
+            "iteration_learn_num", [](const PySp& s) { return s.sp.iteration_learn_num; },
+            [](PySp& s, std::uint64_t v) { s.sp.iteration_learn_num = v; })
+        .def_property(
+            "inhibition_radius", [](const PySp& s) { return s.sp.inhibition_radius; },
+            [](PySp& s, std::uint32_t v) { s.sp.inhibition_radius = v; })
+        .def_property_readonly("update_period", [](const PySp& s) { return s.sp.update_period; })
+        .def_property_readonly("syn_perm_trim_threshold", [](const PySp& s) { return s.sp.syn_perm_trim_threshold; })
+        .def_property_readonly("syn_perm_below_stimulus_inc",
+                               [](const PySp& s) { return s.sp.syn_perm_below_stimulus_inc; })
+        .def(
+            "compute_batch",
+            [](PySp& s, const carray<std::uint8_t>& x, bool learn) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                std::vector<std::int64_t> indptr(rows + 1, 0);
+                std::vector<std::uint32_t> indices, winners;
+                {
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        htmhw::sp_compute(s.sp, data + r * s.sp.num_inputs, learn, s.ws, winners);
+                        indices.insert(indices.end(), winners.begin(), winners.end());
+                        indptr[r + 1] = static_cast<std::int64_t>(indices.size());
+                    }
+                }
+                return py::make_tuple(to_numpy(indptr), to_numpy(indices));
+            },
+            py::arg("inputs").noconvert(), py::arg("learn"),
+            "Compute every row of a (n, num_inputs) uint8 0/1 matrix in order, exactly as n compute "
+            "calls; returns (indptr, indices) of the winners in CSR form.")
+        .def("connected_dense",
+             [](const PySp& s) {
+                 return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {
+                     const float conn = static_cast<float>(sp.params.syn_perm_connected - 0.000001);
+                     return sp.permanences[k] >= conn ? 1 : 0;
+                 });
+             })
+        .def("permanences_dense",
+             [](const PySp& s) {
+                 return dense_rows<float>(s.sp, [](const SpFloat& sp, std::uint64_t k) { return sp.permanences[k]; });
+             })
+        .def("potential_dense",
+             [](const PySp& s) {
+                 return dense_rows<std::uint8_t>(s.sp, [](const SpFloat&, std::uint64_t) -> std::uint8_t { return 1; });
+             })
+        .def("pool_offsets", [](const PySp& s) { return to_numpy(s.sp.pool_offsets); })
+        .def("pool_inputs", [](const PySp& s) { return to_numpy(s.sp.pool_inputs); })
+        .def("permanences", [](const PySp& s) { return to_numpy(s.sp.permanences); })
+        .def("connected_counts", [](const PySp& s) { return to_numpy(s.sp.connected_counts); })
+        .def("overlaps", [](const PySp& s) { return to_numpy(s.sp.overlaps); })
+        .def("boosted_overlaps", [](const PySp& s) { return to_numpy(s.sp.boosted_overlaps); })
+        .def("boost_factors", [](const PySp& s) { return to_numpy(s.sp.boost_factors); })
+        .def("overlap_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.overlap_duty_cycles); })
+        .def("active_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.active_duty_cycles); })
+        .def("min_overlap_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.min_overlap_duty_cycles); })
+        .def("set_boost_factors",
+             [](PySp& s, const carray<float>& v) {
+                 s.sp.boost_factors = float_vector(v, "boostFactors", s.sp.num_columns, 0.0f, 3.4e38f);
+             })
+        .def("set_overlap_duty_cycles",
+             [](PySp& s, const carray<float>& v) {
+                 s.sp.overlap_duty_cycles = float_vector(v, "overlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
+             })
+        .def("set_active_duty_cycles",
+             [](PySp& s, const carray<float>& v) {
+                 s.sp.active_duty_cycles = float_vector(v, "activeDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
+             })
+        .def("set_min_overlap_duty_cycles",
+             [](PySp& s, const carray<float>& v) {
+                 s.sp.min_overlap_duty_cycles = float_vector(v, "minOverlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
+             })
+        .def("set_column_permanences",
+             [](PySp& s, std::int64_t column, const carray<float>& row) {
+                 check_column(s.sp, column);
+                 const auto c = static_cast<std::uint32_t>(column);
+                 auto v = to_vector<float>(row, "permanence", s.sp.num_inputs);
+                 std::vector<std::uint8_t> in_pool(s.sp.num_inputs, 0);
+                 for (auto k = s.sp.pool_offsets[c]; k < s.sp.pool_offsets[c + 1]; ++k) in_pool[s.sp.pool_inputs[k]] = 1;
+                 for (std::uint32_t i = 0; i < s.sp.num_inputs; ++i) {
+                     if (std::isnan(v[i])) throw std::invalid_argument("permanence must not contain NaN");
+                     if (!in_pool[i] && v[i] != 0.0f)
+                         throw std::invalid_argument("permanence must be 0 outside the column's potential pool (input " +
+                                                     std::to_string(i) + " is not in it)");
+                 }
+                 for (auto k = s.sp.pool_offsets[c]; k < s.sp.pool_offsets[c + 1]; ++k)
+                     s.sp.permanences[k] = v[s.sp.pool_inputs[k]];
+                 htmhw::update_column_permanences(s.sp, c, false);
+             })
+        .def("set_column_potential",
+             [](PySp& s, std::int64_t column, const carray<std::uint8_t>& row) {
+                 check_column(s.sp, column);
+                 auto v = to_vector<std::uint8_t>(row, "potential", s.sp.num_inputs);
+                 check_binary(v.data(), v.size(), "potential");
+                 std::vector<std::uint32_t> inputs;
+                 for (std::uint32_t i = 0; i < s.sp.num_inputs; ++i)
+                     if (v[i]) inputs.push_back(i);
+                 htmhw::set_potential_pool(s.sp, static_cast<std::uint32_t>(column), inputs);
+             })
+        .def("get_state",
+             [](const PySp& s) {
+                 py::dict d;
+                 d["params"] = params_to_dict(s.sp.params);
+                 d["iteration_num"] = s.sp.iteration_num;
+                 d["iteration_learn_num"] = s.sp.iteration_learn_num;
+                 d["inhibition_radius"] = s.sp.inhibition_radius;
+                 d["pool_offsets"] = to_numpy(s.sp.pool_offsets);
+                 d["pool_inputs"] = to_numpy(s.sp.pool_inputs);
+                 d["permanences"] = to_numpy(s.sp.permanences);
+                 d["overlap_duty_cycles"] = to_numpy(s.sp.overlap_duty_cycles);
+                 d["active_duty_cycles"] = to_numpy(s.sp.active_duty_cycles);
+                 d["min_overlap_duty_cycles"] = to_numpy(s.sp.min_overlap_duty_cycles);
+                 d["boost_factors"] = to_numpy(s.sp.boost_factors);
+                 d["overlaps"] = to_numpy(s.sp.overlaps);
+                 d["boosted_overlaps"] = to_numpy(s.sp.boosted_overlaps);
+                 return d;
+             })
+        .def_static("from_state", [](const py::dict& d) {
+            auto obj = std::make_unique<PySp>();
+            SpFloat& sp = obj->sp;
+            sp.params = params_from_dict(d["params"].cast<py::dict>());
+            sp.iteration_num = take<std::uint64_t>(d, "iteration_num");
+            sp.iteration_learn_num = take<std::uint64_t>(d, "iteration_learn_num");
+            sp.inhibition_radius = take<std::uint32_t>(d, "inhibition_radius");
+            auto vec = [&](const char* key, auto& out) {
+                using T = typename std::decay_t<decltype(out)>::value_type;
+                auto a = take<carray<T>>(d, key);
+                if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
+                out.assign(a.data(), a.data() + a.size());
+            };
+            vec("pool_offsets", sp.pool_offsets);
+            vec("pool_inputs", sp.pool_inputs);
+            vec("permanences", sp.permanences);
+            vec("overlap_duty_cycles", sp.overlap_duty_cycles);
+            vec("active_duty_cycles", sp.active_duty_cycles);
+            vec("min_overlap_duty_cycles", sp.min_overlap_duty_cycles);
+            vec("boost_factors", sp.boost_factors);
+            vec("overlaps", sp.overlaps);
+            vec("boosted_overlaps", sp.boosted_overlaps);
+            htmhw::sp_rebuild_and_check(sp);
+            return obj;
+        });
+}
