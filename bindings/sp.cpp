@@ -171,6 +171,26 @@ void init_sp(py::module_& m) {
             py::arg("inputs").noconvert(), py::arg("learn"),
             "Compute every row of a (n, num_inputs) uint8 0/1 matrix in order, exactly as n compute "
             "calls; returns (indptr, indices) of the winners in CSR form.")
+        .def(
+            "infer_batch",
+            [](const PySp& s, const carray<std::uint8_t>& x) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                std::vector<std::int64_t> indptr(rows + 1, 0);
+                std::vector<std::uint32_t> indices, winners, overlaps(s.sp.num_columns);
+                {
+                    py::gil_scoped_release release;
+                    htmhw::SpWorkspace ws;
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        htmhw::sp_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), winners);
+                        indices.insert(indices.end(), winners.begin(), winners.end());
+                        indptr[r + 1] = static_cast<std::int64_t>(indices.size());
+                    }
+                }
+                return py::make_tuple(to_numpy(indptr), to_numpy(indices));
+            },
+            py::arg("inputs").noconvert(),
+            "Pure inference (learn=False winners) of every row; changes no state, not even counters.")
         .def("connected_dense",
              [](const PySp& s) {
                  return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {

@@ -350,7 +350,7 @@ void inhibit(const SpFloat& sp, const float* scores, const std::uint32_t* int_sc
                static_cast<float>(sp.params.stimulus_threshold), winners);
 }
 
-void update_duty_cycles(SpFloat& sp, const std::vector<std::uint8_t>& active_mask) {
+__attribute__((noinline)) void update_duty_cycles(SpFloat& sp, const std::vector<std::uint8_t>& active_mask) {
     const std::uint64_t period = std::min<std::uint64_t>(sp.params.duty_cycle_period, sp.iteration_num);
     const float pm1 = static_cast<float>(static_cast<double>(period) - 1.0);
     const float pf = static_cast<float>(period);
@@ -362,7 +362,7 @@ void update_duty_cycles(SpFloat& sp, const std::vector<std::uint8_t>& active_mas
     }
 }
 
-void adapt_synapses(SpFloat& sp, const std::vector<std::uint32_t>& winners, SpWorkspace& ws) {
+__attribute__((noinline)) void adapt_synapses(SpFloat& sp, const std::vector<std::uint32_t>& winners, SpWorkspace& ws) {
     ws.deltas.assign(sp.num_inputs, -static_cast<float>(sp.params.syn_perm_inactive_dec));
     const float inc = static_cast<float>(sp.params.syn_perm_active_inc);
     for (auto i : ws.active_inputs) ws.deltas[i] = inc;
@@ -375,7 +375,7 @@ void adapt_synapses(SpFloat& sp, const std::vector<std::uint32_t>& winners, SpWo
     }
 }
 
-void bump_up_weak_columns(SpFloat& sp) {
+__attribute__((noinline)) void bump_up_weak_columns(SpFloat& sp) {
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         if (!(sp.overlap_duty_cycles[c] < sp.min_overlap_duty_cycles[c])) continue;
         float* perm = sp.permanences.data() + sp.pool_offsets[c];
@@ -385,7 +385,7 @@ void bump_up_weak_columns(SpFloat& sp) {
     }
 }
 
-void update_boost_factors(SpFloat& sp, SpWorkspace& ws) {
+__attribute__((noinline)) void update_boost_factors(SpFloat& sp, SpWorkspace& ws) {
     const float strength = static_cast<float>(sp.params.boost_strength);
     if (strength == 0.0f) {
         // exp(0 * x) == 1 exactly for every finite x; skip the work.

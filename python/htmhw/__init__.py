@@ -1,0 +1,14 @@
+"""htmhw: spatial pooler models for HTM hardware design."""
+from importlib.metadata import PackageNotFoundError, version
+
+from . import datasets, sdr
+from .estimator import SpatialPoolerTransformer
+from .kwta import kwta_global, kwta_local
+from .sp import SpatialPooler
+
+try:
+    __version__ = version("htmhw")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = ["SpatialPooler", "SpatialPoolerTransformer", "kwta_global", "kwta_local", "sdr", "datasets", "__version__"]

@@ -1,0 +1,46 @@
+"""Input checks shared by every Python entry point."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_binary_matrix(x, num_inputs: int, name: str = "inputs") -> np.ndarray:
+    """Return x as a C-contiguous (n, num_inputs) uint8 array of 0/1.
+
+    Accepts a single input (any shape with num_inputs elements, e.g. the input
+    dimensions) or a batch (n, ...) whose trailing axes hold num_inputs
+    elements. bool, integer and float arrays are accepted when every value is
+    exactly 0 or 1; anything else raises ValueError/TypeError naming `name`.
+    """
+    a = np.asarray(x)
+    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)):
+        raise TypeError(f"{name} must be a numeric or bool array; got dtype {a.dtype}")
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued; got dtype {a.dtype}")
+    if a.ndim >= 1 and a.size == num_inputs:
+        a = a.reshape(1, num_inputs)
+    elif a.ndim >= 2 and int(np.prod(a.shape[1:])) == num_inputs:
+        a = a.reshape(a.shape[0], num_inputs)
+    else:
+        raise ValueError(
+            f"{name} must have {num_inputs} values per sample (shape ({num_inputs},) or (n_samples, {num_inputs})); "
+            f"got shape {np.shape(x)}"
+        )
+    if a.dtype == np.bool_:
+        return np.ascontiguousarray(a, dtype=np.uint8)
+    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} contains NaN or infinity; it must be binary (0 or 1)")
+    bad = (a != 0) & (a != 1)
+    if np.any(bad):
+        idx = np.argwhere(bad)[0]
+        raise ValueError(f"{name} must be binary (0 or 1); found {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}")
+    return np.ascontiguousarray(a, dtype=np.uint8)
+
+
+def check_index(value, upper: int, name: str) -> int:
+    """An integer in [0, upper) or ValueError/TypeError naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {value!r}")
+    if not 0 <= int(value) < upper:
+        raise ValueError(f"{name} must be in [0, {upper}); got {value}")
+    return int(value)

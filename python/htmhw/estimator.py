@@ -1,0 +1,181 @@
+"""scikit-learn transformer around the spatial pooler."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .sp import SpatialPooler
+
+
+class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
+    """Learn a spatial pooler on X, then map samples to SDRs.
+
+    Parameters
+    ----------
+    n_columns : int >= 1, default 1024
+        Number of columns (1-D column space) unless ``column_dimensions`` is given.
+    column_dimensions : tuple of int or None
+        Column topology; overrides ``n_columns``.
+    input_dimensions : tuple of int or None
+        Input topology; None means 1-D of ``n_features``. Its product must equal
+        the number of features.
+    potential_radius : int >= 0 or None, default None
+        None: every column's pool spans the whole input.
+    potential_pct : float in (0, 1], default 0.5
+    global_inhibition : bool, default True
+    local_area_density : float in (0, 0.5], default 0.02
+    stimulus_threshold : float >= 0, default 0
+    syn_perm_inactive_dec, syn_perm_active_inc : float in [0, 1], defaults 0.008, 0.05
+    syn_perm_connected : float in (syn_perm_active_inc / 2, 1], default 0.1
+    min_pct_overlap_duty_cycle : float in [0, 1], default 0.001
+    duty_cycle_period : int >= 1, default 1000
+    boost_strength : float >= 0, default 0
+    wrap_around : bool, default True
+    n_epochs : int >= 1, default 1
+        Passes over X during ``fit`` (learning on).
+    binarize_threshold : float, default 0.0
+        Inputs are binarized as ``X > binarize_threshold`` (a 0/1 input is
+        unchanged by the default). MNIST pixels: use 30.
+    output : {"sparse", "dense"}, default "sparse"
+        ``transform`` returns a scipy.sparse CSR bool matrix or a dense uint8 array.
+    random_state : int, RandomState or None, default 0
+        Seeds the pooler (through one 32-bit draw when not an int).
+
+    Attributes
+    ----------
+    sp_ : htmhw.SpatialPooler
+    n_features_in_ : int
+    """
+
+    _parameter_constraints = {
+        "n_columns": [Interval(numbers.Integral, 1, None, closed="left")],
+        "column_dimensions": [tuple, list, None],
+        "input_dimensions": [tuple, list, None],
+        "potential_radius": [Interval(numbers.Integral, 0, None, closed="left"), None],
+        "potential_pct": [Interval(numbers.Real, 0, 1, closed="right")],
+        "global_inhibition": ["boolean"],
+        "local_area_density": [Interval(numbers.Real, 0, 0.5, closed="right")],
+        "stimulus_threshold": [Interval(numbers.Real, 0, None, closed="left")],
+        "syn_perm_inactive_dec": [Interval(numbers.Real, 0, 1, closed="both")],
+        "syn_perm_active_inc": [Interval(numbers.Real, 0, 1, closed="both")],
+        "syn_perm_connected": [Interval(numbers.Real, 0, 1, closed="right")],
+        "min_pct_overlap_duty_cycle": [Interval(numbers.Real, 0, 1, closed="both")],
+        "duty_cycle_period": [Interval(numbers.Integral, 1, None, closed="left")],
+        "boost_strength": [Interval(numbers.Real, 0, 1e6, closed="both")],
+        "wrap_around": ["boolean"],
+        "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "binarize_threshold": [Interval(numbers.Real, None, None, closed="neither")],
+        "output": [StrOptions({"sparse", "dense"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_columns=1024,
+        column_dimensions=None,
+        input_dimensions=None,
+        potential_radius=None,
+        potential_pct=0.5,
+        global_inhibition=True,
+        local_area_density=0.02,
+        stimulus_threshold=0,
+        syn_perm_inactive_dec=0.008,
+        syn_perm_active_inc=0.05,
+        syn_perm_connected=0.1,
+        min_pct_overlap_duty_cycle=0.001,
+        duty_cycle_period=1000,
+        boost_strength=0.0,
+        wrap_around=True,
+        n_epochs=1,
+        binarize_threshold=0.0,
+        output="sparse",
+        random_state=0,
+    ):
+        self.n_columns = n_columns
+        self.column_dimensions = column_dimensions
+        self.input_dimensions = input_dimensions
+        self.potential_radius = potential_radius
+        self.potential_pct = potential_pct
+        self.global_inhibition = global_inhibition
+        self.local_area_density = local_area_density
+        self.stimulus_threshold = stimulus_threshold
+        self.syn_perm_inactive_dec = syn_perm_inactive_dec
+        self.syn_perm_active_inc = syn_perm_active_inc
+        self.syn_perm_connected = syn_perm_connected
+        self.min_pct_overlap_duty_cycle = min_pct_overlap_duty_cycle
+        self.duty_cycle_period = duty_cycle_period
+        self.boost_strength = boost_strength
+        self.wrap_around = wrap_around
+        self.n_epochs = n_epochs
+        self.binarize_threshold = binarize_threshold
+        self.output = output
+        self.random_state = random_state
+
+    def _binarize(self, X):
+        return np.ascontiguousarray(X > self.binarize_threshold, dtype=np.uint8)
+
+    def _make_pooler(self, n_features):
+        input_dims = tuple(self.input_dimensions) if self.input_dimensions is not None else (n_features,)
+        if int(np.prod(input_dims)) != n_features:
+            raise ValueError(f"input_dimensions {input_dims} must multiply to n_features={n_features}")
+        column_dims = tuple(self.column_dimensions) if self.column_dimensions is not None else (self.n_columns,)
+        if isinstance(self.random_state, numbers.Integral):
+            seed = int(self.random_state)
+        else:
+            seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        radius = n_features if self.potential_radius is None else self.potential_radius
+        return SpatialPooler(
+            input_dimensions=input_dims,
+            column_dimensions=column_dims,
+            potential_radius=radius,
+            potential_pct=self.potential_pct,
+            global_inhibition=self.global_inhibition,
+            local_area_density=self.local_area_density,
+            num_active_columns_per_inh_area=-1,
+            stimulus_threshold=self.stimulus_threshold,
+            syn_perm_inactive_dec=self.syn_perm_inactive_dec,
+            syn_perm_active_inc=self.syn_perm_active_inc,
+            syn_perm_connected=self.syn_perm_connected,
+            min_pct_overlap_duty_cycle=self.min_pct_overlap_duty_cycle,
+            duty_cycle_period=self.duty_cycle_period,
+            boost_strength=self.boost_strength,
+            seed=seed,
+            wrap_around=self.wrap_around,
+        )
+
+    def fit(self, X, y=None):
+        """Learn the pooler on X (n_samples, n_features) for n_epochs passes."""
+        self._validate_params()
+        X = validate_data(self, X, accept_sparse=False, dtype=None, ensure_all_finite=True)
+        if not np.issubdtype(X.dtype, np.number) and X.dtype != np.bool_:
+            raise TypeError(f"X must be numeric; got dtype {X.dtype}")
+        sp = self._make_pooler(X.shape[1])
+        Xb = self._binarize(X)
+        for _ in range(self.n_epochs):
+            sp.compute(Xb, learn=True, output="sparse")
+        self.sp_ = sp
+        return self
+
+    def transform(self, X):
+        """SDRs of X without learning: CSR bool matrix or dense uint8 (see ``output``)."""
+        check_is_fitted(self, "sp_")
+        X = validate_data(self, X, accept_sparse=False, dtype=None, ensure_all_finite=True, reset=False)
+        out = self.sp_.infer(self._binarize(X), output="sparse")
+        if self.output == "dense":
+            return out.toarray().astype(np.uint8)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        tags.input_tags.sparse = False
+        return tags
+
+
+__all__ = ["SpatialPoolerTransformer"]
