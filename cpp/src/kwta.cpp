@@ -2,26 +2,77 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace htmhw {
+
+namespace {
+
+// Order-preserving map of a float to an unsigned key (-0.0 and +0.0 equal).
+inline std::uint32_t float_key(float f) {
+    f += 0.0f;  // -0.0 -> +0.0
+    std::uint32_t b;
+    std::memcpy(&b, &f, sizeof b);
+    return (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+}
+
+}  // namespace
 
 void kwta_global(const float* scores, std::size_t n, std::size_t k, float threshold,
                  std::vector<std::uint32_t>& winners, std::vector<std::uint32_t>& scratch) {
     winners.clear();
     if (k == 0) return;
-    scratch.clear();
-    for (std::size_t i = 0; i < n; ++i)
-        if (scores[i] >= threshold) scratch.push_back(static_cast<std::uint32_t>(i));
-    if (scratch.size() > k) {
-        const auto better = [scores](std::uint32_t a, std::uint32_t b) {
-            return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
-        };
-        std::nth_element(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(k - 1),
-                         scratch.end(), better);
-        scratch.resize(k);
-        std::sort(scratch.begin(), scratch.end());
+    // Eligible columns, ascending, and their keys (scratch = [indices | keys | work]).
+    scratch.resize(3 * n);
+    std::uint32_t* idx = scratch.data();
+    std::uint32_t* key = idx + n;
+    std::uint32_t* work = key + n;
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (scores[i] >= threshold) {
+            idx[m] = static_cast<std::uint32_t>(i);
+            key[m++] = float_key(scores[i]);
+        }
     }
-    winners.assign(scratch.begin(), scratch.end());
+    if (m <= k) {
+        winners.assign(idx, idx + m);
+        return;
+    }
+    // Radix select of the k-th largest key (11 + 11 + 10 bits), narrowing the
+    // candidate list to the chosen bucket at each level.
+    const int shifts[3] = {21, 10, 0};
+    const int widths[3] = {11, 11, 10};
+    std::uint32_t hist[2048];
+    const std::uint32_t* cand = key;
+    std::size_t cand_n = m, above = 0;
+    std::uint32_t cut = 0;
+    for (int level = 0; level < 3; ++level) {
+        const std::uint32_t bins = 1u << widths[level];
+        std::fill(hist, hist + bins, 0u);
+        for (std::size_t i = 0; i < cand_n; ++i) ++hist[(cand[i] >> shifts[level]) & (bins - 1)];
+        std::uint32_t b = bins;
+        while (b-- > 0) {
+            if (above + hist[b] >= k) break;
+            above += hist[b];
+        }
+        cut |= b << shifts[level];
+        std::size_t next_n = 0;
+        for (std::size_t i = 0; i < cand_n; ++i)
+            if (((cand[i] >> shifts[level]) & (bins - 1)) == b) work[next_n++] = cand[i];
+        cand = work;
+        cand_n = next_n;
+    }
+    // `cut` is the k-th largest key and `above` keys are larger.
+    std::size_t take_at_cut = k - above;
+    winners.reserve(k);
+    for (std::size_t i = 0; i < m; ++i) {
+        if (key[i] > cut) {
+            winners.push_back(idx[i]);
+        } else if (key[i] == cut && take_at_cut > 0) {
+            winners.push_back(idx[i]);
+            --take_at_cut;
+        }
+    }
 }
 
 void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t k,

@@ -79,7 +79,16 @@ __attribute__((target("popcnt"))) void overlaps_popcnt(const SpFloat& sp, const 
         return static_cast<std::uint32_t>(__builtin_popcountll(x));
     });
 }
+// AVX-512 VPOPCNTDQ lets the compiler vectorize the word loop; same sums.
+__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) void overlaps_avx512(const SpFloat& sp,
+                                                                              const std::uint64_t* in,
+                                                                              std::uint32_t* out) {
+    overlaps_body(sp, in, out, [](std::uint64_t x) __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) {
+        return static_cast<std::uint32_t>(__builtin_popcountll(x));
+    });
+}
 const bool kHavePopcnt = __builtin_cpu_supports("popcnt");
+const bool kHaveAvx512Popcnt = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
 #endif
 
 std::uint32_t max_dim(const Dims& d) { return *std::max_element(d.begin(), d.end()); }
@@ -110,6 +119,60 @@ void set_windows(SpFloat& sp, std::uint32_t c) {
         sp.word_lo[c] = sp.pool_inputs[b] / 64;
         sp.word_hi[c] = sp.pool_inputs[e - 1] / 64 + 1;
     }
+}
+
+// Connected bits, input-major flags and count of one column from its
+// permanences (permanences are not modified).
+void refresh_connections(SpFloat& sp, std::uint32_t column) {
+    const std::uint64_t b = sp.pool_offsets[column], e = sp.pool_offsets[column + 1];
+    const float* perm = sp.permanences.data() + b;
+    const float conn = connected_threshold(sp);
+    std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(column) * sp.input_words;
+    for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
+    const std::uint32_t* inputs = sp.pool_inputs.data() + b;
+    const std::uint32_t* slots = sp.synapse_to_input_major.data() + b;
+    std::uint32_t count = 0;
+    for (std::size_t i = 0; i < e - b; ++i) {
+        const bool connected = perm[i] >= conn;
+        row[inputs[i] >> 6] |= static_cast<std::uint64_t>(connected) << (inputs[i] & 63);
+        if (sp.scatter_enabled) sp.input_major_connected[slots[i]] = connected;
+        count += connected;
+    }
+    sp.connected_counts[column] = count;
+}
+
+// Input-major copy of the potential synapses (for the scatter overlap) and the
+// map from each synapse to its slot there; rebuilt whenever pools change.
+void build_input_major(SpFloat& sp) {
+    const std::size_t synapses = sp.pool_inputs.size();
+    sp.connected_bits.assign(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
+    sp.word_lo.assign(sp.num_columns, 0);
+    sp.word_hi.assign(sp.num_columns, 0);
+    sp.connected_counts.assign(sp.num_columns, 0);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) set_windows(sp, c);
+    sp.input_offsets.assign(static_cast<std::size_t>(sp.num_inputs) + 1, 0);
+    for (auto i : sp.pool_inputs) ++sp.input_offsets[i + 1];
+    for (std::uint32_t i = 0; i < sp.num_inputs; ++i) sp.input_offsets[i + 1] += sp.input_offsets[i];
+    std::vector<std::uint64_t> fill(sp.input_offsets.begin(), sp.input_offsets.end() - 1);
+    sp.input_major_columns.assign(synapses, 0);
+    sp.input_major_connected.assign(synapses, 0);
+    sp.synapse_to_input_major.assign(synapses, 0);
+    sp.window_words_total = 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k) {
+            const std::uint64_t slot = fill[sp.pool_inputs[k]]++;
+            sp.input_major_columns[slot] = c;
+            sp.synapse_to_input_major[k] = static_cast<std::uint32_t>(slot);
+        }
+        sp.window_words_total += sp.word_hi[c] - sp.word_lo[c];
+    }
+    // Keeping the input-major flags current costs a scattered write per
+    // updated synapse; pay it only when the scatter overlap wins for inputs with
+    // at least 5 % of bits active (local receptive fields, e.g. MNIST), not for
+    // global pools where popcount always wins.
+    const double per_input = static_cast<double>(synapses) / static_cast<double>(sp.num_inputs);
+    const double break_even_active = static_cast<double>(sp.window_words_total) / std::max(per_input, 1e-9);
+    sp.scatter_enabled = break_even_active >= 0.05 * static_cast<double>(sp.num_inputs);
 }
 
 }  // namespace
@@ -188,12 +251,18 @@ void update_column_permanences(SpFloat& sp, std::uint32_t column, bool raise_to_
             throw std::invalid_argument(
                 "stimulus_threshold (stimulusThreshold) is larger than a column's potential pool; "
                 "it must be <= the pool size");
-        for (std::size_t i = 0; i < n; ++i) perm[i] = std::min(1.0f, std::max(0.0f, perm[i]));
-        for (;;) {
-            std::size_t num_connected = 0;
-            for (std::size_t i = 0; i < n; ++i) num_connected += perm[i] > conn;
-            if (static_cast<double>(num_connected) >= sp.params.stimulus_threshold) break;
-            for (std::size_t i = 0; i < n; ++i) perm[i] += sp.syn_perm_below_stimulus_inc;
+        std::size_t num_connected = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const float v = std::min(1.0f, std::max(0.0f, perm[i]));
+            perm[i] = v;
+            num_connected += v > conn;
+        }
+        while (static_cast<double>(num_connected) < sp.params.stimulus_threshold) {
+            num_connected = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                perm[i] += sp.syn_perm_below_stimulus_inc;
+                num_connected += perm[i] > conn;
+            }
         }
     }
     const float trim = sp.syn_perm_trim_threshold;
@@ -202,17 +271,7 @@ void update_column_permanences(SpFloat& sp, std::uint32_t column, bool raise_to_
         if (v < trim) v = 0.0f;
         perm[i] = std::min(1.0f, std::max(0.0f, v));
     }
-    std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(column) * sp.input_words;
-    for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
-    const std::uint32_t* inputs = sp.pool_inputs.data() + b;
-    std::uint32_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (perm[i] >= conn) {
-            row[inputs[i] >> 6] |= 1ULL << (inputs[i] & 63);
-            ++count;
-        }
-    }
-    sp.connected_counts[column] = count;
+    refresh_connections(sp, column);
 }
 
 void update_inhibition_radius(SpFloat& sp) {
@@ -263,6 +322,7 @@ SpFloat sp_create(const SpParams& params) {
 
     sp.pool_offsets.assign(nc + 1, 0);
     std::vector<std::uint32_t> candidates;
+    std::vector<std::uint64_t> chosen(sp.input_words, 0);
     for (std::uint32_t c = 0; c < nc; ++c) {
         const std::uint32_t center = map_column_to_input(c, sp.column_dims, sp.input_dims);
         neighborhood(center, radius, sp.input_dims, params.wrap_around, candidates);
@@ -274,9 +334,14 @@ SpFloat sp_create(const SpParams& params) {
             const std::size_t j = i + static_cast<std::size_t>(rng.below(candidates.size() - i));
             std::swap(candidates[i], candidates[j]);
         }
-        std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(num_potential));
+        // Ascending order of the chosen inputs via a bit mask (cheaper than a sort).
+        for (std::size_t i = 0; i < num_potential; ++i) chosen[candidates[i] >> 6] |= 1ULL << (candidates[i] & 63);
+        for (std::uint32_t w = 0; w < sp.input_words; ++w) {
+            for (std::uint64_t bits = chosen[w]; bits; bits &= bits - 1)
+                sp.pool_inputs.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+            chosen[w] = 0;
+        }
         for (std::size_t i = 0; i < num_potential; ++i) {
-            sp.pool_inputs.push_back(candidates[i]);
             double p;
             if (rng.uniform01() <= kInitConnectedPct)
                 p = params.syn_perm_connected + (1.0 - params.syn_perm_connected) * rng.uniform01();
@@ -287,14 +352,8 @@ SpFloat sp_create(const SpParams& params) {
         }
         sp.pool_offsets[c + 1] = sp.pool_inputs.size();
     }
-    sp.connected_bits.assign(static_cast<std::size_t>(nc) * sp.input_words, 0);
-    sp.word_lo.assign(nc, 0);
-    sp.word_hi.assign(nc, 0);
-    sp.connected_counts.assign(nc, 0);
-    for (std::uint32_t c = 0; c < nc; ++c) {
-        set_windows(sp, c);
-        update_column_permanences(sp, c, true);
-    }
+    build_input_major(sp);
+    for (std::uint32_t c = 0; c < nc; ++c) update_column_permanences(sp, c, true);
     sp.overlap_duty_cycles.assign(nc, 0.0f);
     sp.active_duty_cycles.assign(nc, 0.0f);
     sp.min_overlap_duty_cycles.assign(nc, 0.0f);
@@ -317,8 +376,27 @@ void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, SpWorkspace
     }
 }
 
-void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits, std::uint32_t* out) {
+void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits,
+                      const std::vector<std::uint32_t>& active_inputs, std::uint32_t* out) {
+    // Two exact ways to the same counts: AND+popcount over every column's word
+    // window, or one counter add per potential synapse of each active input.
+    // Take the one with less work for this input.
+    std::uint64_t scatter_work = 0;
+    if (sp.scatter_enabled)
+        for (auto i : active_inputs) scatter_work += sp.input_offsets[i + 1] - sp.input_offsets[i];
+    if (sp.scatter_enabled && scatter_work < sp.window_words_total) {
+        std::fill(out, out + sp.num_columns, 0u);
+        const std::uint32_t* cols = sp.input_major_columns.data();
+        const std::uint8_t* conn = sp.input_major_connected.data();
+        for (auto i : active_inputs)
+            for (std::uint64_t j = sp.input_offsets[i]; j < sp.input_offsets[i + 1]; ++j) out[cols[j]] += conn[j];
+        return;
+    }
 #ifdef HTMHW_X86_DISPATCH
+    if (kHaveAvx512Popcnt) {
+        overlaps_avx512(sp, input_bits, out);
+        return;
+    }
     if (kHavePopcnt) {
         overlaps_popcnt(sp, input_bits, out);
         return;
@@ -394,8 +472,9 @@ __attribute__((noinline)) void update_boost_factors(SpFloat& sp, SpWorkspace& ws
     }
     if (sp.params.global_inhibition) {
         const float target = static_cast<float>(inhibition_density(sp));
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-            sp.boost_factors[c] = det_expf((target - sp.active_duty_cycles[c]) * strength);
+        float* __restrict boost = sp.boost_factors.data();
+        const float* __restrict duty = sp.active_duty_cycles.data();
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) boost[c] = det_expf((target - duty[c]) * strength);
         return;
     }
     std::vector<float> target(sp.num_columns);
@@ -431,7 +510,7 @@ void sp_compute(SpFloat& sp, const std::uint8_t* input, bool learn, SpWorkspace&
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
     pack_input(input, sp.num_inputs, ws);
-    compute_overlaps(sp, ws.input_bits.data(), sp.overlaps.data());
+    compute_overlaps(sp, ws.input_bits.data(), ws.active_inputs, sp.overlaps.data());
     bool unboosted = !learn;
     if (learn) {
         unboosted = std::all_of(sp.boost_factors.begin(), sp.boost_factors.end(), [](float b) { return b == 1.0f; });
@@ -462,7 +541,7 @@ void sp_compute(SpFloat& sp, const std::uint8_t* input, bool learn, SpWorkspace&
 void sp_infer(const SpFloat& sp, const std::uint8_t* input, SpWorkspace& ws, std::uint32_t* overlaps_out,
               std::vector<std::uint32_t>& winners) {
     pack_input(input, sp.num_inputs, ws);
-    compute_overlaps(sp, ws.input_bits.data(), overlaps_out);
+    compute_overlaps(sp, ws.input_bits.data(), ws.active_inputs, overlaps_out);
     inhibit(sp, nullptr, overlaps_out, ws, winners);
 }
 
@@ -492,10 +571,9 @@ void set_potential_pool(SpFloat& sp, std::uint32_t column, const std::vector<std
     sp.permanences.insert(sp.permanences.begin() + static_cast<std::ptrdiff_t>(b), perm.begin(), perm.end());
     for (std::uint32_t c = column + 1; c <= sp.num_columns; ++c)
         sp.pool_offsets[c] = static_cast<std::uint64_t>(static_cast<std::int64_t>(sp.pool_offsets[c]) + new_n - old_n);
-    // Clear the old window before the new one replaces it.
-    std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(column) * sp.input_words;
-    for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
-    set_windows(sp, column);
+    // Slots in the input-major view move for every column: rebuild it all.
+    build_input_major(sp);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) refresh_connections(sp, c);
     update_column_permanences(sp, column, false);
 }
 
@@ -527,21 +605,8 @@ void sp_rebuild_and_check(SpFloat& sp) {
     for (float v : sp.boost_factors)
         if (!(std::isfinite(v) && v >= 0.0f)) bad("boost factors must be finite and >= 0");
     if (sp.iteration_learn_num > sp.iteration_num) bad("iteration_learn_num exceeds iteration_num");
-    sp.connected_bits.assign(static_cast<std::size_t>(nc) * sp.input_words, 0);
-    sp.word_lo.assign(nc, 0);
-    sp.word_hi.assign(nc, 0);
-    sp.connected_counts.assign(nc, 0);
-    const float conn = connected_threshold(sp);
-    for (std::uint32_t c = 0; c < nc; ++c) {
-        set_windows(sp, c);
-        std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
-        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k) {
-            if (sp.permanences[k] >= conn) {
-                row[sp.pool_inputs[k] >> 6] |= 1ULL << (sp.pool_inputs[k] & 63);
-                ++sp.connected_counts[c];
-            }
-        }
-    }
+    build_input_major(sp);
+    for (std::uint32_t c = 0; c < nc; ++c) refresh_connections(sp, c);
     if (sp.overlaps.size() != nc) sp.overlaps.assign(nc, 0);
     if (sp.boosted_overlaps.size() != nc) sp.boosted_overlaps.assign(nc, 0.0f);
 }

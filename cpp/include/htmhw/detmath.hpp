@@ -7,32 +7,30 @@
 
 namespace htmhw {
 
-// exp(x) rounded to float. Arguments are clamped to [-87, 88] so the result is
-// always a finite normal float (boost factors must never be inf or denormal).
-// Relative error below 2e-7 (about 1-2 float ulp).
-inline float det_expf(float xf) {
-    double x = static_cast<double>(xf);
-    if (!(x > -87.0)) x = -87.0;  // also maps NaN to the lower clamp
-    if (x > 88.0) x = 88.0;
-    const double t = x * 1.4426950408889634;  // x / ln 2
-    const int k = static_cast<int>(t + (t >= 0.0 ? 0.5 : -0.5));
-    const double kd = static_cast<double>(k);
-    // Cody-Waite reduction: ln2_hi has few enough bits that kd * ln2_hi is exact.
-    const double r = (x - kd * 0.693145751953125) - kd * 1.4286068203094172321e-6;
-    // Taylor polynomial of e^r on |r| <= 0.35, truncation error < 3e-10.
-    double p = 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    const std::uint64_t bits = static_cast<std::uint64_t>(k + 1023) << 52;
-    double scale;
+// exp(x) in float32. Arguments are clamped to [-86, 88] so the result is always
+// a finite normal float (boost factors must never be inf, 0 or denormal); NaN
+// maps to the lower clamp. Relative error below 3e-7 (a few float ulp).
+// Written without branches or libm so that loops over it vectorize and every
+// lane computes exactly what the scalar code computes.
+inline float det_expf(float x) {
+    x = x >= -86.0f ? x : -86.0f;
+    x = x <= 88.0f ? x : 88.0f;
+    const float t = x * 1.44269504f;                     // x / ln 2
+    const float kf = (t + 12582912.0f) - 12582912.0f;    // round to nearest (1.5 * 2^23 trick)
+    // Cody-Waite: kf * 0.693359375f is exact (9 + 7 significant bits).
+    const float r = (x - kf * 0.693359375f) - kf * -2.12194440e-4f;
+    float p = 1.0f / 5040.0f;                            // Taylor, |r| <= 0.35
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const std::uint32_t bits = static_cast<std::uint32_t>(static_cast<std::int32_t>(kf) + 127) << 23;
+    float scale;
     std::memcpy(&scale, &bits, sizeof scale);
-    return static_cast<float>(p * scale);
+    return p * scale;
 }
 
 }  // namespace htmhw

@@ -67,6 +67,15 @@ struct SpFloat {
     std::vector<std::uint64_t> connected_bits;  // num_columns * input_words
     std::vector<std::uint32_t> word_lo, word_hi;  // words a column's pool touches
     std::vector<std::uint32_t> connected_counts;
+    // Input-major view of the same synapses: for input i, slots
+    // [input_offsets[i], input_offsets[i+1]) hold the column of each potential
+    // synapse and whether it is connected (kept in step with connected_bits).
+    std::vector<std::uint64_t> input_offsets;
+    std::vector<std::uint32_t> input_major_columns;
+    std::vector<std::uint8_t> input_major_connected;
+    std::vector<std::uint32_t> synapse_to_input_major;  // parallel to pool_inputs
+    std::uint64_t window_words_total = 0;
+    bool scatter_enabled = false;  // derived from the structure; see build_input_major
 
     std::vector<float> overlap_duty_cycles, active_duty_cycles, min_overlap_duty_cycles;
     std::vector<float> boost_factors;
@@ -93,9 +102,10 @@ struct SpWorkspace {
 // active indices. Precondition: every byte is 0 or 1.
 void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, SpWorkspace& ws);
 
-// Overlap of every column with a packed input (count of connected synapses on
+// Overlap of every column with a packed input (bits and active index list) (count of connected synapses on
 // active inputs). Const: safe to call from several threads on one pooler.
-void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits, std::uint32_t* out);
+void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits,
+                      const std::vector<std::uint32_t>& active_inputs, std::uint32_t* out);
 
 // One NuPIC compute step on a dense 0/1 input; winners in ascending order.
 void sp_compute(SpFloat& sp, const std::uint8_t* input, bool learn, SpWorkspace& ws,
