@@ -1,0 +1,129 @@
+"""Spatial pooler throughput on the anchor configs (shared/docs/anchors.md).
+
+Builds and runs the C++ benchmark (cpp/bench/sp_bench) and times the Python
+batch API on the same protocol (500 warm-up learning steps, then 5,000 learn and
+5,000 infer steps, single thread), then prints a Markdown table next to
+htm.core's anchor figures.
+
+    python benchmarks/bench_sp.py [--mnist-dir DIR] [--repeats 3] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+HTM_CORE = {  # anchors.md: C++ learn, C++ infer, Python learn, Python infer, init s
+    "random": (1915, 14122, 1544, 9786, 3.4),
+    "random-boost": (1162, 14320, 925, 9538, 3.5),
+    "mnist": (2272, 6792, 1759, 5778, 1.1),
+}
+ANCHOR_SP = {
+    "random": dict(input_dimensions=(1024,), column_dimensions=(2048,), potential_radius=1024, potential_pct=0.85,
+                   global_inhibition=True, local_area_density=0.02, stimulus_threshold=0,
+                   syn_perm_inactive_dec=0.01, syn_perm_active_inc=0.1, syn_perm_connected=0.1,
+                   min_pct_overlap_duty_cycle=0.001, duty_cycle_period=1000, boost_strength=0.0, seed=1),
+    "mnist": dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
+                  global_inhibition=True, local_area_density=0.1, stimulus_threshold=6,
+                  syn_perm_inactive_dec=0.002, syn_perm_active_inc=0.14, syn_perm_connected=0.5,
+                  min_pct_overlap_duty_cycle=0.2, duty_cycle_period=1402, boost_strength=2.0, seed=4,
+                  wrap_around=True),
+}
+ANCHOR_SP["random-boost"] = dict(ANCHOR_SP["random"], boost_strength=3.0)
+
+
+def build_bench() -> Path:
+    build = ROOT / "build" / "bench"
+    subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", str(build), "--target", "sp_bench"], check=True, stdout=subprocess.DEVNULL)
+    return build / "sp_bench"
+
+
+def python_bench(config: str, inputs: np.ndarray, steps: int, warmup: int) -> dict:
+    import htmhw
+
+    t0 = time.perf_counter()
+    sp = htmhw.SpatialPooler(**ANCHOR_SP[config])
+    init_s = time.perf_counter() - t0
+    n = len(inputs)
+    rows = np.arange(warmup + 2 * steps) % n
+    sp.compute(inputs[rows[:warmup]], learn=True, output="sparse")
+    learn = inputs[rows[warmup : warmup + steps]]
+    infer = inputs[rows[warmup + steps :]]
+    t0 = time.perf_counter()
+    sp.compute(learn, learn=True, output="sparse")
+    learn_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sp.compute(infer, learn=False, output="sparse")
+    infer_s = time.perf_counter() - t0
+    return {"init_s": init_s, "learn_steps_per_s": steps / learn_s, "infer_steps_per_s": steps / infer_s}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mnist-dir", default=os.environ.get("HTMHW_DATA", str(ROOT.parent / "shared" / "data")) + "/mnist")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    bench = build_bench()
+    from htmhw.datasets import load_mnist
+
+    images, _ = load_mnist(args.mnist_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "images.idx"
+        with gzip.open(Path(args.mnist_dir) / "t10k-images-idx3-ubyte.gz") as src:
+            raw.write_bytes(src.read())
+        mnist_bits = (images.reshape(len(images), -1) > 30).astype(np.uint8)
+        rng = np.random.default_rng(7)
+        random_bits = np.zeros((args.warmup + 2 * args.steps, 1024), dtype=np.uint8)
+        for row in random_bits:
+            row[rng.choice(1024, 102, replace=False)] = 1
+        results = {}
+        for config in ("random", "random-boost", "mnist"):
+            cpp_runs, py_runs = [], []
+            for _ in range(args.repeats):
+                cmd = [str(bench), "--config", config, "--steps", str(args.steps), "--warmup", str(args.warmup)]
+                if config == "mnist":
+                    cmd += ["--mnist-images", str(raw)]
+                cpp_runs.append(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
+                inputs = mnist_bits if config == "mnist" else random_bits
+                py_runs.append(python_bench(config, inputs, args.steps, args.warmup))
+            med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
+            results[config] = {
+                "cpp_learn": med(cpp_runs, "learn_steps_per_s"),
+                "cpp_infer": med(cpp_runs, "infer_steps_per_s"),
+                "py_learn": med(py_runs, "learn_steps_per_s"),
+                "py_infer": med(py_runs, "infer_steps_per_s"),
+                "init_s": med(cpp_runs, "init_s"),
+                "py_init_s": med(py_runs, "init_s"),
+            }
+    print("| config | C++ learn/s (x htm.core) | C++ infer/s (x) | Python learn/s (x) | Python infer/s (x) | init s (htm.core) |")
+    print("|---|---|---|---|---|---|")
+    for config, r in results.items():
+        h = HTM_CORE[config]
+        print(
+            f"| {config} | {r['cpp_learn']:,.0f} ({r['cpp_learn'] / h[0]:.1f}x) | {r['cpp_infer']:,.0f} "
+            f"({r['cpp_infer'] / h[1]:.1f}x) | {r['py_learn']:,.0f} ({r['py_learn'] / h[2]:.1f}x) | "
+            f"{r['py_infer']:,.0f} ({r['py_infer'] / h[3]:.1f}x) | {r['init_s']:.3f} ({h[4]}) |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
