@@ -1,3 +1,4 @@
+#include <pybind11/stl.h>
 #include <vector>
 
 #include "common.hpp"
