@@ -152,9 +152,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the pooler on X (n_samples, n_features) for n_epochs passes."""
         self._validate_params()
-        X = validate_data(self, X, accept_sparse=False, dtype=None, ensure_all_finite=True)
-        if not np.issubdtype(X.dtype, np.number) and X.dtype != np.bool_:
-            raise TypeError(f"X must be numeric; got dtype {X.dtype}")
+        X = validate_data(self, X, accept_sparse=False, dtype="numeric", ensure_all_finite=True)
         sp = self._make_pooler(X.shape[1])
         Xb = self._binarize(X)
         for _ in range(self.n_epochs):
@@ -165,7 +163,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """SDRs of X without learning: CSR bool matrix or dense uint8 (see ``output``)."""
         check_is_fitted(self, "sp_")
-        X = validate_data(self, X, accept_sparse=False, dtype=None, ensure_all_finite=True, reset=False)
+        X = validate_data(self, X, accept_sparse=False, dtype="numeric", ensure_all_finite=True, reset=False)
         out = self.sp_.infer(self._binarize(X), output="sparse")
         if self.output == "dense":
             return out.toarray().astype(np.uint8)
