@@ -47,6 +47,7 @@ SpParams params_from_dict(const py::dict& d) {
     p.seed = take<std::uint64_t>(d, "seed");
     p.sp_verbosity = take<std::uint32_t>(d, "sp_verbosity");
     p.wrap_around = take<bool>(d, "wrap_around");
+    p.boost_in_inference = take<bool>(d, "boost_in_inference");
     return p;
 }
 
@@ -69,6 +70,7 @@ py::dict params_to_dict(const SpParams& p) {
     d["seed"] = p.seed;
     d["sp_verbosity"] = p.sp_verbosity;
     d["wrap_around"] = p.wrap_around;
+    d["boost_in_inference"] = p.boost_in_inference;
     return d;
 }
 

@@ -272,3 +272,22 @@ def test_mnist_anchor_config_sp_beats_raw_pixels():
     sp_acc = LogisticRegression(C=0.1, max_iter=300).fit(train, y[:1500]).score(test, y[1500:])
     raw_acc = LogisticRegression(C=0.1, max_iter=300).fit(X[:1500], y[:1500]).score(X[1500:], y[1500:])
     assert sp_acc > raw_acc, (sp_acc, raw_acc)
+
+
+@pytest.mark.parametrize("boost_in_inference", [False, True])
+def test_boost_in_inference_switch(boost_in_inference):
+    p = dict(input_dimensions=(64,), column_dimensions=(128,), potential_radius=64, potential_pct=0.5,
+             global_inhibition=True, local_area_density=0.1, stimulus_threshold=1, boost_strength=5.0, seed=6,
+             boost_in_inference=boost_in_inference)
+    sp = htmhw.SpatialPooler(**p)
+    X = (np.random.default_rng(8).random((60, 64)) < 0.15).astype(np.uint8)
+    sp.compute(X[:50], learn=True)
+    boost = sp.boost_factors()
+    assert boost.min() < 1 < boost.max()  # boosting is really in play
+    conn = sp.connected().astype(np.int64)
+    for x in X[50:]:
+        overlaps = conn @ x
+        scores = overlaps * boost if boost_in_inference else overlaps
+        expected = htmhw.kwta_global(scores.astype(np.float32), int(0.1 * 128), threshold=1)
+        assert sp.infer(x)[0].tolist() == expected.tolist()
+        assert sp.compute(x, learn=False)[0].tolist() == expected.tolist()

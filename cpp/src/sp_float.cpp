@@ -511,8 +511,9 @@ void sp_compute(SpFloat& sp, const std::uint8_t* input, bool learn, SpWorkspace&
     if (learn) ++sp.iteration_learn_num;
     pack_input(input, sp.num_inputs, ws);
     compute_overlaps(sp, ws.input_bits.data(), ws.active_inputs, sp.overlaps.data());
-    bool unboosted = !learn;
-    if (learn) {
+    const bool apply_boost = learn || sp.params.boost_in_inference;
+    bool unboosted = true;
+    if (apply_boost) {
         unboosted = std::all_of(sp.boost_factors.begin(), sp.boost_factors.end(), [](float b) { return b == 1.0f; });
         for (std::uint32_t c = 0; c < sp.num_columns; ++c)
             sp.boosted_overlaps[c] = sp.boost_factors[c] * static_cast<float>(sp.overlaps[c]);
@@ -542,6 +543,14 @@ void sp_infer(const SpFloat& sp, const std::uint8_t* input, SpWorkspace& ws, std
               std::vector<std::uint32_t>& winners) {
     pack_input(input, sp.num_inputs, ws);
     compute_overlaps(sp, ws.input_bits.data(), ws.active_inputs, overlaps_out);
+    if (sp.params.boost_in_inference &&
+        !std::all_of(sp.boost_factors.begin(), sp.boost_factors.end(), [](float b) { return b == 1.0f; })) {
+        ws.scores.resize(sp.num_columns);
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+            ws.scores[c] = sp.boost_factors[c] * static_cast<float>(overlaps_out[c]);
+        inhibit(sp, ws.scores.data(), nullptr, ws, winners);
+        return;
+    }
     inhibit(sp, nullptr, overlaps_out, ws, winners);
 }
 

@@ -42,6 +42,9 @@ SP_PARAMS = (
     Param("seed", "seed", -1, "seed", "integer in [0, 2**64), or -1 for a random seed"),
     Param("sp_verbosity", "spVerbosity", 0, "int", "integer >= 0"),
     Param("wrap_around", "wrapAround", True, "bool", "bool"),
+    # htmhw extension (not in NuPIC's signature): NuPIC 1.0 boosts only while
+    # learning; htm.core boosts in inference too.
+    Param("boost_in_inference", "boostInInference", False, "bool", "bool"),
 )
 
 BY_NAME = {p.name: p for p in SP_PARAMS}

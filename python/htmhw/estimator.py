@@ -36,6 +36,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
     min_pct_overlap_duty_cycle : float in [0, 1], default 0.001
     duty_cycle_period : int >= 1, default 1000
     boost_strength : float >= 0, default 0
+    boost_in_inference : bool, default False
+        Apply the boost factors in ``transform`` too (htm.core's behaviour).
     wrap_around : bool, default True
     n_epochs : int >= 1, default 1
         Passes over X during ``fit`` (learning on).
@@ -69,6 +71,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         "duty_cycle_period": [Interval(numbers.Integral, 1, None, closed="left")],
         "boost_strength": [Interval(numbers.Real, 0, 1e6, closed="both")],
         "wrap_around": ["boolean"],
+        "boost_in_inference": ["boolean"],
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "binarize_threshold": [Interval(numbers.Real, None, None, closed="neither")],
         "output": [StrOptions({"sparse", "dense"})],
@@ -92,6 +95,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         duty_cycle_period=1000,
         boost_strength=0.0,
         wrap_around=True,
+        boost_in_inference=False,
         n_epochs=1,
         binarize_threshold=0.0,
         output="sparse",
@@ -112,6 +116,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         self.duty_cycle_period = duty_cycle_period
         self.boost_strength = boost_strength
         self.wrap_around = wrap_around
+        self.boost_in_inference = boost_in_inference
         self.n_epochs = n_epochs
         self.binarize_threshold = binarize_threshold
         self.output = output
@@ -147,6 +152,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
             boost_strength=self.boost_strength,
             seed=seed,
             wrap_around=self.wrap_around,
+            boost_in_inference=self.boost_in_inference,
         )
 
     def fit(self, X, y=None):

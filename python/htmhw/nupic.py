@@ -49,6 +49,7 @@ class SpatialPooler:
         seed=_D["seed"],
         spVerbosity=_D["sp_verbosity"],
         wrapAround=_D["wrap_around"],
+        boostInInference=_D["boost_in_inference"],
     ):
         args = dict(locals())
         args.pop("self")

@@ -27,7 +27,9 @@ class SpatialPooler:
     ``min_pct_overlap_duty_cycle`` ([0, 1]), ``duty_cycle_period`` (int >= 1),
     ``boost_strength`` ([0, 1e6]), ``seed`` (int in [0, 2**64), or -1 to draw
     one; the drawn seed is kept in ``params['seed']``), ``sp_verbosity``,
-    ``wrap_around`` (bool). Defaults are NuPIC's.
+    ``wrap_around`` (bool). Defaults are NuPIC's. Extension:
+    ``boost_in_inference`` (bool, default False = NuPIC 1.0, which boosts only
+    while learning; True = htm.core, which also boosts when not learning).
 
     Deviations from NuPIC are listed in docs/sp_float.md (tie-break: the lower
     column index wins).

@@ -34,6 +34,9 @@ struct SpParams {
     std::uint64_t seed = 0;
     std::uint32_t sp_verbosity = 0;
     bool wrap_around = true;
+    // htmhw extension: NuPIC 1.0 boosts only while learning (false); htm.core
+    // also boosts during inference (true).
+    bool boost_in_inference = false;
 };
 
 // Throws std::invalid_argument naming the parameter, the allowed range and the
@@ -96,6 +99,7 @@ struct SpWorkspace {
     std::vector<float> deltas;  // per input: +inc or -dec
     std::vector<std::uint32_t> neighborhood;
     std::vector<std::uint8_t> active_mask;
+    std::vector<float> scores;
 };
 
 // Packs a dense 0/1 byte vector (length num_inputs) into words and the list of
@@ -111,7 +115,8 @@ void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits,
 void sp_compute(SpFloat& sp, const std::uint8_t* input, bool learn, SpWorkspace& ws,
                 std::vector<std::uint32_t>& winners);
 
-// Inference only (no state change, no boosting, as NuPIC with learn=False),
+// Inference only (no state change; boosting only with boost_in_inference, as
+// compute with learn=False),
 // const so that it can run on several threads.
 void sp_infer(const SpFloat& sp, const std::uint8_t* input, SpWorkspace& ws,
               std::uint32_t* overlaps_out, std::vector<std::uint32_t>& winners);
