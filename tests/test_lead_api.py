@@ -98,3 +98,19 @@ def test_cli_demo_writes_outputs(tmp_path):
     assert json.loads((out / "demo.json").read_text()) == result
     bad = subprocess.run([sys.executable, "-m", "htmhw.cli", "demo", "--n-train", "1"], capture_output=True, text=True)
     assert bad.returncode != 0 and "--n-train" in bad.stderr
+
+
+def test_nupic_style_reconstruction_example_runs(tmp_path, mnist_dir):
+    """The forum recipe written against NuPIC's API runs unchanged on htmhw.nupic."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "nupic_mnist_reconstruction.py"
+    spec = importlib.util.spec_from_file_location("nupic_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "recon.png"
+    corr = example.main(["--mnist-dir", str(mnist_dir), "--n-train", "500", "--out", str(out)])
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    # back-projection of the active columns' connected synapses resembles the digit
+    assert np.mean(corr) > 0.4

@@ -1,7 +1,5 @@
 """Core contract checks: hand-computed overlaps, ties, learning, determinism, files."""
-import os
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -245,18 +243,10 @@ def test_nupic_api_fills_arrays_and_is_consistent():
         sp.getPermanence(32)
 
 
-def _mnist_dir():
-    root = os.environ.get("HTMHW_DATA")
-    for d in ([Path(root) / "mnist", Path(root)] if root else []) + [Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"]:
-        if (d / "t10k-images-idx3-ubyte.gz").exists():
-            return d
-    pytest.fail("MNIST not found: set HTMHW_DATA or place shared/data/mnist beside the repository")
-
-
-def test_mnist_anchor_config_sp_beats_raw_pixels():
+def test_mnist_anchor_config_sp_beats_raw_pixels(mnist_dir):
     from sklearn.linear_model import LogisticRegression
 
-    images, labels = htmhw.datasets.load_mnist(_mnist_dir())
+    images, labels = htmhw.datasets.load_mnist(mnist_dir)
     X = (images[:2000] > 30).reshape(2000, -1).astype(np.uint8)
     y = labels[:2000]
     sp = htmhw.SpatialPooler(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7,

@@ -80,11 +80,19 @@ void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t 
                         std::vector<std::uint32_t>& histogram) {
     winners.clear();
     if (k == 0 || n == 0) return;
+    // Histogram grown on demand: scores are small integers (overlaps), so this
+    // is one pass without a separate search for the maximum.
     std::uint32_t max_score = 0;
-    for (std::size_t i = 0; i < n; ++i) max_score = std::max(max_score, scores[i]);
-    if (max_score < threshold) return;
-    histogram.assign(static_cast<std::size_t>(max_score) + 1, 0);
-    for (std::size_t i = 0; i < n; ++i) ++histogram[scores[i]];
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t s = scores[i];
+        if (s >= histogram.size()) histogram.resize(static_cast<std::size_t>(s) + 1, 0);
+        ++histogram[s];
+        max_score = std::max(max_score, s);
+    }
+    if (max_score < threshold) {
+        std::fill(histogram.begin(), histogram.end(), 0u);
+        return;
+    }
     // Find the cut score: every column above it wins, and the first
     // `take_at_cut` columns (by index) with exactly the cut score win too.
     std::size_t above = 0;
@@ -95,6 +103,7 @@ void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t 
         --cut;
     }
     std::size_t take_at_cut = std::min<std::size_t>(histogram[cut], k - above);
+    std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);  // all zero for the next call
     winners.reserve(above + take_at_cut);
     for (std::size_t i = 0; i < n; ++i) {
         const std::uint32_t s = scores[i];

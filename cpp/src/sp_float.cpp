@@ -122,24 +122,36 @@ void set_windows(SpFloat& sp, std::uint32_t c) {
 }
 
 // Connected bits, input-major flags and count of one column from its
-// permanences (permanences are not modified).
-void refresh_connections(SpFloat& sp, std::uint32_t column) {
+// permanences. With Trim, permanences are first trimmed (below the trim
+// threshold -> 0) and clipped to [0, 1] in the same pass (NuPIC's
+// _updatePermanencesForColumn); without, they are left untouched.
+template <bool Trim>
+void write_column(SpFloat& sp, std::uint32_t column) {
     const std::uint64_t b = sp.pool_offsets[column], e = sp.pool_offsets[column + 1];
-    const float* perm = sp.permanences.data() + b;
+    float* perm = sp.permanences.data() + b;
     const float conn = connected_threshold(sp);
+    const float trim = sp.syn_perm_trim_threshold;
     std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(column) * sp.input_words;
     for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
     const std::uint32_t* inputs = sp.pool_inputs.data() + b;
     const std::uint32_t* slots = sp.synapse_to_input_major.data() + b;
     std::uint32_t count = 0;
     for (std::size_t i = 0; i < e - b; ++i) {
-        const bool connected = perm[i] >= conn;
+        float v = perm[i];
+        if (Trim) {
+            if (v < trim) v = 0.0f;
+            v = std::min(1.0f, std::max(0.0f, v));
+            perm[i] = v;
+        }
+        const bool connected = v >= conn;
         row[inputs[i] >> 6] |= static_cast<std::uint64_t>(connected) << (inputs[i] & 63);
         if (sp.scatter_enabled) sp.input_major_connected[slots[i]] = connected;
         count += connected;
     }
     sp.connected_counts[column] = count;
 }
+
+void refresh_connections(SpFloat& sp, std::uint32_t column) { write_column<false>(sp, column); }
 
 // Input-major copy of the potential synapses (for the scatter overlap) and the
 // map from each synapse to its slot there; rebuilt whenever pools change.
@@ -265,13 +277,7 @@ void update_column_permanences(SpFloat& sp, std::uint32_t column, bool raise_to_
             }
         }
     }
-    const float trim = sp.syn_perm_trim_threshold;
-    for (std::size_t i = 0; i < n; ++i) {
-        float v = perm[i];
-        if (v < trim) v = 0.0f;
-        perm[i] = std::min(1.0f, std::max(0.0f, v));
-    }
-    refresh_connections(sp, column);
+    write_column<true>(sp, column);
 }
 
 void update_inhibition_radius(SpFloat& sp) {

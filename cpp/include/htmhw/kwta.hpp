@@ -16,7 +16,8 @@ void kwta_global(const float* scores, std::size_t n, std::size_t k, float thresh
                  std::vector<std::uint32_t>& winners, std::vector<std::uint32_t>& scratch);
 
 // The same rule over small non-negative integer scores, by a counting select
-// (O(n + max_score)) instead of a sort.
+// (O(n + max_score)) instead of a sort. `histogram` is scratch that must be all
+// zeros (or empty) on entry; it is left all zeros on return.
 void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t k,
                         std::uint32_t threshold, std::vector<std::uint32_t>& winners,
                         std::vector<std::uint32_t>& histogram);
