@@ -281,3 +281,38 @@ def test_boost_in_inference_switch(boost_in_inference):
         expected = htmhw.kwta_global(scores.astype(np.float32), int(0.1 * 128), threshold=1)
         assert sp.infer(x)[0].tolist() == expected.tolist()
         assert sp.compute(x, learn=False)[0].tolist() == expected.tolist()
+
+
+def _nupic_local_reference(scores, dims, radius, density, threshold, wrap):
+    """NuPIC 1.0's _inhibitColumnsLocal written out with numpy, for comparison."""
+    n = int(np.prod(dims))
+    active = np.zeros(n, dtype=bool)
+    for c in range(n):
+        if not scores[c] >= threshold:
+            continue
+        centre = np.unravel_index(c, dims)
+        axes = []
+        for x, d in zip(centre, dims):
+            if wrap:
+                lo = x - radius
+                hi = min(x + radius, lo + d - 1)
+                axes.append([v % d for v in range(lo, hi + 1)])
+            else:
+                axes.append(list(range(max(0, x - radius), min(d - 1, x + radius) + 1)))
+        grid = np.meshgrid(*axes, indexing="ij")
+        nb = np.ravel_multi_index([g.ravel() for g in grid], dims)
+        bigger = np.count_nonzero(scores[nb] > scores[c])
+        ties_lost = np.count_nonzero(active[nb[scores[nb] == scores[c]]])
+        if bigger + ties_lost < int(0.5 + density * len(nb)):
+            active[c] = True
+    return np.flatnonzero(active)
+
+
+@pytest.mark.parametrize("dims,radius,wrap", [((30,), 3, False), ((30,), 4, True), ((7, 9), 2, False),
+                                               ((7, 9), 2, True), ((4, 5, 3), 1, True)])
+def test_kwta_local_matches_nupic_reference(dims, radius, wrap):
+    rng = np.random.default_rng(sum(dims) + radius)
+    for density in (0.1, 0.3):
+        scores = rng.integers(0, 5, int(np.prod(dims))).astype(np.float32)
+        got = htmhw.kwta_local(scores, dims, radius, density, threshold=1.0, wrap=wrap)
+        np.testing.assert_array_equal(got, _nupic_local_reference(scores, dims, radius, density, 1.0, wrap))

@@ -120,18 +120,28 @@ void kwta_local(const float* scores, const Dims& column_dims, std::uint32_t radi
                 double density, float threshold, std::vector<std::uint32_t>& winners) {
     const auto n = static_cast<std::size_t>(dims_product(column_dims));
     std::vector<std::uint8_t> active(n, 0);
-    std::vector<std::uint32_t> nb;
     winners.clear();
+    // Neighbourhood size per column: the product of the clipped/wrapped interval lengths.
+    std::uint32_t coords[16];
     for (std::size_t c = 0; c < n; ++c) {
         const float s = scores[c];
         if (!(s >= threshold)) continue;
-        neighborhood(static_cast<std::uint32_t>(c), radius, column_dims, wrap, nb);
-        std::size_t beaten = 0;
-        for (auto j : nb) {
-            const float t = scores[j];
-            if (t > s || (t == s && active[j])) ++beaten;
+        unravel_index(c, column_dims, coords);
+        double size = 1;
+        for (std::size_t d = 0; d < column_dims.size(); ++d) {
+            const std::int64_t x = coords[d], r = radius, dim = column_dims[d];
+            const std::int64_t len = wrap ? std::min<std::int64_t>(2 * r + 1, dim)
+                                          : std::min<std::int64_t>(dim - 1, x + r) - std::max<std::int64_t>(0, x - r) + 1;
+            size *= static_cast<double>(len);
         }
-        const auto quota = static_cast<std::size_t>(0.5 + density * static_cast<double>(nb.size()));
+        const auto quota = static_cast<std::size_t>(0.5 + density * size);
+        // Stop counting as soon as the column has lost.
+        std::size_t beaten = 0;
+        for_each_neighbor(static_cast<std::uint32_t>(c), radius, column_dims, wrap, [&](std::uint32_t j) {
+            const float t = scores[j];
+            beaten += (t > s || (t == s && active[j]));
+            return beaten < quota;
+        });
         if (beaten < quota) {
             active[c] = 1;
             winners.push_back(static_cast<std::uint32_t>(c));

@@ -35,42 +35,11 @@ std::uint32_t map_column_to_input(std::uint32_t column, const Dims& column_dims,
 
 void neighborhood(std::uint32_t center, std::uint32_t radius, const Dims& dims, bool wrap,
                   std::vector<std::uint32_t>& out) {
-    const std::size_t nd = dims.size();
-    std::uint32_t coords[16];
-    unravel_index(center, dims, coords);
-    // Per dimension: first coordinate (possibly negative before wrapping) and length.
-    std::int64_t first[16];
-    std::uint32_t len[16];
-    for (std::size_t i = 0; i < nd; ++i) {
-        const std::int64_t c = coords[i], r = radius, d = dims[i];
-        if (wrap) {
-            first[i] = c - r;
-            const std::int64_t right = std::min(c + r, first[i] + d - 1);
-            len[i] = static_cast<std::uint32_t>(right - first[i] + 1);
-        } else {
-            first[i] = std::max<std::int64_t>(0, c - r);
-            const std::int64_t right = std::min<std::int64_t>(d - 1, c + r);
-            len[i] = static_cast<std::uint32_t>(right - first[i] + 1);
-        }
-    }
     out.clear();
-    std::uint32_t step[16] = {0};
-    for (;;) {
-        std::uint64_t flat = 0;
-        for (std::size_t i = 0; i < nd; ++i) {
-            std::int64_t v = first[i] + step[i];
-            const std::int64_t d = dims[i];
-            v = ((v % d) + d) % d;
-            flat = flat * dims[i] + static_cast<std::uint64_t>(v);
-        }
-        out.push_back(static_cast<std::uint32_t>(flat));
-        std::size_t i = nd;
-        while (i-- > 0) {
-            if (++step[i] < len[i]) break;
-            step[i] = 0;
-        }
-        if (i == static_cast<std::size_t>(-1)) break;
-    }
+    for_each_neighbor(center, radius, dims, wrap, [&out](std::uint32_t j) {
+        out.push_back(j);
+        return true;
+    });
 }
 
 }  // namespace htmhw
