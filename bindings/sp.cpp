@@ -129,8 +129,12 @@ void init_sp(py::module_& m) {
                  std::lock_guard<std::mutex> lock(s.mutex);
                  py::dict d = params_to_dict(s.sp.params);
                  if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
-                 if (name == "input_dimensions" || name == "column_dimensions")
-                     throw std::invalid_argument(name + " cannot be changed after construction");
+                 // These only shape initialization; params must keep describing how the
+                 // pooler was built (SpatialPooler(**params) rebuilds the same pooler).
+                 for (const char* init_only : {"input_dimensions", "column_dimensions", "potential_radius",
+                                               "potential_pct", "seed"})
+                     if (name == init_only)
+                         throw std::invalid_argument(name + " only takes effect at construction; it cannot be changed");
                  d[name.c_str()] = value;
                  SpFloat copy = s.sp;
                  copy.params = params_from_dict(d);

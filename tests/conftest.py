@@ -4,6 +4,12 @@ from pathlib import Path
 
 import pytest
 
+# scikit-learn's check_array_api_input (run by parametrize_with_checks in
+# test_estimator.py) needs SciPy's array-API mode, which SciPy reads once, at
+# import; set it before anything imports scipy so the check runs instead of
+# being skipped.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 REPO = Path(__file__).resolve().parent.parent
 _MNIST_TEST_IMAGES = "t10k-images-idx3-ubyte"
 

@@ -611,6 +611,12 @@ void sp_rebuild_and_check(SpFloat& sp) {
         }
     for (float v : sp.permanences)
         if (!(v >= 0.0f && v <= 1.0f)) bad("permanences must be in [0, 1]");
+    for (std::uint32_t c = 0; c < nc; ++c)
+        if (static_cast<double>(sp.pool_offsets[c + 1] - sp.pool_offsets[c]) < sp.params.stimulus_threshold)
+            throw std::invalid_argument(
+                "stimulus_threshold (stimulusThreshold) must be <= the smallest potential pool (" +
+                std::to_string(sp.pool_offsets[c + 1] - sp.pool_offsets[c]) + " inputs in column " +
+                std::to_string(c) + ")");
     for (const auto* vec : {&sp.overlap_duty_cycles, &sp.active_duty_cycles, &sp.min_overlap_duty_cycles}) {
         if (vec->size() != nc) bad("duty cycle arrays must have num_columns entries");
         for (float v : *vec)

@@ -64,7 +64,9 @@ def convert(p: Param, value: Any) -> Any:
     """
     if p.kind == "dims":
         dims = np.atleast_1d(np.asarray(value))
-        if dims.ndim != 1 or dims.size == 0 or not (
+        if dims.size == 0:
+            raise ValueError(f"{_label(p)} must have 1 to 16 sizes; got {value!r}")
+        if dims.ndim != 1 or not (
             np.issubdtype(dims.dtype, np.integer)
             or (np.issubdtype(dims.dtype, np.floating) and np.all(np.isfinite(dims)) and np.all(dims == np.round(dims)))
         ):
