@@ -28,11 +28,12 @@ void kwta_global(const float* scores, std::size_t n, std::size_t k, float thresh
     std::uint32_t* key = idx + n;
     std::uint32_t* work = key + n;
     std::size_t m = 0;
+    // Branch-free compaction: about half the columns pass, so a branch would
+    // mispredict constantly.
     for (std::size_t i = 0; i < n; ++i) {
-        if (scores[i] >= threshold) {
-            idx[m] = static_cast<std::uint32_t>(i);
-            key[m++] = float_key(scores[i]);
-        }
+        idx[m] = static_cast<std::uint32_t>(i);
+        key[m] = float_key(scores[i]);
+        m += scores[i] >= threshold;
     }
     if (m <= k) {
         winners.assign(idx, idx + m);
@@ -57,22 +58,26 @@ void kwta_global(const float* scores, std::size_t n, std::size_t k, float thresh
         }
         cut |= b << shifts[level];
         std::size_t next_n = 0;
-        for (std::size_t i = 0; i < cand_n; ++i)
-            if (((cand[i] >> shifts[level]) & (bins - 1)) == b) work[next_n++] = cand[i];
+        for (std::size_t i = 0; i < cand_n; ++i) {
+            const std::uint32_t v = cand[i];
+            work[next_n] = v;
+            next_n += ((v >> shifts[level]) & (bins - 1)) == b;
+        }
         cand = work;
         cand_n = next_n;
     }
     // `cut` is the k-th largest key and `above` keys are larger.
     std::size_t take_at_cut = k - above;
-    winners.reserve(k);
+    winners.resize(k + 1);  // one slot of slack for the unconditional store
+    std::uint32_t* out = winners.data();
+    std::size_t taken = 0;
     for (std::size_t i = 0; i < m; ++i) {
-        if (key[i] > cut) {
-            winners.push_back(idx[i]);
-        } else if (key[i] == cut && take_at_cut > 0) {
-            winners.push_back(idx[i]);
-            --take_at_cut;
-        }
+        const bool at_cut = key[i] == cut && take_at_cut > 0;
+        out[taken] = idx[i];
+        taken += (key[i] > cut) | at_cut;
+        take_at_cut -= at_cut;
     }
+    winners.resize(taken);
 }
 
 void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t k,
@@ -104,16 +109,18 @@ void kwta_global_counts(const std::uint32_t* scores, std::size_t n, std::size_t 
     }
     std::size_t take_at_cut = std::min<std::size_t>(histogram[cut], k - above);
     std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);  // all zero for the next call
-    winners.reserve(above + take_at_cut);
-    for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t total = above + take_at_cut;
+    winners.resize(total + 1);  // one slot of slack for the unconditional store
+    std::uint32_t* out = winners.data();
+    std::size_t taken = 0;
+    for (std::size_t i = 0; i < n && taken < total; ++i) {
         const std::uint32_t s = scores[i];
-        if (s > cut) {
-            winners.push_back(static_cast<std::uint32_t>(i));
-        } else if (s == cut && take_at_cut > 0) {
-            winners.push_back(static_cast<std::uint32_t>(i));
-            --take_at_cut;
-        }
+        const bool at_cut = s == cut && take_at_cut > 0;
+        out[taken] = static_cast<std::uint32_t>(i);
+        taken += (s > cut) | at_cut;
+        take_at_cut -= at_cut;
     }
+    winners.resize(taken);
 }
 
 void kwta_local(const float* scores, const Dims& column_dims, std::uint32_t radius, bool wrap,

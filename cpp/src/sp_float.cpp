@@ -135,17 +135,31 @@ void write_column(SpFloat& sp, std::uint32_t column) {
     for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
     const std::uint32_t* inputs = sp.pool_inputs.data() + b;
     const std::uint32_t* slots = sp.synapse_to_input_major.data() + b;
+    std::uint8_t* input_major = sp.input_major_connected.data();
+    const bool scatter = sp.scatter_enabled;
+    // Pool inputs are ascending, so the bits of one word are accumulated in a
+    // register and stored (never re-loaded) on every step: no store-to-load
+    // chain through memory, and no data-dependent branches.
     std::uint32_t count = 0;
-    for (std::size_t i = 0; i < e - b; ++i) {
-        float v = perm[i];
-        if (Trim) {
-            if (v < trim) v = 0.0f;
-            v = std::min(1.0f, std::max(0.0f, v));
-            perm[i] = v;
+    std::uint32_t word = 0;
+    std::uint64_t acc = 0;
+    const std::size_t n = static_cast<std::size_t>(e - b);
+    if (Trim) {
+        // Clip then trim equals NuPIC's trim then clip because trim <= 0.5;
+        // a separate branch-free loop so that it vectorizes.
+        for (std::size_t i = 0; i < n; ++i) {
+            const float v = std::min(std::max(perm[i], 0.0f), 1.0f);
+            perm[i] = v * static_cast<float>(v >= trim);
         }
-        const bool connected = v >= conn;
-        row[inputs[i] >> 6] |= static_cast<std::uint64_t>(connected) << (inputs[i] & 63);
-        if (sp.scatter_enabled) sp.input_major_connected[slots[i]] = connected;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = perm[i];
+        const std::uint32_t connected = v >= conn ? 1u : 0u;
+        const std::uint32_t w = inputs[i] >> 6;
+        acc = (w == word ? acc : 0) | (static_cast<std::uint64_t>(connected) << (inputs[i] & 63));
+        word = w;
+        row[w] = acc;
+        if (scatter) input_major[slots[i]] = static_cast<std::uint8_t>(connected);
         count += connected;
     }
     sp.connected_counts[column] = count;
@@ -264,11 +278,9 @@ void update_column_permanences(SpFloat& sp, std::uint32_t column, bool raise_to_
                 "stimulus_threshold (stimulusThreshold) is larger than a column's potential pool; "
                 "it must be <= the pool size");
         std::size_t num_connected = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const float v = std::min(1.0f, std::max(0.0f, perm[i]));
-            perm[i] = v;
-            num_connected += v > conn;
-        }
+        for (std::size_t i = 0; i < n; ++i) num_connected += std::min(std::max(perm[i], 0.0f), 1.0f) > conn;
+        if (static_cast<double>(num_connected) < sp.params.stimulus_threshold)
+            for (std::size_t i = 0; i < n; ++i) perm[i] = std::min(std::max(perm[i], 0.0f), 1.0f);
         while (static_cast<double>(num_connected) < sp.params.stimulus_threshold) {
             num_connected = 0;
             for (std::size_t i = 0; i < n; ++i) {
