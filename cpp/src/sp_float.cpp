@@ -134,9 +134,9 @@ void write_column(SpFloat& sp, std::uint32_t column) {
     std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(column) * sp.input_words;
     for (std::uint32_t w = sp.word_lo[column]; w < sp.word_hi[column]; ++w) row[w] = 0;
     const std::uint32_t* inputs = sp.pool_inputs.data() + b;
-    const std::uint32_t* slots = sp.synapse_to_input_major.data() + b;
-    std::uint8_t* input_major = sp.input_major_connected.data();
     const bool scatter = sp.scatter_enabled;
+    const std::uint32_t* slots = scatter ? sp.synapse_to_input_major.data() + b : nullptr;
+    std::uint8_t* input_major = sp.input_major_connected.data();
     // Pool inputs are ascending, so the bits of one word are accumulated in a
     // register and stored (never re-loaded) on every step: no store-to-load
     // chain through memory, and no data-dependent branches.
@@ -175,21 +175,9 @@ void build_input_major(SpFloat& sp) {
     sp.word_lo.assign(sp.num_columns, 0);
     sp.word_hi.assign(sp.num_columns, 0);
     sp.connected_counts.assign(sp.num_columns, 0);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) set_windows(sp, c);
-    sp.input_offsets.assign(static_cast<std::size_t>(sp.num_inputs) + 1, 0);
-    for (auto i : sp.pool_inputs) ++sp.input_offsets[i + 1];
-    for (std::uint32_t i = 0; i < sp.num_inputs; ++i) sp.input_offsets[i + 1] += sp.input_offsets[i];
-    std::vector<std::uint64_t> fill(sp.input_offsets.begin(), sp.input_offsets.end() - 1);
-    sp.input_major_columns.assign(synapses, 0);
-    sp.input_major_connected.assign(synapses, 0);
-    sp.synapse_to_input_major.assign(synapses, 0);
     sp.window_words_total = 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k) {
-            const std::uint64_t slot = fill[sp.pool_inputs[k]]++;
-            sp.input_major_columns[slot] = c;
-            sp.synapse_to_input_major[k] = static_cast<std::uint32_t>(slot);
-        }
+        set_windows(sp, c);
         sp.window_words_total += sp.word_hi[c] - sp.word_lo[c];
     }
     // Keeping the input-major flags current costs a scattered write per
@@ -199,6 +187,27 @@ void build_input_major(SpFloat& sp) {
     const double per_input = static_cast<double>(synapses) / static_cast<double>(sp.num_inputs);
     const double break_even_active = static_cast<double>(sp.window_words_total) / std::max(per_input, 1e-9);
     sp.scatter_enabled = break_even_active >= 0.05 * static_cast<double>(sp.num_inputs);
+    if (!sp.scatter_enabled) {
+        sp.input_offsets.clear();
+        sp.input_major_columns.clear();
+        sp.input_major_connected.clear();
+        sp.synapse_to_input_major.clear();
+        return;
+    }
+    sp.input_offsets.assign(static_cast<std::size_t>(sp.num_inputs) + 1, 0);
+    for (auto i : sp.pool_inputs) ++sp.input_offsets[i + 1];
+    for (std::uint32_t i = 0; i < sp.num_inputs; ++i) sp.input_offsets[i + 1] += sp.input_offsets[i];
+    std::vector<std::uint64_t> fill(sp.input_offsets.begin(), sp.input_offsets.end() - 1);
+    sp.input_major_columns.assign(synapses, 0);
+    sp.input_major_connected.assign(synapses, 0);
+    sp.synapse_to_input_major.assign(synapses, 0);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k) {
+            const std::uint64_t slot = fill[sp.pool_inputs[k]]++;
+            sp.input_major_columns[slot] = c;
+            sp.synapse_to_input_major[k] = static_cast<std::uint32_t>(slot);
+        }
+    }
 }
 
 }  // namespace
@@ -346,6 +355,10 @@ SpFloat sp_create(const SpParams& params) {
         neighborhood(center, radius, sp.input_dims, params.wrap_around, candidates);
         const auto num_potential = static_cast<std::size_t>(
             static_cast<double>(candidates.size()) * params.potential_pct + 0.5);
+        if (c == 0) {  // pools are about this size everywhere; avoids regrowing 100 MB arrays
+            sp.pool_inputs.reserve(num_potential * nc + num_potential);
+            sp.permanences.reserve(num_potential * nc + num_potential);
+        }
         Rng rng(params.seed, static_cast<std::uint64_t>(c) + 1);
         // Partial Fisher-Yates: the first num_potential entries become the pool.
         for (std::size_t i = 0; i < num_potential; ++i) {
