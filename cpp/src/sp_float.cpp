@@ -8,6 +8,7 @@
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
 #include "htmhw/rng.hpp"
+#include "htmhw/sp_common.hpp"
 
 namespace htmhw {
 namespace {
@@ -50,46 +51,6 @@ float connected_threshold(const SpFloat& sp) {
 std::uint32_t stimulus_threshold_int(const SpFloat& sp) {
     return static_cast<std::uint32_t>(std::ceil(sp.params.stimulus_threshold));
 }
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-#define HTMHW_X86_DISPATCH 1
-#endif
-
-template <class Popcount>
-inline __attribute__((always_inline)) void overlaps_body(const SpFloat& sp, const std::uint64_t* in,
-                                                        std::uint32_t* out, Popcount popcount) {
-    const std::uint32_t words = sp.input_words;
-    const std::uint64_t* bits = sp.connected_bits.data();
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        const std::uint64_t* row = bits + static_cast<std::size_t>(c) * words;
-        std::uint32_t sum = 0;
-        for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) sum += popcount(row[w] & in[w]);
-        out[c] = sum;
-    }
-}
-
-void overlaps_generic(const SpFloat& sp, const std::uint64_t* in, std::uint32_t* out) {
-    overlaps_body(sp, in, out, [](std::uint64_t x) { return static_cast<std::uint32_t>(__builtin_popcountll(x)); });
-}
-
-#ifdef HTMHW_X86_DISPATCH
-__attribute__((target("popcnt"))) void overlaps_popcnt(const SpFloat& sp, const std::uint64_t* in,
-                                                       std::uint32_t* out) {
-    overlaps_body(sp, in, out, [](std::uint64_t x) __attribute__((target("popcnt"))) {
-        return static_cast<std::uint32_t>(__builtin_popcountll(x));
-    });
-}
-// AVX-512 VPOPCNTDQ lets the compiler vectorize the word loop; same sums.
-__attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) void overlaps_avx512(const SpFloat& sp,
-                                                                              const std::uint64_t* in,
-                                                                              std::uint32_t* out) {
-    overlaps_body(sp, in, out, [](std::uint64_t x) __attribute__((target("avx512f,avx512vpopcntdq,popcnt"))) {
-        return static_cast<std::uint32_t>(__builtin_popcountll(x));
-    });
-}
-const bool kHavePopcnt = __builtin_cpu_supports("popcnt");
-const bool kHaveAvx512Popcnt = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq");
-#endif
 
 std::uint32_t max_dim(const Dims& d) { return *std::max_element(d.begin(), d.end()); }
 
@@ -267,13 +228,16 @@ void validate(const SpParams& p) {
             "column_dimensions x input_dimensions too large: the connected-bit matrix would exceed 16 GB");
 }
 
-double inhibition_density(const SpFloat& sp) {
-    const SpParams& p = sp.params;
+double inhibition_density(const SpParams& p, std::uint32_t inhibition_radius, std::uint32_t num_columns) {
     if (p.local_area_density > 0) return p.local_area_density;
     double area = 1;
-    for (std::size_t i = 0; i < p.column_dimensions.size(); ++i) area *= 2.0 * sp.inhibition_radius + 1.0;
-    area = std::min(area, static_cast<double>(sp.num_columns));
+    for (std::size_t i = 0; i < p.column_dimensions.size(); ++i) area *= 2.0 * inhibition_radius + 1.0;
+    area = std::min(area, static_cast<double>(num_columns));
     return std::min(std::floor(p.num_active_columns_per_inh_area) / area, 0.5);
+}
+
+double inhibition_density(const SpFloat& sp) {
+    return inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
 }
 
 void update_column_permanences(SpFloat& sp, std::uint32_t column, bool raise_to_threshold) {
@@ -306,37 +270,8 @@ void update_inhibition_radius(SpFloat& sp) {
         sp.inhibition_radius = max_dim(sp.column_dims);
         return;
     }
-    const std::size_t rank = sp.input_dims.size();
-    std::uint32_t coords[16];
-    double span_sum = 0;
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        std::uint32_t lo[16], hi[16];
-        bool any = false;
-        const std::uint64_t* row = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
-        for (std::uint64_t k = sp.pool_offsets[c]; k < sp.pool_offsets[c + 1]; ++k) {
-            const std::uint32_t j = sp.pool_inputs[k];
-            if (!((row[j >> 6] >> (j & 63)) & 1)) continue;
-            unravel_index(j, sp.input_dims, coords);
-            for (std::size_t d = 0; d < rank; ++d) {
-                if (!any) lo[d] = hi[d] = coords[d];
-                lo[d] = std::min(lo[d], coords[d]);
-                hi[d] = std::max(hi[d], coords[d]);
-            }
-            any = true;
-        }
-        if (!any) continue;
-        double s = 0;
-        for (std::size_t d = 0; d < rank; ++d) s += static_cast<double>(hi[d] - lo[d] + 1);
-        span_sum += s / static_cast<double>(rank);
-    }
-    const double avg_span = span_sum / sp.num_columns;
-    double cols_per_input = 0;
-    for (std::size_t d = 0; d < rank; ++d)
-        cols_per_input += static_cast<double>(sp.column_dims[d]) / static_cast<double>(sp.input_dims[d]);
-    cols_per_input /= static_cast<double>(rank);
-    const double diameter = avg_span * cols_per_input;
-    const double radius = std::max(1.0, (diameter - 1.0) / 2.0);
-    sp.inhibition_radius = static_cast<std::uint32_t>(radius + 0.5);
+    sp.inhibition_radius = inhibition_radius_from_connected(sp.connected_bits.data(), sp.input_words, sp.num_columns,
+                                                            sp.input_dims, sp.column_dims);
 }
 
 SpFloat sp_create(const SpParams& params) {
@@ -351,22 +286,15 @@ SpFloat sp_create(const SpParams& params) {
     std::vector<std::uint32_t> candidates;
     std::vector<std::uint64_t> chosen(sp.input_words, 0);
     for (std::uint32_t c = 0; c < nc; ++c) {
-        const std::uint32_t center = map_column_to_input(c, sp.column_dims, sp.input_dims);
-        neighborhood(center, radius, sp.input_dims, params.wrap_around, candidates);
-        const auto num_potential = static_cast<std::size_t>(
-            static_cast<double>(candidates.size()) * params.potential_pct + 0.5);
+        Rng rng(params.seed, static_cast<std::uint64_t>(c) + 1);
+        // The pool comes back as a bit mask: ascending order without a sort.
+        const std::size_t num_potential = sample_potential_pool(
+            c, sp.column_dims, sp.input_dims, radius, params.potential_pct, params.wrap_around, rng, candidates,
+            chosen.data());
         if (c == 0) {  // pools are about this size everywhere; avoids regrowing 100 MB arrays
             sp.pool_inputs.reserve(num_potential * nc + num_potential);
             sp.permanences.reserve(num_potential * nc + num_potential);
         }
-        Rng rng(params.seed, static_cast<std::uint64_t>(c) + 1);
-        // Partial Fisher-Yates: the first num_potential entries become the pool.
-        for (std::size_t i = 0; i < num_potential; ++i) {
-            const std::size_t j = i + static_cast<std::size_t>(rng.below(candidates.size() - i));
-            std::swap(candidates[i], candidates[j]);
-        }
-        // Ascending order of the chosen inputs via a bit mask (cheaper than a sort).
-        for (std::size_t i = 0; i < num_potential; ++i) chosen[candidates[i] >> 6] |= 1ULL << (candidates[i] & 63);
         for (std::uint32_t w = 0; w < sp.input_words; ++w) {
             for (std::uint64_t bits = chosen[w]; bits; bits &= bits - 1)
                 sp.pool_inputs.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
@@ -395,16 +323,20 @@ SpFloat sp_create(const SpParams& params) {
     return sp;
 }
 
-void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, SpWorkspace& ws) {
-    const std::uint32_t words = (num_inputs + 63) / 64;
-    ws.input_bits.assign(words, 0);
-    ws.active_inputs.clear();
+void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, std::vector<std::uint64_t>& bits,
+                std::vector<std::uint32_t>& active) {
+    bits.assign((num_inputs + 63) / 64, 0);
+    active.clear();
     for (std::uint32_t i = 0; i < num_inputs; ++i) {
         if (input[i]) {
-            ws.input_bits[i >> 6] |= 1ULL << (i & 63);
-            ws.active_inputs.push_back(i);
+            bits[i >> 6] |= 1ULL << (i & 63);
+            active.push_back(i);
         }
     }
+}
+
+void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, SpWorkspace& ws) {
+    pack_input(input, num_inputs, ws.input_bits, ws.active_inputs);
 }
 
 void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits,
@@ -423,17 +355,8 @@ void compute_overlaps(const SpFloat& sp, const std::uint64_t* input_bits,
             for (std::uint64_t j = sp.input_offsets[i]; j < sp.input_offsets[i + 1]; ++j) out[cols[j]] += conn[j];
         return;
     }
-#ifdef HTMHW_X86_DISPATCH
-    if (kHaveAvx512Popcnt) {
-        overlaps_avx512(sp, input_bits, out);
-        return;
-    }
-    if (kHavePopcnt) {
-        overlaps_popcnt(sp, input_bits, out);
-        return;
-    }
-#endif
-    overlaps_generic(sp, input_bits, out);
+    popcount_overlaps(sp.connected_bits.data(), sp.input_words, sp.word_lo.data(), sp.word_hi.data(), sp.num_columns,
+                      input_bits, out);
 }
 
 namespace {

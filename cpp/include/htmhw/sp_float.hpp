@@ -105,6 +105,8 @@ struct SpWorkspace {
 // Packs a dense 0/1 byte vector (length num_inputs) into words and the list of
 // active indices. Precondition: every byte is 0 or 1.
 void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, SpWorkspace& ws);
+void pack_input(const std::uint8_t* input, std::uint32_t num_inputs, std::vector<std::uint64_t>& bits,
+                std::vector<std::uint32_t>& active);
 
 // Overlap of every column with a packed input (bits and active index list) (count of connected synapses on
 // active inputs). Const: safe to call from several threads on one pooler.
@@ -124,6 +126,7 @@ void sp_infer(const SpFloat& sp, const std::uint8_t* input, SpWorkspace& ws,
 // Number of winners for global inhibition and the density used by inhibition
 // and by the global boost target (NuPIC's _inhibitColumns / _updateBoostFactorsGlobal).
 double inhibition_density(const SpFloat& sp);
+double inhibition_density(const SpParams& p, std::uint32_t inhibition_radius, std::uint32_t num_columns);
 
 // Recompute a column's connected bits and count from its permanences after
 // NuPIC's _updatePermanencesForColumn (optionally raising to the stimulus

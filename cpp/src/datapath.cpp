@@ -1,0 +1,660 @@
+// The fixed-point datapath. Section names refer to docs/datapath.md.
+#include "htmhw/datapath.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "htmhw/detmath.hpp"
+#include "htmhw/kwta.hpp"
+#include "htmhw/rng.hpp"
+#include "htmhw/sp_common.hpp"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HTMHW_DATAPATH_X86 1
+#endif
+
+namespace htmhw {
+namespace {
+
+[[noreturn]] void fail_hw(const std::string& name, const std::string& allowed, std::int64_t value) {
+    std::ostringstream os;
+    os << name << " must be " << allowed << "; got " << value;
+    throw std::invalid_argument(os.str());
+}
+
+void check_field(const char* name, std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
+    if (v < lo || v > hi) fail_hw(name, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
+}
+
+std::uint32_t bitlen(std::uint64_t x) { return x == 0 ? 0 : 64 - static_cast<std::uint32_t>(__builtin_clzll(x)); }
+
+// RND of a non-negative double: floor(x + 0.5).
+std::uint32_t rnd(double x) { return static_cast<std::uint32_t>(std::floor(x + 0.5)); }
+
+std::uint32_t step_q(double x, std::uint32_t m) { return x == 0.0 ? 0u : std::max(1u, rnd(x * m)); }
+
+// floor(d / 2^s) for signed d without relying on implementation-defined >> of negatives.
+inline std::int32_t asr(std::int32_t d, std::uint32_t s) { return d >= 0 ? d >> s : ~((~d) >> s); }
+
+std::uint32_t max_dim(const Dims& d) { return *std::max_element(d.begin(), d.end()); }
+
+bool uses_global(const SpFixed& sp) {
+    return sp.params.global_inhibition || sp.inhibition_radius > max_dim(sp.column_dims);
+}
+
+// ---- bit streams: the synapses of a column, one bit each, in pool order ----
+
+inline void stream_append(std::uint64_t* s, std::uint64_t pos, std::uint64_t bits, std::uint32_t n) {
+    if (n == 0) return;
+    const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
+    s[pos >> 6] |= bits << off;
+    if (off + n > 64) s[(pos >> 6) + 1] |= bits >> (64 - off);
+}
+
+inline std::uint64_t stream_take(const std::uint64_t* s, std::uint64_t pos, std::uint32_t n) {
+    const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
+    std::uint64_t v = s[pos >> 6] >> off;
+    if (off + n > 64) v |= s[(pos >> 6) + 1] << (64 - off);
+    return n >= 64 ? v : v & ((1ULL << n) - 1);
+}
+
+// ---- kernels: a portable policy and an x86 (BMI2 + AVX-512BW) policy, same results ----
+
+struct Portable {
+    static std::uint64_t pext(std::uint64_t x, std::uint64_t m) {
+        std::uint64_t r = 0;
+        for (std::uint32_t k = 0; m; m &= m - 1, ++k) r |= ((x >> __builtin_ctzll(m)) & 1ULL) << k;
+        return r;
+    }
+    static std::uint64_t pdep(std::uint64_t x, std::uint64_t m) {
+        std::uint64_t r = 0;
+        for (std::uint32_t k = 0; m; m &= m - 1, ++k) r |= ((x >> k) & 1ULL) << __builtin_ctzll(m);
+        return r;
+    }
+    static std::uint32_t popcount(std::uint64_t x) { return static_cast<std::uint32_t>(__builtin_popcountll(x)); }
+
+    // Winner update: p + inc (SAT at max) where the stream bit is 1, p - dec (SAT at 0) where 0.
+    template <class T>
+    static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc, std::uint32_t dec,
+                      std::uint32_t max) {
+        for (std::uint64_t j = 0; j < n; ++j) {
+            const std::uint32_t v = p[j];
+            const std::uint32_t up = std::min(v + inc, max);
+            const std::uint32_t down = v > dec ? v - dec : 0;
+            p[j] = static_cast<T>(((act[j >> 6] >> (j & 63)) & 1) ? up : down);
+        }
+    }
+    template <class T>
+    static void add_sat(T* p, std::uint64_t n, std::uint32_t add, std::uint32_t max) {
+        for (std::uint64_t j = 0; j < n; ++j) p[j] = static_cast<T>(std::min<std::uint32_t>(p[j] + add, max));
+    }
+    template <class T>
+    static std::uint64_t count_ge(const T* p, std::uint64_t n, std::uint32_t conn) {
+        std::uint64_t c = 0;
+        for (std::uint64_t j = 0; j < n; ++j) c += p[j] >= conn;
+        return c;
+    }
+    // Trim, then write the connected stream; returns the connected count.
+    template <class T>
+    static std::uint32_t trim_and_connect(T* p, std::uint64_t n, std::uint32_t trim, std::uint32_t conn,
+                                          std::uint64_t* out) {
+        std::uint32_t count = 0;
+        for (std::uint64_t j = 0; j < n; ++j) {
+            const T v = p[j] < trim ? T(0) : p[j];
+            p[j] = v;
+            const std::uint64_t bit = v >= conn;
+            out[j >> 6] |= bit << (j & 63);
+            count += static_cast<std::uint32_t>(bit);
+        }
+        return count;
+    }
+};
+
+#ifdef HTMHW_DATAPATH_X86
+#define HTMHW_X86_TARGET __attribute__((target("bmi2,popcnt,avx512f,avx512bw")))
+struct X86 {
+    HTMHW_X86_TARGET static std::uint64_t pext(std::uint64_t x, std::uint64_t m) { return _pext_u64(x, m); }
+    HTMHW_X86_TARGET static std::uint64_t pdep(std::uint64_t x, std::uint64_t m) { return _pdep_u64(x, m); }
+    HTMHW_X86_TARGET static std::uint32_t popcount(std::uint64_t x) {
+        return static_cast<std::uint32_t>(__builtin_popcountll(x));
+    }
+    HTMHW_X86_TARGET static __mmask64 tail(std::uint64_t remaining) {
+        return remaining >= 64 ? ~0ULL : ((1ULL << remaining) - 1);
+    }
+    template <class T>
+    HTMHW_X86_TARGET static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc,
+                                       std::uint32_t dec, std::uint32_t max) {
+        if constexpr (sizeof(T) == 1) {
+            const __m512i vinc = _mm512_set1_epi8(static_cast<char>(inc));
+            const __m512i vdec = _mm512_set1_epi8(static_cast<char>(dec));
+            const __m512i vmax = _mm512_set1_epi8(static_cast<char>(max));
+            for (std::uint64_t j = 0; j < n; j += 64) {
+                const __mmask64 m = tail(n - j);
+                const __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
+                // inc, dec <= max <= 255: saturating byte ops then the max clamp are exact.
+                const __m512i up = _mm512_min_epu8(_mm512_adds_epu8(v, vinc), vmax);
+                const __m512i down = _mm512_subs_epu8(v, vdec);
+                _mm512_mask_storeu_epi8(p + j, m, _mm512_mask_blend_epi8(act[j >> 6], down, up));
+            }
+        } else {
+            Portable::adapt(p, n, act, inc, dec, max);
+        }
+    }
+    template <class T>
+    HTMHW_X86_TARGET static void add_sat(T* p, std::uint64_t n, std::uint32_t add, std::uint32_t max) {
+        if constexpr (sizeof(T) == 1) {
+            const __m512i vadd = _mm512_set1_epi8(static_cast<char>(add));
+            const __m512i vmax = _mm512_set1_epi8(static_cast<char>(max));
+            for (std::uint64_t j = 0; j < n; j += 64) {
+                const __mmask64 m = tail(n - j);
+                const __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
+                _mm512_mask_storeu_epi8(p + j, m, _mm512_min_epu8(_mm512_adds_epu8(v, vadd), vmax));
+            }
+        } else {
+            Portable::add_sat(p, n, add, max);
+        }
+    }
+    template <class T>
+    HTMHW_X86_TARGET static std::uint64_t count_ge(const T* p, std::uint64_t n, std::uint32_t conn) {
+        if constexpr (sizeof(T) == 1) {
+            const __m512i vconn = _mm512_set1_epi8(static_cast<char>(conn));
+            std::uint64_t c = 0;
+            for (std::uint64_t j = 0; j < n; j += 64) {
+                const __mmask64 m = tail(n - j);
+                const __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
+                c += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_mask_cmpge_epu8_mask(m, v, vconn)));
+            }
+            return c;
+        } else {
+            return Portable::count_ge(p, n, conn);
+        }
+    }
+    template <class T>
+    HTMHW_X86_TARGET static std::uint32_t trim_and_connect(T* p, std::uint64_t n, std::uint32_t trim,
+                                                           std::uint32_t conn, std::uint64_t* out) {
+        if constexpr (sizeof(T) == 1) {
+            const __m512i vtrim = _mm512_set1_epi8(static_cast<char>(trim));
+            const __m512i vconn = _mm512_set1_epi8(static_cast<char>(conn));
+            std::uint32_t count = 0;
+            for (std::uint64_t j = 0; j < n; j += 64) {
+                const __mmask64 m = tail(n - j);
+                __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
+                v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(v, vtrim), v);
+                _mm512_mask_storeu_epi8(p + j, m, v);
+                const std::uint64_t bits = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
+                out[j >> 6] = bits;
+                count += static_cast<std::uint32_t>(__builtin_popcountll(bits));
+            }
+            return count;
+        } else {
+            return Portable::trim_and_connect(p, n, trim, conn, out);
+        }
+    }
+};
+const bool kHaveX86Kernels = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") &&
+                             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt");
+#endif
+
+template <class T>
+T* perm_data(SpFixed& sp);
+template <>
+std::uint8_t* perm_data<std::uint8_t>(SpFixed& sp) { return sp.perm8.data(); }
+template <>
+std::uint16_t* perm_data<std::uint16_t>(SpFixed& sp) { return sp.perm16.data(); }
+
+std::size_t stream_words(const SpFixed& sp, std::uint32_t c) {
+    return static_cast<std::size_t>((sp.perm_offsets[c + 1] - sp.perm_offsets[c]) / 64 + 2);
+}
+
+// Step 5 (raise, trim, connected bits) for one column; raise only for winners
+// and initialization, not for bumped columns.
+template <class T, class K>
+inline __attribute__((always_inline)) void finish_column(SpFixed& sp, std::uint32_t c, bool raise,
+                                                        std::uint64_t* stream) {
+    const HwConstants& q = sp.q;
+    T* p = perm_data<T>(sp) + sp.perm_offsets[c];
+    const std::uint64_t n = sp.perm_offsets[c + 1] - sp.perm_offsets[c];
+    if (raise) {
+        while (K::count_ge(p, n, q.conn_q) < q.stimulus) K::add_sat(p, n, q.bump_q, q.perm_max);
+    }
+    std::fill(stream, stream + stream_words(sp, c), 0ULL);
+    sp.connected_counts[c] = K::trim_and_connect(p, n, q.trim_q, q.conn_q, stream);
+    const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    std::uint64_t pos = 0;
+    for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
+        const std::uint32_t k = K::popcount(prow[w]);
+        crow[w] = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
+        pos += k;
+    }
+}
+
+template <class T, class K>
+inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::vector<std::uint32_t>& winners,
+                                                     const std::uint64_t* in, SpFixedWorkspace& ws) {
+    const HwConstants& q = sp.q;
+    for (auto c : winners) {
+        const std::size_t sw = stream_words(sp, c);
+        if (ws.stream.size() < sw) ws.stream.resize(sw);
+        std::uint64_t* stream = ws.stream.data();
+        std::fill(stream, stream + sw, 0ULL);
+        const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+        std::uint64_t pos = 0;
+        for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
+            const std::uint32_t k = K::popcount(prow[w]);
+            if (k == 0) continue;
+            stream_append(stream, pos, K::pext(in[w], prow[w]), k);
+            pos += k;
+        }
+        T* p = perm_data<T>(sp) + sp.perm_offsets[c];
+        K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max);
+        finish_column<T, K>(sp, c, true, stream);
+    }
+}
+
+template <class T, class K>
+inline __attribute__((always_inline)) void bump_body(SpFixed& sp, SpFixedWorkspace& ws) {
+    for (auto c : ws.bumped) {
+        const std::size_t sw = stream_words(sp, c);
+        if (ws.stream.size() < sw) ws.stream.resize(sw);
+        T* p = perm_data<T>(sp) + sp.perm_offsets[c];
+        K::add_sat(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], sp.q.bump_q, sp.q.perm_max);
+        finish_column<T, K>(sp, c, false, ws.stream.data());
+    }
+}
+
+// Column-phase entry points: winners' update, weak-column bump, or (init) raise+connect of every column.
+enum class Phase { Learn, Bump, Refresh, Init };
+
+template <class T, class K>
+inline __attribute__((always_inline)) void run_phase(SpFixed& sp, Phase phase, const std::vector<std::uint32_t>& winners,
+                                                    const std::uint64_t* in, SpFixedWorkspace& ws) {
+    if (phase == Phase::Learn) {
+        learn_body<T, K>(sp, winners, in, ws);
+    } else if (phase == Phase::Bump) {
+        bump_body<T, K>(sp, ws);
+    } else if (phase == Phase::Refresh) {  // trim + connected bits of ws.bumped, no add
+        for (auto c : ws.bumped) {
+            const std::size_t sw = stream_words(sp, c);
+            if (ws.stream.size() < sw) ws.stream.resize(sw);
+            finish_column<T, K>(sp, c, false, ws.stream.data());
+        }
+    } else {
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+            const std::size_t sw = stream_words(sp, c);
+            if (ws.stream.size() < sw) ws.stream.resize(sw);
+            finish_column<T, K>(sp, c, true, ws.stream.data());
+        }
+    }
+}
+
+void run_phase_portable(SpFixed& sp, Phase phase, const std::vector<std::uint32_t>& winners, const std::uint64_t* in,
+                        SpFixedWorkspace& ws) {
+    if (sp.hw.permanence_bits <= 8)
+        run_phase<std::uint8_t, Portable>(sp, phase, winners, in, ws);
+    else
+        run_phase<std::uint16_t, Portable>(sp, phase, winners, in, ws);
+}
+
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET void run_phase_x86(SpFixed& sp, Phase phase, const std::vector<std::uint32_t>& winners,
+                                    const std::uint64_t* in, SpFixedWorkspace& ws) {
+    if (sp.hw.permanence_bits <= 8)
+        run_phase<std::uint8_t, X86>(sp, phase, winners, in, ws);
+    else
+        run_phase<std::uint16_t, X86>(sp, phase, winners, in, ws);
+}
+#endif
+
+void column_phase(SpFixed& sp, Phase phase, const std::vector<std::uint32_t>& winners, const std::uint64_t* in,
+                  SpFixedWorkspace& ws) {
+#ifdef HTMHW_DATAPATH_X86
+    if (kHaveX86Kernels && !ws.portable_kernels) return run_phase_x86(sp, phase, winners, in, ws);
+#endif
+    run_phase_portable(sp, phase, winners, in, ws);
+}
+
+void derive(SpFixed& sp) {
+    const SpParams& p = sp.params;
+    const HwConfig& hw = sp.hw;
+    HwConstants& q = sp.q;
+    const std::size_t rank = std::max(p.input_dimensions.size(), p.column_dimensions.size());
+    sp.input_dims = p.input_dimensions;
+    sp.column_dims = p.column_dimensions;
+    sp.input_dims.resize(rank, 1);
+    sp.column_dims.resize(rank, 1);
+    sp.num_inputs = static_cast<std::uint32_t>(dims_product(sp.input_dims));
+    sp.num_columns = static_cast<std::uint32_t>(dims_product(sp.column_dims));
+    sp.input_words = (sp.num_inputs + 63) / 64;
+
+    const std::uint32_t m = (1u << hw.permanence_bits) - 1;
+    q.perm_max = m;
+    q.conn_q = std::max(1u, rnd(p.syn_perm_connected * m));
+    q.inc_q = step_q(p.syn_perm_active_inc, m);
+    q.dec_q = step_q(p.syn_perm_inactive_dec, m);
+    q.bump_q = step_q(p.syn_perm_connected / 10.0, m);
+    q.trim_q = rnd(p.syn_perm_active_inc / 2.0 * m);
+    q.stimulus = static_cast<std::uint32_t>(std::ceil(p.stimulus_threshold));
+    q.duty_one = (1u << hw.duty_bits) - 1;
+    const double period = p.duty_cycle_period;
+    const std::uint32_t f = bitlen(p.duty_cycle_period) - 1;  // floor(log2(period))
+    q.duty_shift_max = (period * period >= std::ldexp(1.0, static_cast<int>(2 * f + 1))) ? f + 1 : f;
+    q.min_pct_q = rnd(p.min_pct_overlap_duty_cycle * 65536.0);
+    q.boost_one = 1u << hw.boost_frac_bits;
+}
+
+// Largest pool size and the overlap width it implies (needs the pools).
+void derive_overlap_width(SpFixed& sp) {
+    std::uint64_t largest = 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        largest = std::max(largest, sp.perm_offsets[c + 1] - sp.perm_offsets[c]);
+    const std::uint32_t derived = std::max(1u, bitlen(largest));
+    sp.q.overlap_bits = sp.hw.overlap_bits == 0 ? derived : sp.hw.overlap_bits;
+    sp.q.overlap_max = (1u << sp.q.overlap_bits) - 1;
+    if (sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boosted_frac_bits > 24)
+        fail_hw("overlap_bits + boost_int_bits + boosted_frac_bits", "<= 24 (the boosted overlap is at most 24 bits)",
+                sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boosted_frac_bits);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        if (static_cast<double>(sp.perm_offsets[c + 1] - sp.perm_offsets[c]) < sp.params.stimulus_threshold)
+            throw std::invalid_argument(
+                "stimulus_threshold (stimulusThreshold) is larger than a column's potential pool; it must be <= the "
+                "smallest pool size");
+}
+
+// Boost table (docs/datapath.md "Boost lookup table"); depends on the global target.
+void build_boost_lut(SpFixed& sp) {
+    HwConstants& q = sp.q;
+    const std::uint32_t entries = 1u << sp.hw.boost_lut_bits;
+    const double s = q.duty_one;
+    const double strength = sp.params.boost_strength;
+    const double scale = std::ldexp(1.0, static_cast<int>(sp.hw.boost_frac_bits));
+    const double sat = std::ldexp(1.0, static_cast<int>(sp.hw.boost_int_bits + sp.hw.boost_frac_bits)) - 1.0;
+    const std::uint32_t bin_shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
+    q.boost_lut.assign(entries, 0);
+    for (std::uint32_t j = 0; j < entries; ++j) {
+        const double delta = (std::ldexp(static_cast<double>(j), static_cast<int>(bin_shift)) - s) / s;
+        const double e = static_cast<double>(det_expf(static_cast<float>(-delta * strength)));
+        q.boost_lut[j] = static_cast<std::uint32_t>(std::min(std::floor(e * scale + 0.5), sat));
+    }
+    const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
+    q.target_q = rnd(density * s);
+}
+
+void set_windows(SpFixed& sp) {
+    sp.word_lo.assign(sp.num_columns, 0);
+    sp.word_hi.assign(sp.num_columns, 0);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        const std::uint64_t* row = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+        std::uint32_t lo = sp.input_words, hi = 0;
+        for (std::uint32_t w = 0; w < sp.input_words; ++w)
+            if (row[w]) {
+                lo = std::min(lo, w);
+                hi = w + 1;
+            }
+        sp.word_lo[c] = hi ? lo : 0;
+        sp.word_hi[c] = hi;
+    }
+}
+
+std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t target) {
+    const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
+    return (duty + sp.q.duty_one - target) >> shift;
+}
+
+void compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
+    const std::uint32_t bb = sp.hw.boosted_frac_bits;
+    const bool unit = !boost_on || std::all_of(sp.boost.begin(), sp.boost.end(),
+                                               [&](std::uint32_t b) { return b == sp.q.boost_one; });
+    if (unit) {
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = overlaps[c] << bb;
+        return;
+    }
+    const std::uint32_t shift = sp.hw.boost_frac_bits - bb;
+    const std::uint64_t r = shift ? (1ULL << (shift - 1)) : 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * sp.boost[c] + r) >> shift);
+}
+
+void select_winners(const SpFixed& sp, const std::uint32_t* scores, std::vector<std::uint32_t>& histogram,
+                    std::vector<std::uint32_t>& winners) {
+    const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
+    const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
+    if (uses_global(sp)) {
+        const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
+        kwta_global_counts(scores, sp.num_columns, k, threshold, winners, histogram);
+        return;
+    }
+    // Scores are < 2^24, exact in float32: the float local kWTA is the integer one.
+    std::vector<float> f(scores, scores + sp.num_columns);
+    kwta_local(f.data(), sp.column_dims, sp.inhibition_radius, sp.params.wrap_around, density,
+               static_cast<float>(threshold), winners);
+}
+
+void overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
+    pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+    popcount_overlaps(sp.connected_bits.data(), sp.input_words, sp.word_lo.data(), sp.word_hi.data(), sp.num_columns,
+                      ws.input_bits.data(), out);
+    const std::uint32_t mx = sp.q.overlap_max;
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = std::min(out[c], mx);  // SAT at 2^B_o - 1
+}
+
+void update_duty_cycles(SpFixed& sp, const std::vector<std::uint8_t>& active_mask) {
+    const std::uint32_t shift =
+        std::min<std::uint32_t>(sp.q.duty_shift_max, bitlen(sp.iteration_num) - 1);  // floor(log2(iteration))
+    const auto s = static_cast<std::int32_t>(sp.q.duty_one);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        const std::int32_t v = sp.overlap_duty[c], a = sp.active_duty[c];
+        const std::int32_t xv = sp.overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
+        sp.overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
+        sp.active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
+    }
+}
+
+void update_boost(SpFixed& sp, SpFixedWorkspace& ws) {
+    if (sp.params.boost_strength == 0.0) return;  // every LUT entry is 1.0 then; b_c stays 2^B_f
+    if (sp.params.global_inhibition) {
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+            sp.boost[c] = sp.q.boost_lut[boost_address(sp, sp.active_duty[c], sp.q.target_q)];
+        return;
+    }
+    std::vector<std::uint32_t> target(sp.num_columns);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        neighborhood(c, sp.inhibition_radius, sp.column_dims, sp.params.wrap_around, ws.neighborhood);
+        std::uint64_t sum = 0;
+        for (auto j : ws.neighborhood) sum += sp.active_duty[j];
+        target[c] = static_cast<std::uint32_t>(sum / ws.neighborhood.size());  // TRN
+    }
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        sp.boost[c] = sp.q.boost_lut[boost_address(sp, sp.active_duty[c], target[c])];
+}
+
+void update_min_duty(SpFixed& sp, SpFixedWorkspace& ws) {
+    const std::uint64_t pct = sp.q.min_pct_q;
+    if (sp.params.global_inhibition || sp.inhibition_radius > sp.num_columns) {
+        const std::uint64_t mx = *std::max_element(sp.overlap_duty.begin(), sp.overlap_duty.end());
+        std::fill(sp.min_overlap_duty.begin(), sp.min_overlap_duty.end(), static_cast<std::uint16_t>((pct * mx) >> 16));
+        return;
+    }
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        neighborhood(c, sp.inhibition_radius, sp.column_dims, sp.params.wrap_around, ws.neighborhood);
+        std::uint64_t mx = 0;
+        for (auto j : ws.neighborhood) mx = std::max<std::uint64_t>(mx, sp.overlap_duty[j]);
+        sp.min_overlap_duty[c] = static_cast<std::uint16_t>((pct * mx) >> 16);
+    }
+}
+
+void update_inhibition_radius(SpFixed& sp) {
+    sp.inhibition_radius = sp.params.global_inhibition
+                               ? max_dim(sp.column_dims)
+                               : inhibition_radius_from_connected(sp.connected_bits.data(), sp.input_words,
+                                                                  sp.num_columns, sp.input_dims, sp.column_dims);
+}
+
+}  // namespace
+
+void validate(const HwConfig& hw) {
+    check_field("permanence_bits", hw.permanence_bits, 2, 16);
+    if (hw.overlap_bits != 0) check_field("overlap_bits (0 = derived)", hw.overlap_bits, 1, 16);
+    check_field("boost_int_bits", hw.boost_int_bits, 1, 8);
+    check_field("boost_frac_bits", hw.boost_frac_bits, 0, 16);
+    check_field("boosted_frac_bits (at most boost_frac_bits)", hw.boosted_frac_bits, 0, hw.boost_frac_bits);
+    check_field("duty_bits", hw.duty_bits, 4, 16);
+    check_field("boost_lut_bits (at most duty_bits + 1)", hw.boost_lut_bits, 1, std::min(12u, hw.duty_bits + 1));
+}
+
+SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
+    validate(params);
+    validate(hw);
+    SpFixed sp;
+    sp.params = params;
+    sp.hw = hw;
+    derive(sp);
+    const std::uint32_t nc = sp.num_columns, words = sp.input_words;
+    const std::uint32_t radius = std::min(params.potential_radius, sp.num_inputs);
+    const HwConstants& q = sp.q;
+    sp.potential_bits.assign(static_cast<std::size_t>(nc) * words, 0);
+    sp.perm_offsets.assign(nc + 1, 0);
+    std::vector<std::uint32_t> candidates;
+    std::vector<std::uint16_t> perms;
+    for (std::uint32_t c = 0; c < nc; ++c) {
+        Rng rng(params.seed, static_cast<std::uint64_t>(c) + 1);
+        std::uint64_t* row = sp.potential_bits.data() + static_cast<std::size_t>(c) * words;
+        const std::size_t n = sample_potential_pool(c, sp.column_dims, sp.input_dims, radius, params.potential_pct,
+                                                    params.wrap_around, rng, candidates, row);
+        if (c == 0) perms.reserve(n * nc + n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint64_t r1 = rng.next_u64();
+            const std::uint64_t u = rng.next_u64() >> 32;
+            const std::uint64_t p = (r1 >> 63) == 0 ? q.conn_q + (((q.perm_max - q.conn_q) * u) >> 32)
+                                                    : (q.conn_q * u) >> 32;
+            perms.push_back(static_cast<std::uint16_t>(p));
+        }
+        sp.perm_offsets[c + 1] = perms.size();
+    }
+    if (hw.permanence_bits <= 8)
+        sp.perm8.assign(perms.begin(), perms.end());
+    else
+        sp.perm16 = std::move(perms);
+    derive_overlap_width(sp);
+    set_windows(sp);
+    sp.connected_bits.assign(static_cast<std::size_t>(nc) * words, 0);
+    sp.connected_counts.assign(nc, 0);
+    SpFixedWorkspace ws;
+    column_phase(sp, Phase::Init, {}, nullptr, ws);
+    sp.overlap_duty.assign(nc, 0);
+    sp.active_duty.assign(nc, 0);
+    sp.min_overlap_duty.assign(nc, 0);
+    sp.boost.assign(nc, q.boost_one);
+    sp.overlaps.assign(nc, 0);
+    sp.boosted.assign(nc, 0);
+    update_inhibition_radius(sp);
+    build_boost_lut(sp);
+    return sp;
+}
+
+void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixedWorkspace& ws,
+                      std::vector<std::uint32_t>& winners) {
+    ++sp.iteration_num;
+    if (learn) ++sp.iteration_learn_num;
+    overlaps_of(sp, input, ws, sp.overlaps.data());
+    compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
+    select_winners(sp, sp.boosted.data(), ws.histogram, winners);
+    ws.bumped.clear();
+    if (!learn) return;
+    column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
+    ws.active_mask.assign(sp.num_columns, 0);
+    for (auto c : winners) ws.active_mask[c] = 1;
+    update_duty_cycles(sp, ws.active_mask);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        if (sp.overlap_duty[c] < sp.min_overlap_duty[c]) ws.bumped.push_back(c);
+    column_phase(sp, Phase::Bump, winners, nullptr, ws);
+    update_boost(sp, ws);
+    if (sp.iteration_num % sp.update_period == 0) {
+        update_inhibition_radius(sp);
+        update_min_duty(sp, ws);
+    }
+}
+
+void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
+                    std::vector<std::uint32_t>& winners) {
+    overlaps_of(sp, input, ws, overlaps_out);
+    ws.scores.resize(sp.num_columns);
+    compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
+    select_winners(sp, ws.scores.data(), ws.histogram, winners);
+}
+
+void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {
+    const std::uint64_t b = sp.perm_offsets[column], n = sp.perm_offsets[column + 1] - b;
+    if (words.size() != n)
+        throw std::invalid_argument("permanence words: column " + std::to_string(column) + " has " +
+                                    std::to_string(n) + " potential synapses; got " + std::to_string(words.size()));
+    for (std::uint64_t i = 0; i < n; ++i) {
+        if (words[i] > sp.q.perm_max)
+            fail_hw("permanence words", "in [0, " + std::to_string(sp.q.perm_max) + "]", words[i]);
+        if (sp.hw.permanence_bits <= 8)
+            sp.perm8[b + i] = static_cast<std::uint8_t>(words[i]);
+        else
+            sp.perm16[b + i] = static_cast<std::uint16_t>(words[i]);
+    }
+    SpFixedWorkspace ws;
+    ws.bumped.assign(1, column);
+    column_phase(sp, Phase::Refresh, {}, nullptr, ws);
+}
+
+void sp_fixed_rebuild_and_check(SpFixed& sp) {
+    validate(sp.params);
+    validate(sp.hw);
+    const auto nc_expected = static_cast<std::uint32_t>(sp.num_columns);
+    derive(sp);
+    if (sp.num_columns != nc_expected && nc_expected != 0)
+        throw std::invalid_argument("invalid saved state: column count does not match column_dimensions");
+    const std::uint32_t nc = sp.num_columns;
+    auto need = [](bool ok, const char* what) {
+        if (!ok) throw std::invalid_argument(std::string("invalid saved state: ") + what);
+    };
+    need(sp.potential_bits.size() == static_cast<std::size_t>(nc) * sp.input_words, "potential_bits has the wrong size");
+    need(sp.perm_offsets.size() == nc + 1u && sp.perm_offsets[0] == 0, "perm_offsets has the wrong size");
+    for (std::uint32_t c = 0; c < nc; ++c) {
+        std::uint64_t count = 0;
+        for (std::uint32_t w = 0; w < sp.input_words; ++w)
+            count += static_cast<std::uint64_t>(
+                __builtin_popcountll(sp.potential_bits[static_cast<std::size_t>(c) * sp.input_words + w]));
+        need(sp.perm_offsets[c + 1] == sp.perm_offsets[c] + count, "perm_offsets do not match potential_bits");
+    }
+    if (sp.input_words && sp.num_inputs % 64)
+        for (std::uint32_t c = 0; c < nc; ++c)
+            need((sp.potential_bits[static_cast<std::size_t>(c) * sp.input_words + sp.input_words - 1] >>
+                  (sp.num_inputs % 64)) == 0,
+                 "potential_bits has bits beyond the last input");
+    const std::uint64_t synapses = sp.perm_offsets[nc];
+    if (sp.hw.permanence_bits <= 8) {
+        need(sp.perm8.size() == synapses && sp.perm16.empty(), "permanences have the wrong size");
+        for (auto v : sp.perm8) need(v <= sp.q.perm_max, "a permanence exceeds 2^permanence_bits - 1");
+    } else {
+        need(sp.perm16.size() == synapses && sp.perm8.empty(), "permanences have the wrong size");
+        for (auto v : sp.perm16) need(v <= sp.q.perm_max, "a permanence exceeds 2^permanence_bits - 1");
+    }
+    for (auto* v : {&sp.overlap_duty, &sp.active_duty, &sp.min_overlap_duty}) {
+        need(v->size() == nc, "a duty-cycle array has the wrong size");
+        for (auto d : *v) need(d <= sp.q.duty_one, "a duty cycle exceeds 2^duty_bits - 1");
+    }
+    need(sp.boost.size() == nc, "boost has the wrong size");
+    const std::uint32_t boost_max = (1u << (sp.hw.boost_int_bits + sp.hw.boost_frac_bits)) - 1;
+    for (auto b : sp.boost) need(b <= boost_max, "a boost factor exceeds its width");
+    need(sp.overlaps.size() == nc && sp.boosted.size() == nc, "overlaps have the wrong size");
+    derive_overlap_width(sp);
+    set_windows(sp);
+    sp.connected_bits.assign(static_cast<std::size_t>(nc) * sp.input_words, 0);
+    sp.connected_counts.assign(nc, 0);
+    // Trim + refresh every column (a no-op on permanences that came from a run).
+    SpFixedWorkspace ws;
+    for (std::uint32_t c = 0; c < nc; ++c) ws.bumped.push_back(c);
+    column_phase(sp, Phase::Refresh, {}, nullptr, ws);
+    build_boost_lut(sp);
+}
+
+}  // namespace htmhw
