@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "common.hpp"
+#include "sp_shared.hpp"
 #include "htmhw/sp_float.hpp"
 
 using htmhw::SpFloat;
@@ -21,73 +22,6 @@ struct PySp {
     htmhw::SpWorkspace ws;
     std::mutex mutex;
 };
-
-template <class T>
-T take(const py::dict& d, const char* key) {
-    if (!d.contains(key)) throw std::invalid_argument(std::string("missing parameter ") + key);
-    return d[key].cast<T>();
-}
-
-SpParams params_from_dict(const py::dict& d) {
-    SpParams p;
-    p.input_dimensions = take<std::vector<std::uint32_t>>(d, "input_dimensions");
-    p.column_dimensions = take<std::vector<std::uint32_t>>(d, "column_dimensions");
-    p.potential_radius = take<std::uint32_t>(d, "potential_radius");
-    p.potential_pct = take<double>(d, "potential_pct");
-    p.global_inhibition = take<bool>(d, "global_inhibition");
-    p.local_area_density = take<double>(d, "local_area_density");
-    p.num_active_columns_per_inh_area = take<double>(d, "num_active_columns_per_inh_area");
-    p.stimulus_threshold = take<double>(d, "stimulus_threshold");
-    p.syn_perm_inactive_dec = take<double>(d, "syn_perm_inactive_dec");
-    p.syn_perm_active_inc = take<double>(d, "syn_perm_active_inc");
-    p.syn_perm_connected = take<double>(d, "syn_perm_connected");
-    p.min_pct_overlap_duty_cycle = take<double>(d, "min_pct_overlap_duty_cycle");
-    p.duty_cycle_period = take<std::uint32_t>(d, "duty_cycle_period");
-    p.boost_strength = take<double>(d, "boost_strength");
-    p.seed = take<std::uint64_t>(d, "seed");
-    p.sp_verbosity = take<std::uint32_t>(d, "sp_verbosity");
-    p.wrap_around = take<bool>(d, "wrap_around");
-    p.boost_in_inference = take<bool>(d, "boost_in_inference");
-    return p;
-}
-
-py::dict params_to_dict(const SpParams& p) {
-    py::dict d;
-    d["input_dimensions"] = py::tuple(py::cast(p.input_dimensions));
-    d["column_dimensions"] = py::tuple(py::cast(p.column_dimensions));
-    d["potential_radius"] = p.potential_radius;
-    d["potential_pct"] = p.potential_pct;
-    d["global_inhibition"] = p.global_inhibition;
-    d["local_area_density"] = p.local_area_density;
-    d["num_active_columns_per_inh_area"] = p.num_active_columns_per_inh_area;
-    d["stimulus_threshold"] = p.stimulus_threshold;
-    d["syn_perm_inactive_dec"] = p.syn_perm_inactive_dec;
-    d["syn_perm_active_inc"] = p.syn_perm_active_inc;
-    d["syn_perm_connected"] = p.syn_perm_connected;
-    d["min_pct_overlap_duty_cycle"] = p.min_pct_overlap_duty_cycle;
-    d["duty_cycle_period"] = p.duty_cycle_period;
-    d["boost_strength"] = p.boost_strength;
-    d["seed"] = p.seed;
-    d["sp_verbosity"] = p.sp_verbosity;
-    d["wrap_around"] = p.wrap_around;
-    d["boost_in_inference"] = p.boost_in_inference;
-    return d;
-}
-
-const std::uint8_t* check_input_matrix(const carray<std::uint8_t>& x, const SpFloat& sp, std::size_t& rows) {
-    if (x.ndim() != 2 || static_cast<std::uint64_t>(x.shape(1)) != sp.num_inputs)
-        throw std::invalid_argument("inputs must be a 2-D array of shape (n_samples, " +
-                                    std::to_string(sp.num_inputs) + ")");
-    rows = static_cast<std::size_t>(x.shape(0));
-    check_binary(x.data(), static_cast<std::size_t>(x.size()), "inputs");
-    return x.data();
-}
-
-void check_column(const SpFloat& sp, std::int64_t c) {
-    if (c < 0 || c >= static_cast<std::int64_t>(sp.num_columns))
-        throw std::invalid_argument("columnIndex must be in [0, " + std::to_string(sp.num_columns) + "); got " +
-                                    std::to_string(c));
-}
 
 template <class T>
 py::array_t<T> dense_rows(const SpFloat& sp, T (*value)(const SpFloat&, std::uint64_t)) {
@@ -179,24 +113,25 @@ void init_sp(py::module_& m) {
             "calls; returns (indptr, indices) of the winners in CSR form.")
         .def(
             "infer_batch",
-            [](const PySp& s, const carray<std::uint8_t>& x) {
+            [](const PySp& s, const carray<std::uint8_t>& x, int n_threads) {
+                const unsigned threads = check_threads(n_threads);
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                std::vector<std::int64_t> indptr(rows + 1, 0);
-                std::vector<std::uint32_t> indices, winners, overlaps(s.sp.num_columns);
+                std::vector<std::vector<std::uint32_t>> per_row(rows);
                 {
                     py::gil_scoped_release release;
-                    htmhw::SpWorkspace ws;
-                    for (std::size_t r = 0; r < rows; ++r) {
-                        htmhw::sp_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), winners);
-                        indices.insert(indices.end(), winners.begin(), winners.end());
-                        indptr[r + 1] = static_cast<std::int64_t>(indices.size());
-                    }
+                    parallel_rows(rows, threads, [&](std::size_t begin, std::size_t end) {
+                        htmhw::SpWorkspace ws;
+                        std::vector<std::uint32_t> overlaps(s.sp.num_columns);
+                        for (std::size_t r = begin; r < end; ++r)
+                            htmhw::sp_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), per_row[r]);
+                    });
                 }
-                return py::make_tuple(to_numpy(indptr), to_numpy(indices));
+                return rows_to_csr(per_row);
             },
-            py::arg("inputs").noconvert(),
-            "Pure inference (learn=False winners) of every row; changes no state, not even counters.")
+            py::arg("inputs").noconvert(), py::arg("n_threads") = 1,
+            "Pure inference (learn=False winners) of every row on n_threads threads; changes no state, "
+            "not even counters; identical results for any thread count.")
         .def("connected_dense",
              [](const PySp& s) {
                  return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {

@@ -21,7 +21,7 @@ import numpy as np
 
 MAGIC = b"HTMHWST\0"
 FORMAT_VERSION = 1
-_ALLOWED_DTYPES = {"<u1", "<u4", "<u8", "<i8", "<f4", "<f8", "|u1", "|b1"}
+_ALLOWED_DTYPES = {"<u1", "<u2", "<u4", "<u8", "<i8", "<f4", "<f8", "|u1", "|b1"}
 
 
 class StateFileError(ValueError):
@@ -56,8 +56,10 @@ def write_state(path, kind: str, meta: dict, arrays: dict) -> None:
         raise
 
 
-def read_state(path, kind: str):
-    """Return (meta, arrays) or raise StateFileError naming the file and the problem."""
+def read_state(path, kinds):
+    """Return (meta, arrays, kind) for a file holding one of `kinds` (a str or a
+    tuple of str), or raise StateFileError naming the file and the problem."""
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     path = os.fspath(path)
     with open(path, "rb") as f:
         data = f.read()
@@ -78,8 +80,8 @@ def read_state(path, kind: str):
         header = json.loads(body[fixed : fixed + header_len].decode())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise StateFileError(f"{path}: unreadable header ({e})") from None
-    if header.get("kind") != kind:
-        raise StateFileError(f"{path}: holds a {header.get('kind')!r}, expected a {kind!r}")
+    if header.get("kind") not in kinds:
+        raise StateFileError(f"{path}: holds a {header.get('kind')!r}, expected one of {kinds!r}")
     payload = memoryview(body)[fixed + header_len :]
     arrays = {}
     for spec in header["arrays"]:
@@ -91,4 +93,4 @@ def read_state(path, kind: str):
         if spec["nbytes"] != count * dtype.itemsize or spec["offset"] < 0 or end > len(payload):
             raise StateFileError(f"{path}: array {spec['name']!r} is out of bounds")
         arrays[spec["name"]] = np.frombuffer(payload[spec["offset"] : end], dtype=dtype).reshape(spec["shape"]).copy()
-    return header["meta"], arrays
+    return header["meta"], arrays, header["kind"]

@@ -6,11 +6,14 @@ import scipy.sparse as sparse
 
 from . import _core
 from ._fileformat import read_state, write_state
+from .datapath import HardwareConfig
 from ._params import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params
 from ._validation import as_binary_matrix, check_index
 
 _OUTPUTS = ("indices", "dense", "sparse")
-_STATE_KIND = "htmhw.SpatialPooler"
+_ARITHMETIC = ("float", "fixed")
+_STATE_KIND = {"float": "htmhw.SpatialPooler", "fixed": "htmhw.SpatialPooler.fixed"}
+_CORE = {"float": _core.SpatialPoolerFloat, "fixed": _core.SpatialPoolerFixed}
 
 
 class SpatialPooler:
@@ -33,10 +36,39 @@ class SpatialPooler:
 
     Deviations from NuPIC are listed in docs/sp_float.md (tie-break: the lower
     column index wins).
+
+    ``arithmetic="fixed"`` selects the bit-accurate fixed-point datapath (the
+    hardware model, docs/datapath.md) with widths from ``hw`` (a
+    :class:`htmhw.HardwareConfig`, a dict of its fields, or None for the
+    defaults). Same API; float-valued accessors return the fixed-point values
+    converted to float (permanence / (2^P - 1), ...), the ``*_q`` accessors and
+    :meth:`trace` return the integers.
     """
 
-    def __init__(self, **params):
-        self._sp = _core.SpatialPoolerFloat(core_params(params))
+    def __init__(self, arithmetic: str = "float", hw=None, **params):
+        if arithmetic not in _ARITHMETIC:
+            raise ValueError(f"arithmetic must be one of {_ARITHMETIC}; got {arithmetic!r}")
+        if arithmetic == "float":
+            if hw is not None:
+                raise ValueError("hw (HardwareConfig) only applies to arithmetic='fixed'")
+            self._sp = _core.SpatialPoolerFloat(core_params(params))
+        else:
+            self._sp = _core.SpatialPoolerFixed(core_params(params), HardwareConfig.coerce(hw).to_dict())
+
+    @property
+    def arithmetic(self) -> str:
+        """"float" (reference) or "fixed" (hardware datapath)."""
+        return "fixed" if isinstance(self._sp, _core.SpatialPoolerFixed) else "float"
+
+    @property
+    def hw(self):
+        """The HardwareConfig of a fixed-point pooler (None for float)."""
+        return HardwareConfig(**self._sp.hw) if self.arithmetic == "fixed" else None
+
+    def _fixed(self, what: str):
+        if self.arithmetic != "fixed":
+            raise ValueError(f"{what} is only available with arithmetic='fixed'")
+        return self._sp
 
     # -- construction helpers -------------------------------------------------
     @classmethod
@@ -95,12 +127,63 @@ class SpatialPooler:
         x = as_binary_matrix(inputs, self.num_inputs)
         return self._format(*self._sp.compute_batch(x, bool(learn)), x.shape[0], output)
 
-    def infer(self, inputs, output: str = "indices"):
+    def infer(self, inputs, output: str = "indices", n_threads: int = 1):
         """Winners with learning off, as ``compute(inputs, learn=False)``, but pure:
-        no counter, overlap record or any other state changes."""
+        no counter, overlap record or any other state changes. ``n_threads``
+        (1..1024) splits the rows over threads; results are identical for any
+        thread count."""
         _check_output(output)
+        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, (int, np.integer)):
+            raise TypeError(f"n_threads must be an integer in [1, 1024]; got {n_threads!r}")
         x = as_binary_matrix(inputs, self.num_inputs)
-        return self._format(*self._sp.infer_batch(x), x.shape[0], output)
+        return self._format(*self._sp.infer_batch(x, int(n_threads)), x.shape[0], output)
+
+    def trace(self, inputs, learn: bool = True) -> dict:
+        """One step on one input (fixed-point only), returning every intermediate
+        as integers: overlaps, boosted_overlaps (UQ.boosted_frac_bits), winners,
+        permanence_delta (after - before, per word of the permanence memory),
+        bumped_columns, overlap_duty, active_duty, min_overlap_duty, boost (after
+        the step), iteration_num, inhibition_radius."""
+        sp = self._fixed("trace")
+        if not isinstance(learn, (bool, np.bool_)):
+            raise TypeError(f"learn must be a bool; got {learn!r}")
+        x = as_binary_matrix(inputs, self.num_inputs)
+        if x.shape[0] != 1:
+            raise ValueError(f"trace takes a single input; got {x.shape[0]} samples")
+        return dict(sp.trace_step(x, bool(learn)))
+
+    # -- fixed-point state (integers) ------------------------------------------------
+    def permanences_q(self) -> np.ndarray:
+        """Dense (num_columns, num_inputs) uint16 permanence words (fixed-point only)."""
+        return self._fixed("permanences_q").permanences_q_dense()
+
+    def permanence_memory(self):
+        """(words, offsets): the permanence memory in storage order (column c's pool,
+        ascending inputs, at words[offsets[c]:offsets[c+1]]), fixed-point only."""
+        sp = self._fixed("permanence_memory")
+        return sp.permanence_memory(), sp.perm_offsets()
+
+    def boost_lut(self) -> np.ndarray:
+        """The boost lookup table (2^boost_lut_bits entries, UQ boost_int_bits.boost_frac_bits)."""
+        return self._fixed("boost_lut").boost_lut()
+
+    @property
+    def constants(self) -> dict:
+        """Integer constants derived from the float parameters (docs/datapath.md)."""
+        return dict(self._fixed("constants").constants)
+
+    def state_q(self) -> dict:
+        """Integer registers: overlap_duty, active_duty, min_overlap_duty, boost, overlaps, boosted_overlaps."""
+        sp = self._fixed("state_q")
+        return {
+            "overlap_duty": sp.overlap_duty_q(), "active_duty": sp.active_duty_q(),
+            "min_overlap_duty": sp.min_overlap_duty_q(), "boost": sp.boost_q(),
+            "overlaps": sp.overlaps(), "boosted_overlaps": sp.boosted_overlaps_q(),
+        }
+
+    def set_portable_kernels(self, portable: bool) -> None:
+        """Testing hook (fixed-point): force the portable kernels; results are identical."""
+        self._fixed("set_portable_kernels").set_portable_kernels(bool(portable))
 
     def _format(self, indptr, indices, n, output):
         if output == "indices":
@@ -114,7 +197,10 @@ class SpatialPooler:
 
     # -- state accessors (copies) ----------------------------------------------
     def permanences(self) -> np.ndarray:
-        """Dense (num_columns, num_inputs) float32 permanences (0 outside pools)."""
+        """Dense (num_columns, num_inputs) float32 permanences (0 outside pools);
+        fixed-point: word / (2^permanence_bits - 1)."""
+        if self.arithmetic == "fixed":
+            return (self._sp.permanences_q_dense() / np.float32(self.constants["perm_max"])).astype(np.float32)
         return self._sp.permanences_dense()
 
     def connected(self) -> np.ndarray:
@@ -127,6 +213,10 @@ class SpatialPooler:
 
     def potential_pools(self):
         """Potential pools in CSR form: (offsets, input indices, permanences)."""
+        if self.arithmetic == "fixed":
+            words, offsets = self.permanence_memory()
+            inputs = np.nonzero(self._sp.potential_dense())[1].astype(np.uint32)
+            return offsets, inputs, (words / np.float32(self.constants["perm_max"])).astype(np.float32)
         return self._sp.pool_offsets(), self._sp.pool_inputs(), self._sp.permanences()
 
     def connected_counts(self) -> np.ndarray:
@@ -137,37 +227,78 @@ class SpatialPooler:
         return self._sp.overlaps()
 
     def boosted_overlaps(self) -> np.ndarray:
+        if self.arithmetic == "fixed":
+            return self._scaled(self._sp.boosted_overlaps_q(), 2.0 ** self._sp.hw["boosted_frac_bits"])
         return self._sp.boosted_overlaps()
 
     def boost_factors(self) -> np.ndarray:
+        if self.arithmetic == "fixed":
+            return self._scaled(self._sp.boost_q(), 2.0 ** self._sp.hw["boost_frac_bits"])
         return self._sp.boost_factors()
 
     def active_duty_cycles(self) -> np.ndarray:
+        if self.arithmetic == "fixed":
+            return self._scaled(self._sp.active_duty_q(), self.constants["duty_one"])
         return self._sp.active_duty_cycles()
 
     def overlap_duty_cycles(self) -> np.ndarray:
+        if self.arithmetic == "fixed":
+            return self._scaled(self._sp.overlap_duty_q(), self.constants["duty_one"])
         return self._sp.overlap_duty_cycles()
 
     def min_overlap_duty_cycles(self) -> np.ndarray:
+        if self.arithmetic == "fixed":
+            return self._scaled(self._sp.min_overlap_duty_q(), self.constants["duty_one"])
         return self._sp.min_overlap_duty_cycles()
+
+    @staticmethod
+    def _scaled(q, scale) -> np.ndarray:
+        return (np.asarray(q, dtype=np.float64) / scale).astype(np.float32)
 
     def set_column_permanences(self, column: int, permanence) -> None:
         """Set one column's permanences (dense over inputs; 0 outside its pool),
         then trim, clip and recompute its connections as NuPIC's setPermanence."""
         column = check_index(column, self.num_columns, "column")
-        self._sp.set_column_permanences(column, _float_vector(permanence, self.num_inputs, "permanence"))
+        row = _float_vector(permanence, self.num_inputs, "permanence")
+        if self.arithmetic == "fixed":
+            pool = self._sp.potential_dense()[column].astype(bool)
+            if np.any(row[~pool] != 0):
+                raise ValueError("permanence must be 0 outside the column's potential pool")
+            if np.any((row < 0) | (row > 1)):
+                raise ValueError("permanence values must be in [0, 1] for arithmetic='fixed'")
+            m = self.constants["perm_max"]
+            words = np.floor(row[pool].astype(np.float64) * m + 0.5).astype(np.uint32)  # RND
+            self._sp.set_column_permanences_q(column, words)
+            return
+        self._sp.set_column_permanences(column, row)
+
+    def set_column_permanences_q(self, column: int, words) -> None:
+        """Set one column's permanence words (pool order, integers in [0, 2^P - 1]),
+        then trim and refresh its connected bits (fixed-point only)."""
+        sp = self._fixed("set_column_permanences_q")
+        column = check_index(column, self.num_columns, "column")
+        w = np.asarray(words)
+        if not np.issubdtype(w.dtype, np.integer):
+            raise TypeError(f"words must be integers; got dtype {w.dtype}")
+        if np.any(w < 0) or np.any(w > self.constants["perm_max"]):
+            raise ValueError(f"words must be in [0, {self.constants['perm_max']}]")
+        sp.set_column_permanences_q(column, np.ascontiguousarray(w.reshape(-1), dtype=np.uint32))
 
     def set_column_potential(self, column: int, potential) -> None:
+        if self.arithmetic == "fixed":
+            raise ValueError("set_column_potential is not available with arithmetic='fixed': the potential "
+                             "memory of the datapath is fixed at initialization (docs/datapath.md)")
         column = check_index(column, self.num_columns, "column")
         row = as_binary_matrix(potential, self.num_inputs, "potential")[0]
         self._sp.set_column_potential(column, row)
 
     # -- persistence ----------------------------------------------------------------
     def __getstate__(self):
-        return self._sp.get_state()
+        return dict(self._sp.get_state(), arithmetic=self.arithmetic)
 
     def __setstate__(self, state):
-        self._sp = _core.SpatialPoolerFloat.from_state(state)
+        state = dict(state)
+        self._sp = _CORE[state.pop("arithmetic", "float")].from_state(state)
 
     def __eq__(self, other):
         if not isinstance(other, SpatialPooler):
@@ -184,16 +315,19 @@ class SpatialPooler:
         meta = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
         meta["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in meta["params"].items()}
         meta["params"]["seed"] = str(meta["params"]["seed"])  # JSON has no uint64
-        write_state(path, _STATE_KIND, meta, arrays)
+        if "hw" in meta:
+            meta["hw"] = dict(meta["hw"])
+        write_state(path, _STATE_KIND[self.arithmetic], meta, arrays)
 
     @classmethod
     def load(cls, path) -> "SpatialPooler":
         """Read a file written by :meth:`save`; raises ValueError on any corruption."""
-        meta, arrays = read_state(path, _STATE_KIND)
+        meta, arrays, kind = read_state(path, tuple(_STATE_KIND.values()))
+        arithmetic = "fixed" if kind == _STATE_KIND["fixed"] else "float"
         try:
             meta["params"]["seed"] = int(meta["params"]["seed"])
             state = dict(meta, **arrays)
-            return cls._wrap(_core.SpatialPoolerFloat.from_state(state))
+            return cls._wrap(_CORE[arithmetic].from_state(state))
         except (KeyError, TypeError, RuntimeError) as e:
             raise ValueError(f"{path}: invalid spatial pooler state ({e})") from None
 

@@ -1,0 +1,286 @@
+// Binding of the fixed-point datapath (docs/datapath.md). Converts and
+// validates; all logic lives in cpp/.
+#include <memory>
+#include <mutex>
+
+#include "common.hpp"
+#include "htmhw/datapath.hpp"
+#include "sp_shared.hpp"
+
+using htmhw::HwConfig;
+using htmhw::SpFixed;
+
+namespace {
+
+struct PyFixed {
+    SpFixed sp;
+    htmhw::SpFixedWorkspace ws;
+    std::mutex mutex;
+};
+
+HwConfig hw_from_dict(const py::dict& d) {
+    HwConfig hw;
+    hw.permanence_bits = take<std::uint32_t>(d, "permanence_bits");
+    hw.overlap_bits = take<std::uint32_t>(d, "overlap_bits");
+    hw.boost_int_bits = take<std::uint32_t>(d, "boost_int_bits");
+    hw.boost_frac_bits = take<std::uint32_t>(d, "boost_frac_bits");
+    hw.boosted_frac_bits = take<std::uint32_t>(d, "boosted_frac_bits");
+    hw.duty_bits = take<std::uint32_t>(d, "duty_bits");
+    hw.boost_lut_bits = take<std::uint32_t>(d, "boost_lut_bits");
+    return hw;
+}
+
+py::dict hw_to_dict(const HwConfig& hw) {
+    py::dict d;
+    d["permanence_bits"] = hw.permanence_bits;
+    d["overlap_bits"] = hw.overlap_bits;
+    d["boost_int_bits"] = hw.boost_int_bits;
+    d["boost_frac_bits"] = hw.boost_frac_bits;
+    d["boosted_frac_bits"] = hw.boosted_frac_bits;
+    d["duty_bits"] = hw.duty_bits;
+    d["boost_lut_bits"] = hw.boost_lut_bits;
+    return d;
+}
+
+py::dict constants(const SpFixed& sp) {
+    const auto& q = sp.q;
+    py::dict d;
+    d["perm_max"] = q.perm_max;
+    d["conn_q"] = q.conn_q;
+    d["inc_q"] = q.inc_q;
+    d["dec_q"] = q.dec_q;
+    d["bump_q"] = q.bump_q;
+    d["trim_q"] = q.trim_q;
+    d["stimulus"] = q.stimulus;
+    d["overlap_bits"] = q.overlap_bits;
+    d["overlap_max"] = q.overlap_max;
+    d["duty_one"] = q.duty_one;
+    d["duty_shift_max"] = q.duty_shift_max;
+    d["target_q"] = q.target_q;
+    d["min_pct_q"] = q.min_pct_q;
+    d["boost_one"] = q.boost_one;
+    return d;
+}
+
+std::vector<std::uint16_t> perm_words(const SpFixed& sp) {
+    if (sp.hw.permanence_bits <= 8) return std::vector<std::uint16_t>(sp.perm8.begin(), sp.perm8.end());
+    return sp.perm16;
+}
+
+// Dense (columns x inputs) view of a per-synapse quantity, via the potential bits.
+template <class T, class F>
+py::array_t<T> dense(const SpFixed& sp, F value) {
+    py::array_t<T> out({static_cast<py::ssize_t>(sp.num_columns), static_cast<py::ssize_t>(sp.num_inputs)});
+    T* o = out.mutable_data();
+    std::fill(o, o + out.size(), T(0));
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        std::uint64_t k = sp.perm_offsets[c];
+        for (std::uint32_t w = 0; w < sp.input_words; ++w)
+            for (std::uint64_t b = sp.potential_bits[static_cast<std::size_t>(c) * sp.input_words + w]; b; b &= b - 1)
+                o[static_cast<std::size_t>(c) * sp.num_inputs + w * 64 + __builtin_ctzll(b)] = value(k++);
+    }
+    return out;
+}
+
+template <class T>
+py::array_t<T> words_array(const std::vector<std::uint64_t>& v) {
+    return to_numpy(std::vector<T>(v.begin(), v.end()));
+}
+
+py::dict get_state(const SpFixed& sp) {
+    py::dict d;
+    d["params"] = params_to_dict(sp.params);
+    d["hw"] = hw_to_dict(sp.hw);
+    d["iteration_num"] = sp.iteration_num;
+    d["iteration_learn_num"] = sp.iteration_learn_num;
+    d["inhibition_radius"] = sp.inhibition_radius;
+    d["potential_bits"] = to_numpy(sp.potential_bits);
+    d["perm_offsets"] = to_numpy(sp.perm_offsets);
+    d["permanences"] = to_numpy(perm_words(sp));
+    d["overlap_duty"] = to_numpy(sp.overlap_duty);
+    d["active_duty"] = to_numpy(sp.active_duty);
+    d["min_overlap_duty"] = to_numpy(sp.min_overlap_duty);
+    d["boost"] = to_numpy(sp.boost);
+    d["overlaps"] = to_numpy(sp.overlaps);
+    d["boosted"] = to_numpy(sp.boosted);
+    return d;
+}
+
+template <class T>
+void load_vec(const py::dict& d, const char* key, std::vector<T>& out) {
+    auto a = take<carray<T>>(d, key);
+    if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
+    out.assign(a.data(), a.data() + a.size());
+}
+
+std::unique_ptr<PyFixed> from_state(const py::dict& d) {
+    auto obj = std::make_unique<PyFixed>();
+    SpFixed& sp = obj->sp;
+    sp.params = params_from_dict(d["params"].cast<py::dict>());
+    sp.hw = hw_from_dict(d["hw"].cast<py::dict>());
+    sp.iteration_num = take<std::uint64_t>(d, "iteration_num");
+    sp.iteration_learn_num = take<std::uint64_t>(d, "iteration_learn_num");
+    sp.inhibition_radius = take<std::uint32_t>(d, "inhibition_radius");
+    load_vec(d, "potential_bits", sp.potential_bits);
+    load_vec(d, "perm_offsets", sp.perm_offsets);
+    std::vector<std::uint16_t> perms;
+    load_vec(d, "permanences", perms);
+    if (sp.hw.permanence_bits <= 8) {
+        for (auto v : perms)
+            if (v > 255) throw std::invalid_argument("invalid saved state: a permanence exceeds 2^permanence_bits - 1");
+        sp.perm8.assign(perms.begin(), perms.end());
+    } else {
+        sp.perm16 = std::move(perms);
+    }
+    load_vec(d, "overlap_duty", sp.overlap_duty);
+    load_vec(d, "active_duty", sp.active_duty);
+    load_vec(d, "min_overlap_duty", sp.min_overlap_duty);
+    load_vec(d, "boost", sp.boost);
+    load_vec(d, "overlaps", sp.overlaps);
+    load_vec(d, "boosted", sp.boosted);
+    sp.num_columns = 0;  // re-derived and checked
+    htmhw::sp_fixed_rebuild_and_check(sp);
+    return obj;
+}
+
+}  // namespace
+
+void init_datapath(py::module_& m) {
+    m.def("hw_validate", [](const py::dict& hw) { htmhw::validate(hw_from_dict(hw)); });
+    py::class_<PyFixed>(m, "SpatialPoolerFixed")
+        .def(py::init([](const py::dict& params, const py::dict& hw) {
+                 auto obj = std::make_unique<PyFixed>();
+                 htmhw::SpParams p = params_from_dict(params);
+                 HwConfig h = hw_from_dict(hw);
+                 {
+                     py::gil_scoped_release release;
+                     obj->sp = htmhw::sp_fixed_create(p, h);
+                 }
+                 return obj;
+             }),
+             py::arg("params"), py::arg("hw"))
+        .def_property_readonly("params", [](const PyFixed& s) { return params_to_dict(s.sp.params); })
+        .def_property_readonly("hw", [](const PyFixed& s) { return hw_to_dict(s.sp.hw); })
+        .def_property_readonly("constants", [](const PyFixed& s) { return constants(s.sp); })
+        .def("set_param",
+             [](PyFixed& s, const std::string& name, py::object value) {
+                 std::lock_guard<std::mutex> lock(s.mutex);
+                 py::dict d = params_to_dict(s.sp.params);
+                 if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
+                 for (const char* init_only : {"input_dimensions", "column_dimensions", "potential_radius",
+                                               "potential_pct", "seed"})
+                     if (name == init_only)
+                         throw std::invalid_argument(name + " only takes effect at construction; it cannot be changed");
+                 d[name.c_str()] = value;
+                 SpFixed copy = s.sp;
+                 copy.params = params_from_dict(d);
+                 htmhw::sp_fixed_rebuild_and_check(copy);
+                 s.sp = std::move(copy);
+             })
+        .def_property_readonly("num_inputs", [](const PyFixed& s) { return s.sp.num_inputs; })
+        .def_property_readonly("num_columns", [](const PyFixed& s) { return s.sp.num_columns; })
+        .def_property_readonly("iteration_num", [](const PyFixed& s) { return s.sp.iteration_num; })
+        .def_property_readonly("iteration_learn_num", [](const PyFixed& s) { return s.sp.iteration_learn_num; })
+        .def_property_readonly("inhibition_radius", [](const PyFixed& s) { return s.sp.inhibition_radius; })
+        .def("set_portable_kernels", [](PyFixed& s, bool on) { s.ws.portable_kernels = on; },
+             "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
+        .def(
+            "compute_batch",
+            [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                std::vector<std::vector<std::uint32_t>> per_row(rows);
+                {
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
+                    for (std::size_t r = 0; r < rows; ++r)
+                        htmhw::sp_fixed_compute(s.sp, data + r * s.sp.num_inputs, learn, s.ws, per_row[r]);
+                }
+                return rows_to_csr(per_row);
+            },
+            py::arg("inputs").noconvert(), py::arg("learn"))
+        .def(
+            "infer_batch",
+            [](const PyFixed& s, const carray<std::uint8_t>& x, int n_threads) {
+                const unsigned threads = check_threads(n_threads);
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                std::vector<std::vector<std::uint32_t>> per_row(rows);
+                {
+                    py::gil_scoped_release release;
+                    parallel_rows(rows, threads, [&](std::size_t begin, std::size_t end) {
+                        htmhw::SpFixedWorkspace ws;
+                        std::vector<std::uint32_t> overlaps(s.sp.num_columns);
+                        for (std::size_t r = begin; r < end; ++r)
+                            htmhw::sp_fixed_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), per_row[r]);
+                    });
+                }
+                return rows_to_csr(per_row);
+            },
+            py::arg("inputs").noconvert(), py::arg("n_threads") = 1)
+        .def(
+            "trace_step",
+            [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                if (rows != 1) throw std::invalid_argument("trace_step takes exactly one input");
+                std::lock_guard<std::mutex> lock(s.mutex);
+                const std::vector<std::uint16_t> before = perm_words(s.sp);
+                std::vector<std::uint32_t> winners;
+                htmhw::sp_fixed_compute(s.sp, data, learn, s.ws, winners);
+                const std::vector<std::uint16_t> after = perm_words(s.sp);
+                std::vector<std::int32_t> delta(after.size());
+                for (std::size_t i = 0; i < after.size(); ++i)
+                    delta[i] = static_cast<std::int32_t>(after[i]) - static_cast<std::int32_t>(before[i]);
+                py::dict d;
+                d["overlaps"] = to_numpy(s.sp.overlaps);
+                d["boosted_overlaps"] = to_numpy(s.sp.boosted);
+                d["winners"] = to_numpy(winners);
+                d["permanence_delta"] = to_numpy(delta);
+                d["bumped_columns"] = to_numpy(s.ws.bumped);
+                d["overlap_duty"] = to_numpy(s.sp.overlap_duty);
+                d["active_duty"] = to_numpy(s.sp.active_duty);
+                d["min_overlap_duty"] = to_numpy(s.sp.min_overlap_duty);
+                d["boost"] = to_numpy(s.sp.boost);
+                d["iteration_num"] = s.sp.iteration_num;
+                d["inhibition_radius"] = s.sp.inhibition_radius;
+                return d;
+            },
+            py::arg("inputs").noconvert(), py::arg("learn"))
+        .def("permanences_q_dense",
+             [](const PyFixed& s) {
+                 return dense<std::uint16_t>(s.sp, [&](std::uint64_t k) {
+                     return static_cast<std::uint16_t>(htmhw::sp_fixed_perm(s.sp, k));
+                 });
+             })
+        .def("connected_dense",
+             [](const PyFixed& s) {
+                 return dense<std::uint8_t>(s.sp, [&](std::uint64_t k) -> std::uint8_t {
+                     return htmhw::sp_fixed_perm(s.sp, k) >= s.sp.q.conn_q ? 1 : 0;
+                 });
+             })
+        .def("potential_dense",
+             [](const PyFixed& s) { return dense<std::uint8_t>(s.sp, [](std::uint64_t) -> std::uint8_t { return 1; }); })
+        .def("permanence_memory", [](const PyFixed& s) { return to_numpy(perm_words(s.sp)); })
+        .def("perm_offsets", [](const PyFixed& s) { return to_numpy(s.sp.perm_offsets); })
+        .def("potential_bits", [](const PyFixed& s) { return to_numpy(s.sp.potential_bits); })
+        .def("connected_bits", [](const PyFixed& s) { return to_numpy(s.sp.connected_bits); })
+        .def("connected_counts", [](const PyFixed& s) { return to_numpy(s.sp.connected_counts); })
+        .def("overlaps", [](const PyFixed& s) { return to_numpy(s.sp.overlaps); })
+        .def("boosted_overlaps_q", [](const PyFixed& s) { return to_numpy(s.sp.boosted); })
+        .def("boost_q", [](const PyFixed& s) { return to_numpy(s.sp.boost); })
+        .def("overlap_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.overlap_duty); })
+        .def("active_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.active_duty); })
+        .def("min_overlap_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.min_overlap_duty); })
+        .def("boost_lut", [](const PyFixed& s) { return to_numpy(s.sp.q.boost_lut); })
+        .def("set_column_permanences_q",
+             [](PyFixed& s, std::int64_t column, const carray<std::uint32_t>& words) {
+                 check_column(s.sp, column);
+                 const auto c = static_cast<std::uint32_t>(column);
+                 const auto n = s.sp.perm_offsets[c + 1] - s.sp.perm_offsets[c];
+                 std::lock_guard<std::mutex> lock(s.mutex);
+                 htmhw::sp_fixed_set_column(s.sp, c, to_vector<std::uint32_t>(words, "permanence words", n));
+             })
+        .def("get_state", [](const PyFixed& s) { return get_state(s.sp); })
+        .def_static("from_state", &from_state);
+}
