@@ -179,9 +179,15 @@ void init_datapath(py::module_& m) {
              })
         .def_property_readonly("num_inputs", [](const PyFixed& s) { return s.sp.num_inputs; })
         .def_property_readonly("num_columns", [](const PyFixed& s) { return s.sp.num_columns; })
-        .def_property_readonly("iteration_num", [](const PyFixed& s) { return s.sp.iteration_num; })
-        .def_property_readonly("iteration_learn_num", [](const PyFixed& s) { return s.sp.iteration_learn_num; })
-        .def_property_readonly("inhibition_radius", [](const PyFixed& s) { return s.sp.inhibition_radius; })
+        .def_property(
+            "iteration_num", [](const PyFixed& s) { return s.sp.iteration_num; },
+            [](PyFixed& s, std::uint64_t v) { s.sp.iteration_num = v; })
+        .def_property(
+            "iteration_learn_num", [](const PyFixed& s) { return s.sp.iteration_learn_num; },
+            [](PyFixed& s, std::uint64_t v) { s.sp.iteration_learn_num = v; })
+        .def_property(
+            "inhibition_radius", [](const PyFixed& s) { return s.sp.inhibition_radius; },
+            [](PyFixed& s, std::uint32_t v) { s.sp.inhibition_radius = v; })
         .def("set_portable_kernels", [](PyFixed& s, bool on) { s.ws.portable_kernels = on; },
              "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(

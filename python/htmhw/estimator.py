@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .datapath import HardwareConfig
 from .sp import SpatialPooler
 
 
@@ -48,6 +49,10 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         ``transform`` returns a scipy.sparse CSR bool matrix or a dense uint8 array.
     random_state : int, RandomState or None, default 0
         Seeds the pooler (through one 32-bit draw when not an int).
+    arithmetic : {"float", "fixed"}, default "float"
+        The float reference or the bit-accurate fixed-point datapath.
+    hw : HardwareConfig, dict or None, default None
+        Datapath widths for ``arithmetic="fixed"`` (None: the defaults); ignored for float.
 
     Attributes
     ----------
@@ -75,6 +80,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "binarize_threshold": [Interval(numbers.Real, None, None, closed="neither")],
         "output": [StrOptions({"sparse", "dense"})],
+        "arithmetic": [StrOptions({"float", "fixed"})],
+        "hw": [None, dict, HardwareConfig],
         "random_state": ["random_state"],
     }
 
@@ -100,6 +107,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         binarize_threshold=0.0,
         output="sparse",
         random_state=0,
+        arithmetic="float",
+        hw=None,
     ):
         self.n_columns = n_columns
         self.column_dimensions = column_dimensions
@@ -121,6 +130,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         self.binarize_threshold = binarize_threshold
         self.output = output
         self.random_state = random_state
+        self.arithmetic = arithmetic
+        self.hw = hw
 
     def _binarize(self, X):
         return np.ascontiguousarray(X > self.binarize_threshold, dtype=np.uint8)
@@ -153,6 +164,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
             seed=seed,
             wrap_around=self.wrap_around,
             boost_in_inference=self.boost_in_inference,
+            arithmetic=self.arithmetic,
+            hw=self.hw if self.arithmetic == "fixed" else None,
         )
 
     def fit(self, X, y=None):

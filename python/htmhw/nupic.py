@@ -28,7 +28,9 @@ def _fill(out, values, dtype):
 
 
 class SpatialPooler:
-    """NuPIC 1.0 API over htmhw's float reference spatial pooler."""
+    """NuPIC 1.0 API over htmhw's spatial pooler: the float reference by default;
+    ``arithmetic="fixed", hw=HardwareConfig(...)`` (htmhw extensions, keyword
+    only in practice) selects the fixed-point datapath of docs/datapath.md."""
 
     def __init__(
         self,
@@ -50,10 +52,13 @@ class SpatialPooler:
         spVerbosity=_D["sp_verbosity"],
         wrapAround=_D["wrap_around"],
         boostInInference=_D["boost_in_inference"],
+        arithmetic="float",
+        hw=None,
     ):
         args = dict(locals())
         args.pop("self")
-        self._pooler = _Pooler(**{BY_NUPIC[k].name: v for k, v in args.items()})
+        arithmetic, hw = args.pop("arithmetic"), args.pop("hw")
+        self._pooler = _Pooler(arithmetic=arithmetic, hw=hw, **{BY_NUPIC[k].name: v for k, v in args.items()})
         self._sp = self._pooler._sp
 
     # -- compute ------------------------------------------------------------------
@@ -106,13 +111,27 @@ class SpatialPooler:
         self._sp.inhibition_radius = int(inhibitionRadius)
 
     def getUpdatePeriod(self):
-        return self._sp.update_period
+        return 50 if self._fixed else self._sp.update_period
 
     def getSynPermTrimThreshold(self):
+        if self._fixed:
+            return self._pooler.constants["trim_q"] / self._pooler.constants["perm_max"]
         return self._sp.syn_perm_trim_threshold
 
     def getSynPermBelowStimulusInc(self):
+        if self._fixed:
+            return self._pooler.constants["bump_q"] / self._pooler.constants["perm_max"]
         return self._sp.syn_perm_below_stimulus_inc
+
+    @property
+    def _fixed(self):
+        return self._pooler.arithmetic == "fixed"
+
+    def _float_setter(self, name):
+        if self._fixed:
+            raise ValueError(f"{name} is not available with arithmetic='fixed': the datapath's registers "
+                             "are integers (docs/datapath.md); use htmhw.SpatialPooler's fixed-point accessors")
+        return getattr(self._sp, name)
 
     # -- per-column state -----------------------------------------------------------------
     def _column(self, columnIndex):
@@ -120,29 +139,37 @@ class SpatialPooler:
 
     def getPotential(self, columnIndex, potential=None):
         c = self._column(columnIndex)
-        return _fill(potential, self._row(c, self._sp.pool_inputs(), None), np.uint32)
+        return _fill(potential, self._row(c, values=False), np.uint32)
 
     def setPotential(self, columnIndex, potential):
         self._pooler.set_column_potential(self._column(columnIndex), potential)
 
     def getPermanence(self, columnIndex, permanence=None):
         c = self._column(columnIndex)
-        return _fill(permanence, self._row(c, self._sp.pool_inputs(), self._sp.permanences()), np.float32)
+        return _fill(permanence, self._row(c), np.float32)
 
     def setPermanence(self, columnIndex, permanence):
         self._pooler.set_column_permanences(self._column(columnIndex), permanence)
 
     def getConnectedSynapses(self, columnIndex, connectedSynapses=None):
         c = self._column(columnIndex)
-        perms = self._row(c, self._sp.pool_inputs(), self._sp.permanences())
-        connected = perms >= np.float32(self._sp.params["syn_perm_connected"] - 0.000001)
+        if self._fixed:
+            words, _ = self._pooler.permanence_memory()
+            connected = self._row(c, values=words >= self._pooler.constants["conn_q"])
+        else:
+            perms = self._row(c)
+            connected = perms >= np.float32(self._sp.params["syn_perm_connected"] - 0.000001)
         return _fill(connectedSynapses, connected.astype(np.uint32), np.uint32)
 
-    def _row(self, c, pool_inputs, values):
-        offsets = self._sp.pool_offsets()
+    def _row(self, c, values=None):
+        """Dense row of column c: its permanences (default), 1 on its pool
+        (values=False) or the given per-synapse values."""
+        offsets, pool_inputs, perms = self._pooler.potential_pools()
         b, e = offsets[c], offsets[c + 1]
         row = np.zeros(self._sp.num_inputs, dtype=np.float32)
-        row[pool_inputs[b:e]] = 1.0 if values is None else values[b:e]
+        if values is None:
+            values = perms
+        row[pool_inputs[b:e]] = 1.0 if values is False else values[b:e]
         return row
 
     def getConnectedCounts(self, connectedCounts=None):
@@ -150,34 +177,36 @@ class SpatialPooler:
 
     # -- per-column vectors ------------------------------------------------------------------
     def getOverlaps(self):
-        return self._sp.overlaps().astype(np.float32)
+        return self._pooler.overlaps().astype(np.float32)
 
     def getBoostedOverlaps(self):
-        return self._sp.boosted_overlaps()
+        return self._pooler.boosted_overlaps()
 
     def getBoostFactors(self, boostFactors=None):
-        return _fill(boostFactors, self._sp.boost_factors(), np.float32)
+        return _fill(boostFactors, self._pooler.boost_factors(), np.float32)
 
     def setBoostFactors(self, boostFactors):
-        self._sp.set_boost_factors(_float_vector(boostFactors, self._sp.num_columns, "boostFactors"))
+        self._float_setter("set_boost_factors")(_float_vector(boostFactors, self._sp.num_columns, "boostFactors"))
 
     def getActiveDutyCycles(self, activeDutyCycles=None):
-        return _fill(activeDutyCycles, self._sp.active_duty_cycles(), np.float32)
+        return _fill(activeDutyCycles, self._pooler.active_duty_cycles(), np.float32)
 
     def setActiveDutyCycles(self, activeDutyCycles):
-        self._sp.set_active_duty_cycles(_float_vector(activeDutyCycles, self._sp.num_columns, "activeDutyCycles"))
+        self._float_setter("set_active_duty_cycles")(
+            _float_vector(activeDutyCycles, self._sp.num_columns, "activeDutyCycles"))
 
     def getOverlapDutyCycles(self, overlapDutyCycles=None):
-        return _fill(overlapDutyCycles, self._sp.overlap_duty_cycles(), np.float32)
+        return _fill(overlapDutyCycles, self._pooler.overlap_duty_cycles(), np.float32)
 
     def setOverlapDutyCycles(self, overlapDutyCycles):
-        self._sp.set_overlap_duty_cycles(_float_vector(overlapDutyCycles, self._sp.num_columns, "overlapDutyCycles"))
+        self._float_setter("set_overlap_duty_cycles")(
+            _float_vector(overlapDutyCycles, self._sp.num_columns, "overlapDutyCycles"))
 
     def getMinOverlapDutyCycles(self, minOverlapDutyCycles=None):
-        return _fill(minOverlapDutyCycles, self._sp.min_overlap_duty_cycles(), np.float32)
+        return _fill(minOverlapDutyCycles, self._pooler.min_overlap_duty_cycles(), np.float32)
 
     def setMinOverlapDutyCycles(self, minOverlapDutyCycles):
-        self._sp.set_min_overlap_duty_cycles(
+        self._float_setter("set_min_overlap_duty_cycles")(
             _float_vector(minOverlapDutyCycles, self._sp.num_columns, "minOverlapDutyCycles")
         )
 

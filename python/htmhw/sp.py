@@ -215,7 +215,10 @@ class SpatialPooler:
         """Potential pools in CSR form: (offsets, input indices, permanences)."""
         if self.arithmetic == "fixed":
             words, offsets = self.permanence_memory()
-            inputs = np.nonzero(self._sp.potential_dense())[1].astype(np.uint32)
+            # The datapath's pools never change after construction: derive the inputs once.
+            inputs = getattr(self, "_fixed_pool_inputs", None)
+            if inputs is None:
+                inputs = self._fixed_pool_inputs = np.nonzero(self._sp.potential_dense())[1].astype(np.uint32)
             return offsets, inputs, (words / np.float32(self.constants["perm_max"])).astype(np.float32)
         return self._sp.pool_offsets(), self._sp.pool_inputs(), self._sp.permanences()
 
