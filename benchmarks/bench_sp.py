@@ -50,11 +50,11 @@ def build_bench() -> Path:
     return build / "sp_bench"
 
 
-def python_bench(config: str, inputs: np.ndarray, steps: int, warmup: int) -> dict:
+def python_bench(config: str, inputs: np.ndarray, steps: int, warmup: int, arith: str = "float") -> dict:
     import htmhw
 
     t0 = time.perf_counter()
-    sp = htmhw.SpatialPooler(**ANCHOR_SP[config])
+    sp = htmhw.SpatialPooler(arithmetic=arith, **ANCHOR_SP[config])
     init_s = time.perf_counter() - t0
     n = len(inputs)
     rows = np.arange(warmup + 2 * steps) % n
@@ -65,9 +65,13 @@ def python_bench(config: str, inputs: np.ndarray, steps: int, warmup: int) -> di
     sp.compute(learn, learn=True, output="sparse")
     learn_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sp.compute(infer, learn=False, output="sparse")
+    sp.infer(infer, output="sparse")
     infer_s = time.perf_counter() - t0
-    return {"init_s": init_s, "learn_steps_per_s": steps / learn_s, "infer_steps_per_s": steps / infer_s}
+    t0 = time.perf_counter()
+    sp.infer(infer, output="sparse", n_threads=2)
+    infer2_s = time.perf_counter() - t0
+    return {"init_s": init_s, "learn_steps_per_s": steps / learn_s, "infer_steps_per_s": steps / infer_s,
+            "infer2_steps_per_s": steps / infer2_s}
 
 
 def main() -> int:
@@ -93,32 +97,43 @@ def main() -> int:
         for row in random_bits:
             row[rng.choice(1024, 102, replace=False)] = 1
         results = {}
-        for config in ("random", "random-boost", "mnist"):
-            cpp_runs, py_runs = [], []
-            for _ in range(args.repeats):
-                cmd = [str(bench), "--config", config, "--steps", str(args.steps), "--warmup", str(args.warmup)]
-                if config == "mnist":
-                    cmd += ["--mnist-images", str(raw)]
-                cpp_runs.append(json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout))
-                inputs = mnist_bits if config == "mnist" else random_bits
-                py_runs.append(python_bench(config, inputs, args.steps, args.warmup))
-            med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
-            results[config] = {
-                "cpp_learn": med(cpp_runs, "learn_steps_per_s"),
-                "cpp_infer": med(cpp_runs, "infer_steps_per_s"),
-                "py_learn": med(py_runs, "learn_steps_per_s"),
-                "py_infer": med(py_runs, "infer_steps_per_s"),
-                "init_s": med(cpp_runs, "init_s"),
-                "py_init_s": med(py_runs, "init_s"),
-            }
-    print("| config | C++ learn/s (x htm.core) | C++ infer/s (x) | Python learn/s (x) | Python infer/s (x) | init s (htm.core) |")
-    print("|---|---|---|---|---|---|")
-    for config, r in results.items():
-        h = HTM_CORE[config]
+        for arith in ("float", "fixed"):
+            for config in ("random", "random-boost", "mnist"):
+                cpp_runs, cpp2_runs, py_runs = [], [], []
+                for _ in range(args.repeats):
+                    cmd = [str(bench), "--config", config, "--arith", arith, "--steps", str(args.steps),
+                           "--warmup", str(args.warmup)]
+                    if config == "mnist":
+                        cmd += ["--mnist-images", str(raw)]
+                    run = lambda extra: json.loads(  # noqa: E731
+                        subprocess.run(cmd + extra, check=True, capture_output=True, text=True).stdout)
+                    cpp_runs.append(run([]))
+                    cpp2_runs.append(run(["--threads", "2"]))
+                    inputs = mnist_bits if config == "mnist" else random_bits
+                    py_runs.append(python_bench(config, inputs, args.steps, args.warmup, arith))
+                med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
+                results[f"{config} {arith}"] = {
+                    "config": config, "arith": arith,
+                    "cpp_learn": med(cpp_runs, "learn_steps_per_s"),
+                    "cpp_infer": med(cpp_runs, "infer_steps_per_s"),
+                    "cpp_infer_2threads": med(cpp2_runs, "infer_steps_per_s"),
+                    "py_learn": med(py_runs, "learn_steps_per_s"),
+                    "py_infer": med(py_runs, "infer_steps_per_s"),
+                    "py_infer_2threads": med(py_runs, "infer2_steps_per_s"),
+                    "init_s": med(cpp_runs, "init_s"),
+                    "py_init_s": med(py_runs, "init_s"),
+                    "state_bytes_per_synapse": cpp_runs[0]["state_bytes_per_synapse"],
+                }
+    print("| config | arith | C++ learn/s (x htm.core) | C++ infer/s (x) | C++ infer 2 threads/s | Python learn/s (x) "
+          "| Python infer/s (x) | init s (htm.core) | state B/synapse |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results.values():
+        h = HTM_CORE[r["config"]]
         print(
-            f"| {config} | {r['cpp_learn']:,.0f} ({r['cpp_learn'] / h[0]:.1f}x) | {r['cpp_infer']:,.0f} "
-            f"({r['cpp_infer'] / h[1]:.1f}x) | {r['py_learn']:,.0f} ({r['py_learn'] / h[2]:.1f}x) | "
-            f"{r['py_infer']:,.0f} ({r['py_infer'] / h[3]:.1f}x) | {r['init_s']:.3f} ({h[4]}) |"
+            f"| {r['config']} | {r['arith']} | {r['cpp_learn']:,.0f} ({r['cpp_learn'] / h[0]:.1f}x) | "
+            f"{r['cpp_infer']:,.0f} ({r['cpp_infer'] / h[1]:.1f}x) | {r['cpp_infer_2threads']:,.0f} | "
+            f"{r['py_learn']:,.0f} ({r['py_learn'] / h[2]:.1f}x) | {r['py_infer']:,.0f} ({r['py_infer'] / h[3]:.1f}x) | "
+            f"{r['init_s']:.3f} ({h[4]}) | {r['state_bytes_per_synapse']:.2f} |"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -405,27 +405,35 @@ std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t
     return (duty + sp.q.duty_one - target) >> shift;
 }
 
-void compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
+// Returns true when every score is overlap << B_b (no boost in effect).
+bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
     const std::uint32_t bb = sp.hw.boosted_frac_bits;
     const bool unit = !boost_on || std::all_of(sp.boost.begin(), sp.boost.end(),
                                                [&](std::uint32_t b) { return b == sp.q.boost_one; });
     if (unit) {
         for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = overlaps[c] << bb;
-        return;
+        return true;
     }
     const std::uint32_t shift = sp.hw.boost_frac_bits - bb;
     const std::uint64_t r = shift ? (1ULL << (shift - 1)) : 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c)
         out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * sp.boost[c] + r) >> shift);
+    return false;
 }
 
-void select_winners(const SpFixed& sp, const std::uint32_t* scores, std::vector<std::uint32_t>& histogram,
-                    std::vector<std::uint32_t>& winners) {
+// kWTA of step 4. With `unit` (scores = overlap << B_b, a monotone map) the
+// global select runs on the raw overlaps: same winners, a histogram 2^B_b
+// times smaller.
+void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::uint32_t* overlaps, bool unit,
+                    std::vector<std::uint32_t>& histogram, std::vector<std::uint32_t>& winners) {
     const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
     if (uses_global(sp)) {
         const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
-        kwta_global_counts(scores, sp.num_columns, k, threshold, winners, histogram);
+        if (unit)
+            kwta_global_counts(overlaps, sp.num_columns, k, sp.q.stimulus, winners, histogram);
+        else
+            kwta_global_counts(scores, sp.num_columns, k, threshold, winners, histogram);
         return;
     }
     // Scores are < 2^24, exact in float32: the float local kWTA is the integer one.
@@ -561,8 +569,8 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
     overlaps_of(sp, input, ws, sp.overlaps.data());
-    compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
-    select_winners(sp, sp.boosted.data(), ws.histogram, winners);
+    const bool unit = compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
+    select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, ws.histogram, winners);
     ws.bumped.clear();
     if (!learn) return;
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
@@ -583,8 +591,8 @@ void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspa
                     std::vector<std::uint32_t>& winners) {
     overlaps_of(sp, input, ws, overlaps_out);
     ws.scores.resize(sp.num_columns);
-    compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
-    select_winners(sp, ws.scores.data(), ws.histogram, winners);
+    const bool unit = compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
+    select_winners(sp, ws.scores.data(), overlaps_out, unit, ws.histogram, winners);
 }
 
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {
