@@ -1,5 +1,7 @@
 // Binding of the fixed-point datapath (docs/datapath.md). Converts and
 // validates; all logic lives in cpp/.
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <mutex>
 
@@ -59,6 +61,13 @@ py::dict constants(const SpFixed& sp) {
     d["target_q"] = q.target_q;
     d["min_pct_q"] = q.min_pct_q;
     d["boost_one"] = q.boost_one;
+    d["update_period"] = sp.update_period;
+    // Winners per step under global inhibition (docs/datapath.md step 4); local inhibition has no single k.
+    if (sp.params.global_inhibition)
+        d["k"] = static_cast<std::uint64_t>(htmhw::inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns) *
+                                            static_cast<double>(sp.num_columns));
+    else
+        d["k"] = py::none();
     return d;
 }
 
@@ -224,6 +233,83 @@ void init_datapath(py::module_& m) {
                 return rows_to_csr(per_row);
             },
             py::arg("inputs").noconvert(), py::arg("n_threads") = 1)
+        .def(
+            "trace_batch",
+            // Every step's outputs and, after each learning step, the state a
+            // testbench checks (docs/golden.md), in one call with the GIL released.
+            [](PyFixed& s, const carray<std::uint8_t>& x, const carray<std::uint8_t>& learn_flags) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
+                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
+                                                std::to_string(rows) + ")");
+                const std::uint8_t* learn = learn_flags.data();
+                check_binary(learn, rows, "learn");
+                std::size_t n_learn = 0;
+                for (std::size_t r = 0; r < rows; ++r) n_learn += learn[r];
+                SpFixed& sp = s.sp;
+                const std::size_t C = sp.num_columns;
+                const std::size_t Cm = sp.params.global_inhibition ? 1 : C;
+                py::array_t<std::uint16_t> overlap({rows, C});
+                py::array_t<std::uint32_t> boosted({rows, C});
+                py::array_t<std::uint8_t> winners({rows, C});
+                py::array_t<std::uint16_t> overlap_duty({n_learn, C}), active_duty({n_learn, C});
+                py::array_t<std::uint16_t> min_duty({n_learn, Cm});
+                py::array_t<std::uint32_t> boost({n_learn, C});
+                std::vector<std::uint64_t> written_offset{0}, written_perm_offset{0};
+                std::vector<std::uint32_t> written_column;
+                std::vector<std::uint16_t> written_perm;
+                {
+                    std::uint16_t* o_ov = overlap.mutable_data();
+                    std::uint32_t* o_bo = boosted.mutable_data();
+                    std::uint8_t* o_wi = winners.mutable_data();
+                    std::uint16_t* o_vd = overlap_duty.mutable_data();
+                    std::uint16_t* o_ad = active_duty.mutable_data();
+                    std::uint16_t* o_md = min_duty.mutable_data();
+                    std::uint32_t* o_b = boost.mutable_data();
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
+                    std::fill(o_wi, o_wi + rows * C, std::uint8_t(0));
+                    std::vector<std::uint32_t> win, written;
+                    std::size_t l = 0;
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        htmhw::sp_fixed_compute(sp, data + r * sp.num_inputs, learn[r] != 0, s.ws, win);
+                        std::copy(sp.overlaps.begin(), sp.overlaps.end(), o_ov + r * C);
+                        std::copy(sp.boosted.begin(), sp.boosted.end(), o_bo + r * C);
+                        for (std::uint32_t c : win) o_wi[r * C + c] = 1;
+                        if (!learn[r]) continue;
+                        std::copy(sp.overlap_duty.begin(), sp.overlap_duty.end(), o_vd + l * C);
+                        std::copy(sp.active_duty.begin(), sp.active_duty.end(), o_ad + l * C);
+                        std::copy(sp.min_overlap_duty.begin(), sp.min_overlap_duty.begin() + Cm, o_md + l * Cm);
+                        std::copy(sp.boost.begin(), sp.boost.end(), o_b + l * C);
+                        written.clear();
+                        std::set_union(win.begin(), win.end(), s.ws.bumped.begin(), s.ws.bumped.end(),
+                                       std::back_inserter(written));
+                        for (std::uint32_t c : written) {
+                            written_column.push_back(c);
+                            for (std::uint64_t k = sp.perm_offsets[c]; k < sp.perm_offsets[c + 1]; ++k)
+                                written_perm.push_back(static_cast<std::uint16_t>(htmhw::sp_fixed_perm(sp, k)));
+                        }
+                        written_offset.push_back(written_column.size());
+                        written_perm_offset.push_back(written_perm.size());
+                        ++l;
+                    }
+                }
+                py::dict d;
+                d["overlap"] = overlap;
+                d["boosted"] = boosted;
+                d["winners"] = winners;
+                d["overlap_duty"] = overlap_duty;
+                d["active_duty"] = active_duty;
+                d["min_overlap_duty"] = min_duty;
+                d["boost"] = boost;
+                d["written_offset"] = to_numpy(written_offset);
+                d["written_column"] = to_numpy(written_column);
+                d["written_perm_offset"] = to_numpy(written_perm_offset);
+                d["written_perm"] = to_numpy(written_perm);
+                return d;
+            },
+            py::arg("inputs").noconvert(), py::arg("learn").noconvert())
         .def(
             "trace_step",
             [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {

@@ -6,6 +6,7 @@ namespace py = pybind11;
 void init_sp(py::module_& m);
 void init_kwta(py::module_& m);
 void init_datapath(py::module_& m);
+void init_rng(py::module_& m);
 
 #define HTMHW_STR_(x) #x
 #define HTMHW_STR(x) HTMHW_STR_(x)
@@ -22,5 +23,6 @@ PYBIND11_MODULE(_core, m) {
     init_sp(m);
     init_kwta(m);
     init_datapath(m);
+    init_rng(m);
     m.attr("__version__") = HTMHW_STR(HTMHW_VERSION);
 }

@@ -96,6 +96,104 @@ def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
     plt.close(fig)
 
 
+def _parse_assignments(items, what: str) -> dict:
+    """KEY=VALUE strings -> dict, values parsed as JSON when possible (numbers, bools, lists)."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--{what} expects KEY=VALUE; got {item!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def _read_config_file(path: Path) -> dict:
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise ValueError(f"{path}: reading YAML needs PyYAML (pip install pyyaml), or use JSON") from None
+        data = yaml.safe_load(text)
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(data, dict) or not set(data) <= {"sp", "hw"}:
+        raise ValueError(f"{path}: expected an object with keys 'sp' (SpatialPooler parameters) and 'hw' "
+                         f"(HardwareConfig fields)")
+    return data
+
+
+def golden_stimulus(source: str, steps: int, num_inputs: int, seed: int, active_fraction: float, mnist_dir=None):
+    """(inputs, description) for `htmhw golden export --source`."""
+    from .configs import RANDOM_ACTIVE_FRACTION  # noqa: F401  (documents the default)
+    from .golden import random_inputs
+
+    if source == "random":
+        if not 0.0 <= active_fraction <= 1.0:
+            raise ValueError(f"--active-fraction must be in [0, 1]; got {active_fraction}")
+        active = int(round(active_fraction * num_inputs))
+        return random_inputs(steps, num_inputs, active, seed), {"source": "random", "seed": seed,
+                                                                 "num_active": active}
+    if source in ("mnist", "digits"):
+        if source == "mnist":
+            from .datasets import load_mnist
+
+            images, _ = load_mnist(mnist_dir)
+            flat = (images.reshape(len(images), -1) > 30).astype(np.uint8)
+            desc = {"source": "mnist", "split": "test", "binarize": "pixel > 30", "first": 0}
+        else:
+            from .datasets import load_digits_binary
+
+            X, _ = load_digits_binary()
+            flat = X.reshape(len(X), -1).astype(np.uint8)
+            desc = {"source": "sklearn digits 8x8", "binarize": "pixel > 7", "first": 0}
+        if flat.shape[1] != num_inputs:
+            raise ValueError(f"--source {source} gives {flat.shape[1]} inputs but the configuration has {num_inputs}")
+        reps = -(-steps // len(flat))
+        return np.tile(flat, (reps, 1))[:steps], dict(desc, cycled=reps > 1)
+    path = Path(source)
+    if path.suffix != ".npy" or not path.is_file():
+        raise ValueError(f"--source must be random, mnist, digits or an existing .npy file; got {source!r}")
+    x = np.load(path, allow_pickle=False)
+    if x.ndim != 2 or x.shape[1] != num_inputs:
+        raise ValueError(f"{path}: expected shape (n, {num_inputs}); got {x.shape}")
+    return x[:steps], {"source": path.name}
+
+
+def run_golden_export(args) -> dict:
+    from .configs import NAMES, named_config
+    from .golden import export
+    from .sp import SpatialPooler
+
+    if args.steps < 1:
+        raise ValueError(f"--steps must be >= 1; got {args.steps}")
+    if args.config in NAMES:
+        sp_params, hw = named_config(args.config), {}
+    else:
+        path = Path(args.config)
+        if not path.is_file():
+            raise ValueError(f"--config must be one of {', '.join(NAMES)} or a JSON/YAML file; got {args.config!r}")
+        cfg = _read_config_file(path)
+        sp_params, hw = dict(cfg.get("sp", {})), dict(cfg.get("hw", {}))
+    sp_params.update(_parse_assignments(args.sp, "sp"))
+    hw.update(_parse_assignments(args.hw, "hw"))
+    sp = SpatialPooler(arithmetic="fixed", hw=hw, **sp_params)
+    x, desc = golden_stimulus(args.source, args.steps, sp.num_inputs, args.seed, args.active_fraction,
+                              args.mnist_dir)
+    t0 = time.perf_counter()
+    manifest = export(args.out_dir, sp, x, args.learn, stimulus=desc, overwrite=args.force)
+    seconds = time.perf_counter() - t0
+    sizes = manifest["sizes"]
+    return {"out_dir": str(args.out_dir), "seconds": round(seconds, 3), **sizes,
+            "bytes": sum((Path(args.out_dir) / f).stat().st_size for f in manifest["files"])}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="htmhw",
@@ -114,7 +212,60 @@ def main(argv=None) -> int:
     demo.add_argument("--epochs", type=int, default=3, help="learning passes over the training digits (default: 3)")
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)")
+    gsub = golden.add_subparsers(dest="golden_command", required=True)
+    gexp = gsub.add_parser(
+        "export",
+        help="run the fixed-point model and write a golden-vector directory",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  htmhw golden export out/tiny --config tiny --steps 1000 --seed 7\n"
+        "  htmhw golden export out/mnist --config mnist --source mnist --steps 10000\n"
+        "  htmhw golden export out/p4 --config mnist-256 --hw permanence_bits=4 --learn every:2\n"
+        "  htmhw golden export out/mine --config my_sp.json --source inputs.npy",
+    )
+    gexp.add_argument("out_dir", type=Path, help="directory to create")
+    gexp.add_argument("--config", default="tiny",
+                      help="a named configuration (mnist, mnist-256, random, random-boost, tiny) or a JSON/YAML "
+                           "file {\"sp\": {...}, \"hw\": {...}} (default: tiny)")
+    gexp.add_argument("--sp", action="append", metavar="KEY=VALUE", help="override a SpatialPooler parameter")
+    gexp.add_argument("--hw", action="append", metavar="KEY=VALUE", help="override a HardwareConfig field")
+    gexp.add_argument("--source", default="random",
+                      help="random (project PRNG), mnist, digits (sklearn 8x8) or a .npy file (default: random)")
+    gexp.add_argument("--steps", type=int, default=1000, help="number of steps (default: 1000)")
+    gexp.add_argument("--seed", type=int, default=1, help="seed of the random stimulus (default: 1)")
+    gexp.add_argument("--active-fraction", type=float, default=0.1,
+                      help="active input fraction of the random stimulus (default: 0.1)")
+    gexp.add_argument("--learn", default="all", help="learn schedule: all, none, first:N, every:K (default: all)")
+    gexp.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
+    gexp.add_argument("--force", action="store_true", help="replace out_dir if it exists")
+    gexp.add_argument("--json", action="store_true", help="print the result as JSON")
+    gexp.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    gchk = gsub.add_parser("check", help="check a golden directory's manifest and checksums",
+                           epilog="example: htmhw golden check out/tiny")
+    gchk.add_argument("golden_dir", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "golden":
+        try:
+            if args.golden_command == "export":
+                result = run_golden_export(args)
+                if args.json:
+                    print(json.dumps(result, indent=2))
+                elif not args.quiet:
+                    print(f"wrote {result['out_dir']}: {result['num_steps']} steps ({result['num_learn_steps']} "
+                          f"learning), {result['num_columns']} columns x {result['num_inputs']} inputs, "
+                          f"{result['num_synapses']} synapses, {result['bytes'] / 1e6:.1f} MB in "
+                          f"{result['seconds']:.2f} s")
+            else:
+                from .golden import load
+
+                manifest, _ = load(args.golden_dir)
+                print(f"{args.golden_dir}: format {manifest['format']} v{manifest['format_version']}, "
+                      f"{len(manifest['files'])} files, checksums OK")
+        except (ValueError, TypeError, FileNotFoundError) as e:
+            print(f"htmhw golden {args.golden_command}: error: {e}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "demo":
         if args.n_train < 10:
             parser.error("--n-train must be >= 10")
