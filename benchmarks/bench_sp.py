@@ -28,18 +28,9 @@ HTM_CORE = {  # anchors.md: C++ learn, C++ infer, Python learn, Python infer, in
     "random-boost": (1162, 14320, 925, 9538, 3.5),
     "mnist": (2272, 6792, 1759, 5778, 1.1),
 }
-ANCHOR_SP = {
-    "random": dict(input_dimensions=(1024,), column_dimensions=(2048,), potential_radius=1024, potential_pct=0.85,
-                   global_inhibition=True, local_area_density=0.02, stimulus_threshold=0,
-                   syn_perm_inactive_dec=0.01, syn_perm_active_inc=0.1, syn_perm_connected=0.1,
-                   min_pct_overlap_duty_cycle=0.001, duty_cycle_period=1000, boost_strength=0.0, seed=1),
-    "mnist": dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
-                  global_inhibition=True, local_area_density=0.1, stimulus_threshold=6,
-                  syn_perm_inactive_dec=0.002, syn_perm_active_inc=0.14, syn_perm_connected=0.5,
-                  min_pct_overlap_duty_cycle=0.2, duty_cycle_period=1402, boost_strength=2.0, seed=4,
-                  wrap_around=True),
-}
-ANCHOR_SP["random-boost"] = dict(ANCHOR_SP["random"], boost_strength=3.0)
+from htmhw.configs import named_config  # noqa: E402  (light import; no extension needed)
+
+ANCHOR_SP = {name: named_config(name) for name in ("random", "random-boost", "mnist")}  # anchors.md
 
 
 def build_bench() -> Path:

@@ -42,16 +42,14 @@ import scipy.sparse as sparse
 from sklearn.linear_model import LogisticRegression
 
 import htmhw
+from htmhw.configs import named_config
 
 try:  # tqdm is a dependency of htmhw, but keep the script usable without it
     from tqdm import tqdm
 except ImportError:  # pragma: no cover
     tqdm = None
 
-ANCHOR = dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
-              global_inhibition=True, local_area_density=0.1, stimulus_threshold=6, syn_perm_inactive_dec=0.002,
-              syn_perm_active_inc=0.14, syn_perm_connected=0.5, min_pct_overlap_duty_cycle=0.2,
-              duty_cycle_period=1402, boost_strength=2.0, seed=4, wrap_around=True)
+ANCHOR = named_config("mnist")  # anchors.md config "mnist" (htmhw.configs)
 N_TRAIN = 8000
 DEFAULT_BITS = (3, 4, 5, 6, 8, 10, 12, 16)
 TARGET_ACC = 0.960     # issue: 8-bit accuracy >= 96.0 % ...

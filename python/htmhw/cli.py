@@ -244,7 +244,45 @@ def main(argv=None) -> int:
     gchk = gsub.add_parser("check", help="check a golden directory's manifest and checksums",
                            epilog="example: htmhw golden check out/tiny")
     gchk.add_argument("golden_dir", type=Path)
+    hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates")
+    hsub = hdl.add_subparsers(dest="hdl_command", required=True)
+    hver = hsub.add_parser(
+        "verify", help="simulate hdl_ref/ on a golden directory and compare every field",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
+               "  htmhw hdl verify out/tiny\n  htmhw hdl verify out/tiny --simulator icarus --json")
+    hver.add_argument("golden_dir", type=Path)
+    hver.add_argument("--simulator", action="append", choices=("icarus", "verilator", "cocotb"),
+                      help="simulator(s) to run (default: all three)")
+    hver.add_argument("--json", action="store_true", help="print the result as JSON")
+    hver.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    hres = hsub.add_parser(
+        "resources", help="synthesize hdl_ref/ for a golden directory's configuration with yosys",
+        epilog="example: htmhw hdl resources out/tiny --target ice40")
+    hres.add_argument("golden_dir", type=Path)
+    hres.add_argument("--target", choices=("generic", "ice40", "xc7"), default="generic")
+    hres.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
+    if args.command == "hdl":
+        from . import hdl as _hdl
+
+        try:
+            if args.hdl_command == "verify":
+                sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
+                result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet)
+                failed = sum(int(r.get("failed", 0)) for r in result.values() if isinstance(r, dict))
+            else:
+                result = _hdl.resources(args.golden_dir, target=args.target)
+                failed = 0
+        except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
+            print(f"htmhw hdl {args.hdl_command}: error: {e}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(result, indent=2, default=str))
+        elif not getattr(args, "quiet", False):
+            for name, r in result.items():
+                print(f"{name}: {r}")
+        return 1 if failed else 0
     if args.command == "golden":
         try:
             if args.golden_command == "export":
