@@ -1,0 +1,288 @@
+"""The Verilog reference of the datapath (``hdl_ref/``): simulation against golden
+vectors, synthesizability check and resource estimates.
+
+``verify(golden_dir)`` runs the plain testbench ``hdl_ref/tb/tb_sp.v`` on Icarus
+Verilog and on Verilator and the cocotb test ``hdl_ref/tb/cocotb_sp.py`` on Icarus,
+each loading the golden directory (docs/golden.md) and comparing every expected word.
+A missing tool is an error (``RuntimeError`` naming the tool and how to install it),
+never a skip. ``check_synth`` runs yosys' ``hierarchy -check; proc; check -assert``;
+``resources`` runs a full yosys synthesis and returns its cell counts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .golden import load as load_golden
+
+SIMULATORS = ("icarus", "verilator", "cocotb")
+TARGETS = {
+    "generic": "synth -top sp_top -flatten",
+    "ice40": "synth_ice40 -top sp_top",
+    "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad",
+}
+RTL_MODULES = ("sp_ram", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_perm_update", "sp_duty_update", "sp_top")
+_INSTALL_HINT = {
+    "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
+    "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
+    "verilator": "apt-get install verilator (Verilator 5.006; .ci/run installs it)",
+    "yosys": "apt-get install yosys (.ci/run installs it)",
+}
+_RESULT_RE = re.compile(r"(\d+) passed, (\d+) failed")
+
+
+def hdl_ref_dir() -> Path:
+    """The ``hdl_ref`` directory: ``$HTMHW_HDL_REF``, the copy installed with the
+    package, or the source tree's (editable installs)."""
+    env = os.environ.get("HTMHW_HDL_REF")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve().parent
+    candidates += [here / "hdl_ref", here.parent.parent / "hdl_ref"]
+    for c in candidates:
+        if (c / "rtl" / "sp_top.v").is_file():
+            return c
+    raise FileNotFoundError("hdl_ref/ not found (looked in: " + ", ".join(str(c) for c in candidates) +
+                            "); set HTMHW_HDL_REF to the hdl_ref directory")
+
+
+def rtl_sources(rtl_dir=None) -> list[Path]:
+    """The RTL files of ``sp_top`` (one module per file), dependencies first."""
+    rtl_dir = Path(rtl_dir) if rtl_dir is not None else hdl_ref_dir() / "rtl"
+    files = [rtl_dir / f"{m}.v" for m in RTL_MODULES]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"RTL files missing: {', '.join(missing)}")
+    return files
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} not found on PATH; install it: {_INSTALL_HINT.get(name, name)}")
+    return path
+
+
+def sp_top_parameters(manifest: dict) -> dict:
+    """Parameters of ``sp_top`` for a golden directory's configuration."""
+    sp, hw, q, sizes = manifest["sp_params"], manifest["hw"], manifest["constants"], manifest["sizes"]
+    if not sp.get("global_inhibition", False):
+        raise ValueError("hdl_ref implements global inhibition only; this golden directory uses local inhibition "
+                         "(global_inhibition=False)")
+    if sizes.get("min_duty_words", 1) != 1:
+        raise ValueError("hdl_ref expects one minimum-duty word (global inhibition)")
+    return {
+        "NUM_INPUTS": sizes["num_inputs"], "NUM_COLUMNS": sizes["num_columns"], "NUM_SYNAPSES": sizes["num_synapses"],
+        "PERM_BITS": hw["permanence_bits"], "OVERLAP_BITS": q["overlap_bits"], "BOOST_INT_BITS": hw["boost_int_bits"],
+        "BOOST_FRAC_BITS": hw["boost_frac_bits"], "BOOSTED_FRAC_BITS": hw["boosted_frac_bits"],
+        "DUTY_BITS": hw["duty_bits"], "LUT_BITS": hw["boost_lut_bits"], "CONN_Q": q["conn_q"], "INC_Q": q["inc_q"],
+        "DEC_Q": q["dec_q"], "BUMP_Q": q["bump_q"], "TRIM_Q": q["trim_q"], "STIMULUS": q["stimulus"], "K": q["k"],
+        "TARGET_Q": q["target_q"], "MIN_PCT_Q": q["min_pct_q"], "DUTY_SHIFT_MAX": q["duty_shift_max"],
+        "UPDATE_PERIOD": q["update_period"], "BOOST_UPDATE": int(float(sp["boost_strength"]) > 0),
+        "BOOST_IN_INFERENCE": int(bool(manifest.get("boost_in_inference", sp.get("boost_in_inference", False)))),
+    }
+
+
+def tb_config(manifest: dict, golden_dir) -> str:
+    """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
+    sizes = manifest["sizes"]
+    gdir = str(Path(golden_dir).resolve()) + "/"
+    if '"' in gdir or "\\" in gdir:
+        raise ValueError(f"golden_dir must not contain quotes or backslashes (Verilog string): {gdir!r}")
+    lines = [f'localparam GOLDEN_DIR = "{gdir}";',
+             f"localparam N_STEPS = {sizes['num_steps']};",
+             f"localparam N_LEARN = {sizes['num_learn_steps']};",
+             f"localparam N_WRITTEN_COLUMNS = {sizes['num_written_columns']};",
+             f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
+             f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
+    lines += [f"localparam {k} = {v};" for k, v in sp_top_parameters(manifest).items()]
+    return "\n".join(lines) + "\n"
+
+
+def _check_golden(golden_dir) -> dict:
+    manifest, _ = load_golden(golden_dir)
+    if manifest["sizes"]["num_steps"] < 1:
+        raise ValueError(f"{golden_dir}: no steps to simulate")
+    return manifest
+
+
+def _parse_result(name: str, proc: subprocess.CompletedProcess, seconds: float, work: Path) -> dict:
+    out = proc.stdout + proc.stderr
+    m = _RESULT_RE.findall(out)
+    if not m:
+        tail = "\n".join(out.strip().splitlines()[-15:])
+        raise RuntimeError(f"{name}: the simulation printed no 'N passed, N failed' line (exit code "
+                           f"{proc.returncode}):\n{tail}")
+    passed, failed = (int(v) for v in m[-1])
+    result = {"passed": passed, "failed": failed, "exit_code": proc.returncode, "sim_seconds": round(seconds, 2)}
+    mismatches = [line for line in out.splitlines() if line.startswith("MISMATCH")]
+    if mismatches:
+        result["first_mismatches"] = mismatches[:5]
+    cyc = re.search(r"cycles: total (\d+)", out)
+    if cyc:
+        result["cycles_total"] = int(cyc.group(1))
+    if (work / "cycles.txt").is_file():
+        result["cycles_file"] = str(work / "cycles.txt")
+    if proc.returncode != 0 and failed == 0:
+        raise RuntimeError(f"{name}: exit code {proc.returncode} with 0 failures reported:\n{out[-2000:]}")
+    return result
+
+
+def _run(cmd, cwd, timeout):
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{cmd[0]} did not finish within {timeout} s") from None
+
+
+def _prepare(work: Path, manifest: dict, golden_dir) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir))
+    return work
+
+
+def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+    """Plain testbench on Icarus Verilog (``iverilog -g2005``, ``vvp -n``)."""
+    manifest = _check_golden(golden_dir)
+    work = _prepare(Path(work_dir), manifest, golden_dir)
+    tb = hdl_ref_dir() / "tb" / "tb_sp.v"
+    t0 = time.perf_counter()
+    build = _run([_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
+                  *map(str, rtl_sources(rtl_dir)), str(tb)], work, 300)
+    if build.returncode != 0:
+        raise RuntimeError(f"iverilog failed:\n{build.stdout}{build.stderr}")
+    t1 = time.perf_counter()
+    proc = _run([_tool("vvp"), "-n", str(work / "tb_sp.vvp")], work, timeout)
+    result = _parse_result("icarus", proc, time.perf_counter() - t1, work)
+    result["build_seconds"] = round(t1 - t0, 2)
+    return result
+
+
+def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+    """Plain testbench on Verilator (``--binary``: its own main and timing)."""
+    manifest = _check_golden(golden_dir)
+    work = _prepare(Path(work_dir), manifest, golden_dir)
+    tb = hdl_ref_dir() / "tb" / "tb_sp.v"
+    t0 = time.perf_counter()
+    build = _run([_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
+                  "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb_sp", "-I" + str(work),
+                  "--Mdir", str(work / "obj_dir"), "-o", "tb_sp", *map(str, rtl_sources(rtl_dir)), str(tb)],
+                 work, 900)
+    if build.returncode != 0:
+        raise RuntimeError(f"verilator build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
+    t1 = time.perf_counter()
+    proc = _run([str(work / "obj_dir" / "tb_sp")], work, timeout)
+    result = _parse_result("verilator", proc, time.perf_counter() - t1, work)
+    result["build_seconds"] = round(t1 - t0, 2)
+    return result
+
+
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
+    it streams the vectors from ``golden.npz`` and the manifest."""
+    manifest = _check_golden(golden_dir)
+    try:
+        import cocotb  # noqa: F401
+        import cocotb_tools.runner  # noqa: F401
+    except ImportError:
+        raise RuntimeError("cocotb is not installed; install it: pip install 'cocotb>=2,<3' "
+                           "(in the project's test extras)") from None
+    _tool("iverilog")
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
+            "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
+            "parameters": sp_top_parameters(manifest)}
+    t0 = time.perf_counter()
+    proc = _run([sys.executable, "-m", "htmhw._cocotb_run", json.dumps(spec)], work, timeout)
+    return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
+
+
+def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None) -> dict:
+    """Simulate ``hdl_ref/`` on a golden directory with each simulator in ``simulators``
+    (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
+
+    Returns ``{simulator: {"passed", "failed", "exit_code", "sim_seconds", ...}}``.
+    Raises ``ValueError`` for a bad directory or simulator name, ``RuntimeError`` when
+    a tool is missing or a simulation breaks down (no result line).
+    """
+    if isinstance(simulators, str):
+        simulators = (simulators,)
+    bad = [s for s in simulators if s not in SIMULATORS]
+    if bad or not simulators:
+        raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
+    runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
+    _check_golden(golden_dir)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
+        base = Path(work_dir) if work_dir is not None else Path(tmp)
+        for sim in simulators:
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir)
+            if "cycles_file" in r:
+                r["cycles_per_step"] = read_cycles(r.pop("cycles_file"))["total"].tolist()
+            results[sim] = r
+            if not quiet:
+                print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r['sim_seconds']} s)", flush=True)
+    return results
+
+
+def read_cycles(path) -> dict:
+    """Per-step cycle counts written by the testbench: arrays ``learn``, ``total``,
+    ``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``."""
+    data = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
+    names = ("step", "learn", "total", "overlap", "kwta", "duty_boost", "permanence", "finish")
+    return {n: data[:, i] for i, n in enumerate(names)}
+
+
+def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
+    """yosys synthesizability gate: ``hierarchy -check -top sp_top; proc; check -assert``
+    (with ``parameters`` overriding sp_top's defaults). Returns yosys' log; raises
+    ``RuntimeError`` with the log tail when a check fails."""
+    yosys = _tool("yosys")
+    script = _read_script(rtl_dir, parameters) + "hierarchy -check -top sp_top; proc; check -assert\n"
+    proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"yosys check failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+    return proc.stdout
+
+
+def _read_script(rtl_dir, parameters) -> str:
+    script = "".join(f"read_verilog {p}\n" for p in rtl_sources(rtl_dir))
+    if parameters:
+        script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + " sp_top\n"
+    return script
+
+
+def resources(golden_dir, target: str = "generic", rtl_dir=None) -> dict:
+    """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
+    ``{"target", "cells": {cell type: count}, "seconds"}`` (``target`` one of generic,
+    ice40, xc7). yosys gives no timing; memories are counted as yosys maps them."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {tuple(TARGETS)}; got {target!r}")
+    manifest = _check_golden(golden_dir)
+    yosys = _tool("yosys")
+    with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
+        stat = Path(tmp) / "stat.json"
+        script = (_read_script(rtl_dir, sp_top_parameters(manifest)) + TARGETS[target] + "\n" +
+                  f"tee -q -o {stat} stat -json\n")
+        t0 = time.perf_counter()
+        proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+        report = json.loads(stat.read_text())
+    design = report.get("design", {})
+    return {"target": target, "num_cells": design.get("num_cells"), "cells": design.get("num_cells_by_type", {}),
+            "seconds": round(seconds, 1)}
+
+
+__all__ = ["SIMULATORS", "TARGETS", "verify", "run_icarus", "run_verilator", "run_cocotb", "check_synth",
+           "resources", "read_cycles", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
