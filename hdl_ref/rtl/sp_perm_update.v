@@ -29,14 +29,14 @@ module sp_perm_update #(
     wire [PERM_BITS:0] bump_sat = (plus_bump > PERM_MAX) ? PERM_MAX : plus_bump;
     wire [PERM_BITS:0] dec_sat = (p < DEC_Q) ? {(PERM_BITS+1){1'b0}} : p - DEC_Q;
     wire [PERM_BITS:0] trimmed = (p < TRIM_Q) ? {(PERM_BITS+1){1'b0}} : p;
-    wire [PERM_BITS:0] weak = (bump_sat < TRIM_Q) ? {(PERM_BITS+1){1'b0}} : bump_sat;
+    wire [PERM_BITS:0] weak_result = (bump_sat < TRIM_Q) ? {(PERM_BITS+1){1'b0}} : bump_sat;
     reg  [PERM_BITS:0] result;
     always @* begin
         case (mode)
             MODE_ADAPT: result = input_bit ? inc_sat : dec_sat;
             MODE_RAISE: result = bump_sat;
             MODE_TRIM:  result = trimmed;
-            default:    result = weak;
+            default:    result = weak_result;
         endcase
     end
     assign perm_out = result[PERM_BITS-1:0];

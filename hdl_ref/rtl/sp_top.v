@@ -79,7 +79,7 @@ module sp_top #(
     reg [DUTY_BITS-1:0]    min_duty;
     reg [DUTY_BITS-1:0]    max_overlap_duty;
     reg [NUM_COLUMNS-1:0]  eligible;
-    reg [NUM_COLUMNS-1:0]  weak;
+    reg [NUM_COLUMNS-1:0]  weak_mask;
 
     assign busy = (state != S_IDLE);
     assign done = (state == S_DONE);
@@ -216,7 +216,7 @@ module sp_top #(
                     end
                 end
                 S_DUTY: begin
-                    weak[col] <= (overlap_duty_next < min_duty);
+                    weak_mask[col] <= (overlap_duty_next < min_duty);
                     if (overlap_duty_next > max_overlap_duty) max_overlap_duty <= overlap_duty_next;
                     if (col == LAST_COLUMN) begin
                         col <= {COLUMN_BITS{1'b0}};
@@ -232,7 +232,7 @@ module sp_top #(
                     if (col_base != col_end && winners[col]) begin
                         mode <= MODE_ADAPT;
                         state <= S_PASS;
-                    end else if (col_base != col_end && weak[col]) begin
+                    end else if (col_base != col_end && weak_mask[col]) begin
                         mode <= MODE_WEAK;
                         state <= S_PASS;
                     end else begin
@@ -250,7 +250,7 @@ module sp_top #(
                         conn_count <= {SYN_BITS{1'b0}};
                         if (mode == MODE_ADAPT || mode == MODE_RAISE) begin
                             mode <= (conn_count_next < STIMULUS) ? MODE_RAISE : MODE_TRIM;
-                        end else if (mode == MODE_TRIM && weak[col]) begin
+                        end else if (mode == MODE_TRIM && weak_mask[col]) begin
                             mode <= MODE_WEAK;
                         end else begin
                             col_base <= col_end;

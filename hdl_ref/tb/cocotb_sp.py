@@ -1,0 +1,122 @@
+"""cocotb 2.x test of sp_top (Icarus): streams a golden directory's vectors from its
+golden.npz and manifest (docs/golden.md) through the host port and the start/done
+handshake, and compares every expected word. Run through `htmhw hdl verify DIR
+--simulator cocotb` (htmhw._cocotb_run builds sp_top with the directory's parameters)."""
+import os
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge, Timer
+
+from htmhw.golden import load
+
+H_PERM, H_POOL_INPUT, H_POOL_OFFSET, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = range(8)
+H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
+
+
+class Checker:
+    def __init__(self, log):
+        self.passed = 0
+        self.failed = 0
+        self.log = log
+
+    def __call__(self, field, step, index, expected, got):
+        if int(expected) == int(got):
+            self.passed += 1
+            return
+        self.failed += 1
+        if self.failed <= 20:
+            self.log.error("MISMATCH %s step %d index %d: expected %x, got %x", field, step, index, int(expected),
+                           int(got))
+
+
+async def host_write(dut, sel, addr, data):
+    await FallingEdge(dut.clk)
+    dut.host_we.value = 1
+    dut.host_sel.value = sel
+    dut.host_addr.value = int(addr)
+    dut.host_wdata.value = int(data)
+    await FallingEdge(dut.clk)
+    dut.host_we.value = 0
+
+
+async def host_read(dut, sel, addr):
+    dut.host_sel.value = sel
+    dut.host_addr.value = int(addr)
+    await Timer(1, "ns")
+    return dut.host_rdata.value.to_unsigned()
+
+
+def mask_to_int(bits):
+    return sum(1 << i for i, b in enumerate(bits) if b)
+
+
+@cocotb.test()
+async def golden_vectors(dut):
+    manifest, g = load(os.environ["HTMHW_GOLDEN_DIR"])
+    sizes = manifest["sizes"]
+    n_cols, n_steps = sizes["num_columns"], sizes["num_steps"]
+    check = Checker(dut._log)
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.rst.value = 1
+    dut.start.value = 0
+    dut.learn.value = 0
+    dut.in_vec.value = 0
+    dut.host_we.value = 0
+    await FallingEdge(dut.clk)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+    for z, (p, i) in enumerate(zip(g["init_perm"], g["pool_input"])):
+        await host_write(dut, H_PERM, z, p)
+        await host_write(dut, H_POOL_INPUT, z, i)
+    for c, off in enumerate(g["pool_offset"]):
+        await host_write(dut, H_POOL_OFFSET, c, off)
+    for c in range(n_cols):
+        await host_write(dut, H_OVERLAP_DUTY, c, g["init_overlap_duty"][c])
+        await host_write(dut, H_ACTIVE_DUTY, c, g["init_active_duty"][c])
+        await host_write(dut, H_BOOST, c, g["init_boost"][c])
+    for j, v in enumerate(g["boost_lut"]):
+        await host_write(dut, H_LUT, j, v)
+    await host_write(dut, H_MIN_DUTY, 0, g["init_min_overlap_duty"][0])
+    it0 = sizes["initial_iteration"]
+    await host_write(dut, H_ITERATION, 0, it0)
+    await host_write(dut, H_PERIOD_PHASE, 0, it0 % manifest["constants"]["update_period"])
+
+    offsets = [int(v) for v in g["pool_offset"]]
+    learn_index = 0
+    for s in range(n_steps):
+        await FallingEdge(dut.clk)
+        dut.in_vec.value = mask_to_int(g["input"][s])
+        dut.learn.value = int(g["learn"][s])
+        dut.start.value = 1
+        await FallingEdge(dut.clk)
+        dut.start.value = 0
+        await RisingEdge(dut.done)
+        await FallingEdge(dut.clk)
+        await FallingEdge(dut.clk)
+        for c in range(n_cols):
+            check("overlap", s, c, g["overlap"][s, c], await host_read(dut, H_OVERLAP, c))
+            check("boosted", s, c, g["boosted"][s, c], await host_read(dut, H_BOOSTED, c))
+        check("winners", s, 0, mask_to_int(g["winners"][s]), dut.winners.value.to_unsigned())
+        if g["learn"][s]:
+            lo, hi = g["written_offset"][learn_index], g["written_offset"][learn_index + 1]
+            words = iter(g["written_perm"][g["written_perm_offset"][learn_index]:g["written_perm_offset"][learn_index + 1]])
+            for col in g["written_column"][lo:hi]:
+                for z in range(offsets[col], offsets[col + 1]):
+                    check("written_perm", s, z, next(words), await host_read(dut, H_PERM, z))
+            for c in range(n_cols):
+                check("overlap_duty", s, c, g["overlap_duty"][learn_index, c], await host_read(dut, H_OVERLAP_DUTY, c))
+                check("active_duty", s, c, g["active_duty"][learn_index, c], await host_read(dut, H_ACTIVE_DUTY, c))
+                check("boost", s, c, g["boost"][learn_index, c], await host_read(dut, H_BOOST, c))
+            check("min_overlap_duty", s, 0, g["min_overlap_duty"][learn_index, 0], await host_read(dut, H_MIN_DUTY, 0))
+            learn_index += 1
+    for z, p in enumerate(g["final_perm"]):
+        check("final_perm", n_steps, z, p, await host_read(dut, H_PERM, z))
+    for c in range(n_cols):
+        check("final_overlap_duty", n_steps, c, g["final_overlap_duty"][c], await host_read(dut, H_OVERLAP_DUTY, c))
+        check("final_active_duty", n_steps, c, g["final_active_duty"][c], await host_read(dut, H_ACTIVE_DUTY, c))
+        check("final_boost", n_steps, c, g["final_boost"][c], await host_read(dut, H_BOOST, c))
+    check("final_min_overlap_duty", n_steps, 0, g["final_min_overlap_duty"][0], await host_read(dut, H_MIN_DUTY, 0))
+    print(f"{check.passed} passed, {check.failed} failed", flush=True)
+    assert check.failed == 0, f"{check.failed} mismatches"
