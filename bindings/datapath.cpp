@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "htmhw/datapath.hpp"
+#include "htmhw/hdl_cycles.hpp"
 #include "sp_shared.hpp"
 
 using htmhw::HwConfig;
@@ -256,6 +257,7 @@ void init_datapath(py::module_& m) {
                 py::array_t<std::uint16_t> overlap_duty({n_learn, C}), active_duty({n_learn, C});
                 py::array_t<std::uint16_t> min_duty({n_learn, Cm});
                 py::array_t<std::uint32_t> boost({n_learn, C});
+                py::array_t<std::uint64_t> cycles({rows, std::size_t(5)});
                 std::vector<std::uint64_t> written_offset{0}, written_perm_offset{0};
                 std::vector<std::uint32_t> written_column;
                 std::vector<std::uint16_t> written_perm;
@@ -267,6 +269,7 @@ void init_datapath(py::module_& m) {
                     std::uint16_t* o_ad = active_duty.mutable_data();
                     std::uint16_t* o_md = min_duty.mutable_data();
                     std::uint32_t* o_b = boost.mutable_data();
+                    std::uint64_t* o_cy = cycles.mutable_data();
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
                     std::fill(o_wi, o_wi + rows * C, std::uint8_t(0));
@@ -277,6 +280,9 @@ void init_datapath(py::module_& m) {
                         std::copy(sp.overlaps.begin(), sp.overlaps.end(), o_ov + r * C);
                         std::copy(sp.boosted.begin(), sp.boosted.end(), o_bo + r * C);
                         for (std::uint32_t c : win) o_wi[r * C + c] = 1;
+                        const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(sp, learn[r] != 0, win, s.ws);
+                        const std::uint64_t row[5] = {cy.overlap, cy.kwta, cy.duty_boost, cy.permanence, cy.finish};
+                        std::copy(row, row + 5, o_cy + r * 5);
                         if (!learn[r]) continue;
                         std::copy(sp.overlap_duty.begin(), sp.overlap_duty.end(), o_vd + l * C);
                         std::copy(sp.active_duty.begin(), sp.active_duty.end(), o_ad + l * C);
@@ -303,6 +309,7 @@ void init_datapath(py::module_& m) {
                 d["active_duty"] = active_duty;
                 d["min_overlap_duty"] = min_duty;
                 d["boost"] = boost;
+                d["hdl_cycles"] = cycles;  // hdl_ref cycles by phase: overlap, kwta, duty_boost, permanence, finish
                 d["written_offset"] = to_numpy(written_offset);
                 d["written_column"] = to_numpy(written_column);
                 d["written_perm_offset"] = to_numpy(written_perm_offset);

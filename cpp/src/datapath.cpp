@@ -212,14 +212,19 @@ std::size_t stream_words(const SpFixed& sp, std::uint32_t c) {
 
 // Step 5 (raise, trim, connected bits) for one column; raise only for winners
 // and initialization, not for bumped columns.
+// Returns the number of raise rounds (bump_q added to the whole row).
 template <class T, class K>
-inline __attribute__((always_inline)) void finish_column(SpFixed& sp, std::uint32_t c, bool raise,
-                                                        std::uint64_t* stream) {
+inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, std::uint32_t c, bool raise,
+                                                                 std::uint64_t* stream) {
     const HwConstants& q = sp.q;
     T* p = perm_data<T>(sp) + sp.perm_offsets[c];
     const std::uint64_t n = sp.perm_offsets[c + 1] - sp.perm_offsets[c];
+    std::uint32_t rounds = 0;
     if (raise) {
-        while (K::count_ge(p, n, q.conn_q) < q.stimulus) K::add_sat(p, n, q.bump_q, q.perm_max);
+        while (K::count_ge(p, n, q.conn_q) < q.stimulus) {
+            K::add_sat(p, n, q.bump_q, q.perm_max);
+            ++rounds;
+        }
     }
     std::fill(stream, stream + stream_words(sp, c), 0ULL);
     sp.connected_counts[c] = K::trim_and_connect(p, n, q.trim_q, q.conn_q, stream);
@@ -231,12 +236,14 @@ inline __attribute__((always_inline)) void finish_column(SpFixed& sp, std::uint3
         crow[w] = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
         pos += k;
     }
+    return rounds;
 }
 
 template <class T, class K>
 inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::vector<std::uint32_t>& winners,
                                                      const std::uint64_t* in, SpFixedWorkspace& ws) {
     const HwConstants& q = sp.q;
+    ws.raise_rounds.clear();
     for (auto c : winners) {
         const std::size_t sw = stream_words(sp, c);
         if (ws.stream.size() < sw) ws.stream.resize(sw);
@@ -252,7 +259,7 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
         }
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max);
-        finish_column<T, K>(sp, c, true, stream);
+        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, stream));
     }
 }
 
@@ -572,6 +579,7 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     const bool unit = compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
     select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, ws.histogram, winners);
     ws.bumped.clear();
+    ws.raise_rounds.clear();
     if (!learn) return;
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
     ws.active_mask.assign(sp.num_columns, 0);

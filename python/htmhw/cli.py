@@ -269,7 +269,7 @@ def main(argv=None) -> int:
         try:
             if args.hdl_command == "verify":
                 sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
-                result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet)
+                result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json)
                 failed = sum(int(r.get("failed", 0)) for r in result.values() if isinstance(r, dict))
             else:
                 result = _hdl.resources(args.golden_dir, target=args.target)
@@ -279,9 +279,18 @@ def main(argv=None) -> int:
             return 2
         if args.json:
             print(json.dumps(result, indent=2, default=str))
-        elif not getattr(args, "quiet", False):
+        elif args.hdl_command == "verify" and not args.quiet:
             for name, r in result.items():
-                print(f"{name}: {r}")
+                match = {True: ", cycles = model", False: ", cycles DIFFER from the model"}.get(
+                    r.get("cycles_match_model"), "")
+                print(f"  {name}: {r.get('cycles_per_step_mean', '?')} cycles/step{match}")
+                for line in r.get("first_mismatches", []):
+                    print(f"    {line}")
+            print("hdl_ref is bit-exact on every field" if not failed else f"{failed} mismatching words")
+        elif args.hdl_command == "resources":
+            print(f"yosys {result['target']} synthesis ({result['seconds']} s): {result['num_cells']} cells")
+            for cell, n in sorted(result["cells"].items(), key=lambda kv: -kv[1]):
+                print(f"  {cell:24s} {n}")
         return 1 if failed else 0
     if args.command == "golden":
         try:

@@ -31,6 +31,11 @@ _ANCHORS = {
                       wrap_around=False),
 }
 _ANCHORS["random-boost"] = dict(_ANCHORS["random"], boost_strength=3.0)
+# tiny, tuned so that every datapath path runs within a few hundred steps: strong boosting
+# makes columns with overlap < threshold eligible (raise-to-threshold loop), a high
+# minPctOverlapDutyCycle produces weak-column bumps.
+_ANCHORS["tiny-stress"] = dict(_ANCHORS["tiny"], stimulus_threshold=4, boost_strength=20.0,
+                               syn_perm_inactive_dec=0.1, min_pct_overlap_duty_cycle=0.8)
 
 # Active input bits per step of the anchor random stimulus (anchors.md: 102 of 1024).
 RANDOM_ACTIVE_FRACTION = 0.1

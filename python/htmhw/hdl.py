@@ -213,6 +213,9 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     Returns ``{simulator: {"passed", "failed", "exit_code", "sim_seconds", ...}}``.
     Raises ``ValueError`` for a bad directory or simulator name, ``RuntimeError`` when
     a tool is missing or a simulation breaks down (no result line).
+    When the directory was exported from a fresh pooler, each result also carries
+    ``cycles_match_model``: whether every step's simulated cycle count equals the
+    C++ cycle model's.
     """
     if isinstance(simulators, str):
         simulators = (simulators,)
@@ -221,13 +224,20 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
         raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
     _check_golden(golden_dir)
+    try:
+        modeled = golden_model_cycles(golden_dir)["total"]
+    except ValueError:
+        modeled = None
     results = {}
     with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
         base = Path(work_dir) if work_dir is not None else Path(tmp)
         for sim in simulators:
             r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir)
             if "cycles_file" in r:
-                r["cycles_per_step"] = read_cycles(r.pop("cycles_file"))["total"].tolist()
+                simulated = read_cycles(r.pop("cycles_file"))["total"]
+                r["cycles_per_step_mean"] = round(float(simulated.mean()), 1)
+                if modeled is not None:
+                    r["cycles_match_model"] = bool(np.array_equal(simulated, modeled))
             results[sim] = r
             if not quiet:
                 print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r['sim_seconds']} s)", flush=True)
@@ -240,6 +250,54 @@ def read_cycles(path) -> dict:
     data = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
     names = ("step", "learn", "total", "overlap", "kwta", "duty_boost", "permanence", "finish")
     return {n: data[:, i] for i, n in enumerate(names)}
+
+
+CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
+
+
+def model_cycles(sp, inputs, learn=True) -> dict:
+    """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
+    fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
+    model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
+
+    ``learn``: a bool or one flag per row. Returns arrays ``total`` and one per phase
+    (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``).
+    """
+    from ._validation import as_binary_matrix
+
+    core = sp._fixed("model_cycles")
+    x = as_binary_matrix(inputs, sp.num_inputs)
+    flags = np.full(x.shape[0], bool(learn), dtype=np.uint8) if isinstance(learn, (bool, np.bool_)) else \
+        np.asarray(learn)
+    if flags.shape != (x.shape[0],) or not np.isin(flags, (0, 1)).all():
+        raise ValueError(f"learn must be a bool or {x.shape[0]} flags of 0/1")
+    cycles = core.trace_batch(x, np.ascontiguousarray(flags, dtype=np.uint8))["hdl_cycles"].astype(np.int64)
+    out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
+    out["total"] = cycles.sum(axis=1)
+    return out
+
+
+def pooler_from_manifest(manifest: dict):
+    """A fresh fixed-point pooler with a golden directory's configuration."""
+    from .datapath import HardwareConfig
+    from .sp import SpatialPooler
+
+    params = dict(manifest["sp_params"])
+    params["seed"] = int(params["seed"])
+    for key in ("input_dimensions", "column_dimensions"):
+        params[key] = tuple(params[key])
+    return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**manifest["hw"]), **params)
+
+
+def golden_model_cycles(golden_dir) -> dict:
+    """``model_cycles`` for a golden directory exported from a fresh pooler (its
+    initial permanence memory must match the configuration's; ValueError otherwise)."""
+    manifest, g = load_golden(golden_dir)
+    sp = pooler_from_manifest(manifest)
+    if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
+        raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
+                         "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
+    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"].astype(np.uint8))
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
@@ -285,4 +343,4 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None) -> dict:
 
 
 __all__ = ["SIMULATORS", "TARGETS", "verify", "run_icarus", "run_verilator", "run_cocotb", "check_synth",
-           "resources", "read_cycles", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
+           "resources", "read_cycles", "model_cycles", "golden_model_cycles", "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]

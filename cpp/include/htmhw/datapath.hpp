@@ -83,6 +83,7 @@ struct SpFixedWorkspace {
     std::vector<std::uint8_t> active_mask;
     std::vector<std::uint32_t> scores;   // inference-only boosted scores
     std::vector<std::uint32_t> bumped;   // weak columns bumped in the last learning step
+    std::vector<std::uint32_t> raise_rounds;  // per winner of the last learning step: raise-loop rounds
     bool portable_kernels = false;       // force the portable (non-SIMD) kernels; same results
 };
 
