@@ -257,7 +257,6 @@ void init_datapath(py::module_& m) {
                 py::array_t<std::uint16_t> overlap_duty({n_learn, C}), active_duty({n_learn, C});
                 py::array_t<std::uint16_t> min_duty({n_learn, Cm});
                 py::array_t<std::uint32_t> boost({n_learn, C});
-                py::array_t<std::uint64_t> cycles({rows, std::size_t(5)});
                 std::vector<std::uint64_t> written_offset{0}, written_perm_offset{0};
                 std::vector<std::uint32_t> written_column;
                 std::vector<std::uint16_t> written_perm;
@@ -269,7 +268,6 @@ void init_datapath(py::module_& m) {
                     std::uint16_t* o_ad = active_duty.mutable_data();
                     std::uint16_t* o_md = min_duty.mutable_data();
                     std::uint32_t* o_b = boost.mutable_data();
-                    std::uint64_t* o_cy = cycles.mutable_data();
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
                     std::fill(o_wi, o_wi + rows * C, std::uint8_t(0));
@@ -280,9 +278,6 @@ void init_datapath(py::module_& m) {
                         std::copy(sp.overlaps.begin(), sp.overlaps.end(), o_ov + r * C);
                         std::copy(sp.boosted.begin(), sp.boosted.end(), o_bo + r * C);
                         for (std::uint32_t c : win) o_wi[r * C + c] = 1;
-                        const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(sp, learn[r] != 0, win, s.ws);
-                        const std::uint64_t row[5] = {cy.overlap, cy.kwta, cy.duty_boost, cy.permanence, cy.finish};
-                        std::copy(row, row + 5, o_cy + r * 5);
                         if (!learn[r]) continue;
                         std::copy(sp.overlap_duty.begin(), sp.overlap_duty.end(), o_vd + l * C);
                         std::copy(sp.active_duty.begin(), sp.active_duty.end(), o_ad + l * C);
@@ -309,7 +304,6 @@ void init_datapath(py::module_& m) {
                 d["active_duty"] = active_duty;
                 d["min_overlap_duty"] = min_duty;
                 d["boost"] = boost;
-                d["hdl_cycles"] = cycles;  // hdl_ref cycles by phase: overlap, kwta, duty_boost, permanence, finish
                 d["written_offset"] = to_numpy(written_offset);
                 d["written_column"] = to_numpy(written_column);
                 d["written_perm_offset"] = to_numpy(written_perm_offset);
@@ -317,6 +311,38 @@ void init_datapath(py::module_& m) {
                 return d;
             },
             py::arg("inputs").noconvert(), py::arg("learn").noconvert())
+        .def(
+            "hdl_cycles",
+            // Runs the steps (the pooler advances) and returns hdl_ref's cycles per step by
+            // phase: overlap, kwta, duty_boost, permanence, finish (hdl_cycles.hpp).
+            [](PyFixed& s, const carray<std::uint8_t>& x, const carray<std::uint8_t>& learn_flags,
+               std::uint32_t synapse_lanes) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
+                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
+                                                std::to_string(rows) + ")");
+                if (synapse_lanes < 1 || synapse_lanes > 64)
+                    throw std::invalid_argument("synapse_lanes must be in [1, 64]; got " +
+                                                std::to_string(synapse_lanes));
+                const std::uint8_t* learn = learn_flags.data();
+                check_binary(learn, rows, "learn");
+                py::array_t<std::uint64_t> cycles({rows, std::size_t(5)});
+                std::uint64_t* out = cycles.mutable_data();
+                {
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
+                    std::vector<std::uint32_t> win;
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        htmhw::sp_fixed_compute(s.sp, data + r * s.sp.num_inputs, learn[r] != 0, s.ws, win);
+                        const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(s.sp, learn[r] != 0, win, s.ws, synapse_lanes);
+                        const std::uint64_t row[5] = {cy.overlap, cy.kwta, cy.duty_boost, cy.permanence, cy.finish};
+                        std::copy(row, row + 5, out + r * 5);
+                    }
+                }
+                return cycles;
+            },
+            py::arg("inputs").noconvert(), py::arg("learn").noconvert(), py::arg("synapse_lanes"))
         .def(
             "trace_step",
             [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {

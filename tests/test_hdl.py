@@ -31,7 +31,7 @@ CONFIGS = {
     "stress-p16": ["--config", "tiny-stress", "--hw", "permanence_bits=16", "--steps", "1000", "--seed", "9",
                    "--learn", "every:2", "--sp", "boost_in_inference=true"],
     "mnist256-p8": ["--config", "mnist-256", "--source", "mnist", "--steps", "1000"],
-    "odd-p12": ["--config", "mnist-256", "--source", "mnist", "--steps", "1000", "--learn", "every:3",
+    "odd-p12": ["--config", "mnist-256", "--source", "mnist", "--steps", "1000",
                 "--hw", "permanence_bits=12", "--hw", "overlap_bits=3", "--hw", "boost_frac_bits=6",
                 "--hw", "boosted_frac_bits=6", "--hw", "duty_bits=10", "--hw", "boost_lut_bits=7",
                 "--sp", "boost_strength=0"],
@@ -80,18 +80,19 @@ def assert_clean(result, golden_dir):
     assert result["passed"] == expected_words(golden_dir)
 
 
-@pytest.mark.parametrize("name", ["stress-p4", "stress-p16", "mnist256-p8-short", "odd-p12-short"])
-def test_icarus_bit_exact(golden, name):
+@pytest.mark.parametrize("name,lanes", [("stress-p4", 1), ("stress-p4", 3), ("stress-p16", 1),
+                                        ("mnist256-p8-short", 1), ("odd-p12-short", 1)])
+def test_icarus_bit_exact(golden, name, lanes):
     g = golden(name)
-    r = hdl.verify(g, simulators=("icarus",))["icarus"]
+    r = hdl.verify(g, simulators=("icarus",), synapse_lanes=lanes)["icarus"]
     assert_clean(r, g)
     assert r["cycles_match_model"] is True
 
 
-@pytest.mark.parametrize("name", ["stress-p4", "mnist256-p8", "odd-p12"])
-def test_verilator_bit_exact(golden, name):
+@pytest.mark.parametrize("name,lanes", [("stress-p4", 1), ("mnist256-p8", 1), ("mnist256-p8", 8), ("odd-p12", 1)])
+def test_verilator_bit_exact(golden, name, lanes):
     g = golden(name)
-    r = hdl.verify(g, simulators=("verilator",))["verilator"]
+    r = hdl.verify(g, simulators=("verilator",), synapse_lanes=lanes)["verilator"]
     assert_clean(r, g)
     assert r["cycles_match_model"] is True
 
@@ -122,17 +123,44 @@ def test_stress_config_exercises_raise_and_bump(golden):
     assert bumped > 0
 
 
-def test_inference_cycles_formula(golden):
-    """Inference steps: Z + C overlap cycles, (B_o + B_i + B_b + 2) C kWTA cycles, 1 finish."""
+@pytest.mark.parametrize("lanes", [1, 3])
+def test_inference_cycles_formula(golden, lanes):
+    """Inference steps: sum_c ceil(pool_c / lanes) + C overlap cycles,
+    (B_o + B_i + B_b + 2) C kWTA cycles, 1 finish cycle."""
     g = golden("stress-p16")
     m, arrays = load(g)
-    c, z = m["sizes"]["num_columns"], m["sizes"]["num_synapses"]
+    pool = np.diff(arrays["pool_offset"])
+    c = m["sizes"]["num_columns"]
     score_bits = m["constants"]["overlap_bits"] + m["hw"]["boost_int_bits"] + m["hw"]["boosted_frac_bits"]
-    cycles = hdl.golden_model_cycles(g)
+    cycles = hdl.golden_model_cycles(g, synapse_lanes=lanes)
     infer = arrays["learn"] == 0
     assert infer.sum() == 500
-    assert (cycles["total"][infer] == z + c + (score_bits + 2) * c + 1).all()
-    assert (cycles["total"][~infer] > cycles["total"][infer].max()).all()
+    expected = int(np.sum(-(-pool // lanes))) + c + (score_bits + 2) * c + 1
+    assert (cycles["total"][infer] == expected).all()
+    assert (cycles["total"][~infer] > expected).all()
+
+
+def test_model_cycles_throughput_and_errors():
+    from htmhw import HardwareConfig, SpatialPooler
+    from htmhw.configs import named_config
+    from htmhw.golden import random_inputs
+
+    make = lambda: SpatialPooler(arithmetic="fixed", hw=HardwareConfig(), **named_config("tiny"))  # noqa: E731
+    x = random_inputs(50, 16, 3, 1)
+    r = hdl.model_cycles(make(), x, True, synapse_lanes=2, clock_mhz=100.0)
+    assert r["steps_per_second"] == pytest.approx(100e6 / r["total"].mean())
+    assert np.allclose(r["latency_us"], r["total"] / 100.0)
+    one = hdl.model_cycles(make(), x, True, synapse_lanes=1)
+    assert (r["total"] < one["total"]).all()
+    assert (r["kwta"] == one["kwta"]).all()
+    with pytest.raises(ValueError, match="synapse_lanes"):
+        hdl.model_cycles(make(), x, True, synapse_lanes=0)
+    with pytest.raises(TypeError, match="synapse_lanes"):
+        hdl.model_cycles(make(), x, True, synapse_lanes=2.5)
+    with pytest.raises(ValueError, match="clock_mhz"):
+        hdl.model_cycles(make(), x, True, clock_mhz=-1.0)
+    with pytest.raises(ValueError, match="learn"):
+        hdl.model_cycles(make(), x, np.ones(3))
 
 
 MUTATIONS = {

@@ -31,7 +31,8 @@ module sp_top #(
     parameter DUTY_SHIFT_MAX = 6,
     parameter UPDATE_PERIOD = 50,
     parameter BOOST_UPDATE = 1,          // boostStrength > 0
-    parameter BOOST_IN_INFERENCE = 0
+    parameter BOOST_IN_INFERENCE = 0,
+    parameter SYN_LANES = 1              // synapses per cycle in the overlap and permanence phases (1..64)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -93,18 +94,33 @@ module sp_top #(
     end
 
     // Per-synapse memories.
-    wire [PERM_BITS-1:0]  perm_rdata;
-    wire [PERM_BITS-1:0]  perm_next;
-    wire                  perm_connected;
-    wire [INPUT_BITS-1:0] pool_input_rdata;
+    // Per-synapse memories, SYN_LANES consecutive words per cycle (lane j = synapse syn + j).
+    wire [SYN_LANES*PERM_BITS-1:0]  perm_rdata;
+    wire [SYN_LANES*PERM_BITS-1:0]  perm_next;
+    wire [SYN_LANES-1:0]            perm_connected;
+    wire [SYN_LANES*INPUT_BITS-1:0] pool_input_rdata;
+    wire [SYN_LANES-1:0]            x_bits;
+    wire [SYN_LANES-1:0]            lane_valid;   // synapse syn + j belongs to column `col`
     wire [SYN_BITS-1:0]   syn_addr = busy ? syn : host_addr[SYN_BITS-1:0];
-    sp_ram #(.WIDTH(PERM_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS)) perm_mem (
-        .clk(clk), .we(busy ? (state == S_PASS) : (host_write && host_sel == H_PERM)), .waddr(syn_addr),
-        .wdata(busy ? perm_next : host_wdata[PERM_BITS-1:0]), .raddr(syn_addr), .rdata(perm_rdata));
-    sp_ram #(.WIDTH(INPUT_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS)) pool_input_mem (
-        .clk(clk), .we(host_write && host_sel == H_POOL_INPUT), .waddr(syn_addr),
-        .wdata(host_wdata[INPUT_BITS-1:0]), .raddr(syn_addr), .rdata(pool_input_rdata));
-    wire x_bit = x[pool_input_rdata];
+    wire [SYN_LANES-1:0]  host_lane0 = 1;  // the host port uses lane 0
+    wire [SYN_LANES*PERM_BITS-1:0]  host_perm_word = host_wdata[PERM_BITS-1:0];
+    wire [SYN_LANES*INPUT_BITS-1:0] host_input_word = host_wdata[INPUT_BITS-1:0];
+    genvar g;
+    generate
+        for (g = 0; g < SYN_LANES; g = g + 1) begin : lane
+            assign x_bits[g] = x[pool_input_rdata[g*INPUT_BITS +: INPUT_BITS]];
+            assign lane_valid[g] = ({1'b0, syn} + g) < {1'b0, col_end};
+        end
+    endgenerate
+    sp_ram #(.WIDTH(PERM_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS), .LANES(SYN_LANES)) perm_mem (
+        .clk(clk), .we(busy ? ((state == S_PASS) ? lane_valid : {SYN_LANES{1'b0}})
+                            : ((host_write && host_sel == H_PERM) ? host_lane0 : {SYN_LANES{1'b0}})),
+        .waddr(syn_addr), .wdata(busy ? perm_next : host_perm_word),
+        .raddr(syn_addr), .rdata(perm_rdata));
+    sp_ram #(.WIDTH(INPUT_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS), .LANES(SYN_LANES)) pool_input_mem (
+        .clk(clk), .we((host_write && host_sel == H_POOL_INPUT) ? host_lane0 : {SYN_LANES{1'b0}}), .waddr(syn_addr),
+        .wdata(host_input_word), .raddr(syn_addr),
+        .rdata(pool_input_rdata));
 
     // Per-column memories.
     wire [COLUMN_BITS-1:0] kwta_col;
@@ -136,15 +152,21 @@ module sp_top #(
 
     // Datapath units.
     wire [OVERLAP_BITS-1:0] overlap_count_next;
-    sp_overlap_unit #(.PERM_BITS(PERM_BITS), .OVERLAP_BITS(OVERLAP_BITS), .CONN_Q(CONN_Q)) overlap_unit (
-        .count_in(overlap_count), .perm(perm_rdata), .input_bit(x_bit), .count_out(overlap_count_next));
+    sp_overlap_unit #(.PERM_BITS(PERM_BITS), .OVERLAP_BITS(OVERLAP_BITS), .CONN_Q(CONN_Q), .LANES(SYN_LANES)) overlap_unit (
+        .count_in(overlap_count), .perm(perm_rdata), .input_bit(x_bits), .valid(lane_valid),
+        .count_out(overlap_count_next));
     sp_boost_mul #(.OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
                    .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS)) boost_mul (
         .overlap(overlap_count), .boost(boost_rdata), .boost_on(learn_step || BOOST_IN_INFERENCE != 0), .boosted(score));
     wire score_eligible = ({32'd0, score} >= STIMULUS_SCORE);
-    sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
-                     .TRIM_Q(TRIM_Q)) perm_update (
-        .mode(mode), .perm_in(perm_rdata), .input_bit(x_bit), .perm_out(perm_next), .connected(perm_connected));
+    generate
+        for (g = 0; g < SYN_LANES; g = g + 1) begin : update_lane
+            sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
+                             .TRIM_Q(TRIM_Q)) perm_update (
+                .mode(mode), .perm_in(perm_rdata[g*PERM_BITS +: PERM_BITS]), .input_bit(x_bits[g]),
+                .perm_out(perm_next[g*PERM_BITS +: PERM_BITS]), .connected(perm_connected[g]));
+        end
+    endgenerate
 
     // floor(log2(iteration)), iteration >= 1 during a step; the duty shift saturates at DUTY_SHIFT_MAX.
     reg [SHIFT_BITS-1:0] log2_iteration;
@@ -165,8 +187,17 @@ module sp_top #(
         .clk(clk), .rst(rst), .start(ovl_finish && col == LAST_COLUMN), .column(kwta_col), .score(score_rdata),
         .eligible(eligible[kwta_col]), .win_we(kwta_win_we), .win_bit(kwta_win_bit), .busy(kwta_busy), .done(kwta_done));
 
-    wire [SYN_BITS-1:0] conn_count_next = conn_count + perm_connected;
-    wire pass_last = (syn == col_end - 1'b1);
+    reg [SYN_BITS-1:0] conn_count_next;  // conn_count + connected valid lanes
+    integer k;
+    always @* begin
+        conn_count_next = conn_count;
+        for (k = 0; k < SYN_LANES; k = k + 1)
+            if (lane_valid[k] && perm_connected[k]) conn_count_next = conn_count_next + 1'b1;
+    end
+    // Next synapse address within the column: syn + SYN_LANES, clamped to the column end.
+    wire [SYN_BITS:0] syn_step = {1'b0, syn} + SYN_LANES;
+    wire pass_last = (syn_step >= {1'b0, col_end});
+    wire [SYN_BITS-1:0] syn_next = pass_last ? col_end : syn_step[SYN_BITS-1:0];
     wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
 
     always @(posedge clk) begin
@@ -196,7 +227,7 @@ module sp_top #(
                 S_OVL: begin
                     if (!ovl_finish) begin
                         overlap_count <= overlap_count_next;
-                        syn <= syn + 1'b1;
+                        syn <= syn_next;
                     end else begin
                         eligible[col] <= score_eligible;
                         overlap_count <= {OVERLAP_BITS{1'b0}};
@@ -243,7 +274,7 @@ module sp_top #(
                 end
                 S_PASS: begin
                     if (!pass_last) begin
-                        syn <= syn + 1'b1;
+                        syn <= syn_next;
                         conn_count <= conn_count_next;
                     end else begin
                         syn <= col_base;
@@ -285,8 +316,8 @@ module sp_top #(
 
     always @* begin
         case (host_sel)
-            H_PERM: host_rdata = {{(64-PERM_BITS){1'b0}}, perm_rdata};
-            H_POOL_INPUT: host_rdata = {{(64-INPUT_BITS){1'b0}}, pool_input_rdata};
+            H_PERM: host_rdata = {{(64-PERM_BITS){1'b0}}, perm_rdata[PERM_BITS-1:0]};
+            H_POOL_INPUT: host_rdata = {{(64-INPUT_BITS){1'b0}}, pool_input_rdata[INPUT_BITS-1:0]};
             H_POOL_OFFSET: host_rdata = {{(64-SYN_BITS){1'b0}}, pool_offset[host_addr[COLUMN_BITS-1:0]]};
             H_OVERLAP_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, overlap_duty_rdata};
             H_ACTIVE_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, active_duty_rdata};

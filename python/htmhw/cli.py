@@ -254,6 +254,7 @@ def main(argv=None) -> int:
     hver.add_argument("golden_dir", type=Path)
     hver.add_argument("--simulator", action="append", choices=("icarus", "verilator", "cocotb"),
                       help="simulator(s) to run (default: all three)")
+    hver.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hver.add_argument("--json", action="store_true", help="print the result as JSON")
     hver.add_argument("--quiet", action="store_true", help="print nothing but errors")
     hres = hsub.add_parser(
@@ -261,6 +262,7 @@ def main(argv=None) -> int:
         epilog="example: htmhw hdl resources out/tiny --target ice40")
     hres.add_argument("golden_dir", type=Path)
     hres.add_argument("--target", choices=("generic", "ice40", "xc7"), default="generic")
+    hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
     if args.command == "hdl":
@@ -269,10 +271,11 @@ def main(argv=None) -> int:
         try:
             if args.hdl_command == "verify":
                 sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
-                result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json)
+                result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json,
+                                     synapse_lanes=args.lanes)
                 failed = sum(int(r.get("failed", 0)) for r in result.values() if isinstance(r, dict))
             else:
-                result = _hdl.resources(args.golden_dir, target=args.target)
+                result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes)
                 failed = 0
         except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
             print(f"htmhw hdl {args.hdl_command}: error: {e}", file=sys.stderr)

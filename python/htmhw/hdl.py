@@ -71,8 +71,17 @@ def _tool(name: str) -> str:
     return path
 
 
-def sp_top_parameters(manifest: dict) -> dict:
-    """Parameters of ``sp_top`` for a golden directory's configuration."""
+def _check_lanes(synapse_lanes) -> int:
+    if isinstance(synapse_lanes, (bool, np.bool_)) or not isinstance(synapse_lanes, (int, np.integer)):
+        raise TypeError(f"synapse_lanes must be an integer; got {synapse_lanes!r}")
+    if not 1 <= int(synapse_lanes) <= 64:
+        raise ValueError(f"synapse_lanes must be in [1, 64]; got {synapse_lanes}")
+    return int(synapse_lanes)
+
+
+def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
+    """Parameters of ``sp_top`` for a golden directory's configuration, with
+    ``synapse_lanes`` (1..64) synapses per cycle in the overlap and permanence phases."""
     sp, hw, q, sizes = manifest["sp_params"], manifest["hw"], manifest["constants"], manifest["sizes"]
     if not sp.get("global_inhibition", False):
         raise ValueError("hdl_ref implements global inhibition only; this golden directory uses local inhibition "
@@ -88,10 +97,11 @@ def sp_top_parameters(manifest: dict) -> dict:
         "TARGET_Q": q["target_q"], "MIN_PCT_Q": q["min_pct_q"], "DUTY_SHIFT_MAX": q["duty_shift_max"],
         "UPDATE_PERIOD": q["update_period"], "BOOST_UPDATE": int(float(sp["boost_strength"]) > 0),
         "BOOST_IN_INFERENCE": int(bool(manifest.get("boost_in_inference", sp.get("boost_in_inference", False)))),
+        "SYN_LANES": _check_lanes(synapse_lanes),
     }
 
 
-def tb_config(manifest: dict, golden_dir) -> str:
+def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1) -> str:
     """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
     sizes = manifest["sizes"]
     gdir = str(Path(golden_dir).resolve()) + "/"
@@ -103,7 +113,7 @@ def tb_config(manifest: dict, golden_dir) -> str:
              f"localparam N_WRITTEN_COLUMNS = {sizes['num_written_columns']};",
              f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
              f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
-    lines += [f"localparam {k} = {v};" for k, v in sp_top_parameters(manifest).items()]
+    lines += [f"localparam {k} = {v};" for k, v in sp_top_parameters(manifest, synapse_lanes).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -143,16 +153,16 @@ def _run(cmd, cwd, timeout):
         raise RuntimeError(f"{cmd[0]} did not finish within {timeout} s") from None
 
 
-def _prepare(work: Path, manifest: dict, golden_dir) -> Path:
+def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes: int) -> Path:
     work.mkdir(parents=True, exist_ok=True)
-    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir))
+    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, synapse_lanes))
     return work
 
 
-def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
     """Plain testbench on Icarus Verilog (``iverilog -g2005``, ``vvp -n``)."""
     manifest = _check_golden(golden_dir)
-    work = _prepare(Path(work_dir), manifest, golden_dir)
+    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
     tb = hdl_ref_dir() / "tb" / "tb_sp.v"
     t0 = time.perf_counter()
     build = _run([_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
@@ -166,10 +176,10 @@ def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dic
     return result
 
 
-def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
     """Plain testbench on Verilator (``--binary``: its own main and timing)."""
     manifest = _check_golden(golden_dir)
-    work = _prepare(Path(work_dir), manifest, golden_dir)
+    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
     tb = hdl_ref_dir() / "tb" / "tb_sp.v"
     t0 = time.perf_counter()
     build = _run([_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
@@ -185,7 +195,7 @@ def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> 
     return result
 
 
-def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dict:
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
     """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
     it streams the vectors from ``golden.npz`` and the manifest."""
     manifest = _check_golden(golden_dir)
@@ -200,15 +210,17 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800) -> dic
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
-            "parameters": sp_top_parameters(manifest)}
+            "parameters": sp_top_parameters(manifest, synapse_lanes)}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
 
 
-def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None) -> dict:
+def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
+           synapse_lanes: int = 1) -> dict:
     """Simulate ``hdl_ref/`` on a golden directory with each simulator in ``simulators``
     (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
+    ``synapse_lanes`` (1..64): sp_top's SYN_LANES, synapses per cycle.
 
     Returns ``{simulator: {"passed", "failed", "exit_code", "sim_seconds", ...}}``.
     Raises ``ValueError`` for a bad directory or simulator name, ``RuntimeError`` when
@@ -224,15 +236,16 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
         raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
     _check_golden(golden_dir)
+    synapse_lanes = _check_lanes(synapse_lanes)
     try:
-        modeled = golden_model_cycles(golden_dir)["total"]
+        modeled = golden_model_cycles(golden_dir, synapse_lanes)["total"]
     except ValueError:
         modeled = None
     results = {}
     with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
         base = Path(work_dir) if work_dir is not None else Path(tmp)
         for sim in simulators:
-            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir)
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir, synapse_lanes=synapse_lanes)
             if "cycles_file" in r:
                 simulated = read_cycles(r.pop("cycles_file"))["total"]
                 r["cycles_per_step_mean"] = round(float(simulated.mean()), 1)
@@ -255,13 +268,16 @@ def read_cycles(path) -> dict:
 CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
 
 
-def model_cycles(sp, inputs, learn=True) -> dict:
+def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None) -> dict:
     """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
     fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
     model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
 
-    ``learn``: a bool or one flag per row. Returns arrays ``total`` and one per phase
-    (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``).
+    ``learn``: a bool or one flag per row. ``synapse_lanes`` (1..64): synapses per
+    cycle (sp_top's SYN_LANES). Returns arrays ``total`` and one per phase
+    (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``); with
+    ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
+    ``latency_us`` per step.
     """
     from ._validation import as_binary_matrix
 
@@ -271,9 +287,15 @@ def model_cycles(sp, inputs, learn=True) -> dict:
         np.asarray(learn)
     if flags.shape != (x.shape[0],) or not np.isin(flags, (0, 1)).all():
         raise ValueError(f"learn must be a bool or {x.shape[0]} flags of 0/1")
-    cycles = core.trace_batch(x, np.ascontiguousarray(flags, dtype=np.uint8))["hdl_cycles"].astype(np.int64)
+    lanes = _check_lanes(synapse_lanes)
+    if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
+        raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
+    cycles = core.hdl_cycles(x, np.ascontiguousarray(flags, dtype=np.uint8), lanes).astype(np.int64)
     out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
     out["total"] = cycles.sum(axis=1)
+    if clock_mhz is not None:
+        out["latency_us"] = out["total"] / float(clock_mhz)
+        out["steps_per_second"] = float(clock_mhz) * 1e6 / float(out["total"].mean()) if len(x) else 0.0
     return out
 
 
@@ -289,7 +311,7 @@ def pooler_from_manifest(manifest: dict):
     return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**manifest["hw"]), **params)
 
 
-def golden_model_cycles(golden_dir) -> dict:
+def golden_model_cycles(golden_dir, synapse_lanes: int = 1) -> dict:
     """``model_cycles`` for a golden directory exported from a fresh pooler (its
     initial permanence memory must match the configuration's; ValueError otherwise)."""
     manifest, g = load_golden(golden_dir)
@@ -297,7 +319,7 @@ def golden_model_cycles(golden_dir) -> dict:
     if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
         raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
                          "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
-    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"].astype(np.uint8))
+    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"].astype(np.uint8), synapse_lanes=synapse_lanes)
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
@@ -319,7 +341,7 @@ def _read_script(rtl_dir, parameters) -> str:
     return script
 
 
-def resources(golden_dir, target: str = "generic", rtl_dir=None) -> dict:
+def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1) -> dict:
     """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
     ``{"target", "cells": {cell type: count}, "seconds"}`` (``target`` one of generic,
     ice40, xc7). yosys gives no timing; memories are counted as yosys maps them."""
@@ -329,7 +351,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None) -> dict:
     yosys = _tool("yosys")
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
         stat = Path(tmp) / "stat.json"
-        script = (_read_script(rtl_dir, sp_top_parameters(manifest)) + TARGETS[target] + "\n" +
+        script = (_read_script(rtl_dir, sp_top_parameters(manifest, synapse_lanes)) + TARGETS[target] + "\n" +
                   f"tee -q -o {stat} stat -json\n")
         t0 = time.perf_counter()
         proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
@@ -338,7 +360,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None) -> dict:
             raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
         report = json.loads(stat.read_text())
     design = report.get("design", {})
-    return {"target": target, "num_cells": design.get("num_cells"), "cells": design.get("num_cells_by_type", {}),
+    return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"), "cells": design.get("num_cells_by_type", {}),
             "seconds": round(seconds, 1)}
 
 
