@@ -286,7 +286,8 @@ def main(argv=None) -> int:
             for name, r in result.items():
                 match = {True: ", cycles = model", False: ", cycles DIFFER from the model"}.get(
                     r.get("cycles_match_model"), "")
-                print(f"  {name}: {r.get('cycles_per_step_mean', '?')} cycles/step{match}")
+                if "cycles_per_step_mean" in r:
+                    print(f"  {name}: {r['cycles_per_step_mean']} cycles/step{match}")
                 for line in r.get("first_mismatches", []):
                     print(f"    {line}")
             print("hdl_ref is bit-exact on every field" if not failed else f"{failed} mismatching words")
