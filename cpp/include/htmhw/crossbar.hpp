@@ -1,0 +1,60 @@
+// Memristor-crossbar cost model (issue 5, first part): device, array and periphery
+// parameters and the analytic array figures of MNSIM 2.0's behaviour-level model
+// (docs/crossbar.md states every formula and its source). Units are in the names.
+#pragma once
+#include <cstdint>
+
+namespace htmhw {
+
+enum class CellType : std::uint8_t { ZeroT1R = 0, OneT1R = 1 };
+
+struct CrossbarDevice {
+    double r_on_ohm = 10e3;       // low-resistance state
+    double r_off_ohm = 1e6;       // high-resistance state, > r_on_ohm
+    std::uint32_t levels = 2;     // programmable conductance levels, >= 2
+    double v_read0_v = 0.0;       // read voltage of a 0 input, >= 0
+    double v_read1_v = 0.15;      // read voltage of a 1 input, > 0
+    double v_write_v = 3.0;       // write (programming) voltage, > 0
+    double pulse_width_ns = 10.0; // programming pulse, > 0
+    double read_latency_ns = 3.16;
+    double write_latency_ns = 10.0;
+    double cell_area_um2 = 1.44;
+};
+
+struct CrossbarArray {
+    std::uint32_t rows = 256, columns = 256;  // >= 1
+    CellType cell = CellType::OneT1R;
+    double driver_area_um2_per_row = 1150.0;  // MNSIM's row driver
+};
+
+struct CrossbarPeriphery {
+    std::uint32_t adc_bits = 6;             // 1..16
+    double adc_sample_rate_gsps = 1.0;      // > 0
+    double adc_power_mw = 1.26;             // >= 0
+    double adc_area_um2 = 1650.0;           // >= 0
+};
+
+// Throw std::invalid_argument naming the field, the allowed range and the value.
+void validate(const CrossbarDevice& d);
+void validate(const CrossbarArray& a);
+void validate(const CrossbarPeriphery& p);
+
+// MNSIM 2.0 behaviour-level figures of one array. on_fraction: fraction of cells in the
+// low-resistance state (MNSIM assumes 0.33); input_density: fraction of rows driven with
+// v_read1 (MNSIM assumes 0.1); rows_written: rows programmed one after another.
+struct ArrayFigures {
+    double effective_resistance_ohm = 0, effective_read_voltage_v = 0;
+    double cell_read_power_w = 0, read_power_mw = 0;
+    double wire_latency_ns = 0, read_latency_ns = 0, read_energy_pj = 0;
+    double write_latency_ns = 0;
+    double area_um2 = 0;
+    double adc_latency_ns = 0, adc_energy_pj = 0;
+};
+ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a, const CrossbarPeriphery& p,
+                                 double on_fraction, double input_density, std::uint32_t rows_written);
+
+// Conductance level of an integer permanence p in [0, perm_max] on a device with
+// `levels` levels: round-half-up(p * (levels - 1) / perm_max), exact integer arithmetic.
+std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uint32_t levels);
+
+}  // namespace htmhw
