@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "htmhw/datapath.hpp"
+#include "crossbar_dicts.hpp"
 #include "htmhw/hdl_cycles.hpp"
 #include "sp_shared.hpp"
 
@@ -343,6 +344,60 @@ void init_datapath(py::module_& m) {
                 return cycles;
             },
             py::arg("inputs").noconvert(), py::arg("learn").noconvert(), py::arg("synapse_lanes"))
+        .def(
+            "crossbar_run",
+            // Runs the steps (the pooler advances) on the crossbar mapping of
+            // docs/crossbar.md and returns per-step costs and the layout.
+            [](PyFixed& s, const carray<std::uint8_t>& x, const carray<std::uint8_t>& learn_flags,
+               const py::dict& device, const py::dict& array, const py::dict& periphery) {
+                std::size_t rows = 0;
+                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
+                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
+                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
+                                                std::to_string(rows) + ")");
+                check_binary(learn_flags.data(), rows, "learn");
+                const auto d = crossbar_dicts::device_from(device);
+                const auto a = crossbar_dicts::array_from(array);
+                const auto p = crossbar_dicts::periphery_from(periphery);
+                std::vector<htmhw::CrossbarStepCost> costs;
+                htmhw::CrossbarLayout layout;
+                {
+                    py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
+                    layout = htmhw::crossbar_layout(s.sp, d, a, p);
+                    costs = htmhw::crossbar_run(s.sp, data, learn_flags.data(), rows, d, a, p, s.ws);
+                }
+                auto column = [&](auto member) {
+                    using T = std::decay_t<decltype(costs[0].*member)>;
+                    std::vector<T> v(costs.size());
+                    for (std::size_t i = 0; i < costs.size(); ++i) v[i] = costs[i].*member;
+                    return to_numpy(v);
+                };
+                using C = htmhw::CrossbarStepCost;
+                py::dict out;
+                out["read_energy_pj"] = column(&C::read_energy_pj);
+                out["read_latency_ns"] = column(&C::read_latency_ns);
+                out["sense_energy_pj"] = column(&C::sense_energy_pj);
+                out["digital_energy_pj"] = column(&C::digital_energy_pj);
+                out["digital_latency_ns"] = column(&C::digital_latency_ns);
+                out["write_energy_pj"] = column(&C::write_energy_pj);
+                out["write_latency_ns"] = column(&C::write_latency_ns);
+                out["active_rows"] = column(&C::active_rows);
+                out["potentiation_pulses"] = column(&C::potentiation_pulses);
+                out["depression_pulses"] = column(&C::depression_pulses);
+                out["cells_written"] = column(&C::cells_written);
+                py::dict lay;
+                lay["row_tiles"] = layout.row_tiles;
+                lay["column_tiles"] = layout.column_tiles;
+                lay["cells_area_um2"] = layout.cells_area_um2;
+                lay["drivers_area_um2"] = layout.drivers_area_um2;
+                lay["sense_area_um2"] = layout.sense_area_um2;
+                lay["digital_area_um2"] = layout.digital_area_um2;
+                out["layout"] = lay;
+                return out;
+            },
+            py::arg("inputs").noconvert(), py::arg("learn").noconvert(), py::arg("device"), py::arg("array"),
+            py::arg("periphery"))
         .def(
             "trace_step",
             [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {

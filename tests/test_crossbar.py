@@ -104,3 +104,133 @@ def test_invalid_other_parameters():
         X.Device(levels=2.5)
     with pytest.raises(ValueError, match="permanence"):
         X.permanence_level(256, 255, 2)
+
+
+# --- the SP on crossbars: costs driven by the run's activity ------------------------
+
+import numpy as np  # noqa: E402
+
+from htmhw import HardwareConfig, SpatialPooler  # noqa: E402
+from htmhw.configs import named_config  # noqa: E402
+from htmhw.golden import random_inputs  # noqa: E402
+
+
+def _tiny(**hw):
+    return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**hw), **named_config("tiny"))
+
+
+def _levels(sp, levels):
+    words, _ = sp.permanence_memory()
+    pmax = sp.constants["perm_max"]
+    return np.array([X.permanence_level(int(w), pmax, levels) for w in words])
+
+
+def _g(device, level):
+    g_off, g_on = 1 / device.r_off_ohm, 1 / device.r_on_ohm
+    return g_off + (g_on - g_off) * level / (device.levels - 1)
+
+
+def test_read_and_write_costs_by_hand():
+    """One learning step of tiny on a 16-level device: read energy from the stored
+    levels of the active rows, pulses and write energy from the permanence deltas."""
+    dev = X.Device(r_on_ohm=1e4, r_off_ohm=1e6, levels=16, v_read1_v=0.2, v_write_v=2.0, pulse_width_ns=10.0,
+                   read_latency_ns=5.0)
+    arr = X.Array(rows=16, columns=8)
+    sp = _tiny(permanence_bits=4)
+    x = random_inputs(1, 16, 4, 3)
+    before = _levels(sp, 16)
+    _, offsets = sp.permanence_memory()
+    potential = np.asarray(sp._sp.potential_dense()).astype(bool)   # (columns, inputs)
+    syn_input = np.nonzero(potential)[1]                              # pool order = row-major nonzeros
+    report = X.estimate(sp, x, True, device=dev, array=arr)
+    # Read: every active row's cells, non-potential ones at level 0.
+    row_g = np.full(16, 8 * _g(dev, 0))
+    np.add.at(row_g, syn_input, _g(dev, before) - _g(dev, 0))
+    t_read = 5.0 + 0.001 * (0.0002 * (128 / 8192) ** 2 + 5e-6 * (128 / 8192) + 4e-14)
+    active = np.flatnonzero(x[0])
+    assert report.steps["active_rows"][0] == 4
+    assert report.steps["read_energy_pj"][0] == pytest.approx(0.2**2 * row_g[active].sum() * t_read * 1e3, rel=1e-9)
+    assert report.steps["read_latency_ns"][0] == pytest.approx(4 * t_read, rel=1e-12)
+    # Write: the same step on a second copy gives the permanences after it.
+    sp.compute(x, learn=True)
+    after = _levels(sp, 16)
+    delta = after - before
+    assert report.steps["potentiation_pulses"][0] == delta[delta > 0].sum() > 0
+    assert report.steps["depression_pulses"][0] == -delta[delta < 0].sum()
+    assert report.steps["cells_written"][0] == np.count_nonzero(delta)
+    changed = delta != 0
+    e = (2.0**2 * (_g(dev, before) + _g(dev, after)) / 2 * 10.0 * np.abs(delta) * 1e3)[changed].sum()
+    assert report.steps["write_energy_pj"][0] == pytest.approx(e, rel=1e-9)
+    rows = syn_input[changed]
+    per_row_pot = {r: np.abs(delta[changed & (syn_input == r) & (delta > 0)]).max(initial=0) for r in set(rows)}
+    per_row_dep = {r: np.abs(delta[changed & (syn_input == r) & (delta < 0)]).max(initial=0) for r in set(rows)}
+    assert report.steps["write_latency_ns"][0] == pytest.approx(10.0 * (sum(per_row_pot.values()) +
+                                                                       sum(per_row_dep.values())))
+    assert offsets[-1] == len(syn_input)
+
+
+def test_estimate_is_reproducible_and_leaves_sp_alone():
+    sp = _tiny()
+    x = random_inputs(60, 16, 3, 5)
+    words0 = sp.permanence_memory()[0].copy()
+    a = X.estimate(sp, x, True, input_rate_hz=1e4)
+    b = X.estimate(sp, x, True, input_rate_hz=1e4)
+    assert np.array_equal(sp.permanence_memory()[0], words0) and sp.iteration_num == 0
+    for k in a.steps:
+        assert np.array_equal(a.steps[k], b.steps[k]), k
+    assert a.to_dict() == b.to_dict()
+    s = a.summary()
+    total = sum(a.steps[f"{ph}_energy_pj"] for ph in X.PHASES).mean()
+    assert s["average_power_mw"] == pytest.approx(total * 1e-12 * 1e4 * 1e3)
+    assert "per learning step" in a.table()
+
+
+def test_denser_input_costs_more_read_energy():
+    sp = _tiny()
+    sparse = X.estimate(sp, random_inputs(200, 16, 2, 1), False)
+    dense = X.estimate(sp, random_inputs(200, 16, 8, 1), False)
+    assert dense.summary()["energy_per_inference_step_pj"]["read"] > \
+        2 * sparse.summary()["energy_per_inference_step_pj"]["read"]
+    assert sparse.steps["write_energy_pj"].sum() == 0 and sparse.steps["pulses"].sum() == 0
+
+
+def test_more_columns_more_area_and_energy():
+    small = SpatialPooler(arithmetic="fixed", **dict(named_config("tiny"), column_dimensions=(8,)))
+    large = SpatialPooler(arithmetic="fixed", **dict(named_config("tiny"), column_dimensions=(600,)))
+    x = random_inputs(20, 16, 4, 2)
+    rs, rl = X.estimate(small, x, False), X.estimate(large, x, False)
+    assert rl.summary()["area_total_um2"] > rs.summary()["area_total_um2"]
+    assert rl.layout["column_tiles"] == 3 and rs.layout["column_tiles"] == 1
+    assert rl.summary()["energy_per_inference_step_total_pj"] > rs.summary()["energy_per_inference_step_total_pj"]
+
+
+def test_digital_costs_follow_the_cycle_model():
+    from htmhw import hdl
+
+    per = X.Periphery(digital_energy_pj_per_cycle=0.5, clock_mhz=200.0)
+    x = random_inputs(30, 16, 3, 4)
+    r = X.estimate(_tiny(), x, True, periphery=per)
+    cyc = hdl.model_cycles(_tiny(), x, True)
+    digital = cyc["total"] - cyc["overlap"]   # the overlap is the crossbar read
+    assert np.allclose(r.steps["digital_energy_pj"], 0.5 * digital)
+    assert np.allclose(r.steps["digital_latency_ns"], digital * 1e3 / 200.0)
+
+
+def test_estimate_errors(tmp_path):
+    sp = _tiny()
+    x = random_inputs(5, 16, 3, 1)
+    with pytest.raises(TypeError, match="SpatialPooler"):
+        X.estimate("sp", x)
+    with pytest.raises(ValueError, match="learn"):
+        X.estimate(sp, x, np.array([1, 0]))
+    with pytest.raises(ValueError, match="input_rate_hz"):
+        X.estimate(sp, x, input_rate_hz=0)
+    with pytest.raises(ValueError, match="clock_mhz"):
+        X.estimate(sp, x, periphery=X.Periphery(clock_mhz=0.0))
+    with pytest.raises(TypeError, match="device"):
+        X.estimate(sp, x, device={"r_on_ohm": 1})
+    with pytest.raises(ValueError, match="fixed"):
+        X.estimate(SpatialPooler(**named_config("tiny")), x)
+    fig_path = tmp_path / "xb.png"
+    X.estimate(sp, x, True).plot(fig_path)
+    assert fig_path.stat().st_size > 1000

@@ -1,8 +1,12 @@
 #include "htmhw/crossbar.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+
+#include "htmhw/hdl_cycles.hpp"
 
 namespace htmhw {
 namespace {
@@ -41,6 +45,12 @@ void validate(const CrossbarPeriphery& p) {
     require(finite_positive(p.adc_sample_rate_gsps), "adc_sample_rate_gsps", "> 0", p.adc_sample_rate_gsps);
     require(finite_nonnegative(p.adc_power_mw), "adc_power_mw", ">= 0", p.adc_power_mw);
     require(finite_nonnegative(p.adc_area_um2), "adc_area_um2", ">= 0", p.adc_area_um2);
+    require(finite_nonnegative(p.sense_amp_energy_pj), "sense_amp_energy_pj", ">= 0", p.sense_amp_energy_pj);
+    require(finite_nonnegative(p.sense_amp_area_um2), "sense_amp_area_um2", ">= 0", p.sense_amp_area_um2);
+    require(finite_nonnegative(p.digital_energy_pj_per_cycle), "digital_energy_pj_per_cycle", ">= 0",
+            p.digital_energy_pj_per_cycle);
+    require(finite_nonnegative(p.digital_area_um2), "digital_area_um2", ">= 0", p.digital_area_um2);
+    require(finite_positive(p.clock_mhz), "clock_mhz", "> 0", p.clock_mhz);
 }
 
 ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a, const CrossbarPeriphery& p,
@@ -76,6 +86,124 @@ std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uin
     if (p > perm_max) throw std::invalid_argument("permanence must be in [0, perm_max]; got " + std::to_string(p));
     const std::uint64_t num = static_cast<std::uint64_t>(p) * (levels - 1);
     return static_cast<std::uint32_t>((2 * num + perm_max) / (2 * static_cast<std::uint64_t>(perm_max)));
+}
+
+double level_conductance_s(const CrossbarDevice& d, std::uint32_t level) {
+    const double g_off = 1.0 / d.r_off_ohm, g_on = 1.0 / d.r_on_ohm;
+    return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
+}
+
+CrossbarLayout crossbar_layout(const SpFixed& sp, const CrossbarDevice& d, const CrossbarArray& a,
+                               const CrossbarPeriphery& p) {
+    validate(d);
+    validate(a);
+    validate(p);
+    CrossbarLayout l;
+    l.row_tiles = (sp.num_inputs + a.rows - 1) / a.rows;
+    l.column_tiles = (sp.num_columns + a.columns - 1) / a.columns;
+    const double arrays = static_cast<double>(l.row_tiles) * l.column_tiles;
+    l.cells_area_um2 = arrays * a.rows * a.columns * d.cell_area_um2;
+    l.drivers_area_um2 = arrays * a.rows * a.driver_area_um2_per_row;
+    l.sense_area_um2 = static_cast<double>(l.row_tiles) * l.column_tiles * a.columns * p.sense_amp_area_um2;
+    l.digital_area_um2 = p.digital_area_um2;
+    return l;
+}
+
+std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inputs, const std::uint8_t* learn,
+                                           std::size_t rows, const CrossbarDevice& d, const CrossbarArray& a,
+                                           const CrossbarPeriphery& p, SpFixedWorkspace& ws) {
+    const CrossbarLayout layout = crossbar_layout(sp, d, a, p);
+    const std::uint32_t n_in = sp.num_inputs, n_col = sp.num_columns;
+    const std::uint64_t synapses = sp.perm_offsets.back();
+    // Input row of every synapse (the k-th set bit of its column's potential row).
+    std::vector<std::uint32_t> syn_input(synapses);
+    for (std::uint32_t c = 0; c < n_col; ++c) {
+        std::uint64_t k = sp.perm_offsets[c];
+        const std::uint64_t* row = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+        for (std::uint32_t w = 0; w < sp.input_words; ++w)
+            for (std::uint64_t bits = row[w]; bits; bits &= bits - 1)
+                syn_input[k++] = w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits));
+    }
+    // Stored level of every synapse and the total conductance of every input row
+    // (non-potential cells sit at level 0 = 1/r_off).
+    const double g_off = level_conductance_s(d, 0);
+    std::vector<std::uint32_t> level(synapses);
+    std::vector<double> row_g(n_in, static_cast<double>(n_col) * g_off);
+    for (std::uint64_t k = 0; k < synapses; ++k) {
+        level[k] = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, d.levels);
+        row_g[syn_input[k]] += level_conductance_s(d, level[k]) - g_off;
+    }
+    const double cells_per_array = static_cast<double>(a.rows) * a.columns;
+    const double size_kb = cells_per_array / 1024.0 / 8.0;
+    const double t_read_ns = d.read_latency_ns + 0.001 * (0.0002 * size_kb * size_kb + 5e-6 * size_kb + 4e-14);
+    const double v2 = d.v_read1_v * d.v_read1_v, vw2 = d.v_write_v * d.v_write_v;
+    const double ns_per_cycle = 1e3 / p.clock_mhz;
+
+    std::vector<CrossbarStepCost> out(rows);
+    std::vector<std::uint32_t> tile_rows(layout.row_tiles), winners, written;
+    std::vector<std::uint32_t> max_pot(n_in, 0), max_dep(n_in, 0), touched;
+    for (std::size_t r = 0; r < rows; ++r) {
+        CrossbarStepCost& cost = out[r];
+        const std::uint8_t* x = inputs + r * n_in;
+        // Read: the active rows, one at a time per row tile (tiles in parallel), every
+        // column's sense amplifier comparing against the connected reference.
+        std::fill(tile_rows.begin(), tile_rows.end(), 0u);
+        double g_sum = 0;
+        for (std::uint32_t i = 0; i < n_in; ++i) {
+            if (!x[i]) continue;
+            ++cost.active_rows;
+            ++tile_rows[i / a.rows];
+            g_sum += row_g[i];
+        }
+        cost.read_energy_pj = v2 * g_sum * t_read_ns * 1e3;  // V^2 x S x ns = nJ
+        cost.read_latency_ns = *std::max_element(tile_rows.begin(), tile_rows.end()) * t_read_ns;
+        cost.sense_energy_pj = static_cast<double>(cost.active_rows) * n_col * p.sense_amp_energy_pj;
+
+        const bool learning = learn[r] != 0;
+        sp_fixed_compute(sp, x, learning, ws, winners);
+        const HdlCycles cy = hdl_step_cycles(sp, learning, winners, ws, 1);
+        const double digital_cycles = static_cast<double>(cy.kwta + cy.duty_boost + cy.permanence + cy.finish);
+        cost.digital_latency_ns = digital_cycles * ns_per_cycle;
+        cost.digital_energy_pj = digital_cycles * p.digital_energy_pj_per_cycle;
+        if (!learning) continue;
+
+        // Write: the cells whose level changed, potentiation and depression phases;
+        // per phase the changed rows are programmed one after another, each for as many
+        // pulses as its largest change. Energy per cell (NeuroSim): V_w^2 (G_old + G_new)/2
+        // x t_pw x pulses.
+        written.clear();
+        std::set_union(winners.begin(), winners.end(), ws.bumped.begin(), ws.bumped.end(),
+                       std::back_inserter(written));
+        touched.clear();
+        for (std::uint32_t c : written) {
+            for (std::uint64_t k = sp.perm_offsets[c]; k < sp.perm_offsets[c + 1]; ++k) {
+                const std::uint32_t now = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, d.levels);
+                if (now == level[k]) continue;
+                const std::uint32_t i = syn_input[k];
+                const double g_old = level_conductance_s(d, level[k]), g_new = level_conductance_s(d, now);
+                const std::uint32_t pulses = now > level[k] ? now - level[k] : level[k] - now;
+                if (max_pot[i] == 0 && max_dep[i] == 0) touched.push_back(i);
+                if (now > level[k]) {
+                    cost.potentiation_pulses += pulses;
+                    max_pot[i] = std::max(max_pot[i], pulses);
+                } else {
+                    cost.depression_pulses += pulses;
+                    max_dep[i] = std::max(max_dep[i], pulses);
+                }
+                ++cost.cells_written;
+                cost.write_energy_pj += vw2 * (g_old + g_new) / 2.0 * d.pulse_width_ns * pulses * 1e3;
+                row_g[i] += g_new - g_old;
+                level[k] = now;
+            }
+        }
+        std::uint64_t phase_pulses = 0;
+        for (std::uint32_t i : touched) {
+            phase_pulses += static_cast<std::uint64_t>(max_pot[i]) + max_dep[i];
+            max_pot[i] = max_dep[i] = 0;
+        }
+        cost.write_latency_ns = static_cast<double>(phase_pulses) * d.pulse_width_ns;
+    }
+    return out;
 }
 
 }  // namespace htmhw

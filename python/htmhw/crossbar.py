@@ -11,11 +11,15 @@ Formulas and sources: docs/crossbar.md. The C++ core computes and validates
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import numbers
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import _core
+from ._validation import as_binary_matrix
 
 # MNSIM 2.0's fixed workload constants: 33 % of cells in the low-resistance state,
 # 10 % of inputs at the "1" read voltage.
@@ -75,12 +79,20 @@ class Array:
 
 @dataclass(frozen=True)
 class Periphery:
-    """Column read-out: adc_bits in [1, 16]; adc_sample_rate_gsps > 0;
-    adc_power_mw, adc_area_um2 >= 0."""
+    """Column read-out and digital logic: adc_bits in [1, 16]; adc_sample_rate_gsps > 0;
+    adc_power_mw, adc_area_um2 >= 0 (MNSIM's array figures). For the SP mapping:
+    sense_amp_energy_pj (per comparison), sense_amp_area_um2 (per column),
+    digital_energy_pj_per_cycle, digital_area_um2 (all >= 0; 0 = not modelled: no
+    published default), clock_mhz > 0 (digital kWTA / update logic)."""
     adc_bits: int = 6
     adc_sample_rate_gsps: float = 1.0
     adc_power_mw: float = 1.26
     adc_area_um2: float = 1650.0
+    sense_amp_energy_pj: float = 0.0
+    sense_amp_area_um2: float = 0.0
+    digital_energy_pj_per_cycle: float = 0.0
+    digital_area_um2: float = 0.0
+    clock_mhz: float = 100.0
 
     def __post_init__(self):
         _check_numbers(self, int_fields=("adc_bits",))
@@ -182,5 +194,142 @@ def permanence_level(permanence: int, perm_max: int, levels: int) -> int:
     return int(_core.permanence_level(int(permanence), int(perm_max), int(levels)))
 
 
+PHASES = ("read", "sense", "digital", "write")
+
+
+@dataclass
+class Report:
+    """Costs of an SP run on crossbars (from :func:`estimate`).
+
+    ``steps``: per-step arrays (energies in pJ, latencies in ns, active rows, pulses,
+    cells written, learn flags); ``area_um2``: area by component; ``layout``: tiles.
+    """
+    preset: str
+    steps: dict
+    area_um2: dict
+    layout: dict
+    input_rate_hz: float | None = None
+
+    def _mean(self, key, mask):
+        v = self.steps[key][mask]
+        return float(v.mean()) if v.size else 0.0
+
+    def summary(self) -> dict:
+        learn = self.steps["learn"].astype(bool)
+        s = {}
+        for kind, mask in (("inference", ~learn), ("learning", learn)):
+            energy = {ph: self._mean(f"{ph}_energy_pj", mask) for ph in PHASES}
+            s[f"energy_per_{kind}_step_pj"] = energy
+            s[f"energy_per_{kind}_step_total_pj"] = float(sum(energy.values()))
+            s[f"latency_per_{kind}_step_ns"] = float(sum(self._mean(f"{ph}_latency_ns", mask)
+                                                         for ph in ("read", "digital", "write")))
+            s[f"{kind}_steps"] = int(mask.sum())
+        s["area_um2"] = dict(self.area_um2)
+        s["area_total_um2"] = float(sum(self.area_um2.values()))
+        s["mean_active_rows"] = float(self.steps["active_rows"].mean()) if len(learn) else 0.0
+        s["pulses_per_learning_step"] = self._mean("pulses", learn)
+        if self.input_rate_hz is not None:
+            all_energy = sum(self.steps[f"{ph}_energy_pj"] for ph in PHASES)
+            s["average_power_mw"] = float(all_energy.mean()) * 1e-12 * self.input_rate_hz * 1e3 if len(learn) else 0.0
+        return s
+
+    def to_dict(self) -> dict:
+        """JSON-able: the summary, the layout and the preset (per-step arrays left out)."""
+        return {"preset": self.preset, "layout": dict(self.layout), "input_rate_hz": self.input_rate_hz,
+                **self.summary()}
+
+    def table(self) -> str:
+        """A printable breakdown."""
+        s = self.summary()
+        lines = [f"crossbar estimate ({self.preset}), {self.layout['row_tiles']} x {self.layout['column_tiles']} arrays"]
+        for kind in ("inference", "learning"):
+            if not s[f"{kind}_steps"]:
+                continue
+            e = s[f"energy_per_{kind}_step_pj"]
+            lines.append(f"  per {kind} step ({s[f'{kind}_steps']} steps): "
+                         f"{s[f'energy_per_{kind}_step_total_pj']:.4g} pJ, {s[f'latency_per_{kind}_step_ns']:.4g} ns")
+            lines += [f"    {ph:8s} {e[ph]:12.4g} pJ" for ph in PHASES]
+        lines.append(f"  area {s['area_total_um2']:.6g} um^2")
+        lines += [f"    {k:8s} {v:12.6g} um^2" for k, v in s["area_um2"].items()]
+        if "average_power_mw" in s:
+            lines.append(f"  average power at {self.input_rate_hz:g} inputs/s: {s['average_power_mw']:.4g} mW")
+        return "\n".join(lines)
+
+    def plot(self, path=None):
+        """Stacked bars of energy per inference/learning step by phase and area by
+        component; saved to ``path`` if given. Returns the matplotlib figure."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        s = self.summary()
+        fig, (ax_e, ax_a) = plt.subplots(1, 2, figsize=(9, 3.5))
+        kinds = [k for k in ("inference", "learning") if s[f"{k}_steps"]]
+        bottom = np.zeros(len(kinds))
+        for ph in PHASES:
+            vals = np.array([s[f"energy_per_{k}_step_pj"][ph] for k in kinds])
+            ax_e.bar(kinds, vals, bottom=bottom, label=ph)
+            bottom += vals
+        ax_e.set_ylabel("energy per step (pJ)")
+        ax_e.legend(fontsize=8)
+        bottom = 0.0
+        for comp, v in s["area_um2"].items():
+            ax_a.bar(["area"], [v], bottom=bottom, label=comp)
+            bottom += v
+        ax_a.set_ylabel("um^2")
+        ax_a.legend(fontsize=8)
+        fig.suptitle(f"crossbar estimate: {self.preset}")
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=120)
+        plt.close(fig)
+        return fig
+
+
+def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", device: Device | None = None,
+             array: Array | None = None, periphery: Periphery | None = None,
+             input_rate_hz: float | None = None) -> Report:
+    """Costs of running ``inputs`` through a copy of the fixed-point pooler ``sp`` on
+    memristor crossbars (mapping: docs/crossbar.md), driven by the run's activity.
+
+    learn: a bool or one 0/1 flag per row. ``device``/``array``/``periphery`` override
+    the preset's. input_rate_hz > 0 adds the average power. The caller's ``sp`` is not
+    advanced.
+    """
+    from .sp import SpatialPooler
+
+    if not isinstance(sp, SpatialPooler):
+        raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
+    p = preset(preset_name)
+    device, array, periphery = device or p.device, array or p.array, periphery or p.periphery
+    for name, obj, cls in (("device", device, Device), ("array", array, Array), ("periphery", periphery, Periphery)):
+        if not isinstance(obj, cls):
+            raise TypeError(f"{name} must be a crossbar.{cls.__name__}; got {type(obj).__name__}")
+    if input_rate_hz is not None and not (isinstance(input_rate_hz, numbers.Real) and not isinstance(input_rate_hz, bool)
+                                          and np.isfinite(input_rate_hz) and input_rate_hz > 0):
+        raise ValueError(f"input_rate_hz must be a positive number; got {input_rate_hz!r}")
+    sp = copy.deepcopy(sp)
+    core = sp._fixed("crossbar.estimate")
+    x = as_binary_matrix(inputs, sp.num_inputs)
+    if isinstance(learn, (bool, np.bool_)):
+        flags = np.full(x.shape[0], bool(learn), dtype=np.uint8)
+    else:
+        flags = np.asarray(learn)
+        if flags.shape != (x.shape[0],) or not np.isin(flags, (0, 1)).all():
+            raise ValueError(f"learn must be a bool or {x.shape[0]} flags of 0/1")
+        flags = np.ascontiguousarray(flags, dtype=np.uint8)
+    raw = dict(core.crossbar_run(x, flags, device.to_dict(), array.to_dict(), periphery.to_dict()))
+    layout = dict(raw.pop("layout"))
+    steps = {k: np.asarray(v) for k, v in raw.items()}
+    steps["learn"] = flags.astype(bool)
+    steps["pulses"] = steps["potentiation_pulses"] + steps["depression_pulses"]
+    area = {"cells": layout["cells_area_um2"], "drivers": layout["drivers_area_um2"],
+            "sense": layout["sense_area_um2"], "digital": layout["digital_area_um2"]}
+    name = preset_name if device is p.device and array is p.array and periphery is p.periphery else \
+        f"{preset_name} (modified)"
+    return Report(name, steps, area, layout, None if input_rate_hz is None else float(input_rate_hz))
+
+
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",
-           "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY"]
+           "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES"]

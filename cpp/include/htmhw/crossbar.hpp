@@ -2,7 +2,11 @@
 // parameters and the analytic array figures of MNSIM 2.0's behaviour-level model
 // (docs/crossbar.md states every formula and its source). Units are in the names.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "htmhw/datapath.hpp"
 
 namespace htmhw {
 
@@ -32,6 +36,13 @@ struct CrossbarPeriphery {
     double adc_sample_rate_gsps = 1.0;      // > 0
     double adc_power_mw = 1.26;             // >= 0
     double adc_area_um2 = 1650.0;           // >= 0
+    // SP mapping (row-sequential thresholded read, digital kWTA/update); no published
+    // default, so 0 = not modelled until the user sets them.
+    double sense_amp_energy_pj = 0.0;       // per comparison, >= 0
+    double sense_amp_area_um2 = 0.0;        // per column, >= 0
+    double digital_energy_pj_per_cycle = 0.0;  // >= 0
+    double digital_area_um2 = 0.0;          // >= 0
+    double clock_mhz = 100.0;               // digital clock, > 0
 };
 
 // Throw std::invalid_argument naming the field, the allowed range and the value.
@@ -56,5 +67,32 @@ ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a
 // Conductance level of an integer permanence p in [0, perm_max] on a device with
 // `levels` levels: round-half-up(p * (levels - 1) / perm_max), exact integer arithmetic.
 std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uint32_t levels);
+
+// Conductance of a level: linear between 1/r_off (level 0) and 1/r_on (level L-1).
+double level_conductance_s(const CrossbarDevice& d, std::uint32_t level);
+
+// The SP on crossbars (docs/crossbar.md "SP mapping"): inputs on rows, SP columns on
+// crossbar columns, tiled over ceil(I/rows) x ceil(C/columns) arrays.
+struct CrossbarLayout {
+    std::uint32_t row_tiles = 0, column_tiles = 0;
+    double cells_area_um2 = 0, drivers_area_um2 = 0, sense_area_um2 = 0, digital_area_um2 = 0;
+};
+CrossbarLayout crossbar_layout(const SpFixed& sp, const CrossbarDevice& d, const CrossbarArray& a,
+                               const CrossbarPeriphery& p);
+
+struct CrossbarStepCost {
+    double read_energy_pj = 0, read_latency_ns = 0, sense_energy_pj = 0;
+    double digital_energy_pj = 0, digital_latency_ns = 0;
+    double write_energy_pj = 0, write_latency_ns = 0;
+    std::uint64_t active_rows = 0, potentiation_pulses = 0, depression_pulses = 0, cells_written = 0;
+};
+
+// Runs `rows` steps of sp (it advances, as sp_fixed_compute) and returns each step's
+// costs, driven by the step's real activity: the active input rows, the stored levels
+// (read energy), the winners/weak columns (digital cycles, hdl_cycles.hpp) and the
+// level changes of the written cells (write pulses).
+std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inputs, const std::uint8_t* learn,
+                                           std::size_t rows, const CrossbarDevice& d, const CrossbarArray& a,
+                                           const CrossbarPeriphery& p, SpFixedWorkspace& ws);
 
 }  // namespace htmhw
