@@ -234,3 +234,24 @@ def test_estimate_errors(tmp_path):
     fig_path = tmp_path / "xb.png"
     X.estimate(sp, x, True).plot(fig_path)
     assert fig_path.stat().st_size > 1000
+
+
+def test_cli_report(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    plot = tmp_path / "xb.png"
+    proc = subprocess.run([sys.executable, "-m", "htmhw.cli", "crossbar", "report", "--preset", "nvsim-rram",
+                           "--config", "tiny", "--steps", "40", "--learn", "first:30", "--input-rate", "1000",
+                           "--plot", str(plot), "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["learning_steps"] == 30 and out["inference_steps"] == 10
+    assert out["energy_per_learning_step_pj"]["write"] > 0
+    assert out["energy_per_inference_step_pj"]["write"] == 0
+    assert out["area_total_um2"] == pytest.approx(sum(out["area_um2"].values()))
+    assert plot.stat().st_size > 1000
+    bad = subprocess.run([sys.executable, "-m", "htmhw.cli", "crossbar", "report", "--preset", "nope"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown crossbar preset" in bad.stderr

@@ -166,9 +166,9 @@ def golden_stimulus(source: str, steps: int, num_inputs: int, seed: int, active_
     return x[:steps], {"source": path.name}
 
 
-def run_golden_export(args) -> dict:
+def _pooler_and_stimulus(args):
+    """(fixed-point pooler, inputs, stimulus description) from the shared run options."""
     from .configs import NAMES, named_config
-    from .golden import export
     from .sp import SpatialPooler
 
     if args.steps < 1:
@@ -186,12 +186,38 @@ def run_golden_export(args) -> dict:
     sp = SpatialPooler(arithmetic="fixed", hw=hw, **sp_params)
     x, desc = golden_stimulus(args.source, args.steps, sp.num_inputs, args.seed, args.active_fraction,
                               args.mnist_dir)
+    return sp, x, desc
+
+
+def run_golden_export(args) -> dict:
+    from .golden import export
+
+    sp, x, desc = _pooler_and_stimulus(args)
     t0 = time.perf_counter()
     manifest = export(args.out_dir, sp, x, args.learn, stimulus=desc, overwrite=args.force)
     seconds = time.perf_counter() - t0
     sizes = manifest["sizes"]
     return {"out_dir": str(args.out_dir), "seconds": round(seconds, 3), **sizes,
             "bytes": sum((Path(args.out_dir) / f).stat().st_size for f in manifest["files"])}
+
+
+def _add_run_arguments(parser) -> None:
+    """Options shared by the commands that run a fixed-point pooler on a stimulus."""
+    from .configs import NAMES
+
+    parser.add_argument("--config", default="tiny",
+                        help=f"a named configuration ({', '.join(NAMES)}) or a JSON/YAML "
+                             "file {\"sp\": {...}, \"hw\": {...}} (default: tiny)")
+    parser.add_argument("--sp", action="append", metavar="KEY=VALUE", help="override a SpatialPooler parameter")
+    parser.add_argument("--hw", action="append", metavar="KEY=VALUE", help="override a HardwareConfig field")
+    parser.add_argument("--source", default="random",
+                        help="random (project PRNG), mnist, digits (sklearn 8x8) or a .npy file (default: random)")
+    parser.add_argument("--steps", type=int, default=1000, help="number of steps (default: 1000)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the random stimulus (default: 1)")
+    parser.add_argument("--active-fraction", type=float, default=0.1,
+                        help="active input fraction of the random stimulus (default: 0.1)")
+    parser.add_argument("--learn", default="all", help="learn schedule: all, none, first:N, every:K (default: all)")
+    parser.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
 
 
 def main(argv=None) -> int:
@@ -225,19 +251,7 @@ def main(argv=None) -> int:
         "  htmhw golden export out/mine --config my_sp.json --source inputs.npy",
     )
     gexp.add_argument("out_dir", type=Path, help="directory to create")
-    gexp.add_argument("--config", default="tiny",
-                      help="a named configuration (mnist, mnist-256, random, random-boost, tiny) or a JSON/YAML "
-                           "file {\"sp\": {...}, \"hw\": {...}} (default: tiny)")
-    gexp.add_argument("--sp", action="append", metavar="KEY=VALUE", help="override a SpatialPooler parameter")
-    gexp.add_argument("--hw", action="append", metavar="KEY=VALUE", help="override a HardwareConfig field")
-    gexp.add_argument("--source", default="random",
-                      help="random (project PRNG), mnist, digits (sklearn 8x8) or a .npy file (default: random)")
-    gexp.add_argument("--steps", type=int, default=1000, help="number of steps (default: 1000)")
-    gexp.add_argument("--seed", type=int, default=1, help="seed of the random stimulus (default: 1)")
-    gexp.add_argument("--active-fraction", type=float, default=0.1,
-                      help="active input fraction of the random stimulus (default: 0.1)")
-    gexp.add_argument("--learn", default="all", help="learn schedule: all, none, first:N, every:K (default: all)")
-    gexp.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
+    _add_run_arguments(gexp)
     gexp.add_argument("--force", action="store_true", help="replace out_dir if it exists")
     gexp.add_argument("--json", action="store_true", help="print the result as JSON")
     gexp.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -264,7 +278,35 @@ def main(argv=None) -> int:
     hres.add_argument("--target", choices=("generic", "ice40", "xc7"), default="generic")
     hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
+    xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)")
+    xsub = xb.add_subparsers(dest="crossbar_command", required=True)
+    xrep = xsub.add_parser(
+        "report", help="run a fixed-point pooler on a stimulus and print its crossbar costs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 1000\n"
+               "  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
+    xrep.add_argument("--preset", default="mnsim2-default", help="crossbar preset (default: mnsim2-default)")
+    _add_run_arguments(xrep)
+    xrep.add_argument("--input-rate", type=float, default=None, help="inputs per second, for the average power")
+    xrep.add_argument("--plot", type=Path, default=None, help="write the energy/area stacked-bar plot here")
+    xrep.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
+    if args.command == "crossbar":
+        from . import crossbar as _xb
+        from .golden import learn_schedule
+
+        try:
+            sp, x, _ = _pooler_and_stimulus(args)
+            report = _xb.estimate(sp, x, learn_schedule(args.learn, len(x)), preset_name=args.preset,
+                                  input_rate_hz=args.input_rate)
+            if args.plot is not None:
+                report.plot(args.plot)
+        except (ValueError, TypeError, FileNotFoundError) as e:
+            print(f"htmhw crossbar report: error: {e}", file=sys.stderr)
+            return 2
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report.table())
+        return 0
     if args.command == "hdl":
         from . import hdl as _hdl
 
