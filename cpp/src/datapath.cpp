@@ -197,6 +197,71 @@ struct X86 {
 };
 const bool kHaveX86Kernels = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") &&
                              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt");
+
+// ---- input-major overlap: one counter per column, bit-sliced ----
+// Bit b of word w of plane b (planes[b * cw + w]) is bit b of the overlap count
+// of column 64 w + j. Rows are added with Harley-Seal carry-save adders (a full
+// adder is two VPTERNLOGQs over 512 columns), 16 rows per group.
+
+HTMHW_X86_TARGET inline __m512i csa(__m512i& lo, __m512i a, __m512i b) {
+    const __m512i l = lo;
+    lo = _mm512_ternarylogic_epi64(l, a, b, 0x96);      // a ^ b ^ lo
+    return _mm512_ternarylogic_epi64(l, a, b, 0xE8);    // majority: the carry
+}
+
+// rows: n pointers (n a multiple of 16), each to cw words; writes num_planes >= 4 planes.
+HTMHW_X86_TARGET void bitsliced_counts(const std::uint64_t* const* rows, std::size_t n, std::uint32_t cw,
+                                       std::uint32_t num_planes, std::uint64_t* planes) {
+    const std::uint32_t high_planes = num_planes - 4;  // weights 16, 32, ...
+    __m512i high[28];
+    for (std::uint32_t w = 0; w < cw; w += 8) {
+        const __mmask8 m = static_cast<__mmask8>(cw - w >= 8 ? 0xFF : (1u << (cw - w)) - 1);
+        __m512i ones = _mm512_setzero_si512(), twos = ones, fours = ones, eights = ones;
+        for (std::uint32_t j = 0; j < high_planes; ++j) high[j] = ones;
+        for (std::size_t r = 0; r < n; r += 16) {
+            const std::uint64_t* const* g = rows + r;
+            __m512i eights_pair[2];
+            for (int h = 0; h < 2; ++h, g += 8) {
+                __m512i fours_pair[2];
+                for (int q = 0; q < 2; ++q) {
+                    const __m512i a = csa(ones, _mm512_maskz_loadu_epi64(m, g[4 * q] + w),
+                                          _mm512_maskz_loadu_epi64(m, g[4 * q + 1] + w));
+                    const __m512i b = csa(ones, _mm512_maskz_loadu_epi64(m, g[4 * q + 2] + w),
+                                          _mm512_maskz_loadu_epi64(m, g[4 * q + 3] + w));
+                    fours_pair[q] = csa(twos, a, b);
+                }
+                eights_pair[h] = csa(fours, fours_pair[0], fours_pair[1]);
+            }
+            __m512i carry = csa(eights, eights_pair[0], eights_pair[1]);
+            // The count fits num_planes bits, so the carry out of the top plane is 0.
+            for (std::uint32_t j = 0; j < high_planes; ++j) {
+                const __m512i t = _mm512_and_si512(high[j], carry);
+                high[j] = _mm512_xor_si512(high[j], carry);
+                carry = t;
+            }
+        }
+        _mm512_mask_storeu_epi64(planes + w, m, ones);
+        _mm512_mask_storeu_epi64(planes + cw + w, m, twos);
+        _mm512_mask_storeu_epi64(planes + 2 * cw + w, m, fours);
+        _mm512_mask_storeu_epi64(planes + 3 * cw + w, m, eights);
+        for (std::uint32_t j = 0; j < high_planes; ++j)
+            _mm512_mask_storeu_epi64(planes + (4 + j) * cw + w, m, high[j]);
+    }
+}
+
+// out[c] = the count of column c held in planes 0..num_planes-1.
+HTMHW_X86_TARGET void counts_from_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
+                                         std::uint32_t num_columns, std::uint32_t* out) {
+    for (std::uint32_t c = 0; c < num_columns; c += 16) {
+        const std::uint32_t w = c >> 6, shift = c & 63;
+        __m512i acc = _mm512_setzero_si512();
+        for (std::uint32_t b = 0; b < num_planes; ++b)
+            acc = _mm512_mask_or_epi32(acc, static_cast<__mmask16>(planes[b * cw + w] >> shift), acc,
+                                       _mm512_set1_epi32(static_cast<int>(1u << b)));
+        const std::uint32_t left = num_columns - c;
+        _mm512_mask_storeu_epi32(out + c, static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1), acc);
+    }
+}
 #endif
 
 template <class T>
@@ -208,6 +273,17 @@ std::uint16_t* perm_data<std::uint16_t>(SpFixed& sp) { return sp.perm16.data(); 
 
 std::size_t stream_words(const SpFixed& sp, std::uint32_t c) {
     return static_cast<std::size_t>((sp.perm_offsets[c + 1] - sp.perm_offsets[c]) / 64 + 2);
+}
+
+// Keeps connected_by_input equal to the transpose of connected_bits: only the
+// synapses whose connected bit flipped in word w of column c are touched.
+inline void mirror_connected(SpFixed& sp, std::uint32_t c, std::uint32_t w, std::uint64_t flipped) {
+    const std::uint64_t bit = 1ULL << (c & 63);
+    std::uint64_t* col = sp.connected_by_input.data() + (c >> 6);
+    for (; flipped; flipped &= flipped - 1) {
+        const std::size_t i = w * 64u + static_cast<std::uint32_t>(__builtin_ctzll(flipped));
+        col[i * sp.column_words] ^= bit;
+    }
 }
 
 // Step 5 (raise, trim, connected bits) for one column; raise only for winners
@@ -233,7 +309,9 @@ inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, s
     std::uint64_t pos = 0;
     for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
         const std::uint32_t k = K::popcount(prow[w]);
-        crow[w] = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
+        const std::uint64_t fresh = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
+        mirror_connected(sp, c, w, crow[w] ^ fresh);
+        crow[w] = fresh;
         pos += k;
     }
     return rounds;
@@ -337,6 +415,7 @@ void derive(SpFixed& sp) {
     sp.num_inputs = static_cast<std::uint32_t>(dims_product(sp.input_dims));
     sp.num_columns = static_cast<std::uint32_t>(dims_product(sp.column_dims));
     sp.input_words = (sp.num_inputs + 63) / 64;
+    sp.column_words = (sp.num_columns + 63) / 64;
 
     const std::uint32_t m = (1u << hw.permanence_bits) - 1;
     q.perm_max = m;
@@ -359,6 +438,7 @@ void derive_overlap_width(SpFixed& sp) {
     std::uint64_t largest = 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c)
         largest = std::max(largest, sp.perm_offsets[c + 1] - sp.perm_offsets[c]);
+    sp.largest_pool = static_cast<std::uint32_t>(largest);
     const std::uint32_t derived = std::max(1u, bitlen(largest));
     sp.q.overlap_bits = sp.hw.overlap_bits == 0 ? derived : sp.hw.overlap_bits;
     sp.q.overlap_max = (1u << sp.q.overlap_bits) - 1;
@@ -394,6 +474,7 @@ void build_boost_lut(SpFixed& sp) {
 void set_windows(SpFixed& sp) {
     sp.word_lo.assign(sp.num_columns, 0);
     sp.word_hi.assign(sp.num_columns, 0);
+    sp.window_words = 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         const std::uint64_t* row = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
         std::uint32_t lo = sp.input_words, hi = 0;
@@ -404,6 +485,7 @@ void set_windows(SpFixed& sp) {
             }
         sp.word_lo[c] = hi ? lo : 0;
         sp.word_hi[c] = hi;
+        sp.window_words += sp.word_hi[c] - sp.word_lo[c];
     }
 }
 
@@ -428,16 +510,81 @@ bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boos
     return false;
 }
 
+// Global kWTA of step 4 on bit-sliced overlaps (planes as bitsliced_counts
+// writes them): the k-th largest overlap is found one plane at a time, most
+// significant first, with popcounts over column masks; no pass over columns.
+// Same winners as kwta_global_counts on the overlaps.
+void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw, std::uint32_t num_columns,
+                 std::size_t k, std::uint32_t threshold, std::vector<std::uint64_t>& masks,
+                 std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    if (k == 0 || (threshold >> num_planes) != 0) return;
+    masks.assign(2 * static_cast<std::size_t>(cw), 0);
+    std::uint64_t* cand = masks.data();  // columns that may hold the k-th largest overlap
+    std::uint64_t* above = cand + cw;    // columns that win for sure
+    std::size_t eligible = 0;
+    for (std::uint32_t w = 0; w < cw; ++w) {  // overlap >= threshold, compared MSB first
+        std::uint64_t eq = (w + 1 < cw || num_columns % 64 == 0) ? ~0ULL : (1ULL << (num_columns % 64)) - 1;
+        std::uint64_t gt = 0;
+        for (std::uint32_t b = num_planes; b-- > 0;) {
+            const std::uint64_t p = planes[b * cw + w];
+            if ((threshold >> b) & 1) {
+                eq &= p;
+            } else {
+                gt |= eq & p;
+                eq &= ~p;
+            }
+        }
+        cand[w] = gt | eq;
+        eligible += static_cast<std::size_t>(__builtin_popcountll(cand[w]));
+    }
+    std::size_t take = eligible;  // of cand, lowest index first
+    if (eligible > k) {
+        std::size_t n_above = 0;
+        for (std::uint32_t b = num_planes; b-- > 0;) {
+            const std::uint64_t* p = planes + static_cast<std::size_t>(b) * cw;
+            std::size_t ones = 0;
+            for (std::uint32_t w = 0; w < cw; ++w) ones += static_cast<std::size_t>(__builtin_popcountll(cand[w] & p[w]));
+            if (n_above + ones >= k) {  // the k-th largest has bit b set
+                for (std::uint32_t w = 0; w < cw; ++w) cand[w] &= p[w];
+            } else {
+                n_above += ones;
+                for (std::uint32_t w = 0; w < cw; ++w) {
+                    above[w] |= cand[w] & p[w];
+                    cand[w] &= ~p[w];
+                }
+            }
+        }
+        take = k - n_above;  // cand now holds exactly the columns equal to the k-th largest
+    }
+    for (std::uint32_t w = 0; w < cw; ++w) {
+        std::uint64_t tie = cand[w];
+        const auto n = static_cast<std::size_t>(__builtin_popcountll(tie));
+        if (n > take) {  // keep the lowest `take` bits
+            std::uint64_t rest = tie;
+            for (std::size_t j = 0; j < take; ++j) rest &= rest - 1;
+            tie ^= rest;
+        }
+        take -= std::min(n, take);
+        for (std::uint64_t bits = above[w] | tie; bits; bits &= bits - 1)
+            winners.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+    }
+}
+
 // kWTA of step 4. With `unit` (scores = overlap << B_b, a monotone map) the
 // global select runs on the raw overlaps: same winners, a histogram 2^B_b
-// times smaller.
+// times smaller; or on their bit planes when overlaps_of left them (num_planes > 0).
 void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::uint32_t* overlaps, bool unit,
-                    std::vector<std::uint32_t>& histogram, std::vector<std::uint32_t>& winners) {
+                    std::uint32_t num_planes, SpFixedWorkspace& ws, std::vector<std::uint32_t>& winners) {
     const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
+    std::vector<std::uint32_t>& histogram = ws.histogram;
     if (uses_global(sp)) {
         const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
-        if (unit)
+        if (unit && num_planes)
+            kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
+                        ws.select_masks, winners);
+        else if (unit)
             kwta_global_counts(overlaps, sp.num_columns, k, sp.q.stimulus, winners, histogram);
         else
             kwta_global_counts(scores, sp.num_columns, k, threshold, winners, histogram);
@@ -449,12 +596,46 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
                static_cast<float>(threshold), winners);
 }
 
-void overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
+#ifdef HTMHW_DATAPATH_X86
+// Overlaps by adding the active inputs' rows of connected_by_input; leaves the
+// saturated overlaps as bit planes in ws.planes and returns their number.
+std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std::uint32_t* out) {
+    const std::uint32_t cw = sp.column_words;
+    const std::size_t n = ws.active_inputs.size(), padded = (n + 15) / 16 * 16;
+    ws.zeros.assign(cw, 0);
+    ws.rows.resize(padded);
+    for (std::size_t j = 0; j < n; ++j)
+        ws.rows[j] = sp.connected_by_input.data() + static_cast<std::size_t>(ws.active_inputs[j]) * cw;
+    std::fill(ws.rows.begin() + static_cast<std::ptrdiff_t>(n), ws.rows.end(), ws.zeros.data());
+    // A count is at most min(active inputs, pool size).
+    const std::uint32_t stored = std::max(4u, bitlen(std::min<std::uint64_t>(n, sp.largest_pool)));
+    ws.planes.resize(static_cast<std::size_t>(stored) * cw);
+    bitsliced_counts(ws.rows.data(), padded, cw, stored, ws.planes.data());
+    const std::uint32_t kept = std::min(stored, sp.q.overlap_bits);
+    for (std::uint32_t w = 0; w < cw; ++w) {  // SAT at 2^B_o - 1: any higher bit sets all kept bits
+        std::uint64_t over = 0;
+        for (std::uint32_t b = kept; b < stored; ++b) over |= ws.planes[b * cw + w];
+        for (std::uint32_t b = 0; b < kept; ++b) ws.planes[b * cw + w] |= over;
+    }
+    counts_from_planes(ws.planes.data(), kept, cw, sp.num_columns, out);
+    return kept;
+}
+#endif
+
+// Step 2. Returns the number of bit planes left in ws.planes (0 = none).
+std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
     pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+#ifdef HTMHW_DATAPATH_X86
+    // Input-major reads active inputs x column words, column-major the pool windows.
+    if (kHaveX86Kernels && !ws.portable_kernels &&
+        static_cast<std::uint64_t>(ws.active_inputs.size()) * sp.column_words < sp.window_words)
+        return overlaps_input_major(sp, ws, out);
+#endif
     popcount_overlaps(sp.connected_bits.data(), sp.input_words, sp.word_lo.data(), sp.word_hi.data(), sp.num_columns,
                       ws.input_bits.data(), out);
     const std::uint32_t mx = sp.q.overlap_max;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = std::min(out[c], mx);  // SAT at 2^B_o - 1
+    return 0;
 }
 
 void update_duty_cycles(SpFixed& sp, const std::vector<std::uint8_t>& active_mask) {
@@ -557,6 +738,7 @@ SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
     derive_overlap_width(sp);
     set_windows(sp);
     sp.connected_bits.assign(static_cast<std::size_t>(nc) * words, 0);
+    sp.connected_by_input.assign(static_cast<std::size_t>(sp.num_inputs) * sp.column_words, 0);
     sp.connected_counts.assign(nc, 0);
     SpFixedWorkspace ws;
     column_phase(sp, Phase::Init, {}, nullptr, ws);
@@ -575,9 +757,9 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
                       std::vector<std::uint32_t>& winners) {
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
-    overlaps_of(sp, input, ws, sp.overlaps.data());
+    const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data());
     const bool unit = compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
-    select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, ws.histogram, winners);
+    select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, planes, ws, winners);
     ws.bumped.clear();
     ws.raise_rounds.clear();
     if (!learn) return;
@@ -597,10 +779,10 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
 
 void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
                     std::vector<std::uint32_t>& winners) {
-    overlaps_of(sp, input, ws, overlaps_out);
+    const std::uint32_t planes = overlaps_of(sp, input, ws, overlaps_out);
     ws.scores.resize(sp.num_columns);
     const bool unit = compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
-    select_winners(sp, ws.scores.data(), overlaps_out, unit, ws.histogram, winners);
+    select_winners(sp, ws.scores.data(), overlaps_out, unit, planes, ws, winners);
 }
 
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {
@@ -665,6 +847,7 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
     derive_overlap_width(sp);
     set_windows(sp);
     sp.connected_bits.assign(static_cast<std::size_t>(nc) * sp.input_words, 0);
+    sp.connected_by_input.assign(static_cast<std::size_t>(sp.num_inputs) * sp.column_words, 0);
     sp.connected_counts.assign(nc, 0);
     // Trim + refresh every column (a no-op on permanences that came from a run).
     SpFixedWorkspace ws;
