@@ -510,13 +510,57 @@ bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boos
     return false;
 }
 
+#ifdef HTMHW_DATAPATH_X86
+// Overlaps by adding the active inputs' rows of connected_by_input; leaves the
+// saturated overlaps as bit planes in ws.planes and returns their number.
+std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std::uint32_t* out) {
+    const std::uint32_t cw = sp.column_words;
+    const std::size_t n = ws.active_inputs.size(), padded = (n + 15) / 16 * 16;
+    ws.zeros.assign(cw, 0);
+    ws.rows.resize(padded);
+    for (std::size_t j = 0; j < n; ++j)
+        ws.rows[j] = sp.connected_by_input.data() + static_cast<std::size_t>(ws.active_inputs[j]) * cw;
+    std::fill(ws.rows.begin() + static_cast<std::ptrdiff_t>(n), ws.rows.end(), ws.zeros.data());
+    // A count is at most min(active inputs, pool size).
+    const std::uint32_t stored = std::max(4u, bitlen(std::min<std::uint64_t>(n, sp.largest_pool)));
+    ws.planes.resize(static_cast<std::size_t>(stored) * cw);
+    bitsliced_counts(ws.rows.data(), padded, cw, stored, ws.planes.data());
+    const std::uint32_t kept = std::min(stored, sp.q.overlap_bits);
+    for (std::uint32_t w = 0; w < cw; ++w) {  // SAT at 2^B_o - 1: any higher bit sets all kept bits
+        std::uint64_t over = 0;
+        for (std::uint32_t b = kept; b < stored; ++b) over |= ws.planes[b * cw + w];
+        for (std::uint32_t b = 0; b < kept; ++b) ws.planes[b * cw + w] |= over;
+    }
+    counts_from_planes(ws.planes.data(), kept, cw, sp.num_columns, out);
+    return kept;
+}
+
+// Winners of a global kWTA given `above` (columns that win for sure) and `tie`
+// (columns at the cut, of which the `take` lowest-indexed win), as column masks.
+HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64_t* tie, std::uint32_t cw,
+                                   std::size_t take, std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    for (std::uint32_t w = 0; w < cw; ++w) {
+        std::uint64_t t = tie[w];
+        const auto n = static_cast<std::size_t>(__builtin_popcountll(t));
+        if (n > take) {  // keep the lowest `take` bits
+            std::uint64_t rest = t;
+            for (std::size_t j = 0; j < take; ++j) rest &= rest - 1;
+            t ^= rest;
+        }
+        take -= std::min(n, take);
+        for (std::uint64_t bits = above[w] | t; bits; bits &= bits - 1)
+            winners.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+    }
+}
+
 // Global kWTA of step 4 on bit-sliced overlaps (planes as bitsliced_counts
 // writes them): the k-th largest overlap is found one plane at a time, most
 // significant first, with popcounts over column masks; no pass over columns.
 // Same winners as kwta_global_counts on the overlaps.
-void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw, std::uint32_t num_columns,
-                 std::size_t k, std::uint32_t threshold, std::vector<std::uint64_t>& masks,
-                 std::vector<std::uint32_t>& winners) {
+HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
+                                  std::uint32_t num_columns, std::size_t k, std::uint32_t threshold,
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
     winners.clear();
     if (k == 0 || (threshold >> num_planes) != 0) return;
     masks.assign(2 * static_cast<std::size_t>(cw), 0);
@@ -557,19 +601,56 @@ void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uin
         }
         take = k - n_above;  // cand now holds exactly the columns equal to the k-th largest
     }
-    for (std::uint32_t w = 0; w < cw; ++w) {
-        std::uint64_t tie = cand[w];
-        const auto n = static_cast<std::size_t>(__builtin_popcountll(tie));
-        if (n > take) {  // keep the lowest `take` bits
-            std::uint64_t rest = tie;
-            for (std::size_t j = 0; j < take; ++j) rest &= rest - 1;
-            tie ^= rest;
-        }
-        take -= std::min(n, take);
-        for (std::uint64_t bits = above[w] | tie; bits; bits &= bits - 1)
-            winners.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+    emit_winners(above, cand, cw, take, winners);
+}
+
+// kwta_global_counts with the final pass over columns done as vector compares
+// into column masks (same histogram, same cut, same winners).
+HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, std::size_t k,
+                                  std::uint32_t threshold, std::vector<std::uint32_t>& histogram,
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    if (k == 0 || n == 0) return;
+    std::uint32_t max_score = 0;
+    for (std::uint32_t i = 0; i < n; ++i) max_score = std::max(max_score, scores[i]);
+    if (max_score < threshold) return;
+    if (histogram.size() <= max_score) histogram.resize(static_cast<std::size_t>(max_score) + 1, 0);
+    for (std::uint32_t i = 0; i < n; ++i) ++histogram[scores[i]];
+    std::size_t n_above = 0;
+    std::uint32_t cut = max_score;
+    while (n_above + histogram[cut] < k && cut != threshold) n_above += histogram[cut--];
+    const std::size_t take = std::min<std::size_t>(histogram[cut], k - n_above);
+    std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
+    const std::uint32_t cw = (n + 63) / 64;
+    masks.assign(2 * static_cast<std::size_t>(cw), 0);
+    const __m512i vcut = _mm512_set1_epi32(static_cast<int>(cut));
+    for (std::uint32_t c = 0; c < n; c += 16) {
+        const std::uint32_t left = n - c;
+        const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
+        const __m512i v = _mm512_maskz_loadu_epi32(m, scores + c);
+        const std::uint32_t w = c >> 6, shift = c & 63;
+        masks[w] |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vcut)) << shift;
+        masks[cw + w] |= static_cast<std::uint64_t>(_mm512_mask_cmpeq_epu32_mask(m, v, vcut)) << shift;
+    }
+    emit_winners(masks.data(), masks.data() + cw, cw, take, winners);
+}
+
+// Input bits and the list of active inputs (pack_input, 64 inputs per compare).
+HTMHW_X86_TARGET void pack_input_x86(const std::uint8_t* input, std::uint32_t num_inputs,
+                                     std::vector<std::uint64_t>& bits, std::vector<std::uint32_t>& active) {
+    const std::uint32_t words = (num_inputs + 63) / 64;
+    bits.resize(words);
+    active.clear();
+    for (std::uint32_t w = 0; w < words; ++w) {
+        const std::uint32_t left = num_inputs - 64 * w;
+        const __mmask64 m = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+        const __m512i v = _mm512_maskz_loadu_epi8(m, input + 64 * w);
+        const std::uint64_t b = _mm512_test_epi8_mask(v, v);
+        bits[w] = b;
+        for (std::uint64_t x = b; x; x &= x - 1) active.push_back(64 * w + static_cast<std::uint32_t>(__builtin_ctzll(x)));
     }
 }
+#endif
 
 // kWTA of step 4. With `unit` (scores = overlap << B_b, a monotone map) the
 // global select runs on the raw overlaps: same winners, a histogram 2^B_b
@@ -581,10 +662,15 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
     std::vector<std::uint32_t>& histogram = ws.histogram;
     if (uses_global(sp)) {
         const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
+#ifdef HTMHW_DATAPATH_X86
         if (unit && num_planes)
-            kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
-                        ws.select_masks, winners);
-        else if (unit)
+            return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
+                               ws.select_masks, winners);
+        if (kHaveX86Kernels && !ws.portable_kernels)
+            return kwta_scores(unit ? overlaps : scores, sp.num_columns, k, unit ? sp.q.stimulus : threshold,
+                               histogram, ws.select_masks, winners);
+#endif
+        if (unit)
             kwta_global_counts(overlaps, sp.num_columns, k, sp.q.stimulus, winners, histogram);
         else
             kwta_global_counts(scores, sp.num_columns, k, threshold, winners, histogram);
@@ -596,35 +682,14 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
                static_cast<float>(threshold), winners);
 }
 
-#ifdef HTMHW_DATAPATH_X86
-// Overlaps by adding the active inputs' rows of connected_by_input; leaves the
-// saturated overlaps as bit planes in ws.planes and returns their number.
-std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std::uint32_t* out) {
-    const std::uint32_t cw = sp.column_words;
-    const std::size_t n = ws.active_inputs.size(), padded = (n + 15) / 16 * 16;
-    ws.zeros.assign(cw, 0);
-    ws.rows.resize(padded);
-    for (std::size_t j = 0; j < n; ++j)
-        ws.rows[j] = sp.connected_by_input.data() + static_cast<std::size_t>(ws.active_inputs[j]) * cw;
-    std::fill(ws.rows.begin() + static_cast<std::ptrdiff_t>(n), ws.rows.end(), ws.zeros.data());
-    // A count is at most min(active inputs, pool size).
-    const std::uint32_t stored = std::max(4u, bitlen(std::min<std::uint64_t>(n, sp.largest_pool)));
-    ws.planes.resize(static_cast<std::size_t>(stored) * cw);
-    bitsliced_counts(ws.rows.data(), padded, cw, stored, ws.planes.data());
-    const std::uint32_t kept = std::min(stored, sp.q.overlap_bits);
-    for (std::uint32_t w = 0; w < cw; ++w) {  // SAT at 2^B_o - 1: any higher bit sets all kept bits
-        std::uint64_t over = 0;
-        for (std::uint32_t b = kept; b < stored; ++b) over |= ws.planes[b * cw + w];
-        for (std::uint32_t b = 0; b < kept; ++b) ws.planes[b * cw + w] |= over;
-    }
-    counts_from_planes(ws.planes.data(), kept, cw, sp.num_columns, out);
-    return kept;
-}
-#endif
-
 // Step 2. Returns the number of bit planes left in ws.planes (0 = none).
 std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
-    pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+#ifdef HTMHW_DATAPATH_X86
+    if (kHaveX86Kernels && !ws.portable_kernels)
+        pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+    else
+#endif
+        pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
 #ifdef HTMHW_DATAPATH_X86
     // Input-major reads active inputs x column words, column-major the pool windows.
     if (kHaveX86Kernels && !ws.portable_kernels &&
@@ -767,8 +832,13 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ws.active_mask.assign(sp.num_columns, 0);
     for (auto c : winners) ws.active_mask[c] = 1;
     update_duty_cycles(sp, ws.active_mask);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-        if (sp.overlap_duty[c] < sp.min_overlap_duty[c]) ws.bumped.push_back(c);
+    ws.bumped.resize(sp.num_columns + 1);  // branch-free compaction: the test is unpredictable
+    std::size_t weak = 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        ws.bumped[weak] = c;
+        weak += sp.overlap_duty[c] < sp.min_overlap_duty[c];
+    }
+    ws.bumped.resize(weak);
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
