@@ -494,11 +494,36 @@ std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t
     return (duty + sp.q.duty_one - target) >> shift;
 }
 
+// The per-column register passes below are always_inline bodies, also
+// instantiated under HTMHW_X86_TARGET so that the compiler vectorizes them with
+// AVX-512; same integer operations, same results.
+bool use_x86(const SpFixedWorkspace& ws) {
+#ifdef HTMHW_DATAPATH_X86
+    return kHaveX86Kernels && !ws.portable_kernels;
+#else
+    (void)ws;
+    return false;
+#endif
+}
+
+#ifdef HTMHW_DATAPATH_X86
+#define HTMHW_TWICE(ret, name, params, args)                                  \
+    HTMHW_X86_TARGET ret name##_x86 params { return name##_body args; }      \
+    ret name(bool x86, HTMHW_UNPAREN params) { return x86 ? name##_x86 args : name##_body args; }
+#else
+#define HTMHW_TWICE(ret, name, params, args) \
+    ret name(bool, HTMHW_UNPAREN params) { return name##_body args; }
+#endif
+#define HTMHW_UNPAREN(...) __VA_ARGS__
+
 // Returns true when every score is overlap << B_b (no boost in effect).
-bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
+inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& sp, const std::uint32_t* overlaps,
+                                                                bool boost_on, std::uint32_t* out) {
     const std::uint32_t bb = sp.hw.boosted_frac_bits;
-    const bool unit = !boost_on || std::all_of(sp.boost.begin(), sp.boost.end(),
-                                               [&](std::uint32_t b) { return b == sp.q.boost_one; });
+    std::uint32_t differ = 0;  // a reduction, not an early exit, so that it vectorizes
+    if (boost_on)
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) differ |= sp.boost[c] ^ sp.q.boost_one;
+    const bool unit = differ == 0;
     if (unit) {
         for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = overlaps[c] << bb;
         return true;
@@ -509,6 +534,8 @@ bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boos
         out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * sp.boost[c] + r) >> shift);
     return false;
 }
+HTMHW_TWICE(bool, compute_boosted, (const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out),
+            (sp, overlaps, boost_on, out))
 
 #ifdef HTMHW_DATAPATH_X86
 // Overlaps by adding the active inputs' rows of connected_by_input; leaves the
@@ -703,7 +730,9 @@ std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedW
     return 0;
 }
 
-void update_duty_cycles(SpFixed& sp, const std::vector<std::uint8_t>& active_mask) {
+// Step 6, and the weak columns of step 7 into `weak` (ascending); returns their number.
+inline __attribute__((always_inline)) std::uint32_t update_duty_cycles_body(SpFixed& sp, const std::uint8_t* active_mask,
+                                                                           std::uint32_t* weak) {
     const std::uint32_t shift =
         std::min<std::uint32_t>(sp.q.duty_shift_max, bitlen(sp.iteration_num) - 1);  // floor(log2(iteration))
     const auto s = static_cast<std::int32_t>(sp.q.duty_one);
@@ -713,15 +742,27 @@ void update_duty_cycles(SpFixed& sp, const std::vector<std::uint8_t>& active_mas
         sp.overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
         sp.active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
     }
+    std::uint32_t n = 0;  // branch-free compaction: the test is unpredictable
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        weak[n] = c;
+        n += sp.overlap_duty[c] < sp.min_overlap_duty[c];
+    }
+    return n;
 }
+HTMHW_TWICE(std::uint32_t, update_duty_cycles, (SpFixed& sp, const std::uint8_t* active_mask, std::uint32_t* weak),
+            (sp, active_mask, weak))
+
+inline __attribute__((always_inline)) void global_boost_body(SpFixed& sp) {
+    const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
+    const std::uint32_t base = sp.q.duty_one - sp.q.target_q;
+    const std::uint32_t* lut = sp.q.boost_lut.data();
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) sp.boost[c] = lut[(sp.active_duty[c] + base) >> shift];
+}
+HTMHW_TWICE(void, global_boost, (SpFixed& sp), (sp))
 
 void update_boost(SpFixed& sp, SpFixedWorkspace& ws) {
     if (sp.params.boost_strength == 0.0) return;  // every LUT entry is 1.0 then; b_c stays 2^B_f
-    if (sp.params.global_inhibition) {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-            sp.boost[c] = sp.q.boost_lut[boost_address(sp, sp.active_duty[c], sp.q.target_q)];
-        return;
-    }
+    if (sp.params.global_inhibition) return global_boost(use_x86(ws), sp);
     std::vector<std::uint32_t> target(sp.num_columns);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         neighborhood(c, sp.inhibition_radius, sp.column_dims, sp.params.wrap_around, ws.neighborhood);
@@ -823,7 +864,7 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
     const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data());
-    const bool unit = compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
+    const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
     select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, planes, ws, winners);
     ws.bumped.clear();
     ws.raise_rounds.clear();
@@ -831,14 +872,8 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
     ws.active_mask.assign(sp.num_columns, 0);
     for (auto c : winners) ws.active_mask[c] = 1;
-    update_duty_cycles(sp, ws.active_mask);
-    ws.bumped.resize(sp.num_columns + 1);  // branch-free compaction: the test is unpredictable
-    std::size_t weak = 0;
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        ws.bumped[weak] = c;
-        weak += sp.overlap_duty[c] < sp.min_overlap_duty[c];
-    }
-    ws.bumped.resize(weak);
+    ws.bumped.resize(sp.num_columns);
+    ws.bumped.resize(update_duty_cycles(use_x86(ws), sp, ws.active_mask.data(), ws.bumped.data()));
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
@@ -851,7 +886,7 @@ void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspa
                     std::vector<std::uint32_t>& winners) {
     const std::uint32_t planes = overlaps_of(sp, input, ws, overlaps_out);
     ws.scores.resize(sp.num_columns);
-    const bool unit = compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
+    const bool unit = compute_boosted(use_x86(ws), sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
     select_winners(sp, ws.scores.data(), overlaps_out, unit, planes, ws, winners);
 }
 
