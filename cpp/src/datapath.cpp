@@ -519,19 +519,21 @@ bool use_x86(const SpFixedWorkspace& ws) {
 // Returns true when every score is overlap << B_b (no boost in effect).
 inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& sp, const std::uint32_t* overlaps,
                                                                 bool boost_on, std::uint32_t* out) {
-    const std::uint32_t bb = sp.hw.boosted_frac_bits;
+    // Locals, not sp's fields, in the loops: a store through `out` could alias them otherwise.
+    const std::uint32_t bb = sp.hw.boosted_frac_bits, n = sp.num_columns, one = sp.q.boost_one;
+    const std::uint32_t* boost = sp.boost.data();
     std::uint32_t differ = 0;  // a reduction, not an early exit, so that it vectorizes
     if (boost_on)
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c) differ |= sp.boost[c] ^ sp.q.boost_one;
+        for (std::uint32_t c = 0; c < n; ++c) differ |= boost[c] ^ one;
     const bool unit = differ == 0;
     if (unit) {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = overlaps[c] << bb;
+        for (std::uint32_t c = 0; c < n; ++c) out[c] = overlaps[c] << bb;
         return true;
     }
     const std::uint32_t shift = sp.hw.boost_frac_bits - bb;
     const std::uint64_t r = shift ? (1ULL << (shift - 1)) : 0;
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-        out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * sp.boost[c] + r) >> shift);
+    for (std::uint32_t c = 0; c < n; ++c)
+        out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * boost[c] + r) >> shift);
     return false;
 }
 HTMHW_TWICE(bool, compute_boosted, (const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out),
@@ -736,16 +738,21 @@ inline __attribute__((always_inline)) std::uint32_t update_duty_cycles_body(SpFi
     const std::uint32_t shift =
         std::min<std::uint32_t>(sp.q.duty_shift_max, bitlen(sp.iteration_num) - 1);  // floor(log2(iteration))
     const auto s = static_cast<std::int32_t>(sp.q.duty_one);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        const std::int32_t v = sp.overlap_duty[c], a = sp.active_duty[c];
-        const std::int32_t xv = sp.overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
-        sp.overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
-        sp.active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
+    const std::uint32_t columns = sp.num_columns;
+    const std::uint32_t* overlaps = sp.overlaps.data();
+    std::uint16_t* overlap_duty = sp.overlap_duty.data();
+    std::uint16_t* active_duty = sp.active_duty.data();
+    const std::uint16_t* min_duty = sp.min_overlap_duty.data();
+    for (std::uint32_t c = 0; c < columns; ++c) {
+        const std::int32_t v = overlap_duty[c], a = active_duty[c];
+        const std::int32_t xv = overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
+        overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
+        active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
     }
     std::uint32_t n = 0;  // branch-free compaction: the test is unpredictable
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+    for (std::uint32_t c = 0; c < columns; ++c) {
         weak[n] = c;
-        n += sp.overlap_duty[c] < sp.min_overlap_duty[c];
+        n += overlap_duty[c] < min_duty[c];
     }
     return n;
 }
@@ -756,7 +763,9 @@ inline __attribute__((always_inline)) void global_boost_body(SpFixed& sp) {
     const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
     const std::uint32_t base = sp.q.duty_one - sp.q.target_q;
     const std::uint32_t* lut = sp.q.boost_lut.data();
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) sp.boost[c] = lut[(sp.active_duty[c] + base) >> shift];
+    const std::uint16_t* duty = sp.active_duty.data();
+    std::uint32_t* boost = sp.boost.data();
+    for (std::uint32_t c = 0, n = sp.num_columns; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
 }
 HTMHW_TWICE(void, global_boost, (SpFixed& sp), (sp))
 
