@@ -48,17 +48,18 @@ bool uses_global(const SpFixed& sp) {
 
 // ---- bit streams: the synapses of a column, one bit each, in pool order ----
 
-inline void stream_append(std::uint64_t* s, std::uint64_t pos, std::uint64_t bits, std::uint32_t n) {
-    if (n == 0) return;
+// Branch-free (whether a field straddles two words is unpredictable): the word
+// after the field is always touched, so streams carry one word of slack; the
+// double shifts keep every shift count below 64.
+inline void stream_append(std::uint64_t* s, std::uint64_t pos, std::uint64_t bits) {
     const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
     s[pos >> 6] |= bits << off;
-    if (off + n > 64) s[(pos >> 6) + 1] |= bits >> (64 - off);
+    s[(pos >> 6) + 1] |= (bits >> 1) >> (63 - off);
 }
 
 inline std::uint64_t stream_take(const std::uint64_t* s, std::uint64_t pos, std::uint32_t n) {
     const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
-    std::uint64_t v = s[pos >> 6] >> off;
-    if (off + n > 64) v |= s[(pos >> 6) + 1] << (64 - off);
+    const std::uint64_t v = (s[pos >> 6] >> off) | ((s[(pos >> 6) + 1] << 1) << (63 - off));
     return n >= 64 ? v : v & ((1ULL << n) - 1);
 }
 
@@ -309,7 +310,7 @@ inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, s
     std::uint64_t pos = 0;
     for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
         const std::uint32_t k = K::popcount(prow[w]);
-        const std::uint64_t fresh = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
+        const std::uint64_t fresh = K::pdep(stream_take(stream, pos, k), prow[w]);
         mirror_connected(sp, c, w, crow[w] ^ fresh);
         crow[w] = fresh;
         pos += k;
@@ -330,10 +331,8 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
         const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
         std::uint64_t pos = 0;
         for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
-            const std::uint32_t k = K::popcount(prow[w]);
-            if (k == 0) continue;
-            stream_append(stream, pos, K::pext(in[w], prow[w]), k);
-            pos += k;
+            stream_append(stream, pos, K::pext(in[w], prow[w]));
+            pos += K::popcount(prow[w]);
         }
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max);
@@ -732,9 +731,8 @@ std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedW
     return 0;
 }
 
-// Step 6, and the weak columns of step 7 into `weak` (ascending); returns their number.
-inline __attribute__((always_inline)) std::uint32_t update_duty_cycles_body(SpFixed& sp, const std::uint8_t* active_mask,
-                                                                           std::uint32_t* weak) {
+// Step 6.
+inline __attribute__((always_inline)) void update_duty_cycles_body(SpFixed& sp, const std::uint8_t* active_mask) {
     const std::uint32_t shift =
         std::min<std::uint32_t>(sp.q.duty_shift_max, bitlen(sp.iteration_num) - 1);  // floor(log2(iteration))
     const auto s = static_cast<std::int32_t>(sp.q.duty_one);
@@ -742,22 +740,43 @@ inline __attribute__((always_inline)) std::uint32_t update_duty_cycles_body(SpFi
     const std::uint32_t* overlaps = sp.overlaps.data();
     std::uint16_t* overlap_duty = sp.overlap_duty.data();
     std::uint16_t* active_duty = sp.active_duty.data();
-    const std::uint16_t* min_duty = sp.min_overlap_duty.data();
     for (std::uint32_t c = 0; c < columns; ++c) {
         const std::int32_t v = overlap_duty[c], a = active_duty[c];
         const std::int32_t xv = overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
         overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
         active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
     }
-    std::uint32_t n = 0;  // branch-free compaction: the test is unpredictable
-    for (std::uint32_t c = 0; c < columns; ++c) {
-        weak[n] = c;
-        n += overlap_duty[c] < min_duty[c];
+}
+HTMHW_TWICE(void, update_duty_cycles, (SpFixed& sp, const std::uint8_t* active_mask), (sp, active_mask))
+
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET std::uint32_t weak_columns_x86(const SpFixed& sp, std::uint32_t* weak) {
+    std::uint32_t n = 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; c += 32) {
+        const std::uint32_t left = sp.num_columns - c;
+        const __mmask32 m = left >= 32 ? ~0u : (1u << left) - 1;
+        const __m512i v = _mm512_maskz_loadu_epi16(m, sp.overlap_duty.data() + c);
+        const __m512i lo = _mm512_maskz_loadu_epi16(m, sp.min_overlap_duty.data() + c);
+        for (std::uint32_t bits = _mm512_mask_cmplt_epu16_mask(m, v, lo); bits; bits &= bits - 1)
+            weak[n++] = c + static_cast<std::uint32_t>(__builtin_ctz(bits));
     }
     return n;
 }
-HTMHW_TWICE(std::uint32_t, update_duty_cycles, (SpFixed& sp, const std::uint8_t* active_mask, std::uint32_t* weak),
-            (sp, active_mask, weak))
+#endif
+
+// Step 7's weak columns (overlap duty below its minimum) into `weak`, ascending; returns their number.
+std::uint32_t weak_columns(const SpFixed& sp, bool x86, std::uint32_t* weak) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return weak_columns_x86(sp, weak);
+#endif
+    (void)x86;
+    std::uint32_t n = 0;  // branch-free compaction: the test is unpredictable
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        weak[n] = c;
+        n += sp.overlap_duty[c] < sp.min_overlap_duty[c];
+    }
+    return n;
+}
 
 inline __attribute__((always_inline)) void global_boost_body(SpFixed& sp) {
     const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
@@ -881,8 +900,9 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
     ws.active_mask.assign(sp.num_columns, 0);
     for (auto c : winners) ws.active_mask[c] = 1;
+    update_duty_cycles(use_x86(ws), sp, ws.active_mask.data());
     ws.bumped.resize(sp.num_columns);
-    ws.bumped.resize(update_duty_cycles(use_x86(ws), sp, ws.active_mask.data(), ws.bumped.data()));
+    ws.bumped.resize(weak_columns(sp, use_x86(ws), ws.bumped.data()));
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
