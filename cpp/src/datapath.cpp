@@ -79,15 +79,20 @@ struct Portable {
     static std::uint32_t popcount(std::uint64_t x) { return static_cast<std::uint32_t>(__builtin_popcountll(x)); }
 
     // Winner update: p + inc (SAT at max) where the stream bit is 1, p - dec (SAT at 0) where 0.
+    // Returns how many results are >= conn (the raise test, without a second pass).
     template <class T>
-    static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc, std::uint32_t dec,
-                      std::uint32_t max) {
+    static std::uint64_t adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc, std::uint32_t dec,
+                               std::uint32_t max, std::uint32_t conn) {
+        std::uint64_t count = 0;
         for (std::uint64_t j = 0; j < n; ++j) {
             const std::uint32_t v = p[j];
             const std::uint32_t up = std::min(v + inc, max);
             const std::uint32_t down = v > dec ? v - dec : 0;
-            p[j] = static_cast<T>(((act[j >> 6] >> (j & 63)) & 1) ? up : down);
+            const std::uint32_t r = ((act[j >> 6] >> (j & 63)) & 1) ? up : down;
+            p[j] = static_cast<T>(r);
+            count += r >= conn;
         }
+        return count;
     }
     template <class T>
     static void add_sat(T* p, std::uint64_t n, std::uint32_t add, std::uint32_t max) {
@@ -127,22 +132,27 @@ struct X86 {
         return remaining >= 64 ? ~0ULL : ((1ULL << remaining) - 1);
     }
     template <class T>
-    HTMHW_X86_TARGET static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc,
-                                       std::uint32_t dec, std::uint32_t max) {
+    HTMHW_X86_TARGET static std::uint64_t adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc,
+                                                std::uint32_t dec, std::uint32_t max, std::uint32_t conn) {
         if constexpr (sizeof(T) == 1) {
             const __m512i vinc = _mm512_set1_epi8(static_cast<char>(inc));
             const __m512i vdec = _mm512_set1_epi8(static_cast<char>(dec));
             const __m512i vmax = _mm512_set1_epi8(static_cast<char>(max));
+            const __m512i vconn = _mm512_set1_epi8(static_cast<char>(conn));
+            std::uint64_t count = 0;
             for (std::uint64_t j = 0; j < n; j += 64) {
                 const __mmask64 m = tail(n - j);
                 const __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
                 // inc, dec <= max <= 255: saturating byte ops then the max clamp are exact.
                 const __m512i up = _mm512_min_epu8(_mm512_adds_epu8(v, vinc), vmax);
                 const __m512i down = _mm512_subs_epu8(v, vdec);
-                _mm512_mask_storeu_epi8(p + j, m, _mm512_mask_blend_epi8(act[j >> 6], down, up));
+                const __m512i r = _mm512_mask_blend_epi8(act[j >> 6], down, up);
+                _mm512_mask_storeu_epi8(p + j, m, r);
+                count += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_mask_cmpge_epu8_mask(m, r, vconn)));
             }
+            return count;
         } else {
-            Portable::adapt(p, n, act, inc, dec, max);
+            return Portable::adapt(p, n, act, inc, dec, max, conn);
         }
     }
     template <class T>
@@ -289,16 +299,20 @@ inline void mirror_connected(SpFixed& sp, std::uint32_t c, std::uint32_t w, std:
 
 // Step 5 (raise, trim, connected bits) for one column; raise only for winners
 // and initialization, not for bumped columns.
-// Returns the number of raise rounds (bump_q added to the whole row).
+// `connected`: the count of permanences >= conn_q if the caller has it, else
+// kUnknown. Returns the number of raise rounds (bump_q added to the whole row).
+constexpr std::uint64_t kUnknown = ~0ULL;
 template <class T, class K>
 inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, std::uint32_t c, bool raise,
-                                                                 std::uint64_t* stream) {
+                                                                 std::uint64_t* stream,
+                                                                 std::uint64_t connected = kUnknown) {
     const HwConstants& q = sp.q;
     T* p = perm_data<T>(sp) + sp.perm_offsets[c];
     const std::uint64_t n = sp.perm_offsets[c + 1] - sp.perm_offsets[c];
     std::uint32_t rounds = 0;
     if (raise) {
-        while (K::count_ge(p, n, q.conn_q) < q.stimulus) {
+        if (connected == kUnknown) connected = K::count_ge(p, n, q.conn_q);
+        for (; connected < q.stimulus; connected = K::count_ge(p, n, q.conn_q)) {
             K::add_sat(p, n, q.bump_q, q.perm_max);
             ++rounds;
         }
@@ -335,8 +349,9 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
             pos += K::popcount(prow[w]);
         }
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
-        K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max);
-        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, stream));
+        const std::uint64_t connected =
+            K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max, q.conn_q);
+        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, stream, connected));
     }
 }
 
