@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
@@ -332,12 +333,74 @@ inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, s
     return rounds;
 }
 
+#ifdef HTMHW_DATAPATH_X86
+// Steps 5 / 7 for a column of at most 64 byte-wide synapses (e.g. mnist's pools
+// of 23): the same operations as adapt / add_sat, the raise loop and
+// trim_and_connect on one register, the synapse stream a 64-bit integer.
+// `in` = nullptr: the weak-column bump. Returns the raise rounds.
+HTMHW_X86_TARGET std::uint32_t small_column(SpFixed& sp, std::uint32_t c, const std::uint64_t* in) {
+    const HwConstants& q = sp.q;
+    const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    const std::uint32_t lo = sp.word_lo[c], hi = sp.word_hi[c];
+    std::uint8_t* p = sp.perm8.data() + sp.perm_offsets[c];
+    const __mmask64 m = X86::tail(sp.perm_offsets[c + 1] - sp.perm_offsets[c]);
+    const __m512i vmax = _mm512_set1_epi8(static_cast<char>(q.perm_max));
+    const __m512i vconn = _mm512_set1_epi8(static_cast<char>(q.conn_q));
+    const __m512i vbump = _mm512_set1_epi8(static_cast<char>(q.bump_q));
+    __m512i v = _mm512_maskz_loadu_epi8(m, p);
+    std::uint32_t rounds = 0;
+    if (in) {
+        std::uint64_t act = 0;
+        for (std::uint32_t w = lo, pos = 0; w < hi; ++w) {
+            act |= _pext_u64(in[w], prow[w]) << (pos & 63);  // pos = 64 only after the last synapse: bits 0
+            pos += static_cast<std::uint32_t>(__builtin_popcountll(prow[w]));
+        }
+        const __m512i up = _mm512_min_epu8(_mm512_adds_epu8(v, _mm512_set1_epi8(static_cast<char>(q.inc_q))), vmax);
+        const __m512i down = _mm512_subs_epu8(v, _mm512_set1_epi8(static_cast<char>(q.dec_q)));
+        v = _mm512_mask_blend_epi8(act, down, up);
+        while (static_cast<std::uint32_t>(__builtin_popcountll(_mm512_mask_cmpge_epu8_mask(m, v, vconn))) <
+               q.stimulus) {
+            v = _mm512_min_epu8(_mm512_adds_epu8(v, vbump), vmax);
+            ++rounds;
+        }
+    } else {
+        v = _mm512_min_epu8(_mm512_adds_epu8(v, vbump), vmax);
+    }
+    v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(v, _mm512_set1_epi8(static_cast<char>(q.trim_q))), v);
+    _mm512_mask_storeu_epi8(p, m, v);
+    const std::uint64_t conn = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
+    sp.connected_counts[c] = static_cast<std::uint32_t>(__builtin_popcountll(conn));
+    std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    for (std::uint32_t w = lo, pos = 0; w < hi; ++w) {
+        const std::uint64_t fresh = _pdep_u64(conn >> (pos & 63), prow[w]);
+        mirror_connected(sp, c, w, crow[w] ^ fresh);
+        crow[w] = fresh;
+        pos += static_cast<std::uint32_t>(__builtin_popcountll(prow[w]));
+    }
+    return rounds;
+}
+#endif
+
+template <class T, class K>
+constexpr bool kSmallColumns =
+#ifdef HTMHW_DATAPATH_X86
+    sizeof(T) == 1 && std::is_same_v<K, X86>;
+#else
+    false;
+#endif
+
 template <class T, class K>
 inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::vector<std::uint32_t>& winners,
                                                      const std::uint64_t* in, SpFixedWorkspace& ws) {
     const HwConstants& q = sp.q;
     ws.raise_rounds.clear();
     for (auto c : winners) {
+        if constexpr (kSmallColumns<T, K>) {
+            if (sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64) {
+                ws.raise_rounds.push_back(small_column(sp, c, in));
+                continue;
+            }
+        }
         const std::size_t sw = stream_words(sp, c);
         if (ws.stream.size() < sw) ws.stream.resize(sw);
         std::uint64_t* stream = ws.stream.data();
@@ -358,6 +421,12 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
 template <class T, class K>
 inline __attribute__((always_inline)) void bump_body(SpFixed& sp, SpFixedWorkspace& ws) {
     for (auto c : ws.bumped) {
+        if constexpr (kSmallColumns<T, K>) {
+            if (sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64) {
+                small_column(sp, c, nullptr);
+                continue;
+            }
+        }
         const std::size_t sw = stream_words(sp, c);
         if (ws.stream.size() < sw) ws.stream.resize(sw);
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
