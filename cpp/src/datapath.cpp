@@ -716,35 +716,60 @@ HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num
     emit_winners(above, cand, cw, take, winners);
 }
 
-// kwta_global_counts with the final pass over columns done as vector compares
-// into column masks (same histogram, same cut, same winners).
-HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, std::size_t k,
-                                  std::uint32_t threshold, std::vector<std::uint32_t>& histogram,
-                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
-    winners.clear();
-    if (k == 0 || n == 0) return;
-    std::uint32_t max_score = 0;
-    for (std::uint32_t i = 0; i < n; ++i) max_score = std::max(max_score, scores[i]);
-    if (max_score < threshold) return;
-    if (histogram.size() <= max_score) histogram.resize(static_cast<std::size_t>(max_score) + 1, 0);
-    for (std::uint32_t i = 0; i < n; ++i) ++histogram[scores[i]];
-    std::size_t n_above = 0;
-    std::uint32_t cut = max_score;
-    while (n_above + histogram[cut] < k && cut != threshold) n_above += histogram[cut--];
-    const std::size_t take = std::min<std::size_t>(histogram[cut], k - n_above);
-    std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
-    const std::uint32_t cw = (n + 63) / 64;
-    masks.assign(2 * static_cast<std::size_t>(cw), 0);
-    const __m512i vcut = _mm512_set1_epi32(static_cast<int>(cut));
+// Sets the bits of columns with score > value in `gt` (if not null) and with
+// score >= value (ge) or == value (!ge) in `eq_or_ge`; returns the largest score.
+HTMHW_X86_TARGET std::uint32_t compare_scores(const std::uint32_t* scores, std::uint32_t n, std::uint32_t value,
+                                              std::uint64_t* gt, std::uint64_t* eq_or_ge, bool ge) {
+    const __m512i vv = _mm512_set1_epi32(static_cast<int>(value));
+    __m512i vmax = _mm512_setzero_si512();
     for (std::uint32_t c = 0; c < n; c += 16) {
         const std::uint32_t left = n - c;
         const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
         const __m512i v = _mm512_maskz_loadu_epi32(m, scores + c);
         const std::uint32_t w = c >> 6, shift = c & 63;
-        masks[w] |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vcut)) << shift;
-        masks[cw + w] |= static_cast<std::uint64_t>(_mm512_mask_cmpeq_epu32_mask(m, v, vcut)) << shift;
+        if (gt) gt[w] |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vv)) << shift;
+        const __mmask16 e = ge ? _mm512_mask_cmpge_epu32_mask(m, v, vv) : _mm512_mask_cmpeq_epu32_mask(m, v, vv);
+        eq_or_ge[w] |= static_cast<std::uint64_t>(e) << shift;
+        vmax = _mm512_mask_max_epu32(vmax, m, vmax, v);
     }
-    emit_winners(masks.data(), masks.data() + cw, cw, take, winners);
+    alignas(64) std::uint32_t lanes[16];
+    _mm512_store_si512(lanes, vmax);
+    return *std::max_element(lanes, lanes + 16);
+}
+
+// kwta_global_counts with the passes over columns done as vector compares into
+// column masks; the histogram is skipped when at most k columns are eligible
+// (all win) and walks only the eligible ones when they are few. Same cut, same winners.
+HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, std::size_t k,
+                                  std::uint32_t threshold, std::vector<std::uint32_t>& histogram,
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    if (k == 0 || n == 0) return;
+    const std::uint32_t cw = (n + 63) / 64;
+    masks.assign(2 * static_cast<std::size_t>(cw), 0);
+    std::uint64_t* above = masks.data();
+    std::uint64_t* tie = above + cw;
+    const std::uint32_t max_score = compare_scores(scores, n, threshold, nullptr, tie, true);  // tie: eligible
+    std::size_t eligible = 0;
+    for (std::uint32_t w = 0; w < cw; ++w) eligible += static_cast<std::size_t>(__builtin_popcountll(tie[w]));
+    if (eligible <= k) return emit_winners(above, tie, cw, eligible, winners);
+    if (histogram.size() <= max_score) histogram.resize(static_cast<std::size_t>(max_score) + 1, 0);
+    // Bins below the threshold are never read: more than k columns are eligible,
+    // so the walk down from the maximum stops at or above the threshold.
+    if (eligible < n / 4) {
+        for (std::uint32_t w = 0; w < cw; ++w)
+            for (std::uint64_t bits = tie[w]; bits; bits &= bits - 1)
+                ++histogram[scores[w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits))]];
+    } else {
+        for (std::uint32_t i = 0; i < n; ++i) ++histogram[scores[i]];
+    }
+    std::size_t n_above = 0;
+    std::uint32_t cut = max_score;
+    while (n_above + histogram[cut] < k) n_above += histogram[cut--];
+    std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
+    std::fill(tie, tie + cw, 0ULL);
+    compare_scores(scores, n, cut, above, tie, false);
+    emit_winners(above, tie, cw, k - n_above, winners);
 }
 
 // Input bits and the list of active inputs (pack_input, 64 inputs per compare).
