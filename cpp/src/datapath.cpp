@@ -264,6 +264,22 @@ HTMHW_X86_TARGET void bitsliced_counts(const std::uint64_t* const* rows, std::si
 // out[c] = the count of column c held in planes 0..num_planes-1.
 HTMHW_X86_TARGET void counts_from_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
                                          std::uint32_t num_columns, std::uint32_t* out) {
+    if (num_planes <= 8) {  // counts fit a byte: assemble 64 columns at once, then widen
+        alignas(64) std::uint8_t bytes[64];
+        for (std::uint32_t w = 0; w < cw; ++w) {
+            __m512i acc = _mm512_setzero_si512();
+            for (std::uint32_t b = 0; b < num_planes; ++b)
+                acc = _mm512_or_si512(acc, _mm512_maskz_mov_epi8(planes[b * cw + w],
+                                                                 _mm512_set1_epi8(static_cast<char>(1u << b))));
+            _mm512_store_si512(bytes, acc);
+            for (std::uint32_t q = 0; q < 4 && 64 * w + 16 * q < num_columns; ++q) {
+                const std::uint32_t c = 64 * w + 16 * q, left = num_columns - c;
+                const __m512i wide = _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16 * q)));
+                _mm512_mask_storeu_epi32(out + c, static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1), wide);
+            }
+        }
+        return;
+    }
     for (std::uint32_t c = 0; c < num_columns; c += 16) {
         const std::uint32_t w = c >> 6, shift = c & 63;
         __m512i acc = _mm512_setzero_si512();
