@@ -364,6 +364,9 @@ HTMHW_X86_TARGET std::uint32_t small_column(SpFixed& sp, std::uint32_t c, const 
     const __m512i vconn = _mm512_set1_epi8(static_cast<char>(q.conn_q));
     const __m512i vbump = _mm512_set1_epi8(static_cast<char>(q.bump_q));
     __m512i v = _mm512_maskz_loadu_epi8(m, p);
+    // The column's connected bits are always its permanences >= conn_q (every
+    // change refreshes them), so `before` is its connected stream now.
+    const std::uint64_t before = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
     std::uint32_t rounds = 0;
     if (in) {
         std::uint64_t act = 0;
@@ -385,6 +388,7 @@ HTMHW_X86_TARGET std::uint32_t small_column(SpFixed& sp, std::uint32_t c, const 
     v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(v, _mm512_set1_epi8(static_cast<char>(q.trim_q))), v);
     _mm512_mask_storeu_epi8(p, m, v);
     const std::uint64_t conn = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
+    if (conn == before) return rounds;  // most updates move no synapse across conn_q
     sp.connected_counts[c] = static_cast<std::uint32_t>(__builtin_popcountll(conn));
     std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
     for (std::uint32_t w = lo, pos = 0; w < hi; ++w) {
@@ -903,15 +907,36 @@ std::uint32_t weak_columns(const SpFixed& sp, bool x86, std::uint32_t* weak) {
     return n;
 }
 
-inline __attribute__((always_inline)) void global_boost_body(SpFixed& sp) {
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET void global_boost_x86(const std::uint16_t* duty, std::uint32_t base, std::uint32_t shift,
+                                       const std::uint32_t* lut, std::uint32_t n, std::uint32_t* boost) {
+    const __m512i vbase = _mm512_set1_epi32(static_cast<int>(base));
+    const __m512i vshift = _mm512_set1_epi32(static_cast<int>(shift));
+    std::uint32_t c = 0;
+    for (; c + 16 <= n; c += 16) {
+        // Masked forms with all lanes on: GCC 12 warns on the unmasked ones (PR 105593).
+        const __m512i d = _mm512_maskz_cvtepu16_epi32(0xFFFF, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(duty + c)));
+        const __m512i addr = _mm512_maskz_srlv_epi32(0xFFFF, _mm512_add_epi32(d, vbase), vshift);
+        _mm512_storeu_si512(boost + c, _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), 0xFFFF, addr, lut, 4));
+    }
+    for (; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
+}
+#endif
+
+// Step 8 under global inhibition: b_c = LUT[(a_c - t + S) >> (D + 1 - A)].
+void global_boost(bool x86, SpFixed& sp) {
     const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
     const std::uint32_t base = sp.q.duty_one - sp.q.target_q;
     const std::uint32_t* lut = sp.q.boost_lut.data();
     const std::uint16_t* duty = sp.active_duty.data();
     std::uint32_t* boost = sp.boost.data();
-    for (std::uint32_t c = 0, n = sp.num_columns; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
+    const std::uint32_t n = sp.num_columns;
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return global_boost_x86(duty, base, shift, lut, n, boost);
+#endif
+    (void)x86;
+    for (std::uint32_t c = 0; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
 }
-HTMHW_TWICE(void, global_boost, (SpFixed& sp), (sp))
 
 void update_boost(SpFixed& sp, SpFixedWorkspace& ws) {
     if (sp.params.boost_strength == 0.0) return;  // every LUT entry is 1.0 then; b_c stays 2^B_f
