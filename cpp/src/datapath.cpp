@@ -78,6 +78,12 @@ struct Portable {
         return r;
     }
     static std::uint32_t popcount(std::uint64_t x) { return static_cast<std::uint32_t>(__builtin_popcountll(x)); }
+    // Writes base + j for each set bit j of x, ascending; returns how many.
+    static std::uint32_t bit_positions(std::uint64_t x, std::uint32_t base, std::uint32_t* out) {
+        std::uint32_t n = 0;
+        for (; x; x &= x - 1) out[n++] = base + static_cast<std::uint32_t>(__builtin_ctzll(x));
+        return n;
+    }
 
     // Winner update: p + inc (SAT at max) where the stream bit is 1, p - dec (SAT at 0) where 0.
     // Returns how many results are >= conn (the raise test, without a second pass).
@@ -128,6 +134,18 @@ struct X86 {
     HTMHW_X86_TARGET static std::uint64_t pdep(std::uint64_t x, std::uint64_t m) { return _pdep_u64(x, m); }
     HTMHW_X86_TARGET static std::uint32_t popcount(std::uint64_t x) {
         return static_cast<std::uint32_t>(__builtin_popcountll(x));
+    }
+    // Branch-free (the number of set bits is unpredictable): writes 64 + 16 entries of slack.
+    HTMHW_X86_TARGET static std::uint32_t bit_positions(std::uint64_t x, std::uint32_t base, std::uint32_t* out) {
+        const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        std::uint32_t n = 0;
+        for (std::uint32_t q = 0; q < 4; ++q) {
+            const auto m = static_cast<__mmask16>(x >> (16 * q));
+            const __m512i v = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(base + 16 * q)));
+            _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(m, v));
+            n += static_cast<std::uint32_t>(__builtin_popcount(m));
+        }
+        return n;
     }
     HTMHW_X86_TARGET static __mmask64 tail(std::uint64_t remaining) {
         return remaining >= 64 ? ~0ULL : ((1ULL << remaining) - 1);
@@ -321,8 +339,11 @@ inline void mirror_connected(SpFixed& sp, std::uint32_t c, std::uint32_t w, std:
 constexpr std::uint64_t kUnknown = ~0ULL;
 template <class T, class K>
 inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, std::uint32_t c, bool raise,
-                                                                 std::uint64_t* stream,
+                                                                 SpFixedWorkspace& ws,
                                                                  std::uint64_t connected = kUnknown) {
+    const std::size_t sw = stream_words(sp, c);
+    if (ws.stream.size() < sw) ws.stream.resize(sw);
+    std::uint64_t* stream = ws.stream.data();
     const HwConstants& q = sp.q;
     T* p = perm_data<T>(sp) + sp.perm_offsets[c];
     const std::uint64_t n = sp.perm_offsets[c + 1] - sp.perm_offsets[c];
@@ -338,14 +359,23 @@ inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, s
     sp.connected_counts[c] = K::trim_and_connect(p, n, q.trim_q, q.conn_q, stream);
     const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
     std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    // The flipped synapses are listed first and mirrored in one loop: a loop per
+    // word over its few flips would mispredict its exit almost every word.
+    const std::size_t list = static_cast<std::size_t>(sp.word_hi[c] - sp.word_lo[c]) * 64 + 16;
+    if (ws.flipped.size() < list) ws.flipped.resize(list);
+    std::uint32_t* flipped = ws.flipped.data();
+    std::uint32_t n_flipped = 0;
     std::uint64_t pos = 0;
     for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
         const std::uint32_t k = K::popcount(prow[w]);
         const std::uint64_t fresh = K::pdep(stream_take(stream, pos, k), prow[w]);
-        mirror_connected(sp, c, w, crow[w] ^ fresh);
+        n_flipped += K::bit_positions(crow[w] ^ fresh, w * 64, flipped + n_flipped);
         crow[w] = fresh;
         pos += k;
     }
+    const std::uint64_t bit = 1ULL << (c & 63);
+    std::uint64_t* col = sp.connected_by_input.data() + (c >> 6);
+    for (std::uint32_t j = 0; j < n_flipped; ++j) col[static_cast<std::size_t>(flipped[j]) * sp.column_words] ^= bit;
     return rounds;
 }
 
@@ -434,7 +464,7 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         const std::uint64_t connected =
             K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max, q.conn_q);
-        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, stream, connected));
+        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, ws, connected));
     }
 }
 
@@ -447,11 +477,9 @@ inline __attribute__((always_inline)) void bump_body(SpFixed& sp, SpFixedWorkspa
                 continue;
             }
         }
-        const std::size_t sw = stream_words(sp, c);
-        if (ws.stream.size() < sw) ws.stream.resize(sw);
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         K::add_sat(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], sp.q.bump_q, sp.q.perm_max);
-        finish_column<T, K>(sp, c, false, ws.stream.data());
+        finish_column<T, K>(sp, c, false, ws);
     }
 }
 
@@ -466,17 +494,9 @@ inline __attribute__((always_inline)) void run_phase(SpFixed& sp, Phase phase, c
     } else if (phase == Phase::Bump) {
         bump_body<T, K>(sp, ws);
     } else if (phase == Phase::Refresh) {  // trim + connected bits of ws.bumped, no add
-        for (auto c : ws.bumped) {
-            const std::size_t sw = stream_words(sp, c);
-            if (ws.stream.size() < sw) ws.stream.resize(sw);
-            finish_column<T, K>(sp, c, false, ws.stream.data());
-        }
+        for (auto c : ws.bumped) finish_column<T, K>(sp, c, false, ws);
     } else {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-            const std::size_t sw = stream_words(sp, c);
-            if (ws.stream.size() < sw) ws.stream.resize(sw);
-            finish_column<T, K>(sp, c, true, ws.stream.data());
-        }
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) finish_column<T, K>(sp, c, true, ws);
     }
 }
 

@@ -85,6 +85,7 @@ struct SpFixedWorkspace {
     std::vector<std::uint32_t> active_inputs;
     std::vector<std::uint32_t> histogram;
     std::vector<std::uint64_t> stream;  // per-column bit stream (activity / connected)
+    std::vector<std::uint32_t> flipped;  // inputs whose connected bit changed in the column being written
     std::vector<std::uint32_t> neighborhood;
     std::vector<std::uint8_t> active_mask;
     std::vector<std::uint32_t> scores;   // inference-only boosted scores
