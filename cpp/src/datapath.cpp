@@ -817,15 +817,16 @@ HTMHW_X86_TARGET void pack_input_x86(const std::uint8_t* input, std::uint32_t nu
                                      std::vector<std::uint64_t>& bits, std::vector<std::uint32_t>& active) {
     const std::uint32_t words = (num_inputs + 63) / 64;
     bits.resize(words);
-    active.clear();
+    active.resize(static_cast<std::size_t>(words) * 64 + 16);  // bit_positions' slack
+    std::uint32_t n = 0;
     for (std::uint32_t w = 0; w < words; ++w) {
         const std::uint32_t left = num_inputs - 64 * w;
         const __mmask64 m = left >= 64 ? ~0ULL : (1ULL << left) - 1;
         const __m512i v = _mm512_maskz_loadu_epi8(m, input + 64 * w);
-        const std::uint64_t b = _mm512_test_epi8_mask(v, v);
-        bits[w] = b;
-        for (std::uint64_t x = b; x; x &= x - 1) active.push_back(64 * w + static_cast<std::uint32_t>(__builtin_ctzll(x)));
+        bits[w] = _mm512_test_epi8_mask(v, v);
+        n += X86::bit_positions(bits[w], 64 * w, active.data() + n);
     }
+    active.resize(n);
 }
 #endif
 
