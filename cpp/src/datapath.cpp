@@ -229,7 +229,7 @@ const bool kHaveX86Kernels = __builtin_cpu_supports("bmi2") && __builtin_cpu_sup
                              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt");
 
 // ---- input-major overlap: one counter per column, bit-sliced ----
-// Bit b of word w of plane b (planes[b * cw + w]) is bit b of the overlap count
+// Bit j of word w of plane b (planes[b * cw + w]) is bit b of the overlap count
 // of column 64 w + j. Rows are added with Harley-Seal carry-save adders (a full
 // adder is two VPTERNLOGQs over 512 columns), 16 rows per group.
 
@@ -243,7 +243,7 @@ HTMHW_X86_TARGET inline __m512i csa(__m512i& lo, __m512i a, __m512i b) {
 HTMHW_X86_TARGET void bitsliced_counts(const std::uint64_t* const* rows, std::size_t n, std::uint32_t cw,
                                        std::uint32_t num_planes, std::uint64_t* planes) {
     const std::uint32_t high_planes = num_planes - 4;  // weights 16, 32, ...
-    __m512i high[28];
+    __m512i high[28];                                  // counts < 2^32
     for (std::uint32_t w = 0; w < cw; w += 8) {
         const __mmask8 m = static_cast<__mmask8>(cw - w >= 8 ? 0xFF : (1u << (cw - w)) - 1);
         __m512i ones = _mm512_setzero_si512(), twos = ones, fours = ones, eights = ones;
@@ -292,8 +292,9 @@ HTMHW_X86_TARGET void counts_from_planes(const std::uint64_t* planes, std::uint3
             _mm512_store_si512(bytes, acc);
             for (std::uint32_t q = 0; q < 4 && 64 * w + 16 * q < num_columns; ++q) {
                 const std::uint32_t c = 64 * w + 16 * q, left = num_columns - c;
-                const __m512i wide = _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16 * q)));
-                _mm512_mask_storeu_epi32(out + c, static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1), wide);
+                const __m128i narrow = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16 * q));
+                const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
+                _mm512_mask_storeu_epi32(out + c, m, _mm512_maskz_cvtepu8_epi32(0xFFFF, narrow));
             }
         }
         return;
@@ -429,14 +430,12 @@ HTMHW_X86_TARGET std::uint32_t small_column(SpFixed& sp, std::uint32_t c, const 
     }
     return rounds;
 }
-#endif
 
+// Columns that small_column handles (with the x86 kernels and byte permanences).
 template <class T, class K>
-constexpr bool kSmallColumns =
-#ifdef HTMHW_DATAPATH_X86
-    sizeof(T) == 1 && std::is_same_v<K, X86>;
-#else
-    false;
+inline bool small_column_fits(const SpFixed& sp, std::uint32_t c) {
+    return sizeof(T) == 1 && std::is_same_v<K, X86> && sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64;
+}
 #endif
 
 template <class T, class K>
@@ -445,12 +444,12 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
     const HwConstants& q = sp.q;
     ws.raise_rounds.clear();
     for (auto c : winners) {
-        if constexpr (kSmallColumns<T, K>) {
-            if (sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64) {
-                ws.raise_rounds.push_back(small_column(sp, c, in));
-                continue;
-            }
+#ifdef HTMHW_DATAPATH_X86
+        if (small_column_fits<T, K>(sp, c)) {
+            ws.raise_rounds.push_back(small_column(sp, c, in));
+            continue;
         }
+#endif
         const std::size_t sw = stream_words(sp, c);
         if (ws.stream.size() < sw) ws.stream.resize(sw);
         std::uint64_t* stream = ws.stream.data();
@@ -471,12 +470,12 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
 template <class T, class K>
 inline __attribute__((always_inline)) void bump_body(SpFixed& sp, SpFixedWorkspace& ws) {
     for (auto c : ws.bumped) {
-        if constexpr (kSmallColumns<T, K>) {
-            if (sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64) {
-                small_column(sp, c, nullptr);
-                continue;
-            }
+#ifdef HTMHW_DATAPATH_X86
+        if (small_column_fits<T, K>(sp, c)) {
+            small_column(sp, c, nullptr);
+            continue;
         }
+#endif
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         K::add_sat(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], sp.q.bump_q, sp.q.perm_max);
         finish_column<T, K>(sp, c, false, ws);
@@ -617,9 +616,6 @@ std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t
     return (duty + sp.q.duty_one - target) >> shift;
 }
 
-// The per-column register passes below are always_inline bodies, also
-// instantiated under HTMHW_X86_TARGET so that the compiler vectorizes them with
-// AVX-512; same integer operations, same results.
 bool use_x86(const SpFixedWorkspace& ws) {
 #ifdef HTMHW_DATAPATH_X86
     return kHaveX86Kernels && !ws.portable_kernels;
@@ -629,15 +625,9 @@ bool use_x86(const SpFixedWorkspace& ws) {
 #endif
 }
 
-#ifdef HTMHW_DATAPATH_X86
-#define HTMHW_TWICE(ret, name, params, args)                                  \
-    HTMHW_X86_TARGET ret name##_x86 params { return name##_body args; }      \
-    ret name(bool x86, HTMHW_UNPAREN params) { return x86 ? name##_x86 args : name##_body args; }
-#else
-#define HTMHW_TWICE(ret, name, params, args) \
-    ret name(bool, HTMHW_UNPAREN params) { return name##_body args; }
-#endif
-#define HTMHW_UNPAREN(...) __VA_ARGS__
+// The per-column register passes (steps 3 and 6) are always_inline bodies, also
+// instantiated under HTMHW_X86_TARGET so that the compiler vectorizes them with
+// AVX-512; same integer operations, same results.
 
 // Returns true when every score is overlap << B_b (no boost in effect).
 inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& sp, const std::uint32_t* overlaps,
@@ -659,8 +649,20 @@ inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& s
         out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * boost[c] + r) >> shift);
     return false;
 }
-HTMHW_TWICE(bool, compute_boosted, (const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out),
-            (sp, overlaps, boost_on, out))
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET bool compute_boosted_x86(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on,
+                                          std::uint32_t* out) {
+    return compute_boosted_body(sp, overlaps, boost_on, out);
+}
+#endif
+
+bool compute_boosted(bool x86, const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return compute_boosted_x86(sp, overlaps, boost_on, out);
+#endif
+    (void)x86;
+    return compute_boosted_body(sp, overlaps, boost_on, out);
+}
 
 #ifdef HTMHW_DATAPATH_X86
 // Overlaps by adding the active inputs' rows of connected_by_input; leaves the
@@ -740,7 +742,8 @@ HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num
         for (std::uint32_t b = num_planes; b-- > 0;) {
             const std::uint64_t* p = planes + static_cast<std::size_t>(b) * cw;
             std::size_t ones = 0;
-            for (std::uint32_t w = 0; w < cw; ++w) ones += static_cast<std::size_t>(__builtin_popcountll(cand[w] & p[w]));
+            for (std::uint32_t w = 0; w < cw; ++w)
+                ones += static_cast<std::size_t>(__builtin_popcountll(cand[w] & p[w]));
             if (n_above + ones >= k) {  // the k-th largest has bit b set
                 for (std::uint32_t w = 0; w < cw; ++w) cand[w] &= p[w];
             } else {
@@ -835,6 +838,7 @@ HTMHW_X86_TARGET void pack_input_x86(const std::uint8_t* input, std::uint32_t nu
 // times smaller; or on their bit planes when overlaps_of left them (num_planes > 0).
 void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::uint32_t* overlaps, bool unit,
                     std::uint32_t num_planes, SpFixedWorkspace& ws, std::vector<std::uint32_t>& winners) {
+    (void)num_planes;
     const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
     std::vector<std::uint32_t>& histogram = ws.histogram;
@@ -844,7 +848,7 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
         if (unit && num_planes)
             return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
                                ws.select_masks, winners);
-        if (kHaveX86Kernels && !ws.portable_kernels)
+        if (use_x86(ws))
             return kwta_scores(unit ? overlaps : scores, sp.num_columns, k, unit ? sp.q.stimulus : threshold,
                                histogram, ws.select_masks, winners);
 #endif
@@ -863,17 +867,14 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 // Step 2. Returns the number of bit planes left in ws.planes (0 = none).
 std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
 #ifdef HTMHW_DATAPATH_X86
-    if (kHaveX86Kernels && !ws.portable_kernels)
+    if (use_x86(ws)) {
         pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
-    else
+        // Input-major reads active inputs x column words, column-major the pool windows.
+        if (static_cast<std::uint64_t>(ws.active_inputs.size()) * sp.column_words < sp.window_words)
+            return overlaps_input_major(sp, ws, out);
+    } else
 #endif
         pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
-#ifdef HTMHW_DATAPATH_X86
-    // Input-major reads active inputs x column words, column-major the pool windows.
-    if (kHaveX86Kernels && !ws.portable_kernels &&
-        static_cast<std::uint64_t>(ws.active_inputs.size()) * sp.column_words < sp.window_words)
-        return overlaps_input_major(sp, ws, out);
-#endif
     popcount_overlaps(sp.connected_bits.data(), sp.input_words, sp.word_lo.data(), sp.word_hi.data(), sp.num_columns,
                       ws.input_bits.data(), out);
     const std::uint32_t mx = sp.q.overlap_max;
@@ -897,7 +898,19 @@ inline __attribute__((always_inline)) void update_duty_cycles_body(SpFixed& sp, 
         active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
     }
 }
-HTMHW_TWICE(void, update_duty_cycles, (SpFixed& sp, const std::uint8_t* active_mask), (sp, active_mask))
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET void update_duty_cycles_x86(SpFixed& sp, const std::uint8_t* active_mask) {
+    update_duty_cycles_body(sp, active_mask);
+}
+#endif
+
+void update_duty_cycles(bool x86, SpFixed& sp, const std::uint8_t* active_mask) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return update_duty_cycles_x86(sp, active_mask);
+#endif
+    (void)x86;
+    update_duty_cycles_body(sp, active_mask);
+}
 
 #ifdef HTMHW_DATAPATH_X86
 HTMHW_X86_TARGET std::uint32_t weak_columns_x86(const SpFixed& sp, std::uint32_t* weak) {
@@ -936,7 +949,8 @@ HTMHW_X86_TARGET void global_boost_x86(const std::uint16_t* duty, std::uint32_t 
     std::uint32_t c = 0;
     for (; c + 16 <= n; c += 16) {
         // Masked forms with all lanes on: GCC 12 warns on the unmasked ones (PR 105593).
-        const __m512i d = _mm512_maskz_cvtepu16_epi32(0xFFFF, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(duty + c)));
+        const __m256i d16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(duty + c));
+        const __m512i d = _mm512_maskz_cvtepu16_epi32(0xFFFF, d16);
         const __m512i addr = _mm512_maskz_srlv_epi32(0xFFFF, _mm512_add_epi32(d, vbase), vshift);
         _mm512_storeu_si512(boost + c, _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), 0xFFFF, addr, lut, 4));
     }
@@ -1063,7 +1077,8 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
     const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data());
-    const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
+    const bool boost_on = learn || sp.params.boost_in_inference;
+    const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), boost_on, sp.boosted.data());
     select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, planes, ws, winners);
     ws.bumped.clear();
     ws.raise_rounds.clear();
