@@ -693,7 +693,8 @@ std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std:
 // (columns at the cut, of which the `take` lowest-indexed win), as column masks.
 HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64_t* tie, std::uint32_t cw,
                                    std::size_t take, std::vector<std::uint32_t>& winners) {
-    winners.clear();
+    winners.resize(static_cast<std::size_t>(cw) * 64 + 16);  // bit_positions' slack
+    std::uint32_t count = 0;
     for (std::uint32_t w = 0; w < cw; ++w) {
         std::uint64_t t = tie[w];
         const auto n = static_cast<std::size_t>(__builtin_popcountll(t));
@@ -703,9 +704,9 @@ HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64
             t ^= rest;
         }
         take -= std::min(n, take);
-        for (std::uint64_t bits = above[w] | t; bits; bits &= bits - 1)
-            winners.push_back(w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+        count += X86::bit_positions(above[w] | t, w * 64, winners.data() + count);
     }
+    winners.resize(count);
 }
 
 // Global kWTA of step 4 on bit-sliced overlaps (planes as bitsliced_counts
@@ -759,21 +760,25 @@ HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num
     emit_winners(above, cand, cw, take, winners);
 }
 
-// Sets the bits of columns with score > value in `gt` (if not null) and with
-// score >= value (ge) or == value (!ge) in `eq_or_ge`; returns the largest score.
+// Writes the column masks of score > value to `gt` (if not null) and of
+// score >= value (ge) or == value (!ge) to `eq_or_ge`; returns the largest score.
 HTMHW_X86_TARGET std::uint32_t compare_scores(const std::uint32_t* scores, std::uint32_t n, std::uint32_t value,
                                               std::uint64_t* gt, std::uint64_t* eq_or_ge, bool ge) {
     const __m512i vv = _mm512_set1_epi32(static_cast<int>(value));
     __m512i vmax = _mm512_setzero_si512();
-    for (std::uint32_t c = 0; c < n; c += 16) {
-        const std::uint32_t left = n - c;
-        const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
-        const __m512i v = _mm512_maskz_loadu_epi32(m, scores + c);
-        const std::uint32_t w = c >> 6, shift = c & 63;
-        if (gt) gt[w] |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vv)) << shift;
-        const __mmask16 e = ge ? _mm512_mask_cmpge_epu32_mask(m, v, vv) : _mm512_mask_cmpeq_epu32_mask(m, v, vv);
-        eq_or_ge[w] |= static_cast<std::uint64_t>(e) << shift;
-        vmax = _mm512_mask_max_epu32(vmax, m, vmax, v);
+    for (std::uint32_t w = 0; 64 * w < n; ++w) {  // a word of masks in registers, then one store
+        std::uint64_t g = 0, e = 0;
+        for (std::uint32_t q = 0; q < 4 && 64 * w + 16 * q < n; ++q) {
+            const std::uint32_t c = 64 * w + 16 * q, left = n - c;
+            const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
+            const __m512i v = _mm512_maskz_loadu_epi32(m, scores + c);
+            g |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vv)) << (16 * q);
+            const __mmask16 eq = ge ? _mm512_mask_cmpge_epu32_mask(m, v, vv) : _mm512_mask_cmpeq_epu32_mask(m, v, vv);
+            e |= static_cast<std::uint64_t>(eq) << (16 * q);
+            vmax = _mm512_mask_max_epu32(vmax, m, vmax, v);
+        }
+        if (gt) gt[w] = g;
+        eq_or_ge[w] = e;
     }
     alignas(64) std::uint32_t lanes[16];
     _mm512_store_si512(lanes, vmax);
@@ -810,7 +815,6 @@ HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, 
     std::uint32_t cut = max_score;
     while (n_above + histogram[cut] < k) n_above += histogram[cut--];
     std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
-    std::fill(tie, tie + cw, 0ULL);
     compare_scores(scores, n, cut, above, tie, false);
     emit_winners(above, tie, cw, k - n_above, winners);
 }
