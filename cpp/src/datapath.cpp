@@ -691,9 +691,12 @@ std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std:
 
 // Winners of a global kWTA given `above` (columns that win for sure) and `tie`
 // (columns at the cut, of which the `take` lowest-indexed win), as column masks.
+// `positions` is scratch that only grows (resizing `winners` up would clear it every step).
 HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64_t* tie, std::uint32_t cw,
-                                   std::size_t take, std::vector<std::uint32_t>& winners) {
-    winners.resize(static_cast<std::size_t>(cw) * 64 + 16);  // bit_positions' slack
+                                   std::size_t take, std::vector<std::uint32_t>& positions,
+                                   std::vector<std::uint32_t>& winners) {
+    const std::size_t slack = static_cast<std::size_t>(cw) * 64 + 16;  // bit_positions writes ahead
+    if (positions.size() < slack) positions.resize(slack);
     std::uint32_t count = 0;
     for (std::uint32_t w = 0; w < cw; ++w) {
         std::uint64_t t = tie[w];
@@ -704,9 +707,9 @@ HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64
             t ^= rest;
         }
         take -= std::min(n, take);
-        count += X86::bit_positions(above[w] | t, w * 64, winners.data() + count);
+        count += X86::bit_positions(above[w] | t, w * 64, positions.data() + count);
     }
-    winners.resize(count);
+    winners.assign(positions.data(), positions.data() + count);
 }
 
 // Global kWTA of step 4 on bit-sliced overlaps (planes as bitsliced_counts
@@ -715,7 +718,8 @@ HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64
 // Same winners as kwta_global_counts on the overlaps.
 HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
                                   std::uint32_t num_columns, std::size_t k, std::uint32_t threshold,
-                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& positions,
+                                  std::vector<std::uint32_t>& winners) {
     winners.clear();
     if (k == 0 || (threshold >> num_planes) != 0) return;
     masks.assign(2 * static_cast<std::size_t>(cw), 0);
@@ -757,7 +761,7 @@ HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num
         }
         take = k - n_above;  // cand now holds exactly the columns equal to the k-th largest
     }
-    emit_winners(above, cand, cw, take, winners);
+    emit_winners(above, cand, cw, take, positions, winners);
 }
 
 // Writes the column masks of score > value to `gt` (if not null) and of
@@ -790,7 +794,8 @@ HTMHW_X86_TARGET std::uint32_t compare_scores(const std::uint32_t* scores, std::
 // (all win) and walks only the eligible ones when they are few. Same cut, same winners.
 HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, std::size_t k,
                                   std::uint32_t threshold, std::vector<std::uint32_t>& histogram,
-                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& winners) {
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& positions,
+                                  std::vector<std::uint32_t>& winners) {
     winners.clear();
     if (k == 0 || n == 0) return;
     const std::uint32_t cw = (n + 63) / 64;
@@ -800,7 +805,7 @@ HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, 
     const std::uint32_t max_score = compare_scores(scores, n, threshold, nullptr, tie, true);  // tie: eligible
     std::size_t eligible = 0;
     for (std::uint32_t w = 0; w < cw; ++w) eligible += static_cast<std::size_t>(__builtin_popcountll(tie[w]));
-    if (eligible <= k) return emit_winners(above, tie, cw, eligible, winners);
+    if (eligible <= k) return emit_winners(above, tie, cw, eligible, positions, winners);
     if (histogram.size() <= max_score) histogram.resize(static_cast<std::size_t>(max_score) + 1, 0);
     // Bins below the threshold are never read: more than k columns are eligible,
     // so the walk down from the maximum stops at or above the threshold.
@@ -816,24 +821,26 @@ HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, 
     while (n_above + histogram[cut] < k) n_above += histogram[cut--];
     std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
     compare_scores(scores, n, cut, above, tie, false);
-    emit_winners(above, tie, cw, k - n_above, winners);
+    emit_winners(above, tie, cw, k - n_above, positions, winners);
 }
 
 // Input bits and the list of active inputs (pack_input, 64 inputs per compare).
 HTMHW_X86_TARGET void pack_input_x86(const std::uint8_t* input, std::uint32_t num_inputs,
-                                     std::vector<std::uint64_t>& bits, std::vector<std::uint32_t>& active) {
+                                     std::vector<std::uint64_t>& bits, std::vector<std::uint32_t>& positions,
+                                     std::vector<std::uint32_t>& active) {
     const std::uint32_t words = (num_inputs + 63) / 64;
     bits.resize(words);
-    active.resize(static_cast<std::size_t>(words) * 64 + 16);  // bit_positions' slack
+    const std::size_t slack = static_cast<std::size_t>(words) * 64 + 16;  // bit_positions writes ahead
+    if (positions.size() < slack) positions.resize(slack);
     std::uint32_t n = 0;
     for (std::uint32_t w = 0; w < words; ++w) {
         const std::uint32_t left = num_inputs - 64 * w;
         const __mmask64 m = left >= 64 ? ~0ULL : (1ULL << left) - 1;
         const __m512i v = _mm512_maskz_loadu_epi8(m, input + 64 * w);
         bits[w] = _mm512_test_epi8_mask(v, v);
-        n += X86::bit_positions(bits[w], 64 * w, active.data() + n);
+        n += X86::bit_positions(bits[w], 64 * w, positions.data() + n);
     }
-    active.resize(n);
+    active.assign(positions.data(), positions.data() + n);
 }
 #endif
 
@@ -851,10 +858,10 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 #ifdef HTMHW_DATAPATH_X86
         if (unit && num_planes)
             return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
-                               ws.select_masks, winners);
+                               ws.select_masks, ws.positions, winners);
         if (use_x86(ws))
             return kwta_scores(unit ? overlaps : scores, sp.num_columns, k, unit ? sp.q.stimulus : threshold,
-                               histogram, ws.select_masks, winners);
+                               histogram, ws.select_masks, ws.positions, winners);
 #endif
         if (unit)
             kwta_global_counts(overlaps, sp.num_columns, k, sp.q.stimulus, winners, histogram);
@@ -872,7 +879,7 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
 #ifdef HTMHW_DATAPATH_X86
     if (use_x86(ws)) {
-        pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+        pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.positions, ws.active_inputs);
         // Input-major reads active inputs x column words, column-major the pool windows.
         if (static_cast<std::uint64_t>(ws.active_inputs.size()) * sp.column_words < sp.window_words)
             return overlaps_input_major(sp, ws, out);

@@ -91,6 +91,7 @@ struct SpFixedWorkspace {
     std::vector<std::uint32_t> scores;   // inference-only boosted scores
     std::vector<const std::uint64_t*> rows;  // input-major overlap: active inputs' rows, padded with `zeros`
     std::vector<std::uint64_t> zeros, planes, select_masks;
+    std::vector<std::uint32_t> positions;  // scratch of the x86 bit-position lists
     std::vector<std::uint32_t> bumped;   // weak columns bumped in the last learning step
     std::vector<std::uint32_t> raise_rounds;  // per winner of the last learning step: raise-loop rounds
     bool portable_kernels = false;       // force the portable (non-SIMD) kernels; same results
