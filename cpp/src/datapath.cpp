@@ -645,6 +645,11 @@ inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& s
     }
     const std::uint32_t shift = sp.hw.boost_frac_bits - bb;
     const std::uint64_t r = shift ? (1ULL << (shift - 1)) : 0;
+    if (sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boost_frac_bits <= 32) {  // the product fits 32 bits
+        const auto r32 = static_cast<std::uint32_t>(r);
+        for (std::uint32_t c = 0; c < n; ++c) out[c] = (overlaps[c] * boost[c] + r32) >> shift;
+        return false;
+    }
     for (std::uint32_t c = 0; c < n; ++c)
         out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * boost[c] + r) >> shift);
     return false;
