@@ -122,10 +122,11 @@ struct FixedModel {
     }
     std::uint32_t columns() const { return sp.num_columns; }
     double synapses() const { return static_cast<double>(sp.perm_offsets.back()); }
-    // Permanence words + potential and connected bit matrices.
+    // Permanence words + potential and connected bit matrices (connected twice: column- and input-major).
     double state_bytes() const {
         return synapses() * (sp.hw.permanence_bits <= 8 ? 1.0 : 2.0) +
-               static_cast<double>(sp.potential_bits.size() + sp.connected_bits.size()) * 8.0;
+               static_cast<double>(sp.potential_bits.size() + sp.connected_bits.size() +
+                                   sp.connected_by_input.size()) * 8.0;
     }
 };
 

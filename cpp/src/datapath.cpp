@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
@@ -48,17 +49,18 @@ bool uses_global(const SpFixed& sp) {
 
 // ---- bit streams: the synapses of a column, one bit each, in pool order ----
 
-inline void stream_append(std::uint64_t* s, std::uint64_t pos, std::uint64_t bits, std::uint32_t n) {
-    if (n == 0) return;
+// Branch-free (whether a field straddles two words is unpredictable): the word
+// after the field is always touched, so streams carry one word of slack; the
+// double shifts keep every shift count below 64.
+inline void stream_append(std::uint64_t* s, std::uint64_t pos, std::uint64_t bits) {
     const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
     s[pos >> 6] |= bits << off;
-    if (off + n > 64) s[(pos >> 6) + 1] |= bits >> (64 - off);
+    s[(pos >> 6) + 1] |= (bits >> 1) >> (63 - off);
 }
 
 inline std::uint64_t stream_take(const std::uint64_t* s, std::uint64_t pos, std::uint32_t n) {
     const std::uint32_t off = static_cast<std::uint32_t>(pos & 63);
-    std::uint64_t v = s[pos >> 6] >> off;
-    if (off + n > 64) v |= s[(pos >> 6) + 1] << (64 - off);
+    const std::uint64_t v = (s[pos >> 6] >> off) | ((s[(pos >> 6) + 1] << 1) << (63 - off));
     return n >= 64 ? v : v & ((1ULL << n) - 1);
 }
 
@@ -76,17 +78,28 @@ struct Portable {
         return r;
     }
     static std::uint32_t popcount(std::uint64_t x) { return static_cast<std::uint32_t>(__builtin_popcountll(x)); }
+    // Writes base + j for each set bit j of x, ascending; returns how many.
+    static std::uint32_t bit_positions(std::uint64_t x, std::uint32_t base, std::uint32_t* out) {
+        std::uint32_t n = 0;
+        for (; x; x &= x - 1) out[n++] = base + static_cast<std::uint32_t>(__builtin_ctzll(x));
+        return n;
+    }
 
     // Winner update: p + inc (SAT at max) where the stream bit is 1, p - dec (SAT at 0) where 0.
+    // Returns how many results are >= conn (the raise test, without a second pass).
     template <class T>
-    static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc, std::uint32_t dec,
-                      std::uint32_t max) {
+    static std::uint64_t adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc, std::uint32_t dec,
+                               std::uint32_t max, std::uint32_t conn) {
+        std::uint64_t count = 0;
         for (std::uint64_t j = 0; j < n; ++j) {
             const std::uint32_t v = p[j];
             const std::uint32_t up = std::min(v + inc, max);
             const std::uint32_t down = v > dec ? v - dec : 0;
-            p[j] = static_cast<T>(((act[j >> 6] >> (j & 63)) & 1) ? up : down);
+            const std::uint32_t r = ((act[j >> 6] >> (j & 63)) & 1) ? up : down;
+            p[j] = static_cast<T>(r);
+            count += r >= conn;
         }
+        return count;
     }
     template <class T>
     static void add_sat(T* p, std::uint64_t n, std::uint32_t add, std::uint32_t max) {
@@ -122,26 +135,43 @@ struct X86 {
     HTMHW_X86_TARGET static std::uint32_t popcount(std::uint64_t x) {
         return static_cast<std::uint32_t>(__builtin_popcountll(x));
     }
+    // Branch-free (the number of set bits is unpredictable): writes 64 + 16 entries of slack.
+    HTMHW_X86_TARGET static std::uint32_t bit_positions(std::uint64_t x, std::uint32_t base, std::uint32_t* out) {
+        const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        std::uint32_t n = 0;
+        for (std::uint32_t q = 0; q < 4; ++q) {
+            const auto m = static_cast<__mmask16>(x >> (16 * q));
+            const __m512i v = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int>(base + 16 * q)));
+            _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(m, v));
+            n += static_cast<std::uint32_t>(__builtin_popcount(m));
+        }
+        return n;
+    }
     HTMHW_X86_TARGET static __mmask64 tail(std::uint64_t remaining) {
         return remaining >= 64 ? ~0ULL : ((1ULL << remaining) - 1);
     }
     template <class T>
-    HTMHW_X86_TARGET static void adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc,
-                                       std::uint32_t dec, std::uint32_t max) {
+    HTMHW_X86_TARGET static std::uint64_t adapt(T* p, std::uint64_t n, const std::uint64_t* act, std::uint32_t inc,
+                                                std::uint32_t dec, std::uint32_t max, std::uint32_t conn) {
         if constexpr (sizeof(T) == 1) {
             const __m512i vinc = _mm512_set1_epi8(static_cast<char>(inc));
             const __m512i vdec = _mm512_set1_epi8(static_cast<char>(dec));
             const __m512i vmax = _mm512_set1_epi8(static_cast<char>(max));
+            const __m512i vconn = _mm512_set1_epi8(static_cast<char>(conn));
+            std::uint64_t count = 0;
             for (std::uint64_t j = 0; j < n; j += 64) {
                 const __mmask64 m = tail(n - j);
                 const __m512i v = _mm512_maskz_loadu_epi8(m, p + j);
                 // inc, dec <= max <= 255: saturating byte ops then the max clamp are exact.
                 const __m512i up = _mm512_min_epu8(_mm512_adds_epu8(v, vinc), vmax);
                 const __m512i down = _mm512_subs_epu8(v, vdec);
-                _mm512_mask_storeu_epi8(p + j, m, _mm512_mask_blend_epi8(act[j >> 6], down, up));
+                const __m512i r = _mm512_mask_blend_epi8(act[j >> 6], down, up);
+                _mm512_mask_storeu_epi8(p + j, m, r);
+                count += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_mask_cmpge_epu8_mask(m, r, vconn)));
             }
+            return count;
         } else {
-            Portable::adapt(p, n, act, inc, dec, max);
+            return Portable::adapt(p, n, act, inc, dec, max, conn);
         }
     }
     template <class T>
@@ -197,6 +227,88 @@ struct X86 {
 };
 const bool kHaveX86Kernels = __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("avx512f") &&
                              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("popcnt");
+
+// ---- input-major overlap: one counter per column, bit-sliced ----
+// Bit j of word w of plane b (planes[b * cw + w]) is bit b of the overlap count
+// of column 64 w + j. Rows are added with Harley-Seal carry-save adders (a full
+// adder is two VPTERNLOGQs over 512 columns), 16 rows per group.
+
+HTMHW_X86_TARGET inline __m512i csa(__m512i& lo, __m512i a, __m512i b) {
+    const __m512i l = lo;
+    lo = _mm512_ternarylogic_epi64(l, a, b, 0x96);      // a ^ b ^ lo
+    return _mm512_ternarylogic_epi64(l, a, b, 0xE8);    // majority: the carry
+}
+
+// rows: n pointers (n a multiple of 16), each to cw words; writes num_planes >= 4 planes.
+HTMHW_X86_TARGET void bitsliced_counts(const std::uint64_t* const* rows, std::size_t n, std::uint32_t cw,
+                                       std::uint32_t num_planes, std::uint64_t* planes) {
+    const std::uint32_t high_planes = num_planes - 4;  // weights 16, 32, ...
+    __m512i high[28];                                  // counts < 2^32
+    for (std::uint32_t w = 0; w < cw; w += 8) {
+        const __mmask8 m = static_cast<__mmask8>(cw - w >= 8 ? 0xFF : (1u << (cw - w)) - 1);
+        __m512i ones = _mm512_setzero_si512(), twos = ones, fours = ones, eights = ones;
+        for (std::uint32_t j = 0; j < high_planes; ++j) high[j] = ones;
+        for (std::size_t r = 0; r < n; r += 16) {
+            const std::uint64_t* const* g = rows + r;
+            __m512i eights_pair[2];
+            for (int h = 0; h < 2; ++h, g += 8) {
+                __m512i fours_pair[2];
+                for (int q = 0; q < 2; ++q) {
+                    const __m512i a = csa(ones, _mm512_maskz_loadu_epi64(m, g[4 * q] + w),
+                                          _mm512_maskz_loadu_epi64(m, g[4 * q + 1] + w));
+                    const __m512i b = csa(ones, _mm512_maskz_loadu_epi64(m, g[4 * q + 2] + w),
+                                          _mm512_maskz_loadu_epi64(m, g[4 * q + 3] + w));
+                    fours_pair[q] = csa(twos, a, b);
+                }
+                eights_pair[h] = csa(fours, fours_pair[0], fours_pair[1]);
+            }
+            __m512i carry = csa(eights, eights_pair[0], eights_pair[1]);
+            // The count fits num_planes bits, so the carry out of the top plane is 0.
+            for (std::uint32_t j = 0; j < high_planes; ++j) {
+                const __m512i t = _mm512_and_si512(high[j], carry);
+                high[j] = _mm512_xor_si512(high[j], carry);
+                carry = t;
+            }
+        }
+        _mm512_mask_storeu_epi64(planes + w, m, ones);
+        _mm512_mask_storeu_epi64(planes + cw + w, m, twos);
+        _mm512_mask_storeu_epi64(planes + 2 * cw + w, m, fours);
+        _mm512_mask_storeu_epi64(planes + 3 * cw + w, m, eights);
+        for (std::uint32_t j = 0; j < high_planes; ++j)
+            _mm512_mask_storeu_epi64(planes + (4 + j) * cw + w, m, high[j]);
+    }
+}
+
+// out[c] = the count of column c held in planes 0..num_planes-1.
+HTMHW_X86_TARGET void counts_from_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
+                                         std::uint32_t num_columns, std::uint32_t* out) {
+    if (num_planes <= 8) {  // counts fit a byte: assemble 64 columns at once, then widen
+        alignas(64) std::uint8_t bytes[64];
+        for (std::uint32_t w = 0; w < cw; ++w) {
+            __m512i acc = _mm512_setzero_si512();
+            for (std::uint32_t b = 0; b < num_planes; ++b)
+                acc = _mm512_or_si512(acc, _mm512_maskz_mov_epi8(planes[b * cw + w],
+                                                                 _mm512_set1_epi8(static_cast<char>(1u << b))));
+            _mm512_store_si512(bytes, acc);
+            for (std::uint32_t q = 0; q < 4 && 64 * w + 16 * q < num_columns; ++q) {
+                const std::uint32_t c = 64 * w + 16 * q, left = num_columns - c;
+                const __m128i narrow = _mm_load_si128(reinterpret_cast<const __m128i*>(bytes + 16 * q));
+                const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
+                _mm512_mask_storeu_epi32(out + c, m, _mm512_maskz_cvtepu8_epi32(0xFFFF, narrow));
+            }
+        }
+        return;
+    }
+    for (std::uint32_t c = 0; c < num_columns; c += 16) {
+        const std::uint32_t w = c >> 6, shift = c & 63;
+        __m512i acc = _mm512_setzero_si512();
+        for (std::uint32_t b = 0; b < num_planes; ++b)
+            acc = _mm512_mask_or_epi32(acc, static_cast<__mmask16>(planes[b * cw + w] >> shift), acc,
+                                       _mm512_set1_epi32(static_cast<int>(1u << b)));
+        const std::uint32_t left = num_columns - c;
+        _mm512_mask_storeu_epi32(out + c, static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1), acc);
+    }
+}
 #endif
 
 template <class T>
@@ -210,18 +322,36 @@ std::size_t stream_words(const SpFixed& sp, std::uint32_t c) {
     return static_cast<std::size_t>((sp.perm_offsets[c + 1] - sp.perm_offsets[c]) / 64 + 2);
 }
 
+// Keeps connected_by_input equal to the transpose of connected_bits: only the
+// synapses whose connected bit flipped in word w of column c are touched.
+inline void mirror_connected(SpFixed& sp, std::uint32_t c, std::uint32_t w, std::uint64_t flipped) {
+    const std::uint64_t bit = 1ULL << (c & 63);
+    std::uint64_t* col = sp.connected_by_input.data() + (c >> 6);
+    for (; flipped; flipped &= flipped - 1) {
+        const std::size_t i = w * 64u + static_cast<std::uint32_t>(__builtin_ctzll(flipped));
+        col[i * sp.column_words] ^= bit;
+    }
+}
+
 // Step 5 (raise, trim, connected bits) for one column; raise only for winners
 // and initialization, not for bumped columns.
-// Returns the number of raise rounds (bump_q added to the whole row).
+// `connected`: the count of permanences >= conn_q if the caller has it, else
+// kUnknown. Returns the number of raise rounds (bump_q added to the whole row).
+constexpr std::uint64_t kUnknown = ~0ULL;
 template <class T, class K>
 inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, std::uint32_t c, bool raise,
-                                                                 std::uint64_t* stream) {
+                                                                 SpFixedWorkspace& ws,
+                                                                 std::uint64_t connected = kUnknown) {
+    const std::size_t sw = stream_words(sp, c);
+    if (ws.stream.size() < sw) ws.stream.resize(sw);
+    std::uint64_t* stream = ws.stream.data();
     const HwConstants& q = sp.q;
     T* p = perm_data<T>(sp) + sp.perm_offsets[c];
     const std::uint64_t n = sp.perm_offsets[c + 1] - sp.perm_offsets[c];
     std::uint32_t rounds = 0;
     if (raise) {
-        while (K::count_ge(p, n, q.conn_q) < q.stimulus) {
+        if (connected == kUnknown) connected = K::count_ge(p, n, q.conn_q);
+        for (; connected < q.stimulus; connected = K::count_ge(p, n, q.conn_q)) {
             K::add_sat(p, n, q.bump_q, q.perm_max);
             ++rounds;
         }
@@ -230,14 +360,83 @@ inline __attribute__((always_inline)) std::uint32_t finish_column(SpFixed& sp, s
     sp.connected_counts[c] = K::trim_and_connect(p, n, q.trim_q, q.conn_q, stream);
     const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
     std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    // The flipped synapses are listed first and mirrored in one loop: a loop per
+    // word over its few flips would mispredict its exit almost every word.
+    const std::size_t list = static_cast<std::size_t>(sp.word_hi[c] - sp.word_lo[c]) * 64 + 16;
+    if (ws.flipped.size() < list) ws.flipped.resize(list);
+    std::uint32_t* flipped = ws.flipped.data();
+    std::uint32_t n_flipped = 0;
     std::uint64_t pos = 0;
     for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
         const std::uint32_t k = K::popcount(prow[w]);
-        crow[w] = k ? K::pdep(stream_take(stream, pos, k), prow[w]) : 0;
+        const std::uint64_t fresh = K::pdep(stream_take(stream, pos, k), prow[w]);
+        n_flipped += K::bit_positions(crow[w] ^ fresh, w * 64, flipped + n_flipped);
+        crow[w] = fresh;
         pos += k;
+    }
+    const std::uint64_t bit = 1ULL << (c & 63);
+    std::uint64_t* col = sp.connected_by_input.data() + (c >> 6);
+    for (std::uint32_t j = 0; j < n_flipped; ++j) col[static_cast<std::size_t>(flipped[j]) * sp.column_words] ^= bit;
+    return rounds;
+}
+
+#ifdef HTMHW_DATAPATH_X86
+// Steps 5 / 7 for a column of at most 64 byte-wide synapses (e.g. mnist's pools
+// of 23): the same operations as adapt / add_sat, the raise loop and
+// trim_and_connect on one register, the synapse stream a 64-bit integer.
+// `in` = nullptr: the weak-column bump. Returns the raise rounds.
+HTMHW_X86_TARGET std::uint32_t small_column(SpFixed& sp, std::uint32_t c, const std::uint64_t* in) {
+    const HwConstants& q = sp.q;
+    const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    const std::uint32_t lo = sp.word_lo[c], hi = sp.word_hi[c];
+    std::uint8_t* p = sp.perm8.data() + sp.perm_offsets[c];
+    const __mmask64 m = X86::tail(sp.perm_offsets[c + 1] - sp.perm_offsets[c]);
+    const __m512i vmax = _mm512_set1_epi8(static_cast<char>(q.perm_max));
+    const __m512i vconn = _mm512_set1_epi8(static_cast<char>(q.conn_q));
+    const __m512i vbump = _mm512_set1_epi8(static_cast<char>(q.bump_q));
+    __m512i v = _mm512_maskz_loadu_epi8(m, p);
+    // The column's connected bits are always its permanences >= conn_q (every
+    // change refreshes them), so `before` is its connected stream now.
+    const std::uint64_t before = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
+    std::uint32_t rounds = 0;
+    if (in) {
+        std::uint64_t act = 0;
+        for (std::uint32_t w = lo, pos = 0; w < hi; ++w) {
+            act |= _pext_u64(in[w], prow[w]) << (pos & 63);  // pos = 64 only after the last synapse: bits 0
+            pos += static_cast<std::uint32_t>(__builtin_popcountll(prow[w]));
+        }
+        const __m512i up = _mm512_min_epu8(_mm512_adds_epu8(v, _mm512_set1_epi8(static_cast<char>(q.inc_q))), vmax);
+        const __m512i down = _mm512_subs_epu8(v, _mm512_set1_epi8(static_cast<char>(q.dec_q)));
+        v = _mm512_mask_blend_epi8(act, down, up);
+        while (static_cast<std::uint32_t>(__builtin_popcountll(_mm512_mask_cmpge_epu8_mask(m, v, vconn))) <
+               q.stimulus) {
+            v = _mm512_min_epu8(_mm512_adds_epu8(v, vbump), vmax);
+            ++rounds;
+        }
+    } else {
+        v = _mm512_min_epu8(_mm512_adds_epu8(v, vbump), vmax);
+    }
+    v = _mm512_maskz_mov_epi8(_mm512_cmpge_epu8_mask(v, _mm512_set1_epi8(static_cast<char>(q.trim_q))), v);
+    _mm512_mask_storeu_epi8(p, m, v);
+    const std::uint64_t conn = _mm512_mask_cmpge_epu8_mask(m, v, vconn);
+    if (conn == before) return rounds;  // most updates move no synapse across conn_q
+    sp.connected_counts[c] = static_cast<std::uint32_t>(__builtin_popcountll(conn));
+    std::uint64_t* crow = sp.connected_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+    for (std::uint32_t w = lo, pos = 0; w < hi; ++w) {
+        const std::uint64_t fresh = _pdep_u64(conn >> (pos & 63), prow[w]);
+        mirror_connected(sp, c, w, crow[w] ^ fresh);
+        crow[w] = fresh;
+        pos += static_cast<std::uint32_t>(__builtin_popcountll(prow[w]));
     }
     return rounds;
 }
+
+// Columns that small_column handles (with the x86 kernels and byte permanences).
+template <class T, class K>
+inline bool small_column_fits(const SpFixed& sp, std::uint32_t c) {
+    return sizeof(T) == 1 && std::is_same_v<K, X86> && sp.perm_offsets[c + 1] - sp.perm_offsets[c] <= 64;
+}
+#endif
 
 template <class T, class K>
 inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::vector<std::uint32_t>& winners,
@@ -245,6 +444,12 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
     const HwConstants& q = sp.q;
     ws.raise_rounds.clear();
     for (auto c : winners) {
+#ifdef HTMHW_DATAPATH_X86
+        if (small_column_fits<T, K>(sp, c)) {
+            ws.raise_rounds.push_back(small_column(sp, c, in));
+            continue;
+        }
+#endif
         const std::size_t sw = stream_words(sp, c);
         if (ws.stream.size() < sw) ws.stream.resize(sw);
         std::uint64_t* stream = ws.stream.data();
@@ -252,25 +457,28 @@ inline __attribute__((always_inline)) void learn_body(SpFixed& sp, const std::ve
         const std::uint64_t* prow = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
         std::uint64_t pos = 0;
         for (std::uint32_t w = sp.word_lo[c]; w < sp.word_hi[c]; ++w) {
-            const std::uint32_t k = K::popcount(prow[w]);
-            if (k == 0) continue;
-            stream_append(stream, pos, K::pext(in[w], prow[w]), k);
-            pos += k;
+            stream_append(stream, pos, K::pext(in[w], prow[w]));
+            pos += K::popcount(prow[w]);
         }
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
-        K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max);
-        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, stream));
+        const std::uint64_t connected =
+            K::adapt(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], stream, q.inc_q, q.dec_q, q.perm_max, q.conn_q);
+        ws.raise_rounds.push_back(finish_column<T, K>(sp, c, true, ws, connected));
     }
 }
 
 template <class T, class K>
 inline __attribute__((always_inline)) void bump_body(SpFixed& sp, SpFixedWorkspace& ws) {
     for (auto c : ws.bumped) {
-        const std::size_t sw = stream_words(sp, c);
-        if (ws.stream.size() < sw) ws.stream.resize(sw);
+#ifdef HTMHW_DATAPATH_X86
+        if (small_column_fits<T, K>(sp, c)) {
+            small_column(sp, c, nullptr);
+            continue;
+        }
+#endif
         T* p = perm_data<T>(sp) + sp.perm_offsets[c];
         K::add_sat(p, sp.perm_offsets[c + 1] - sp.perm_offsets[c], sp.q.bump_q, sp.q.perm_max);
-        finish_column<T, K>(sp, c, false, ws.stream.data());
+        finish_column<T, K>(sp, c, false, ws);
     }
 }
 
@@ -285,17 +493,9 @@ inline __attribute__((always_inline)) void run_phase(SpFixed& sp, Phase phase, c
     } else if (phase == Phase::Bump) {
         bump_body<T, K>(sp, ws);
     } else if (phase == Phase::Refresh) {  // trim + connected bits of ws.bumped, no add
-        for (auto c : ws.bumped) {
-            const std::size_t sw = stream_words(sp, c);
-            if (ws.stream.size() < sw) ws.stream.resize(sw);
-            finish_column<T, K>(sp, c, false, ws.stream.data());
-        }
+        for (auto c : ws.bumped) finish_column<T, K>(sp, c, false, ws);
     } else {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-            const std::size_t sw = stream_words(sp, c);
-            if (ws.stream.size() < sw) ws.stream.resize(sw);
-            finish_column<T, K>(sp, c, true, ws.stream.data());
-        }
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) finish_column<T, K>(sp, c, true, ws);
     }
 }
 
@@ -337,6 +537,7 @@ void derive(SpFixed& sp) {
     sp.num_inputs = static_cast<std::uint32_t>(dims_product(sp.input_dims));
     sp.num_columns = static_cast<std::uint32_t>(dims_product(sp.column_dims));
     sp.input_words = (sp.num_inputs + 63) / 64;
+    sp.column_words = (sp.num_columns + 63) / 64;
 
     const std::uint32_t m = (1u << hw.permanence_bits) - 1;
     q.perm_max = m;
@@ -359,6 +560,7 @@ void derive_overlap_width(SpFixed& sp) {
     std::uint64_t largest = 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c)
         largest = std::max(largest, sp.perm_offsets[c + 1] - sp.perm_offsets[c]);
+    sp.largest_pool = static_cast<std::uint32_t>(largest);
     const std::uint32_t derived = std::max(1u, bitlen(largest));
     sp.q.overlap_bits = sp.hw.overlap_bits == 0 ? derived : sp.hw.overlap_bits;
     sp.q.overlap_max = (1u << sp.q.overlap_bits) - 1;
@@ -394,6 +596,7 @@ void build_boost_lut(SpFixed& sp) {
 void set_windows(SpFixed& sp) {
     sp.word_lo.assign(sp.num_columns, 0);
     sp.word_hi.assign(sp.num_columns, 0);
+    sp.window_words = 0;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         const std::uint64_t* row = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
         std::uint32_t lo = sp.input_words, hi = 0;
@@ -404,6 +607,7 @@ void set_windows(SpFixed& sp) {
             }
         sp.word_lo[c] = hi ? lo : 0;
         sp.word_hi[c] = hi;
+        sp.window_words += sp.word_hi[c] - sp.word_lo[c];
     }
 }
 
@@ -412,31 +616,258 @@ std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t
     return (duty + sp.q.duty_one - target) >> shift;
 }
 
+bool use_x86(const SpFixedWorkspace& ws) {
+#ifdef HTMHW_DATAPATH_X86
+    return kHaveX86Kernels && !ws.portable_kernels;
+#else
+    (void)ws;
+    return false;
+#endif
+}
+
+// The per-column register passes (steps 3 and 6) are always_inline bodies, also
+// instantiated under HTMHW_X86_TARGET so that the compiler vectorizes them with
+// AVX-512; same integer operations, same results.
+
 // Returns true when every score is overlap << B_b (no boost in effect).
-bool compute_boosted(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
-    const std::uint32_t bb = sp.hw.boosted_frac_bits;
-    const bool unit = !boost_on || std::all_of(sp.boost.begin(), sp.boost.end(),
-                                               [&](std::uint32_t b) { return b == sp.q.boost_one; });
+inline __attribute__((always_inline)) bool compute_boosted_body(const SpFixed& sp, const std::uint32_t* overlaps,
+                                                                bool boost_on, std::uint32_t* out) {
+    // Locals, not sp's fields, in the loops: a store through `out` could alias them otherwise.
+    const std::uint32_t bb = sp.hw.boosted_frac_bits, n = sp.num_columns, one = sp.q.boost_one;
+    const std::uint32_t* boost = sp.boost.data();
+    std::uint32_t differ = 0;  // a reduction, not an early exit, so that it vectorizes
+    if (boost_on)
+        for (std::uint32_t c = 0; c < n; ++c) differ |= boost[c] ^ one;
+    const bool unit = differ == 0;
     if (unit) {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = overlaps[c] << bb;
+        for (std::uint32_t c = 0; c < n; ++c) out[c] = overlaps[c] << bb;
         return true;
     }
     const std::uint32_t shift = sp.hw.boost_frac_bits - bb;
     const std::uint64_t r = shift ? (1ULL << (shift - 1)) : 0;
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-        out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * sp.boost[c] + r) >> shift);
+    if (sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boost_frac_bits <= 32) {  // the product fits 32 bits
+        const auto r32 = static_cast<std::uint32_t>(r);
+        for (std::uint32_t c = 0; c < n; ++c) out[c] = (overlaps[c] * boost[c] + r32) >> shift;
+        return false;
+    }
+    for (std::uint32_t c = 0; c < n; ++c)
+        out[c] = static_cast<std::uint32_t>((static_cast<std::uint64_t>(overlaps[c]) * boost[c] + r) >> shift);
     return false;
 }
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET bool compute_boosted_x86(const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on,
+                                          std::uint32_t* out) {
+    return compute_boosted_body(sp, overlaps, boost_on, out);
+}
+#endif
+
+bool compute_boosted(bool x86, const SpFixed& sp, const std::uint32_t* overlaps, bool boost_on, std::uint32_t* out) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return compute_boosted_x86(sp, overlaps, boost_on, out);
+#endif
+    (void)x86;
+    return compute_boosted_body(sp, overlaps, boost_on, out);
+}
+
+#ifdef HTMHW_DATAPATH_X86
+// Overlaps by adding the active inputs' rows of connected_by_input; leaves the
+// saturated overlaps as bit planes in ws.planes and returns their number.
+std::uint32_t overlaps_input_major(const SpFixed& sp, SpFixedWorkspace& ws, std::uint32_t* out) {
+    const std::uint32_t cw = sp.column_words;
+    const std::size_t n = ws.active_inputs.size(), padded = (n + 15) / 16 * 16;
+    ws.zeros.assign(cw, 0);
+    ws.rows.resize(padded);
+    for (std::size_t j = 0; j < n; ++j)
+        ws.rows[j] = sp.connected_by_input.data() + static_cast<std::size_t>(ws.active_inputs[j]) * cw;
+    std::fill(ws.rows.begin() + static_cast<std::ptrdiff_t>(n), ws.rows.end(), ws.zeros.data());
+    // A count is at most min(active inputs, pool size).
+    const std::uint32_t stored = std::max(4u, bitlen(std::min<std::uint64_t>(n, sp.largest_pool)));
+    ws.planes.resize(static_cast<std::size_t>(stored) * cw);
+    bitsliced_counts(ws.rows.data(), padded, cw, stored, ws.planes.data());
+    const std::uint32_t kept = std::min(stored, sp.q.overlap_bits);
+    for (std::uint32_t w = 0; w < cw; ++w) {  // SAT at 2^B_o - 1: any higher bit sets all kept bits
+        std::uint64_t over = 0;
+        for (std::uint32_t b = kept; b < stored; ++b) over |= ws.planes[b * cw + w];
+        for (std::uint32_t b = 0; b < kept; ++b) ws.planes[b * cw + w] |= over;
+    }
+    counts_from_planes(ws.planes.data(), kept, cw, sp.num_columns, out);
+    return kept;
+}
+
+// Winners of a global kWTA given `above` (columns that win for sure) and `tie`
+// (columns at the cut, of which the `take` lowest-indexed win), as column masks.
+// `positions` is scratch that only grows (resizing `winners` up would clear it every step).
+HTMHW_X86_TARGET void emit_winners(const std::uint64_t* above, const std::uint64_t* tie, std::uint32_t cw,
+                                   std::size_t take, std::vector<std::uint32_t>& positions,
+                                   std::vector<std::uint32_t>& winners) {
+    const std::size_t slack = static_cast<std::size_t>(cw) * 64 + 16;  // bit_positions writes ahead
+    if (positions.size() < slack) positions.resize(slack);
+    std::uint32_t count = 0;
+    for (std::uint32_t w = 0; w < cw; ++w) {
+        std::uint64_t t = tie[w];
+        const auto n = static_cast<std::size_t>(__builtin_popcountll(t));
+        if (n > take) {  // keep the lowest `take` bits
+            std::uint64_t rest = t;
+            for (std::size_t j = 0; j < take; ++j) rest &= rest - 1;
+            t ^= rest;
+        }
+        take -= std::min(n, take);
+        count += X86::bit_positions(above[w] | t, w * 64, positions.data() + count);
+    }
+    winners.assign(positions.data(), positions.data() + count);
+}
+
+// Global kWTA of step 4 on bit-sliced overlaps (planes as bitsliced_counts
+// writes them): the k-th largest overlap is found one plane at a time, most
+// significant first, with popcounts over column masks; no pass over columns.
+// Same winners as kwta_global_counts on the overlaps.
+HTMHW_X86_TARGET void kwta_planes(const std::uint64_t* planes, std::uint32_t num_planes, std::uint32_t cw,
+                                  std::uint32_t num_columns, std::size_t k, std::uint32_t threshold,
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& positions,
+                                  std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    if (k == 0 || (threshold >> num_planes) != 0) return;
+    masks.assign(2 * static_cast<std::size_t>(cw), 0);
+    std::uint64_t* cand = masks.data();  // columns that may hold the k-th largest overlap
+    std::uint64_t* above = cand + cw;    // columns that win for sure
+    std::size_t eligible = 0;
+    for (std::uint32_t w = 0; w < cw; ++w) {  // overlap >= threshold, compared MSB first
+        std::uint64_t eq = (w + 1 < cw || num_columns % 64 == 0) ? ~0ULL : (1ULL << (num_columns % 64)) - 1;
+        std::uint64_t gt = 0;
+        for (std::uint32_t b = num_planes; b-- > 0;) {
+            const std::uint64_t p = planes[b * cw + w];
+            if ((threshold >> b) & 1) {
+                eq &= p;
+            } else {
+                gt |= eq & p;
+                eq &= ~p;
+            }
+        }
+        cand[w] = gt | eq;
+        eligible += static_cast<std::size_t>(__builtin_popcountll(cand[w]));
+    }
+    std::size_t take = eligible;  // of cand, lowest index first
+    if (eligible > k) {
+        std::size_t n_above = 0;
+        for (std::uint32_t b = num_planes; b-- > 0;) {
+            const std::uint64_t* p = planes + static_cast<std::size_t>(b) * cw;
+            std::size_t ones = 0;
+            for (std::uint32_t w = 0; w < cw; ++w)
+                ones += static_cast<std::size_t>(__builtin_popcountll(cand[w] & p[w]));
+            if (n_above + ones >= k) {  // the k-th largest has bit b set
+                for (std::uint32_t w = 0; w < cw; ++w) cand[w] &= p[w];
+            } else {
+                n_above += ones;
+                for (std::uint32_t w = 0; w < cw; ++w) {
+                    above[w] |= cand[w] & p[w];
+                    cand[w] &= ~p[w];
+                }
+            }
+        }
+        take = k - n_above;  // cand now holds exactly the columns equal to the k-th largest
+    }
+    emit_winners(above, cand, cw, take, positions, winners);
+}
+
+// Writes the column masks of score > value to `gt` (if not null) and of
+// score >= value (ge) or == value (!ge) to `eq_or_ge`; returns the largest score.
+HTMHW_X86_TARGET std::uint32_t compare_scores(const std::uint32_t* scores, std::uint32_t n, std::uint32_t value,
+                                              std::uint64_t* gt, std::uint64_t* eq_or_ge, bool ge) {
+    const __m512i vv = _mm512_set1_epi32(static_cast<int>(value));
+    __m512i vmax = _mm512_setzero_si512();
+    for (std::uint32_t w = 0; 64 * w < n; ++w) {  // a word of masks in registers, then one store
+        std::uint64_t g = 0, e = 0;
+        for (std::uint32_t q = 0; q < 4 && 64 * w + 16 * q < n; ++q) {
+            const std::uint32_t c = 64 * w + 16 * q, left = n - c;
+            const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFF : (1u << left) - 1);
+            const __m512i v = _mm512_maskz_loadu_epi32(m, scores + c);
+            g |= static_cast<std::uint64_t>(_mm512_mask_cmpgt_epu32_mask(m, v, vv)) << (16 * q);
+            const __mmask16 eq = ge ? _mm512_mask_cmpge_epu32_mask(m, v, vv) : _mm512_mask_cmpeq_epu32_mask(m, v, vv);
+            e |= static_cast<std::uint64_t>(eq) << (16 * q);
+            vmax = _mm512_mask_max_epu32(vmax, m, vmax, v);
+        }
+        if (gt) gt[w] = g;
+        eq_or_ge[w] = e;
+    }
+    alignas(64) std::uint32_t lanes[16];
+    _mm512_store_si512(lanes, vmax);
+    return *std::max_element(lanes, lanes + 16);
+}
+
+// kwta_global_counts with the passes over columns done as vector compares into
+// column masks; the histogram is skipped when at most k columns are eligible
+// (all win) and walks only the eligible ones when they are few. Same cut, same winners.
+HTMHW_X86_TARGET void kwta_scores(const std::uint32_t* scores, std::uint32_t n, std::size_t k,
+                                  std::uint32_t threshold, std::vector<std::uint32_t>& histogram,
+                                  std::vector<std::uint64_t>& masks, std::vector<std::uint32_t>& positions,
+                                  std::vector<std::uint32_t>& winners) {
+    winners.clear();
+    if (k == 0 || n == 0) return;
+    const std::uint32_t cw = (n + 63) / 64;
+    masks.assign(2 * static_cast<std::size_t>(cw), 0);
+    std::uint64_t* above = masks.data();
+    std::uint64_t* tie = above + cw;
+    const std::uint32_t max_score = compare_scores(scores, n, threshold, nullptr, tie, true);  // tie: eligible
+    std::size_t eligible = 0;
+    for (std::uint32_t w = 0; w < cw; ++w) eligible += static_cast<std::size_t>(__builtin_popcountll(tie[w]));
+    if (eligible <= k) return emit_winners(above, tie, cw, eligible, positions, winners);
+    if (histogram.size() <= max_score) histogram.resize(static_cast<std::size_t>(max_score) + 1, 0);
+    // Bins below the threshold are never read: more than k columns are eligible,
+    // so the walk down from the maximum stops at or above the threshold.
+    if (eligible < n / 4) {
+        for (std::uint32_t w = 0; w < cw; ++w)
+            for (std::uint64_t bits = tie[w]; bits; bits &= bits - 1)
+                ++histogram[scores[w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits))]];
+    } else {
+        for (std::uint32_t i = 0; i < n; ++i) ++histogram[scores[i]];
+    }
+    std::size_t n_above = 0;
+    std::uint32_t cut = max_score;
+    while (n_above + histogram[cut] < k) n_above += histogram[cut--];
+    std::fill(histogram.begin(), histogram.begin() + max_score + 1, 0u);
+    compare_scores(scores, n, cut, above, tie, false);
+    emit_winners(above, tie, cw, k - n_above, positions, winners);
+}
+
+// Input bits and the list of active inputs (pack_input, 64 inputs per compare).
+HTMHW_X86_TARGET void pack_input_x86(const std::uint8_t* input, std::uint32_t num_inputs,
+                                     std::vector<std::uint64_t>& bits, std::vector<std::uint32_t>& positions,
+                                     std::vector<std::uint32_t>& active) {
+    const std::uint32_t words = (num_inputs + 63) / 64;
+    bits.resize(words);
+    const std::size_t slack = static_cast<std::size_t>(words) * 64 + 16;  // bit_positions writes ahead
+    if (positions.size() < slack) positions.resize(slack);
+    std::uint32_t n = 0;
+    for (std::uint32_t w = 0; w < words; ++w) {
+        const std::uint32_t left = num_inputs - 64 * w;
+        const __mmask64 m = left >= 64 ? ~0ULL : (1ULL << left) - 1;
+        const __m512i v = _mm512_maskz_loadu_epi8(m, input + 64 * w);
+        bits[w] = _mm512_test_epi8_mask(v, v);
+        n += X86::bit_positions(bits[w], 64 * w, positions.data() + n);
+    }
+    active.assign(positions.data(), positions.data() + n);
+}
+#endif
 
 // kWTA of step 4. With `unit` (scores = overlap << B_b, a monotone map) the
 // global select runs on the raw overlaps: same winners, a histogram 2^B_b
-// times smaller.
+// times smaller; or on their bit planes when overlaps_of left them (num_planes > 0).
 void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::uint32_t* overlaps, bool unit,
-                    std::vector<std::uint32_t>& histogram, std::vector<std::uint32_t>& winners) {
+                    std::uint32_t num_planes, SpFixedWorkspace& ws, std::vector<std::uint32_t>& winners) {
+    (void)num_planes;
     const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
+    std::vector<std::uint32_t>& histogram = ws.histogram;
     if (uses_global(sp)) {
         const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
+#ifdef HTMHW_DATAPATH_X86
+        if (unit && num_planes)
+            return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
+                               ws.select_masks, ws.positions, winners);
+        if (use_x86(ws))
+            return kwta_scores(unit ? overlaps : scores, sp.num_columns, k, unit ? sp.q.stimulus : threshold,
+                               histogram, ws.select_masks, ws.positions, winners);
+#endif
         if (unit)
             kwta_global_counts(overlaps, sp.num_columns, k, sp.q.stimulus, winners, histogram);
         else
@@ -449,33 +880,118 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
                static_cast<float>(threshold), winners);
 }
 
-void overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
-    pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+// Step 2. Returns the number of bit planes left in ws.planes (0 = none).
+std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
+#ifdef HTMHW_DATAPATH_X86
+    if (use_x86(ws)) {
+        pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.positions, ws.active_inputs);
+        // Input-major reads active inputs x column words, column-major the pool windows.
+        if (static_cast<std::uint64_t>(ws.active_inputs.size()) * sp.column_words < sp.window_words)
+            return overlaps_input_major(sp, ws, out);
+    } else
+#endif
+        pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
     popcount_overlaps(sp.connected_bits.data(), sp.input_words, sp.word_lo.data(), sp.word_hi.data(), sp.num_columns,
                       ws.input_bits.data(), out);
     const std::uint32_t mx = sp.q.overlap_max;
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) out[c] = std::min(out[c], mx);  // SAT at 2^B_o - 1
+    return 0;
 }
 
-void update_duty_cycles(SpFixed& sp, const std::vector<std::uint8_t>& active_mask) {
+// Step 6.
+inline __attribute__((always_inline)) void update_duty_cycles_body(SpFixed& sp, const std::uint8_t* active_mask) {
     const std::uint32_t shift =
         std::min<std::uint32_t>(sp.q.duty_shift_max, bitlen(sp.iteration_num) - 1);  // floor(log2(iteration))
     const auto s = static_cast<std::int32_t>(sp.q.duty_one);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        const std::int32_t v = sp.overlap_duty[c], a = sp.active_duty[c];
-        const std::int32_t xv = sp.overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
-        sp.overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
-        sp.active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
+    const std::uint32_t columns = sp.num_columns;
+    const std::uint32_t* overlaps = sp.overlaps.data();
+    std::uint16_t* overlap_duty = sp.overlap_duty.data();
+    std::uint16_t* active_duty = sp.active_duty.data();
+    for (std::uint32_t c = 0; c < columns; ++c) {
+        const std::int32_t v = overlap_duty[c], a = active_duty[c];
+        const std::int32_t xv = overlaps[c] > 0 ? s : 0, xa = active_mask[c] ? s : 0;
+        overlap_duty[c] = static_cast<std::uint16_t>(v + asr(xv - v, shift));
+        active_duty[c] = static_cast<std::uint16_t>(a + asr(xa - a, shift));
     }
+}
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET void update_duty_cycles_x86(SpFixed& sp, const std::uint8_t* active_mask) {
+    update_duty_cycles_body(sp, active_mask);
+}
+#endif
+
+void update_duty_cycles(bool x86, SpFixed& sp, const std::uint8_t* active_mask) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return update_duty_cycles_x86(sp, active_mask);
+#endif
+    (void)x86;
+    update_duty_cycles_body(sp, active_mask);
+}
+
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET std::uint32_t weak_columns_x86(const SpFixed& sp, std::uint32_t* weak) {
+    std::uint32_t n = 0;
+    for (std::uint32_t c = 0; c < sp.num_columns; c += 32) {
+        const std::uint32_t left = sp.num_columns - c;
+        const __mmask32 m = left >= 32 ? ~0u : (1u << left) - 1;
+        const __m512i v = _mm512_maskz_loadu_epi16(m, sp.overlap_duty.data() + c);
+        const __m512i lo = _mm512_maskz_loadu_epi16(m, sp.min_overlap_duty.data() + c);
+        for (std::uint32_t bits = _mm512_mask_cmplt_epu16_mask(m, v, lo); bits; bits &= bits - 1)
+            weak[n++] = c + static_cast<std::uint32_t>(__builtin_ctz(bits));
+    }
+    return n;
+}
+#endif
+
+// Step 7's weak columns (overlap duty below its minimum) into `weak`, ascending; returns their number.
+std::uint32_t weak_columns(const SpFixed& sp, bool x86, std::uint32_t* weak) {
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return weak_columns_x86(sp, weak);
+#endif
+    (void)x86;
+    std::uint32_t n = 0;  // branch-free compaction: the test is unpredictable
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        weak[n] = c;
+        n += sp.overlap_duty[c] < sp.min_overlap_duty[c];
+    }
+    return n;
+}
+
+#ifdef HTMHW_DATAPATH_X86
+HTMHW_X86_TARGET void global_boost_x86(const std::uint16_t* duty, std::uint32_t base, std::uint32_t shift,
+                                       const std::uint32_t* lut, std::uint32_t n, std::uint32_t* boost) {
+    const __m512i vbase = _mm512_set1_epi32(static_cast<int>(base));
+    const __m512i vshift = _mm512_set1_epi32(static_cast<int>(shift));
+    std::uint32_t c = 0;
+    for (; c + 16 <= n; c += 16) {
+        // Masked forms with all lanes on: GCC 12 warns on the unmasked ones (PR 105593).
+        const __m256i d16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(duty + c));
+        const __m512i d = _mm512_maskz_cvtepu16_epi32(0xFFFF, d16);
+        const __m512i addr = _mm512_maskz_srlv_epi32(0xFFFF, _mm512_add_epi32(d, vbase), vshift);
+        _mm512_storeu_si512(boost + c, _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), 0xFFFF, addr, lut, 4));
+    }
+    for (; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
+}
+#endif
+
+// Step 8 under global inhibition: b_c = LUT[(a_c - t + S) >> (D + 1 - A)].
+void global_boost(bool x86, SpFixed& sp) {
+    const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
+    const std::uint32_t base = sp.q.duty_one - sp.q.target_q;
+    const std::uint32_t* lut = sp.q.boost_lut.data();
+    const std::uint16_t* duty = sp.active_duty.data();
+    std::uint32_t* boost = sp.boost.data();
+    const std::uint32_t n = sp.num_columns;
+#ifdef HTMHW_DATAPATH_X86
+    if (x86) return global_boost_x86(duty, base, shift, lut, n, boost);
+#endif
+    (void)x86;
+    for (std::uint32_t c = 0; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
 }
 
 void update_boost(SpFixed& sp, SpFixedWorkspace& ws) {
     if (sp.params.boost_strength == 0.0) return;  // every LUT entry is 1.0 then; b_c stays 2^B_f
-    if (sp.params.global_inhibition) {
-        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-            sp.boost[c] = sp.q.boost_lut[boost_address(sp, sp.active_duty[c], sp.q.target_q)];
-        return;
-    }
+    if (sp.params.global_inhibition) return global_boost(use_x86(ws), sp);
     std::vector<std::uint32_t> target(sp.num_columns);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         neighborhood(c, sp.inhibition_radius, sp.column_dims, sp.params.wrap_around, ws.neighborhood);
@@ -557,6 +1073,7 @@ SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
     derive_overlap_width(sp);
     set_windows(sp);
     sp.connected_bits.assign(static_cast<std::size_t>(nc) * words, 0);
+    sp.connected_by_input.assign(static_cast<std::size_t>(sp.num_inputs) * sp.column_words, 0);
     sp.connected_counts.assign(nc, 0);
     SpFixedWorkspace ws;
     column_phase(sp, Phase::Init, {}, nullptr, ws);
@@ -575,18 +1092,19 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
                       std::vector<std::uint32_t>& winners) {
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
-    overlaps_of(sp, input, ws, sp.overlaps.data());
-    const bool unit = compute_boosted(sp, sp.overlaps.data(), learn || sp.params.boost_in_inference, sp.boosted.data());
-    select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, ws.histogram, winners);
+    const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data());
+    const bool boost_on = learn || sp.params.boost_in_inference;
+    const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), boost_on, sp.boosted.data());
+    select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, planes, ws, winners);
     ws.bumped.clear();
     ws.raise_rounds.clear();
     if (!learn) return;
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
     ws.active_mask.assign(sp.num_columns, 0);
     for (auto c : winners) ws.active_mask[c] = 1;
-    update_duty_cycles(sp, ws.active_mask);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-        if (sp.overlap_duty[c] < sp.min_overlap_duty[c]) ws.bumped.push_back(c);
+    update_duty_cycles(use_x86(ws), sp, ws.active_mask.data());
+    ws.bumped.resize(sp.num_columns);
+    ws.bumped.resize(weak_columns(sp, use_x86(ws), ws.bumped.data()));
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
@@ -597,10 +1115,10 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
 
 void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
                     std::vector<std::uint32_t>& winners) {
-    overlaps_of(sp, input, ws, overlaps_out);
+    const std::uint32_t planes = overlaps_of(sp, input, ws, overlaps_out);
     ws.scores.resize(sp.num_columns);
-    const bool unit = compute_boosted(sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
-    select_winners(sp, ws.scores.data(), overlaps_out, unit, ws.histogram, winners);
+    const bool unit = compute_boosted(use_x86(ws), sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
+    select_winners(sp, ws.scores.data(), overlaps_out, unit, planes, ws, winners);
 }
 
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {
@@ -665,6 +1183,7 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
     derive_overlap_width(sp);
     set_windows(sp);
     sp.connected_bits.assign(static_cast<std::size_t>(nc) * sp.input_words, 0);
+    sp.connected_by_input.assign(static_cast<std::size_t>(sp.num_inputs) * sp.column_words, 0);
     sp.connected_counts.assign(nc, 0);
     // Trim + refresh every column (a no-op on permanences that came from a run).
     SpFixedWorkspace ws;

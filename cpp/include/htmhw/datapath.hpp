@@ -7,7 +7,9 @@
 //   * one permanence word per potential synapse, in ascending input order
 //     (uint8_t when permanence_bits <= 8, else uint16_t): the input of the k-th
 //     word is the k-th set bit of the column's potential row;
-//   * connected synapses as a bit matrix (columns x input words).
+//   * connected synapses as a bit matrix (columns x input words), and the same
+//     bits input-major (inputs x column words), kept equal to it, so that the
+//     overlap of a sparse input reads only the active inputs' rows.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -59,7 +61,11 @@ struct SpFixed {
 
     std::vector<std::uint64_t> potential_bits;  // num_columns * input_words
     std::vector<std::uint64_t> connected_bits;  // num_columns * input_words
+    std::vector<std::uint64_t> connected_by_input;  // num_inputs * column_words (transpose of connected_bits)
+    std::uint32_t column_words = 0;               // (num_columns + 63) / 64
     std::vector<std::uint32_t> word_lo, word_hi;  // words a column's pool touches
+    std::uint64_t window_words = 0;               // sum of word_hi - word_lo: column-major overlap cost
+    std::uint32_t largest_pool = 0;
     std::vector<std::uint64_t> perm_offsets;    // num_columns + 1
     std::vector<std::uint8_t> perm8;            // permanence_bits <= 8
     std::vector<std::uint16_t> perm16;          // permanence_bits > 8
@@ -79,9 +85,13 @@ struct SpFixedWorkspace {
     std::vector<std::uint32_t> active_inputs;
     std::vector<std::uint32_t> histogram;
     std::vector<std::uint64_t> stream;  // per-column bit stream (activity / connected)
+    std::vector<std::uint32_t> flipped;  // inputs whose connected bit changed in the column being written
     std::vector<std::uint32_t> neighborhood;
     std::vector<std::uint8_t> active_mask;
     std::vector<std::uint32_t> scores;   // inference-only boosted scores
+    std::vector<const std::uint64_t*> rows;  // input-major overlap: active inputs' rows, padded with `zeros`
+    std::vector<std::uint64_t> zeros, planes, select_masks;
+    std::vector<std::uint32_t> positions;  // scratch of the x86 bit-position lists
     std::vector<std::uint32_t> bumped;   // weak columns bumped in the last learning step
     std::vector<std::uint32_t> raise_rounds;  // per winner of the last learning step: raise-loop rounds
     bool portable_kernels = false;       // force the portable (non-SIMD) kernels; same results
