@@ -114,6 +114,10 @@ py::dict get_state(const SpFixed& sp) {
     d["boost"] = to_numpy(sp.boost);
     d["overlaps"] = to_numpy(sp.overlaps);
     d["boosted"] = to_numpy(sp.boosted);
+    if (!sp.stuck_on_bits.empty()) {  // only a pooler with crossbar read faults carries them
+        d["stuck_on_bits"] = to_numpy(sp.stuck_on_bits);
+        d["stuck_off_bits"] = to_numpy(sp.stuck_off_bits);
+    }
     return d;
 }
 
@@ -151,6 +155,12 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     load_vec(d, "boosted", sp.boosted);
     sp.num_columns = 0;  // re-derived and checked
     htmhw::sp_fixed_rebuild_and_check(sp);
+    if (d.contains("stuck_on_bits") || d.contains("stuck_off_bits")) {
+        std::vector<std::uint64_t> on, off;
+        load_vec(d, "stuck_on_bits", on);
+        load_vec(d, "stuck_off_bits", off);
+        htmhw::sp_fixed_set_read_faults(sp, std::move(on), std::move(off));
+    }
     return obj;
 }
 
@@ -199,6 +209,34 @@ void init_datapath(py::module_& m) {
         .def_property(
             "inhibition_radius", [](const PyFixed& s) { return s.sp.inhibition_radius; },
             [](PyFixed& s, std::uint32_t v) { s.sp.inhibition_radius = v; })
+        .def(
+            "set_read_faults",
+            [](PyFixed& s, const carray<std::uint8_t>& stuck_on, const carray<std::uint8_t>& stuck_off) {
+                // Dense (columns, inputs) 0/1 masks, packed here; two empty arrays clear the faults.
+                std::lock_guard<std::mutex> lock(s.mutex);
+                SpFixed& sp = s.sp;
+                if (stuck_on.size() == 0 && stuck_off.size() == 0) {
+                    htmhw::sp_fixed_set_read_faults(sp, {}, {});
+                    return;
+                }
+                for (const auto* m : {&stuck_on, &stuck_off}) {
+                    if (m->ndim() != 2 || static_cast<std::size_t>(m->shape(0)) != sp.num_columns ||
+                        static_cast<std::size_t>(m->shape(1)) != sp.num_inputs)
+                        throw std::invalid_argument("stuck-at masks must have shape (num_columns, num_inputs) = (" +
+                                                    std::to_string(sp.num_columns) + ", " +
+                                                    std::to_string(sp.num_inputs) + ")");
+                    check_binary(m->data(), static_cast<std::size_t>(m->size()), "stuck-at mask");
+                }
+                auto pack = [&](const carray<std::uint8_t>& m) {
+                    std::vector<std::uint64_t> bits(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
+                    for (std::size_t c = 0; c < sp.num_columns; ++c)
+                        for (std::size_t i = 0; i < sp.num_inputs; ++i)
+                            if (m.data()[c * sp.num_inputs + i]) bits[c * sp.input_words + i / 64] |= 1ULL << (i % 64);
+                    return bits;
+                };
+                htmhw::sp_fixed_set_read_faults(sp, pack(stuck_on), pack(stuck_off));
+            },
+            py::arg("stuck_on").noconvert(), py::arg("stuck_off").noconvert())
         .def("set_portable_kernels", [](PyFixed& s, bool on) { s.ws.portable_kernels = on; },
              "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(

@@ -255,3 +255,68 @@ def test_cli_report(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "htmhw.cli", "crossbar", "report", "--preset", "nope"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown crossbar preset" in bad.stderr
+
+
+# --- stuck-at faults in the loop ---------------------------------------------------
+
+
+def _overlaps(sp, x):
+    return np.asarray(sp.trace(x[None, :] if x.ndim == 1 else x, learn=False)["overlaps"])
+
+
+def test_stuck_at_masks_counts_and_reproducibility():
+    on, off = X.stuck_at_masks(50, 40, 0.25, 7, on_fraction=0.4)
+    assert (on.sum(axis=1) == 4).all() and (off.sum(axis=1) == 6).all()   # 10 faulty cells per column
+    assert not (on & off).any()
+    on2, off2 = X.stuck_at_masks(50, 40, 0.25, 7, on_fraction=0.4)
+    assert np.array_equal(on, on2) and np.array_equal(off, off2)
+    on3, _ = X.stuck_at_masks(50, 40, 0.25, 8, on_fraction=0.4)
+    assert not np.array_equal(on, on3)
+    for kwargs in (dict(rate=1.5), dict(rate=-0.1), dict(on_fraction=2.0), dict(seed=-1)):
+        args = dict(num_columns=4, num_inputs=8, rate=0.1, seed=1) | kwargs
+        with pytest.raises(ValueError):
+            X.stuck_at_masks(**args)
+
+
+def test_faulty_read_by_hand():
+    sp = _tiny()
+    x = random_inputs(20, 16, 5, 9)
+    sp.compute(x[:10], learn=True)
+    on, off = X.inject_stuck_faults(sp, 0.3, 11)
+    connected = np.asarray(sp.connected()).astype(bool).reshape(sp.num_columns, sp.num_inputs)
+    omax = sp.constants["overlap_max"]
+    for row in x[10:]:
+        expected = np.minimum((((connected & ~off) | on) & row.astype(bool)).sum(axis=1), omax)
+        assert np.array_equal(_overlaps(sp, row), expected)
+
+
+def test_all_stuck_on_or_off():
+    x = random_inputs(5, 16, 6, 2)
+    sp = _tiny()
+    X.inject_stuck_faults(sp, 1.0, 1, on_fraction=1.0)
+    assert (_overlaps(sp, x[0]) == min(6, sp.constants["overlap_max"])).all()
+    X.inject_stuck_faults(sp, 1.0, 1, on_fraction=0.0)
+    assert (_overlaps(sp, x[0]) == 0).all()
+    X.inject_stuck_faults(sp, 0.0, 1)   # cleared: the ideal read again
+    ideal = _tiny()
+    assert np.array_equal(_overlaps(sp, x[0]), _overlaps(ideal, x[0]))
+
+
+def test_faults_survive_copy_and_save(tmp_path):
+    import copy
+
+    x = random_inputs(40, 16, 4, 5)
+    sp = _tiny()
+    X.inject_stuck_faults(sp, 0.2, 4)
+    clone = copy.deepcopy(sp)
+    sp.save(tmp_path / "sp.htmhw")
+    loaded = SpatialPooler.load(tmp_path / "sp.htmhw")
+    ref = sp.compute(x, learn=True, output="dense")
+    for other in (clone, loaded):
+        assert np.array_equal(other.compute(x, learn=True, output="dense"), ref)
+    assert not np.array_equal(_tiny().compute(x, learn=True, output="dense"), ref)
+
+
+def test_faults_need_a_fixed_pooler():
+    with pytest.raises(ValueError, match="fixed"):
+        X.inject_stuck_faults(SpatialPooler(**named_config("tiny")), 0.1, 1)

@@ -882,6 +882,22 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 
 // Step 2. Returns the number of bit planes left in ws.planes (0 = none).
 std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
+    if (!sp.stuck_on_bits.empty()) {
+        // Faulty crossbar read: every cell of the column counts, connected or stuck on,
+        // unless stuck off (the fast kernels assume an ideal read, so this path is scalar).
+        pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
+        const std::uint32_t words = sp.input_words, mx = sp.q.overlap_max;
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+            const std::size_t base = static_cast<std::size_t>(c) * words;
+            std::uint32_t n = 0;
+            for (std::uint32_t w = 0; w < words; ++w)
+                n += static_cast<std::uint32_t>(__builtin_popcountll(
+                    ((sp.connected_bits[base + w] & ~sp.stuck_off_bits[base + w]) | sp.stuck_on_bits[base + w]) &
+                    ws.input_bits[w]));
+            out[c] = std::min(n, mx);  // SAT at 2^B_o - 1
+        }
+        return 0;
+    }
 #ifdef HTMHW_DATAPATH_X86
     if (use_x86(ws)) {
         pack_input_x86(input, sp.num_inputs, ws.input_bits, ws.positions, ws.active_inputs);
@@ -1119,6 +1135,27 @@ void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspa
     ws.scores.resize(sp.num_columns);
     const bool unit = compute_boosted(use_x86(ws), sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
     select_winners(sp, ws.scores.data(), overlaps_out, unit, planes, ws, winners);
+}
+
+void sp_fixed_set_read_faults(SpFixed& sp, std::vector<std::uint64_t> stuck_on, std::vector<std::uint64_t> stuck_off) {
+    if (stuck_on.empty() && stuck_off.empty()) {
+        sp.stuck_on_bits.clear();
+        sp.stuck_off_bits.clear();
+        return;
+    }
+    const std::size_t n = static_cast<std::size_t>(sp.num_columns) * sp.input_words;
+    if (stuck_on.size() != n || stuck_off.size() != n)
+        throw std::invalid_argument("stuck-at masks must have columns x input_words = " + std::to_string(n) +
+                                    " words each");
+    const std::uint32_t tail = sp.num_inputs % 64;
+    const std::uint64_t valid_last = tail ? (1ULL << tail) - 1 : ~0ULL;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (stuck_on[k] & stuck_off[k]) throw std::invalid_argument("a cell cannot be stuck on and stuck off");
+        if ((k % sp.input_words) == sp.input_words - 1 && ((stuck_on[k] | stuck_off[k]) & ~valid_last))
+            throw std::invalid_argument("stuck-at masks have bits past num_inputs");
+    }
+    sp.stuck_on_bits = std::move(stuck_on);
+    sp.stuck_off_bits = std::move(stuck_off);
 }
 
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {

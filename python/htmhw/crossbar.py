@@ -331,5 +331,46 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     return Report(name, steps, area, layout, None if input_rate_hz is None else float(input_rate_hz))
 
 
+def stuck_at_masks(num_columns: int, num_inputs: int, rate: float, seed: int, on_fraction: float = 0.5):
+    """(stuck_on, stuck_off) boolean (num_columns, num_inputs) masks: in every column,
+    round(rate * num_inputs) cells are faulty, chosen with the project's PRNG (seed), and
+    round(on_fraction * that) of them, chosen again with seed + 1, are stuck on (SA1,
+    read as connected), the others stuck off (SA0). rate, on_fraction in [0, 1];
+    seed in [0, 2**64 - 1)."""
+    from .golden import random_inputs
+
+    for name, v in (("rate", rate), ("on_fraction", on_fraction)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0.0 <= v <= 1.0:
+            raise ValueError(f"{name} must be a number in [0, 1]; got {v!r}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64 - 1:
+        raise ValueError(f"seed must be an integer in [0, 2**64 - 1); got {seed!r}")
+    faulty = int(round(rate * num_inputs))
+    n_on = int(round(on_fraction * faulty))
+    chosen = random_inputs(num_columns, num_inputs, faulty, int(seed)).astype(bool)
+    which = random_inputs(num_columns, faulty, n_on, int(seed) + 1).astype(bool) if faulty else \
+        np.zeros((num_columns, 0), dtype=bool)
+    cols, inputs = np.nonzero(chosen)              # row-major: each column's cells ascending
+    on = np.zeros_like(chosen)
+    on[cols, inputs] = which.reshape(-1)
+    return on, chosen & ~on
+
+
+def inject_stuck_faults(sp, rate: float, seed: int, on_fraction: float = 0.5):
+    """Make the fixed-point pooler ``sp`` read its connected synapses through a crossbar
+    with stuck-at cells (``stuck_at_masks``): a stuck-on cell counts in the overlap
+    whatever its permanence (even outside the potential pool), a stuck-off cell never.
+    Learning still updates the permanences. Returns the masks; ``rate=0`` clears the
+    faults. Faults are part of the pooler's state (copies, save/load)."""
+    core = sp._fixed("inject_stuck_faults")
+    on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, rate, seed, on_fraction)
+    if not on.any() and not off.any():
+        empty = np.zeros((0, 0), dtype=np.uint8)
+        core.set_read_faults(empty, empty)
+    else:
+        core.set_read_faults(on.astype(np.uint8), off.astype(np.uint8))
+    return on, off
+
+
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",
-           "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES"]
+           "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES",
+           "stuck_at_masks", "inject_stuck_faults"]

@@ -75,6 +75,9 @@ struct SpFixed {
     std::vector<std::uint32_t> boost;                                        // UQ B_i.B_f
     // Last step (NuPIC's getOverlaps / getBoostedOverlaps), integers.
     std::vector<std::uint32_t> overlaps, boosted;
+    // Crossbar read faults (issue 5): cells stuck on read as connected, stuck off as not,
+    // whatever the permanence. columns x input_words each; empty = ideal read (the contract).
+    std::vector<std::uint64_t> stuck_on_bits, stuck_off_bits;
 };
 
 // Builds and initializes (docs/datapath.md "Initialization"). Validates both.
@@ -119,5 +122,10 @@ void sp_fixed_rebuild_and_check(SpFixed& sp);
 // Sets one column's permanence words (pool order), then trims and refreshes
 // its connected bits (no raise), as NuPIC's setPermanence.
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words);
+
+// Sets (or, with two empty vectors, clears) the stuck-at read faults: bit i of column
+// c's word row is cell (input i, column c). Sizes must be columns x input_words; the
+// two masks must be disjoint and zero past num_inputs (std::invalid_argument otherwise).
+void sp_fixed_set_read_faults(SpFixed& sp, std::vector<std::uint64_t> stuck_on, std::vector<std::uint64_t> stuck_off);
 
 }  // namespace htmhw
