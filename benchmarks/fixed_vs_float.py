@@ -333,6 +333,13 @@ def interpretation(res, bits):
     return lines
 
 
+def accuracy_cells(key, r):
+    """The table row's cells shared by both inference rules, up to and including the last `|`."""
+    return (f"| {label(key)} | {pct(r['accuracy_a_learning_pass_features'])} | "
+            f"{pct(r['accuracy_b_learned_sp_features'])} | {r['jaccard_vs_float_test']:.3f} | "
+            f"{pct(r['fraction_columns_ever_active'])} | {r['mean_active_columns_test']:.1f} |")
+
+
 def write_md(res, bits, path, command, runtime_s):
     hd = res["boost_in_inference=True"]
     nd = res["boost_in_inference=False"]
@@ -372,10 +379,7 @@ def write_md(res, bits, path, command, runtime_s):
     L.append("|---|---|---|---|---|---|---|---|")
     for k in keys:
         r = hd[k]
-        L.append(f"| {label(k)} | {pct(r['accuracy_a_learning_pass_features'])} | "
-                 f"{pct(r['accuracy_b_learned_sp_features'])} | {r['jaccard_vs_float_test']:.3f} | "
-                 f"{pct(r['fraction_columns_ever_active'])} | {r['mean_active_columns_test']:.1f} | "
-                 f"{fmt_int(r['learn_steps_per_s'])} | {fmt_int(r['infer_steps_per_s'])} |")
+        L.append(f"{accuracy_cells(k, r)} {fmt_int(r['learn_steps_per_s'])} | {fmt_int(r['infer_steps_per_s'])} |")
     L.append("")
     L.append("## NuPIC default: `boost_in_inference=False` (boost only while learning)")
     L.append("")
@@ -384,10 +388,7 @@ def write_md(res, bits, path, command, runtime_s):
     L.append("| arithmetic | acc (a) | acc (b) | Jaccard vs float (test) | ever active | active/test |")
     L.append("|---|---|---|---|---|---|")
     for k in keys:
-        r = nd[k]
-        L.append(f"| {label(k)} | {pct(r['accuracy_a_learning_pass_features'])} | "
-                 f"{pct(r['accuracy_b_learned_sp_features'])} | {r['jaccard_vs_float_test']:.3f} | "
-                 f"{pct(r['fraction_columns_ever_active'])} | {r['mean_active_columns_test']:.1f} |")
+        L.append(accuracy_cells(k, nd[k]))
     L.append("")
     L.append("## Diagnostics")
     L.append("")

@@ -164,6 +164,15 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     return obj;
 }
 
+// One 0/1 learn flag per input row; returns the flags.
+const std::uint8_t* check_learn_flags(const carray<std::uint8_t>& flags, std::size_t rows) {
+    if (flags.ndim() != 1 || static_cast<std::size_t>(flags.size()) != rows)
+        throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" + std::to_string(rows) +
+                                    ")");
+    check_binary(flags.data(), rows, "learn");
+    return flags.data();
+}
+
 }  // namespace
 
 void init_datapath(py::module_& m) {
@@ -280,11 +289,7 @@ void init_datapath(py::module_& m) {
             [](PyFixed& s, const carray<std::uint8_t>& x, const carray<std::uint8_t>& learn_flags) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
-                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
-                                                std::to_string(rows) + ")");
-                const std::uint8_t* learn = learn_flags.data();
-                check_binary(learn, rows, "learn");
+                const std::uint8_t* learn = check_learn_flags(learn_flags, rows);
                 std::size_t n_learn = 0;
                 for (std::size_t r = 0; r < rows; ++r) n_learn += learn[r];
                 SpFixed& sp = s.sp;
@@ -358,14 +363,10 @@ void init_datapath(py::module_& m) {
                std::uint32_t synapse_lanes) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
-                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
-                                                std::to_string(rows) + ")");
+                const std::uint8_t* learn = check_learn_flags(learn_flags, rows);
                 if (synapse_lanes < 1 || synapse_lanes > 64)
                     throw std::invalid_argument("synapse_lanes must be in [1, 64]; got " +
                                                 std::to_string(synapse_lanes));
-                const std::uint8_t* learn = learn_flags.data();
-                check_binary(learn, rows, "learn");
                 py::array_t<std::uint64_t> cycles({rows, std::size_t(5)});
                 std::uint64_t* out = cycles.mutable_data();
                 {
@@ -390,10 +391,7 @@ void init_datapath(py::module_& m) {
                const py::dict& device, const py::dict& array, const py::dict& periphery) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                if (learn_flags.ndim() != 1 || static_cast<std::size_t>(learn_flags.size()) != rows)
-                    throw std::invalid_argument("learn must be a 1-D array with one flag per input row (" +
-                                                std::to_string(rows) + ")");
-                check_binary(learn_flags.data(), rows, "learn");
+                const std::uint8_t* learn = check_learn_flags(learn_flags, rows);
                 const auto d = crossbar_dicts::device_from(device);
                 const auto a = crossbar_dicts::array_from(array);
                 const auto p = crossbar_dicts::periphery_from(periphery);
@@ -403,7 +401,7 @@ void init_datapath(py::module_& m) {
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
                     layout = htmhw::crossbar_layout(s.sp, d, a, p);
-                    costs = htmhw::crossbar_run(s.sp, data, learn_flags.data(), rows, d, a, p, s.ws);
+                    costs = htmhw::crossbar_run(s.sp, data, learn, rows, d, a, p, s.ws);
                 }
                 auto column = [&](auto member) {
                     using T = std::decay_t<decltype(costs[0].*member)>;

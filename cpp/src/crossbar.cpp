@@ -16,6 +16,12 @@ void require(bool ok, const char* field, const std::string& range, double value)
 }
 
 bool finite_positive(double x) { return std::isfinite(x) && x > 0; }
+
+// MNSIM's empirical wire term, in ns, from the array size in KB.
+double mnsim_wire_latency_ns(const CrossbarArray& a) {
+    const double size_kb = static_cast<double>(a.rows) * a.columns / 1024.0 / 8.0;
+    return 0.001 * (0.0002 * size_kb * size_kb + 5e-6 * size_kb + 4e-14);
+}
 bool finite_nonnegative(double x) { return std::isfinite(x) && x >= 0; }
 
 }  // namespace
@@ -70,8 +76,7 @@ ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a
         std::sqrt((1.0 - input_density) * d.v_read0_v * d.v_read0_v + input_density * d.v_read1_v * d.v_read1_v);
     f.cell_read_power_w = f.effective_read_voltage_v * f.effective_read_voltage_v / f.effective_resistance_ohm;
     f.read_power_mw = cells * f.cell_read_power_w * 1e3;
-    const double size_kb = cells / 1024.0 / 8.0;  // MNSIM's empirical wire term takes the array size in KB
-    f.wire_latency_ns = 0.001 * (0.0002 * size_kb * size_kb + 5e-6 * size_kb + 4e-14);
+    f.wire_latency_ns = mnsim_wire_latency_ns(a);
     f.read_latency_ns = d.read_latency_ns + f.wire_latency_ns;
     f.read_energy_pj = f.read_power_mw * f.read_latency_ns;  // mW x ns = pJ
     f.write_latency_ns = d.write_latency_ns * rows_written;
@@ -133,9 +138,7 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
         level[k] = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, d.levels);
         row_g[syn_input[k]] += level_conductance_s(d, level[k]) - g_off;
     }
-    const double cells_per_array = static_cast<double>(a.rows) * a.columns;
-    const double size_kb = cells_per_array / 1024.0 / 8.0;
-    const double t_read_ns = d.read_latency_ns + 0.001 * (0.0002 * size_kb * size_kb + 5e-6 * size_kb + 4e-14);
+    const double t_read_ns = d.read_latency_ns + mnsim_wire_latency_ns(a);
     const double v2 = d.v_read1_v * d.v_read1_v, vw2 = d.v_write_v * d.v_write_v;
     const double ns_per_cycle = 1e3 / p.clock_mhz;
 

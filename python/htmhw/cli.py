@@ -294,11 +294,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.command == "crossbar":
         from . import crossbar as _xb
-        from .golden import learn_schedule
 
         try:
             sp, x, _ = _pooler_and_stimulus(args)
-            report = _xb.estimate(sp, x, learn_schedule(args.learn, len(x)), preset_name=args.preset,
+            report = _xb.estimate(sp, x, args.learn, preset_name=args.preset,
                                   input_rate_hz=args.input_rate)
             if args.plot is not None:
                 report.plot(args.plot)

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _core
 from ._validation import as_binary_matrix
+from .golden import learn_schedule, random_inputs
 
 # MNSIM 2.0's fixed workload constants: 33 % of cells in the low-resistance state,
 # 10 % of inputs at the "1" read voltage.
@@ -30,7 +31,7 @@ MNSIM_INPUT_DENSITY = 0.1
 def _check_numbers(obj, int_fields=()):
     for f in dataclasses.fields(obj):
         v = getattr(obj, f.name)
-        if f.name in ("cell", "source"):
+        if f.name == "cell":
             continue
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{type(obj).__name__}.{f.name} must be a number; got {v!r}")
@@ -293,7 +294,8 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     """Costs of running ``inputs`` through a copy of the fixed-point pooler ``sp`` on
     memristor crossbars (mapping: docs/crossbar.md), driven by the run's activity.
 
-    learn: a bool or one 0/1 flag per row. ``device``/``array``/``periphery`` override
+    learn: a learn schedule (``htmhw.golden.learn_schedule``: a bool, "first:N",
+    "every:K" or one 0/1 flag per row). ``device``/``array``/``periphery`` override
     the preset's. input_rate_hz > 0 adds the average power. The caller's ``sp`` is not
     advanced.
     """
@@ -312,13 +314,7 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     sp = copy.deepcopy(sp)
     core = sp._fixed("crossbar.estimate")
     x = as_binary_matrix(inputs, sp.num_inputs)
-    if isinstance(learn, (bool, np.bool_)):
-        flags = np.full(x.shape[0], bool(learn), dtype=np.uint8)
-    else:
-        flags = np.asarray(learn)
-        if flags.shape != (x.shape[0],) or not np.isin(flags, (0, 1)).all():
-            raise ValueError(f"learn must be a bool or {x.shape[0]} flags of 0/1")
-        flags = np.ascontiguousarray(flags, dtype=np.uint8)
+    flags = learn_schedule(learn, x.shape[0])
     raw = dict(core.crossbar_run(x, flags, device.to_dict(), array.to_dict(), periphery.to_dict()))
     layout = dict(raw.pop("layout"))
     steps = {k: np.asarray(v) for k, v in raw.items()}
@@ -337,8 +333,6 @@ def stuck_at_masks(num_columns: int, num_inputs: int, rate: float, seed: int, on
     round(on_fraction * that) of them, chosen again with seed + 1, are stuck on (SA1,
     read as connected), the others stuck off (SA0). rate, on_fraction in [0, 1];
     seed in [0, 2**64 - 1)."""
-    from .golden import random_inputs
-
     for name, v in (("rate", rate), ("on_fraction", on_fraction)):
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0.0 <= v <= 1.0:
             raise ValueError(f"{name} must be a number in [0, 1]; got {v!r}")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .golden import load as load_golden
+from .golden import learn_schedule, load as load_golden
 
 SIMULATORS = ("icarus", "verilator", "cocotb")
 TARGETS = {
@@ -117,8 +117,10 @@ def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _check_golden(golden_dir) -> dict:
-    manifest, _ = load_golden(golden_dir)
+def _check_golden(golden_dir, manifest=None) -> dict:
+    """The directory's manifest (loaded and checksum-checked unless given)."""
+    if manifest is None:
+        manifest, _ = load_golden(golden_dir)
     if manifest["sizes"]["num_steps"] < 1:
         raise ValueError(f"{golden_dir}: no steps to simulate")
     return manifest
@@ -159,46 +161,48 @@ def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes: int) -> Path
     return work
 
 
-def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
+def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, build_cmd, run_cmd, build_timeout,
+                         timeout) -> dict:
+    """Write tb_config.vh, build tb_sp.v with ``build_cmd(work, tb)`` and run ``run_cmd(work)``."""
+    manifest = _check_golden(golden_dir, manifest)
+    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
+    t0 = time.perf_counter()
+    build = _run(build_cmd(work, hdl_ref_dir() / "tb" / "tb_sp.v"), work, build_timeout)
+    if build.returncode != 0:
+        raise RuntimeError(f"{name} build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
+    t1 = time.perf_counter()
+    proc = _run(run_cmd(work), work, timeout)
+    result = _parse_result(name, proc, time.perf_counter() - t1, work)
+    result["build_seconds"] = round(t1 - t0, 2)
+    return result
+
+
+def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
     """Plain testbench on Icarus Verilog (``iverilog -g2005``, ``vvp -n``)."""
-    manifest = _check_golden(golden_dir)
-    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
-    tb = hdl_ref_dir() / "tb" / "tb_sp.v"
-    t0 = time.perf_counter()
-    build = _run([_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
-                  *map(str, rtl_sources(rtl_dir)), str(tb)], work, 300)
-    if build.returncode != 0:
-        raise RuntimeError(f"iverilog failed:\n{build.stdout}{build.stderr}")
-    t1 = time.perf_counter()
-    proc = _run([_tool("vvp"), "-n", str(work / "tb_sp.vvp")], work, timeout)
-    result = _parse_result("icarus", proc, time.perf_counter() - t1, work)
-    result["build_seconds"] = round(t1 - t0, 2)
-    return result
+    return _run_plain_testbench(
+        "icarus", golden_dir, work_dir, manifest, synapse_lanes,
+        lambda work, tb: [_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
+                          *map(str, rtl_sources(rtl_dir)), str(tb)],
+        lambda work: [_tool("vvp"), "-n", str(work / "tb_sp.vvp")], 300, timeout)
 
 
-def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
+def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+                  manifest: dict | None = None) -> dict:
     """Plain testbench on Verilator (``--binary``: its own main and timing)."""
-    manifest = _check_golden(golden_dir)
-    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
-    tb = hdl_ref_dir() / "tb" / "tb_sp.v"
-    t0 = time.perf_counter()
-    build = _run([_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
-                  "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb_sp", "-I" + str(work),
-                  "--Mdir", str(work / "obj_dir"), "-o", "tb_sp", *map(str, rtl_sources(rtl_dir)), str(tb)],
-                 work, 900)
-    if build.returncode != 0:
-        raise RuntimeError(f"verilator build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
-    t1 = time.perf_counter()
-    proc = _run([str(work / "obj_dir" / "tb_sp")], work, timeout)
-    result = _parse_result("verilator", proc, time.perf_counter() - t1, work)
-    result["build_seconds"] = round(t1 - t0, 2)
-    return result
+    return _run_plain_testbench(
+        "verilator", golden_dir, work_dir, manifest, synapse_lanes,
+        lambda work, tb: [_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
+                          "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb_sp", "-I" + str(work),
+                          "--Mdir", str(work / "obj_dir"), "-o", "tb_sp", *map(str, rtl_sources(rtl_dir)), str(tb)],
+        lambda work: [str(work / "obj_dir" / "tb_sp")], 900, timeout)
 
 
-def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1) -> dict:
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
     """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
     it streams the vectors from ``golden.npz`` and the manifest."""
-    manifest = _check_golden(golden_dir)
+    manifest = _check_golden(golden_dir, manifest)
     try:
         import cocotb  # noqa: F401
         import cocotb_tools.runner  # noqa: F401
@@ -235,17 +239,18 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     if bad or not simulators:
         raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
-    _check_golden(golden_dir)
     synapse_lanes = _check_lanes(synapse_lanes)
+    manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
+    _check_golden(golden_dir, manifest)
     try:
-        modeled = golden_model_cycles(golden_dir, synapse_lanes)["total"]
+        modeled = _golden_model_cycles(golden_dir, manifest, arrays, synapse_lanes)["total"]
     except ValueError:
         modeled = None
     results = {}
     with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
         base = Path(work_dir) if work_dir is not None else Path(tmp)
         for sim in simulators:
-            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir, synapse_lanes=synapse_lanes)
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir, synapse_lanes=synapse_lanes, manifest=manifest)
             if "cycles_file" in r:
                 simulated = read_cycles(r.pop("cycles_file"))["total"]
                 r["cycles_per_step_mean"] = round(float(simulated.mean()), 1)
@@ -273,7 +278,8 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
     model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
 
-    ``learn``: a bool or one flag per row. ``synapse_lanes`` (1..64): synapses per
+    ``learn``: a learn schedule (``htmhw.golden.learn_schedule``: a bool, "first:N",
+    "every:K" or one 0/1 flag per row). ``synapse_lanes`` (1..64): synapses per
     cycle (sp_top's SYN_LANES). Returns arrays ``total`` and one per phase
     (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``); with
     ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
@@ -283,14 +289,11 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
 
     core = sp._fixed("model_cycles")
     x = as_binary_matrix(inputs, sp.num_inputs)
-    flags = np.full(x.shape[0], bool(learn), dtype=np.uint8) if isinstance(learn, (bool, np.bool_)) else \
-        np.asarray(learn)
-    if flags.shape != (x.shape[0],) or not np.isin(flags, (0, 1)).all():
-        raise ValueError(f"learn must be a bool or {x.shape[0]} flags of 0/1")
+    flags = learn_schedule(learn, x.shape[0])
     lanes = _check_lanes(synapse_lanes)
     if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
-    cycles = core.hdl_cycles(x, np.ascontiguousarray(flags, dtype=np.uint8), lanes).astype(np.int64)
+    cycles = core.hdl_cycles(x, flags, lanes).astype(np.int64)
     out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
     out["total"] = cycles.sum(axis=1)
     if clock_mhz is not None:
@@ -315,11 +318,15 @@ def golden_model_cycles(golden_dir, synapse_lanes: int = 1) -> dict:
     """``model_cycles`` for a golden directory exported from a fresh pooler (its
     initial permanence memory must match the configuration's; ValueError otherwise)."""
     manifest, g = load_golden(golden_dir)
+    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes)
+
+
+def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes) -> dict:
     sp = pooler_from_manifest(manifest)
     if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
         raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
                          "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
-    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"].astype(np.uint8), synapse_lanes=synapse_lanes)
+    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes)
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
