@@ -5,7 +5,8 @@ Protocol mnist-10k (shared/docs/anchors.md, as benchmarks/fixed_vs_float.py): th
 fixed point with 8-bit permanences, one learning pass over digits 0..7999, test on
 8000..9999 with learning off, LogisticRegression(C=0.1, max_iter=300) on the SDRs
 (training features: the SDRs of the learning pass). The crossbar is faulty from the
-start: `htmhw.crossbar.inject_stuck_faults(sp, rate, seed=1)` makes `rate` of every
+start: `htmhw.crossbar.attach_device(sp, Device(levels=256, stuck_on_rate=rate/2,
+stuck_off_rate=rate/2), seed=1)` makes `rate` of every
 column's cells stuck, half stuck on (read as connected), half stuck off. Boosting on =
 the anchor's boostStrength 2.0, off = 0.0; inference with boosting (htm.core's rule).
 
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import htmhw
-from htmhw.crossbar import inject_stuck_faults
+from htmhw.crossbar import Device, attach_device
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixed_vs_float import ANCHOR, N_TRAIN, accuracy  # noqa: E402  (one protocol definition)
@@ -37,7 +38,7 @@ BOOST_ON = 2.0
 def run(X, labels, rate, boost_strength, seed=1):
     params = dict(ANCHOR, boost_strength=boost_strength, boost_in_inference=True)
     sp = htmhw.SpatialPooler(arithmetic="fixed", hw=htmhw.HardwareConfig(permanence_bits=8), **params)
-    inject_stuck_faults(sp, rate, seed)
+    attach_device(sp, Device(levels=256, stuck_on_rate=rate / 2, stuck_off_rate=rate - rate / 2), seed)
     t0 = time.perf_counter()
     train = sp.compute(X[:N_TRAIN], learn=True, output="sparse")
     test = sp.infer(X[N_TRAIN:], output="sparse", n_threads=2)

@@ -40,4 +40,16 @@ void init_crossbar(py::module_& m) {
             return htmhw::permanence_level(p, perm_max, levels);
         },
         py::arg("permanence"), py::arg("perm_max"), py::arg("levels"));
+    m.def(
+        "level_fraction",
+        [](std::uint32_t level, std::uint32_t levels, float nonlinearity) {
+            htmhw::validate(htmhw::DeviceRead{levels, nonlinearity, 0.0f, 0.0f, 0});
+            if (level >= levels) throw std::invalid_argument("level must be in [0, levels - 1]");
+            return htmhw::level_fraction(level, levels, nonlinearity);
+        },
+        py::arg("level"), py::arg("levels"), py::arg("nonlinearity"));
+    // Range checks of the dataclasses (they call these on construction).
+    m.def("crossbar_validate_device", [](const py::dict& d) { htmhw::validate(device_from(d)); });
+    m.def("crossbar_validate_array", [](const py::dict& d) { htmhw::validate(array_from(d)); });
+    m.def("crossbar_validate_periphery", [](const py::dict& d) { htmhw::validate(periphery_from(d)); });
 }

@@ -39,6 +39,11 @@ inline htmhw::CrossbarDevice device_from(const py::dict& d) {
     r.get("read_latency_ns", x.read_latency_ns);
     r.get("write_latency_ns", x.write_latency_ns);
     r.get("cell_area_um2", x.cell_area_um2);
+    r.get("nonlinearity", x.nonlinearity);
+    r.get("d2d_sigma", x.d2d_sigma);
+    r.get("c2c_sigma", x.c2c_sigma);
+    r.get("stuck_on_rate", x.stuck_on_rate);
+    r.get("stuck_off_rate", x.stuck_off_rate);
     r.finish();
     return x;
 }

@@ -98,6 +98,26 @@ py::array_t<T> words_array(const std::vector<std::uint64_t>& v) {
     return to_numpy(std::vector<T>(v.begin(), v.end()));
 }
 
+py::dict device_read_to_dict(const htmhw::DeviceRead& m) {
+    py::dict d;
+    d["levels"] = m.levels;
+    d["nonlinearity"] = m.nonlinearity;
+    d["d2d_sigma"] = m.d2d_sigma;
+    d["c2c_sigma"] = m.c2c_sigma;
+    d["seed"] = m.seed;
+    return d;
+}
+
+htmhw::DeviceRead device_read_from_dict(const py::dict& d) {
+    htmhw::DeviceRead m;
+    m.levels = take<std::uint32_t>(d, "levels");
+    m.nonlinearity = take<float>(d, "nonlinearity");
+    m.d2d_sigma = take<float>(d, "d2d_sigma");
+    m.c2c_sigma = take<float>(d, "c2c_sigma");
+    m.seed = take<std::uint64_t>(d, "seed");
+    return m;
+}
+
 py::dict get_state(const SpFixed& sp) {
     py::dict d;
     d["params"] = params_to_dict(sp.params);
@@ -117,6 +137,11 @@ py::dict get_state(const SpFixed& sp) {
     if (!sp.stuck_on_bits.empty()) {  // only a pooler with crossbar read faults carries them
         d["stuck_on_bits"] = to_numpy(sp.stuck_on_bits);
         d["stuck_off_bits"] = to_numpy(sp.stuck_off_bits);
+    }
+    if (sp.device.levels) {  // only a pooler reading through a non-ideal device carries it
+        d["device_read"] = device_read_to_dict(sp.device);
+        d["device_cell_level"] = to_numpy(sp.cell_level);
+        d["device_cell_write_step"] = to_numpy(sp.cell_write_step);
     }
     return d;
 }
@@ -160,6 +185,14 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
         load_vec(d, "stuck_on_bits", on);
         load_vec(d, "stuck_off_bits", off);
         htmhw::sp_fixed_set_read_faults(sp, std::move(on), std::move(off));
+    }
+    if (d.contains("device_read")) {
+        std::vector<std::uint16_t> levels;
+        std::vector<std::uint64_t> steps;
+        load_vec(d, "device_cell_level", levels);
+        load_vec(d, "device_cell_write_step", steps);
+        htmhw::sp_fixed_restore_device_read(sp, device_read_from_dict(d["device_read"].cast<py::dict>()), levels,
+                                            steps);
     }
     return obj;
 }
@@ -246,6 +279,24 @@ void init_datapath(py::module_& m) {
                 htmhw::sp_fixed_set_read_faults(sp, pack(stuck_on), pack(stuck_off));
             },
             py::arg("stuck_on").noconvert(), py::arg("stuck_off").noconvert())
+        .def(
+            "set_device_read",
+            [](PyFixed& s, const py::dict& model) {
+                const htmhw::DeviceRead m = device_read_from_dict(model);
+                py::gil_scoped_release release;
+                std::lock_guard<std::mutex> lock(s.mutex);
+                htmhw::sp_fixed_set_device_read(s.sp, m);
+            },
+            py::arg("model"),
+            "Reads overlaps through non-ideal crossbar cells (keys levels, nonlinearity, d2d_sigma, c2c_sigma, "
+            "seed; levels 0 = the ideal read).")
+        .def_property_readonly("device_read",
+                               [](const PyFixed& s) -> py::object {
+                                   if (!s.sp.device.levels) return py::none();
+                                   return device_read_to_dict(s.sp.device);
+                               })
+        .def_property_readonly("has_read_faults",
+                               [](const PyFixed& s) { return !s.sp.stuck_on_bits.empty() || s.sp.device.levels != 0; })
         .def("set_portable_kernels", [](PyFixed& s, bool on) { s.ws.portable_kernels = on; },
              "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(
@@ -474,6 +525,24 @@ void init_datapath(py::module_& m) {
                  return dense<std::uint8_t>(s.sp, [&](std::uint64_t k) -> std::uint8_t {
                      return htmhw::sp_fixed_perm(s.sp, k) >= s.sp.q.conn_q ? 1 : 0;
                  });
+             })
+        .def("read_connected_dense",
+             [](const PyFixed& s) {
+                 // What the overlap counts: device read (or connected bits) with stuck-at cells.
+                 const SpFixed& sp = s.sp;
+                 const auto& bits = sp.device.levels ? sp.device_bits : sp.connected_bits;
+                 const bool stuck = !sp.stuck_on_bits.empty();
+                 py::array_t<std::uint8_t> out({static_cast<py::ssize_t>(sp.num_columns),
+                                                static_cast<py::ssize_t>(sp.num_inputs)});
+                 auto o = out.mutable_unchecked<2>();
+                 for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+                     for (std::uint32_t i = 0; i < sp.num_inputs; ++i) {
+                         const std::size_t w = static_cast<std::size_t>(c) * sp.input_words + i / 64;
+                         std::uint64_t word = bits[w];
+                         if (stuck) word = (word & ~sp.stuck_off_bits[w]) | sp.stuck_on_bits[w];
+                         o(c, i) = static_cast<std::uint8_t>((word >> (i % 64)) & 1);
+                     }
+                 return out;
              })
         .def("potential_dense",
              [](const PyFixed& s) { return dense<std::uint8_t>(s.sp, [](std::uint64_t) -> std::uint8_t { return 1; }); })

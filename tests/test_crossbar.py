@@ -278,12 +278,23 @@ def test_stuck_at_masks_counts_and_reproducibility():
             X.stuck_at_masks(**args)
 
 
+def _device(sp, **kw):
+    """An otherwise ideal device: one level per permanence word."""
+    return X.Device(levels=sp.constants["perm_max"] + 1, **kw)
+
+
+def _stuck(sp, rate, on_fraction=0.5):
+    return _device(sp, stuck_on_rate=rate * on_fraction, stuck_off_rate=rate - rate * on_fraction)
+
+
 def test_faulty_read_by_hand():
     sp = _tiny()
     x = random_inputs(20, 16, 5, 9)
     sp.compute(x[:10], learn=True)
-    on, off = X.inject_stuck_faults(sp, 0.3, 11)
+    on, off = X.attach_device(sp, _stuck(sp, 0.3), 11)
+    assert (on.sum(axis=1) == 2).all() and (off.sum(axis=1) == 3).all()   # round(0.3 * 16) = 5 per column
     connected = np.asarray(sp.connected()).astype(bool).reshape(sp.num_columns, sp.num_inputs)
+    assert np.array_equal(X.read_connected(sp), (connected & ~off) | on)
     omax = sp.constants["overlap_max"]
     for row in x[10:]:
         expected = np.minimum((((connected & ~off) | on) & row.astype(bool)).sum(axis=1), omax)
@@ -293,30 +304,213 @@ def test_faulty_read_by_hand():
 def test_all_stuck_on_or_off():
     x = random_inputs(5, 16, 6, 2)
     sp = _tiny()
-    X.inject_stuck_faults(sp, 1.0, 1, on_fraction=1.0)
+    X.attach_device(sp, _stuck(sp, 1.0, on_fraction=1.0), 1)
     assert (_overlaps(sp, x[0]) == min(6, sp.constants["overlap_max"])).all()
-    X.inject_stuck_faults(sp, 1.0, 1, on_fraction=0.0)
+    X.attach_device(sp, _stuck(sp, 1.0, on_fraction=0.0), 1)
     assert (_overlaps(sp, x[0]) == 0).all()
-    X.inject_stuck_faults(sp, 0.0, 1)   # cleared: the ideal read again
+    X.detach_device(sp)   # the ideal read again
     ideal = _tiny()
     assert np.array_equal(_overlaps(sp, x[0]), _overlaps(ideal, x[0]))
+    assert np.array_equal(X.read_connected(sp), np.asarray(sp.connected()).astype(bool))
 
 
-def test_faults_survive_copy_and_save(tmp_path):
+def test_ideal_device_is_the_datapath_contract():
+    """levels = perm_max + 1, linear, no variation: every step as the ideal read, including
+    permanences exactly at the connected threshold."""
+    x = random_inputs(300, 16, 5, 21)
+    ideal, dev = _tiny(), _tiny()
+    n0 = int(np.asarray(dev.potential())[0].sum())
+    at_threshold = [dev.constants["conn_q"]] + [0] * (n0 - 1)
+    for sp in (ideal, dev):
+        sp.set_column_permanences_q(0, at_threshold)
+    X.attach_device(dev, _device(dev), 5)
+    assert X.read_connected(dev)[0].sum() == 1          # the cell at exactly conn_q reads connected
+    for row in x:
+        a, b = ideal.trace(row[None, :]), dev.trace(row[None, :])
+        assert np.array_equal(a["overlaps"], b["overlaps"]) and np.array_equal(a["winners"], b["winners"])
+    assert np.array_equal(X.read_connected(dev), np.asarray(dev.connected()).astype(bool))
+
+
+def _expected_read(sp, levels, nonlinearity=0.0):
+    """Read bits by hand: level of every permanence, its normalized conductance (the
+    binding's level_fraction table), compared with conn_q / perm_max in float32."""
+    pmax, conn = sp.constants["perm_max"], sp.constants["conn_q"]
+    table = np.array([X.level_fraction(l, levels, nonlinearity) for l in range(levels)], dtype=np.float32)
+    perms = np.asarray(sp.permanences_q()).astype(np.int64)
+    level = (2 * perms * (levels - 1) + pmax) // (2 * pmax)              # round half up
+    reference = np.float32(conn) / np.float32(pmax)
+    return np.asarray(sp.potential()).astype(bool) & (table[level] >= reference)
+
+
+def test_level_fraction_formula():
+    for nu in (3.0, -2.5):
+        for level, levels in ((0, 16), (5, 16), (15, 16), (100, 256)):
+            x = level / (levels - 1)
+            expected = (1 - math.exp(-nu * x)) / (1 - math.exp(-nu))
+            assert X.level_fraction(level, levels, nu) == pytest.approx(expected, rel=2e-6, abs=1e-7)
+    assert X.level_fraction(5, 16, 0.0) == np.float32(5) / np.float32(15)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        X.level_fraction(1, 16, 25.0)
+    with pytest.raises(ValueError, match="level"):
+        X.level_fraction(16, 16, 1.0)
+
+
+def test_quantized_levels_read_by_hand():
+    sp = _tiny()
+    x = random_inputs(60, 16, 5, 3)
+    sp.compute(x[:20], learn=True)
+    X.attach_device(sp, X.Device(levels=4), 2)
+    expected = _expected_read(sp, 4)
+    assert np.array_equal(X.read_connected(sp), expected)
+    assert not np.array_equal(expected, np.asarray(sp.connected()).astype(bool))   # 4 levels do matter here
+    sp.compute(x[20:], learn=True)                        # learning rewrites the cells it changes
+    assert np.array_equal(X.read_connected(sp), _expected_read(sp, 4))
+
+
+def test_nonlinear_write_reads_more_cells_connected():
+    sp = _tiny()
+    sp.compute(random_inputs(20, 16, 5, 4), learn=True)
+    ideal = np.asarray(sp.connected()).astype(bool)
+    levels = sp.constants["perm_max"] + 1
+    X.attach_device(sp, _device(sp, nonlinearity=3.0), 0)
+    read = X.read_connected(sp)
+    assert np.array_equal(read, _expected_read(sp, levels, 3.0))
+    # A concave curve overshoots: every connected cell stays connected, some weaker ones join.
+    assert (read >= ideal).all() and read.sum() > ideal.sum()
+    X.attach_device(sp, _device(sp, nonlinearity=-3.0), 0)
+    assert (X.read_connected(sp) <= ideal).all() and X.read_connected(sp).sum() < ideal.sum()
+
+
+def _wide(**hw):
+    params = dict(named_config("tiny"), input_dimensions=(400,), column_dimensions=(200,), potential_radius=400,
+                  potential_pct=0.5)
+    return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**hw), **params)
+
+
+@pytest.mark.parametrize("kind, sigma", [("c2c", 0.05), ("d2d", 0.2)])
+def test_variation_flips_cells_at_the_gaussian_rate(kind, sigma):
+    """Fraction of potential cells read differently from the ideal read vs the Gaussian
+    prediction from each cell's distance to the reference (40,000 cells)."""
+    from scipy.stats import norm
+
+    sp = _wide()
+    pmax, conn = sp.constants["perm_max"], sp.constants["conn_q"]
+    pool = np.asarray(sp.potential()).astype(bool)
+    g = np.asarray(sp.permanences_q()).astype(np.float64)[pool] / pmax
+    ideal = np.asarray(sp.connected()).astype(bool)[pool]
+    X.attach_device(sp, _device(sp, **{f"{kind}_sigma": sigma}), 9)
+    read = X.read_connected(sp)[pool]
+    ref = conn / pmax
+    spread = sigma * (g if kind == "d2d" else np.ones_like(g))           # d2d scales the cell's own range
+    p_flip = np.zeros_like(g)
+    m = spread > 0                                        # a d2d cell at level 0 stays at 0
+    z = (ref - g[m]) / spread[m]
+    p_flip[m] = np.where(ideal[m], norm.cdf(z), norm.sf(z))
+    expected = p_flip.mean()
+    observed = (read != ideal).mean()
+    assert 0.01 < expected < 0.5
+    assert observed == pytest.approx(expected, rel=0.06)   # binomial sd about 1.5 % of the rate
+
+
+def test_device_runs_are_reproducible_and_seeded():
+    x = random_inputs(80, 16, 5, 8)
+    dev = dict(levels=16, nonlinearity=1.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05, stuck_off_rate=0.05)
+
+    def run(seed):
+        sp = _tiny()
+        X.attach_device(sp, X.Device(**dev), seed)
+        return sp.compute(x, learn=True, output="dense"), X.read_connected(sp)
+
+    a, b, c = run(3), run(3), run(4)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[1], c[1])
+
+
+def test_writes_follow_the_level_changes():
+    """c2c draws are per write: after a learning step exactly the cells whose permanence
+    (= level here) changed carry that step as their write step."""
+    sp = _tiny()
+    X.attach_device(sp, _device(sp, c2c_sigma=0.05), 1)
+    x = random_inputs(3, 16, 6, 12)
+    for step, row in enumerate(x, start=1):
+        before = np.asarray(sp.permanence_memory()[0]).copy()
+        steps_before = sp._sp.get_state()["device_cell_write_step"].copy()
+        sp.trace(row[None, :], learn=True)
+        after = np.asarray(sp.permanence_memory()[0])
+        steps = sp._sp.get_state()["device_cell_write_step"]
+        changed = after != before
+        assert changed.any()
+        assert (steps[changed] == step).all()
+        assert np.array_equal(steps[~changed], steps_before[~changed])
+    assert np.array_equal(X.read_connected(sp), X.read_connected(_restored(sp)))
+
+
+def _restored(sp):
+    return SpatialPooler._wrap(type(sp._sp).from_state(sp._sp.get_state()))
+
+
+def test_device_survives_copy_and_save(tmp_path):
     import copy
 
     x = random_inputs(40, 16, 4, 5)
     sp = _tiny()
-    X.inject_stuck_faults(sp, 0.2, 4)
+    X.attach_device(sp, X.Device(levels=8, nonlinearity=2.0, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.1,
+                                 stuck_off_rate=0.1), 4)
+    sp.compute(x[:10], learn=True)
     clone = copy.deepcopy(sp)
     sp.save(tmp_path / "sp.htmhw")
     loaded = SpatialPooler.load(tmp_path / "sp.htmhw")
-    ref = sp.compute(x, learn=True, output="dense")
+    ref = sp.compute(x[10:], learn=True, output="dense")
     for other in (clone, loaded):
-        assert np.array_equal(other.compute(x, learn=True, output="dense"), ref)
-    assert not np.array_equal(_tiny().compute(x, learn=True, output="dense"), ref)
+        assert other._sp.device_read == sp._sp.device_read
+        assert np.array_equal(other.compute(x[10:], learn=True, output="dense"), ref)
+    ideal = _tiny()
+    ideal.compute(x[:10], learn=True)
+    assert not np.array_equal(ideal.compute(x[10:], learn=True, output="dense"), ref)
 
 
-def test_faults_need_a_fixed_pooler():
+def test_corrupted_device_state_is_rejected():
+    sp = _tiny()
+    X.attach_device(sp, X.Device(levels=8), 4)
+    state = sp._sp.get_state()
+    state["device_cell_level"] = state["device_cell_level"].copy()
+    state["device_cell_level"][0] ^= 1
+    with pytest.raises(ValueError, match="does not match its permanence"):
+        type(sp._sp).from_state(state)
+    state = sp._sp.get_state()
+    state["device_cell_write_step"] = state["device_cell_write_step"] + 5
+    with pytest.raises(ValueError, match="write step"):
+        type(sp._sp).from_state(state)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(nonlinearity=21.0), "nonlinearity"), (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
+    (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"), (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
+    (dict(r_on_ohm=2e6), "r_off_ohm"), (dict(v_read1_v=-0.1), "v_read1_v"), (dict(levels=0), "levels"),
+])
+def test_invalid_device_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        X.Device(**kwargs)
+
+
+def test_device_needs_a_fixed_pooler_and_valid_arguments():
     with pytest.raises(ValueError, match="fixed"):
-        X.inject_stuck_faults(SpatialPooler(**named_config("tiny")), 0.1, 1)
+        X.attach_device(SpatialPooler(**named_config("tiny")), "mnsim2-default", 1)
+    sp = _tiny()
+    with pytest.raises(TypeError, match="device"):
+        X.attach_device(sp, 3, 1)
+    with pytest.raises(ValueError, match="seed"):
+        X.attach_device(sp, "mnsim2-default", -1)
+    with pytest.raises(ValueError, match="unknown crossbar preset"):
+        X.attach_device(sp, "nope", 1)
+
+
+def test_golden_export_refuses_a_device(tmp_path):
+    from htmhw import golden
+
+    sp = _tiny()
+    X.attach_device(sp, "mnsim2-default", 1)
+    with pytest.raises(ValueError, match="ideal datapath"):
+        golden.export(tmp_path / "g", sp, random_inputs(3, 16, 4, 1))
+    X.detach_device(sp)
+    golden.export(tmp_path / "g", sp, random_inputs(3, 16, 4, 1))

@@ -6,7 +6,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "htmhw/detmath.hpp"
 #include "htmhw/hdl_cycles.hpp"
+#include "htmhw/rng.hpp"
 
 namespace htmhw {
 namespace {
@@ -37,6 +39,14 @@ void validate(const CrossbarDevice& d) {
     require(finite_positive(d.read_latency_ns), "read_latency_ns", "> 0", d.read_latency_ns);
     require(finite_positive(d.write_latency_ns), "write_latency_ns", "> 0", d.write_latency_ns);
     require(finite_positive(d.cell_area_um2), "cell_area_um2", "> 0", d.cell_area_um2);
+    require(std::isfinite(d.nonlinearity) && std::fabs(d.nonlinearity) <= 20, "nonlinearity", "in [-20, 20]",
+            d.nonlinearity);
+    require(finite_nonnegative(d.d2d_sigma) && d.d2d_sigma <= 1, "d2d_sigma", "in [0, 1]", d.d2d_sigma);
+    require(finite_nonnegative(d.c2c_sigma) && d.c2c_sigma <= 1, "c2c_sigma", "in [0, 1]", d.c2c_sigma);
+    require(finite_nonnegative(d.stuck_on_rate) && d.stuck_on_rate <= 1, "stuck_on_rate", "in [0, 1]",
+            d.stuck_on_rate);
+    require(finite_nonnegative(d.stuck_off_rate) && d.stuck_off_rate <= 1 - d.stuck_on_rate, "stuck_off_rate",
+            "in [0, 1 - stuck_on_rate]", d.stuck_off_rate);
 }
 
 void validate(const CrossbarArray& a) {
@@ -93,9 +103,17 @@ std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uin
     return static_cast<std::uint32_t>((2 * num + perm_max) / (2 * static_cast<std::uint64_t>(perm_max)));
 }
 
+float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity) {
+    const float x = static_cast<float>(level) / static_cast<float>(levels - 1);
+    if (nonlinearity == 0.0f) return x;
+    return (1.0f - det_expf(-nonlinearity * x)) / (1.0f - det_expf(-nonlinearity));
+}
+
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level) {
     const double g_off = 1.0 / d.r_off_ohm, g_on = 1.0 / d.r_on_ohm;
-    return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
+    if (d.nonlinearity == 0.0)  // exactly the linear formula of the MNSIM-anchored tests
+        return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
+    return g_off + (g_on - g_off) * static_cast<double>(level_fraction(level, d.levels, static_cast<float>(d.nonlinearity)));
 }
 
 CrossbarLayout crossbar_layout(const SpFixed& sp, const CrossbarDevice& d, const CrossbarArray& a,
@@ -207,6 +225,142 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
         cost.write_latency_ns = static_cast<double>(phase_pulses) * d.pulse_width_ns;
     }
     return out;
+}
+
+// --- Non-ideal cells in the loop ---
+
+namespace {
+
+constexpr std::uint64_t kD2dTag = 0x6432645F6761696EULL;  // "d2d_gain"
+constexpr std::uint64_t kC2cTag = 0x6332635F77726974ULL;  // "c2c_writ"
+
+std::uint64_t cell_index(const SpFixed& sp, std::uint32_t column, std::uint32_t input) {
+    return static_cast<std::uint64_t>(column) * sp.num_inputs + input;
+}
+
+float write_offset(const SpFixed& sp, std::uint64_t cell, std::uint64_t step) {
+    if (sp.device.c2c_sigma == 0.0f) return 0.0f;
+    Rng r(sp.device.seed ^ kC2cTag ^ (step * 0x9E3779B97F4A7C15ULL), cell);
+    return sp.device.c2c_sigma * static_cast<float>(r.normal12());
+}
+
+float cell_gain(const SpFixed& sp, std::uint64_t cell) {
+    if (sp.device.d2d_sigma == 0.0f) return 1.0f;
+    Rng r(sp.device.seed ^ kD2dTag, cell);
+    return std::max(0.0f, 1.0f + sp.device.d2d_sigma * static_cast<float>(r.normal12()));
+}
+
+// Reads one column's cells into device_bits; with `record`, cells whose level changed
+// are written (new level, write step, c2c offset) first.
+void read_column(SpFixed& sp, std::uint32_t c, bool record) {
+    const std::uint32_t words = sp.input_words;
+    const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * words;
+    std::uint64_t* out = sp.device_bits.data() + static_cast<std::size_t>(c) * words;
+    const float reference = static_cast<float>(sp.q.conn_q) / static_cast<float>(sp.q.perm_max);
+    std::uint64_t k = sp.perm_offsets[c];
+    for (std::uint32_t w = 0; w < words; ++w) {
+        std::uint64_t bits_out = 0;
+        for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k) {
+            const std::uint32_t b = static_cast<std::uint32_t>(__builtin_ctzll(bits));
+            if (record) {
+                const auto level =
+                    static_cast<std::uint16_t>(permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, sp.device.levels));
+                if (level != sp.cell_level[k]) {
+                    sp.cell_level[k] = level;
+                    sp.cell_write_step[k] = sp.iteration_learn_num;
+                    sp.cell_offset[k] = write_offset(sp, cell_index(sp, c, w * 64 + b), sp.iteration_learn_num);
+                }
+            }
+            const float g = sp.level_g[sp.cell_level[k]] * sp.cell_gain[k] + sp.cell_offset[k];
+            if (g >= reference) bits_out |= 1ULL << b;
+        }
+        out[w] = bits_out;
+    }
+}
+
+// Per-synapse gains, offsets and the level table from the model and the write steps.
+void derive_cells(SpFixed& sp) {
+    const DeviceRead& m = sp.device;
+    sp.level_g.resize(m.levels);
+    for (std::uint32_t l = 0; l < m.levels; ++l) sp.level_g[l] = level_fraction(l, m.levels, m.nonlinearity);
+    const std::uint64_t synapses = sp.perm_offsets.back();
+    sp.cell_gain.resize(synapses);
+    sp.cell_offset.resize(synapses);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
+        std::uint64_t k = sp.perm_offsets[c];
+        const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
+        for (std::uint32_t w = 0; w < sp.input_words; ++w)
+            for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k) {
+                const std::uint64_t cell = cell_index(sp, c, w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+                sp.cell_gain[k] = cell_gain(sp, cell);
+                sp.cell_offset[k] = write_offset(sp, cell, sp.cell_write_step[k]);
+            }
+    }
+    sp.device_bits.assign(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) read_column(sp, c, false);
+}
+
+void clear_device(SpFixed& sp) {
+    sp.device = DeviceRead{};
+    for (auto* v : {&sp.cell_gain, &sp.cell_offset, &sp.level_g}) std::vector<float>().swap(*v);
+    std::vector<std::uint16_t>().swap(sp.cell_level);
+    std::vector<std::uint64_t>().swap(sp.cell_write_step);
+    std::vector<std::uint64_t>().swap(sp.device_bits);
+}
+
+}  // namespace
+
+void validate(const DeviceRead& m) {
+    if (m.levels != 0 && (m.levels < 2 || m.levels > 65536))
+        throw std::invalid_argument("device levels must be 0 (ideal read) or in [2, 65536]; got " +
+                                    std::to_string(m.levels));
+    if (!(m.nonlinearity >= -20.0f && m.nonlinearity <= 20.0f))
+        throw std::invalid_argument("nonlinearity must be in [-20, 20]; got " + std::to_string(m.nonlinearity));
+    if (!(m.d2d_sigma >= 0.0f && m.d2d_sigma <= 1.0f))
+        throw std::invalid_argument("d2d_sigma must be in [0, 1]; got " + std::to_string(m.d2d_sigma));
+    if (!(m.c2c_sigma >= 0.0f && m.c2c_sigma <= 1.0f))
+        throw std::invalid_argument("c2c_sigma must be in [0, 1]; got " + std::to_string(m.c2c_sigma));
+}
+
+void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m) {
+    validate(m);
+    if (m.levels == 0) {
+        clear_device(sp);
+        return;
+    }
+    sp.device = m;
+    const std::uint64_t synapses = sp.perm_offsets.back();
+    sp.cell_level.resize(synapses);
+    for (std::uint64_t k = 0; k < synapses; ++k)
+        sp.cell_level[k] = static_cast<std::uint16_t>(permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, m.levels));
+    sp.cell_write_step.assign(synapses, 0);  // the initial programming
+    derive_cells(sp);
+}
+
+void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
+                                  const std::vector<std::uint64_t>& cell_write_step) {
+    validate(m);
+    if (m.levels == 0) throw std::invalid_argument("invalid saved state: device levels is 0 but cell states are saved");
+    const std::uint64_t synapses = sp.perm_offsets.back();
+    if (cell_level.size() != synapses || cell_write_step.size() != synapses)
+        throw std::invalid_argument("invalid saved state: device cell arrays must have one entry per potential synapse (" +
+                                    std::to_string(synapses) + ")");
+    for (std::uint64_t k = 0; k < synapses; ++k) {
+        if (cell_level[k] != permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, m.levels))
+            throw std::invalid_argument("invalid saved state: device cell level " + std::to_string(k) +
+                                        " does not match its permanence");
+        if (cell_write_step[k] > sp.iteration_learn_num)
+            throw std::invalid_argument("invalid saved state: device cell write step past iteration_learn_num");
+    }
+    sp.device = m;
+    sp.cell_level = cell_level;
+    sp.cell_write_step = cell_write_step;
+    derive_cells(sp);
+}
+
+void device_read_refresh(SpFixed& sp, const std::uint32_t* columns, std::size_t n) {
+    if (sp.device.levels == 0) return;
+    for (std::size_t i = 0; i < n; ++i) read_column(sp, columns[i], true);
 }
 
 }  // namespace htmhw

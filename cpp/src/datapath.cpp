@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "htmhw/crossbar.hpp"
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
 #include "htmhw/rng.hpp"
@@ -882,18 +883,22 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 
 // Step 2. Returns the number of bit planes left in ws.planes (0 = none).
 std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
-    if (!sp.stuck_on_bits.empty()) {
-        // Faulty crossbar read: every cell of the column counts, connected or stuck on,
-        // unless stuck off (the fast kernels assume an ideal read, so this path is scalar).
+    const bool stuck = !sp.stuck_on_bits.empty(), device = !sp.device_bits.empty();
+    if (stuck || device) {
+        // Non-ideal crossbar read (crossbar.hpp): the cells the device reads as connected,
+        // or stuck on, unless stuck off (the fast kernels assume an ideal read, so this
+        // path is scalar).
         pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
         const std::uint32_t words = sp.input_words, mx = sp.q.overlap_max;
+        const std::uint64_t* read = device ? sp.device_bits.data() : sp.connected_bits.data();
         for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
             const std::size_t base = static_cast<std::size_t>(c) * words;
             std::uint32_t n = 0;
-            for (std::uint32_t w = 0; w < words; ++w)
-                n += static_cast<std::uint32_t>(__builtin_popcountll(
-                    ((sp.connected_bits[base + w] & ~sp.stuck_off_bits[base + w]) | sp.stuck_on_bits[base + w]) &
-                    ws.input_bits[w]));
+            for (std::uint32_t w = 0; w < words; ++w) {
+                std::uint64_t cells = read[base + w];
+                if (stuck) cells = (cells & ~sp.stuck_off_bits[base + w]) | sp.stuck_on_bits[base + w];
+                n += static_cast<std::uint32_t>(__builtin_popcountll(cells & ws.input_bits[w]));
+            }
             out[c] = std::min(n, mx);  // SAT at 2^B_o - 1
         }
         return 0;
@@ -1122,6 +1127,8 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ws.bumped.resize(sp.num_columns);
     ws.bumped.resize(weak_columns(sp, use_x86(ws), ws.bumped.data()));
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
+    device_read_refresh(sp, winners.data(), winners.size());
+    device_read_refresh(sp, ws.bumped.data(), ws.bumped.size());
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
         update_inhibition_radius(sp);
@@ -1174,6 +1181,7 @@ void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<st
     SpFixedWorkspace ws;
     ws.bumped.assign(1, column);
     column_phase(sp, Phase::Refresh, {}, nullptr, ws);
+    device_read_refresh(sp, &column, 1);
 }
 
 void sp_fixed_rebuild_and_check(SpFixed& sp) {
@@ -1226,6 +1234,7 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
     SpFixedWorkspace ws;
     for (std::uint32_t c = 0; c < nc; ++c) ws.bumped.push_back(c);
     column_phase(sp, Phase::Refresh, {}, nullptr, ws);
+    device_read_refresh(sp, ws.bumped.data(), ws.bumped.size());  // the reference follows conn_q
     build_boost_lut(sp);
 }
 

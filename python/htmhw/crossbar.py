@@ -43,7 +43,14 @@ def _check_numbers(obj, int_fields=()):
 class Device:
     """A memristive device. Ranges: 0 < r_on_ohm < r_off_ohm; levels in [2, 65536];
     v_read0_v >= 0; v_read1_v, v_write_v, pulse_width_ns, read_latency_ns,
-    write_latency_ns, cell_area_um2 > 0."""
+    write_latency_ns, cell_area_um2 > 0.
+
+    Non-idealities (used in the loop by :func:`attach_device`; the cost model uses the
+    nonlinearity for the stored conductances): nonlinearity in [-20, 20] (NeuroSim's
+    nu of the programming curve, 0 = linear), d2d_sigma and c2c_sigma in [0, 1]
+    (device-to-device spread of a cell's conductance range; error of one write, as a
+    fraction of the full range), stuck_on_rate, stuck_off_rate in [0, 1] with a sum
+    <= 1 (fraction of each column's cells stuck)."""
     r_on_ohm: float = 10e3
     r_off_ohm: float = 1e6
     levels: int = 2
@@ -54,9 +61,15 @@ class Device:
     read_latency_ns: float = 3.16
     write_latency_ns: float = 10.0
     cell_area_um2: float = 1.44
+    nonlinearity: float = 0.0
+    d2d_sigma: float = 0.0
+    c2c_sigma: float = 0.0
+    stuck_on_rate: float = 0.0
+    stuck_off_rate: float = 0.0
 
     def __post_init__(self):
         _check_numbers(self, int_fields=("levels",))
+        _core.crossbar_validate_device(self.to_dict())
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -73,6 +86,7 @@ class Array:
 
     def __post_init__(self):
         _check_numbers(self, int_fields=("rows", "columns"))
+        _core.crossbar_validate_array(self.to_dict())
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -97,6 +111,7 @@ class Periphery:
 
     def __post_init__(self):
         _check_numbers(self, int_fields=("adc_bits",))
+        _core.crossbar_validate_periphery(self.to_dict())
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -193,6 +208,19 @@ def permanence_level(permanence: int, perm_max: int, levels: int) -> int:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < 2**32:
             raise ValueError(f"{name} must be an integer in [0, 2**32); got {v!r}")
     return int(_core.permanence_level(int(permanence), int(perm_max), int(levels)))
+
+
+def level_fraction(level: int, levels: int, nonlinearity: float = 0.0) -> float:
+    """Normalized conductance (0 = 1/r_off, 1 = 1/r_on) of ``level`` on a device with
+    ``levels`` levels and programming-curve nonlinearity nu in [-20, 20]:
+    (1 - exp(-nu x)) / (1 - exp(-nu)), x = level / (levels - 1) (x when nu = 0);
+    float32, as the C++ model computes it. level in [0, levels - 1]."""
+    for name, v in (("level", level), ("levels", levels)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < 2**32:
+            raise ValueError(f"{name} must be an integer in [0, 2**32); got {v!r}")
+    if isinstance(nonlinearity, bool) or not isinstance(nonlinearity, numbers.Real):
+        raise TypeError(f"nonlinearity must be a number in [-20, 20]; got {nonlinearity!r}")
+    return float(_core.level_fraction(int(level), int(levels), float(nonlinearity)))
 
 
 PHASES = ("read", "sense", "digital", "write")
@@ -349,22 +377,53 @@ def stuck_at_masks(num_columns: int, num_inputs: int, rate: float, seed: int, on
     return on, chosen & ~on
 
 
-def inject_stuck_faults(sp, rate: float, seed: int, on_fraction: float = 0.5):
-    """Make the fixed-point pooler ``sp`` read its connected synapses through a crossbar
-    with stuck-at cells (``stuck_at_masks``): a stuck-on cell counts in the overlap
-    whatever its permanence (even outside the potential pool), a stuck-off cell never.
-    Learning still updates the permanences. Returns the masks; ``rate=0`` clears the
-    faults. Faults are part of the pooler's state (copies, save/load)."""
-    core = sp._fixed("inject_stuck_faults")
-    on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, rate, seed, on_fraction)
-    if not on.any() and not off.any():
+def attach_device(sp, device="mnsim2-default", seed: int = 0):
+    """Make the fixed-point pooler ``sp`` read its overlaps through crossbar cells of
+    ``device`` (a preset name or a :class:`Device`) instead of its ideal connected bits
+    (docs/crossbar.md "Non-idealities in the loop"): every potential synapse is a cell
+    programmed to ``permanence_level(p, perm_max, device.levels)``, its conductance bent
+    by the nonlinearity, spread by d2d_sigma (fixed per cell) and c2c_sigma (drawn again
+    at every write), and compared with the conductance of the connected threshold; the
+    stuck-at rates make that many of every column's cells (``stuck_at_masks``) read as
+    connected (stuck on, even outside the pool) or never. Learning still updates the
+    integer permanences (the controller's copy) and rewrites the cells whose level
+    changes. All draws come from the project PRNG (docs/rng.md) with ``seed`` in
+    [0, 2**64 - 1): the same seed gives the same run. The device is part of the
+    pooler's state (copies, save/load); :func:`detach_device` restores the ideal read.
+    Returns the (stuck_on, stuck_off) masks."""
+    core = sp._fixed("attach_device")
+    if isinstance(device, str):
+        device = preset(device).device
+    if not isinstance(device, Device):
+        raise TypeError(f"device must be a preset name or a crossbar.Device; got {type(device).__name__}")
+    rate = device.stuck_on_rate + device.stuck_off_rate
+    on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, min(rate, 1.0), seed,
+                             device.stuck_on_rate / rate if rate > 0 else 0.0)
+    core.set_device_read({"levels": int(device.levels), "nonlinearity": float(device.nonlinearity),
+                          "d2d_sigma": float(device.d2d_sigma), "c2c_sigma": float(device.c2c_sigma),
+                          "seed": int(seed)})
+    if on.any() or off.any():
+        core.set_read_faults(on.astype(np.uint8), off.astype(np.uint8))
+    else:
         empty = np.zeros((0, 0), dtype=np.uint8)
         core.set_read_faults(empty, empty)
-    else:
-        core.set_read_faults(on.astype(np.uint8), off.astype(np.uint8))
     return on, off
 
 
+def read_connected(sp) -> np.ndarray:
+    """Boolean (num_columns, num_inputs): the cells the pooler's overlap counts now —
+    the attached device's read (with stuck-at cells), or the ideal connected synapses."""
+    return sp._fixed("read_connected").read_connected_dense().astype(bool)
+
+
+def detach_device(sp) -> None:
+    """Back to the ideal read of the datapath contract (no device, no stuck cells)."""
+    core = sp._fixed("detach_device")
+    empty = np.zeros((0, 0), dtype=np.uint8)
+    core.set_read_faults(empty, empty)
+    core.set_device_read({"levels": 0, "nonlinearity": 0.0, "d2d_sigma": 0.0, "c2c_sigma": 0.0, "seed": 0})
+
+
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",
-           "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES",
-           "stuck_at_masks", "inject_stuck_faults"]
+           "level_fraction", "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES",
+           "stuck_at_masks", "attach_device", "detach_device", "read_connected"]

@@ -88,6 +88,9 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
     if sp.arithmetic != "fixed":
         raise ValueError("golden vectors need arithmetic='fixed' (the float model is not the hardware contract)")
+    if sp._sp.has_read_faults:
+        raise ValueError("golden vectors describe the ideal datapath; this pooler reads through a crossbar device "
+                         "(htmhw.crossbar.detach_device(sp) first, or export from a copy without it)")
     x = as_binary_matrix(inputs, sp.num_inputs)
     if x.shape[0] < 1:
         raise ValueError("inputs must have at least one row (n_steps >= 1)")

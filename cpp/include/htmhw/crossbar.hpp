@@ -23,6 +23,13 @@ struct CrossbarDevice {
     double read_latency_ns = 3.16;
     double write_latency_ns = 10.0;
     double cell_area_um2 = 1.44;
+    // Non-idealities (docs/crossbar.md "Non-idealities in the loop"); the cost model uses
+    // only the nonlinearity (stored conductances), the in-the-loop read uses all.
+    double nonlinearity = 0.0;    // nu of the programming curve, [-20, 20], 0 = linear
+    double d2d_sigma = 0.0;       // [0, 1]
+    double c2c_sigma = 0.0;       // [0, 1]
+    double stuck_on_rate = 0.0;   // [0, 1], stuck_on_rate + stuck_off_rate <= 1
+    double stuck_off_rate = 0.0;
 };
 
 struct CrossbarArray {
@@ -68,7 +75,12 @@ ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a
 // `levels` levels: round-half-up(p * (levels - 1) / perm_max), exact integer arithmetic.
 std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uint32_t levels);
 
-// Conductance of a level: linear between 1/r_off (level 0) and 1/r_on (level L-1).
+// Normalized conductance (0 = 1/r_off, 1 = 1/r_on) of a level programmed by `level`
+// pulses from reset: x = level / (levels - 1), (1 - exp(-nu x)) / (1 - exp(-nu)) (NeuroSim's
+// nonlinear weight-update curve; x when nu = 0), float32 with det_expf.
+float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity);
+
+// Conductance of a level: 1/r_off + (1/r_on - 1/r_off) * level_fraction.
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level);
 
 // The SP on crossbars (docs/crossbar.md "SP mapping"): inputs on rows, SP columns on
@@ -94,5 +106,25 @@ struct CrossbarStepCost {
 std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inputs, const std::uint8_t* learn,
                                            std::size_t rows, const CrossbarDevice& d, const CrossbarArray& a,
                                            const CrossbarPeriphery& p, SpFixedWorkspace& ws);
+
+// --- Non-ideal cells in the loop (docs/crossbar.md "Non-idealities in the loop") ---
+// Every potential synapse is a cell programmed to permanence_level(p, perm_max, levels).
+// Its normalized conductance (0 = 1/r_off, 1 = 1/r_on) is
+//   g = level_g[level] * gain + offset,
+//   level_g[l] = (1 - exp(-nu x)) / (1 - exp(-nu)) with x = l / (levels - 1)  (x if nu = 0),
+//   gain = 1 + d2d_sigma * z_cell (fixed per cell), offset = c2c_sigma * z_write (drawn
+//   again whenever the cell's level changes), z from Rng::normal12 (docs/rng.md).
+// The cell reads as connected when g >= conn_q / perm_max, the conductance the connected
+// threshold would have on an ideal linear device; stuck-at masks override it. With
+// levels = perm_max + 1, nu = 0 and no variation this is exactly the ideal read.
+// Throws std::invalid_argument naming the field; levels = 0 turns the model off.
+void validate(const DeviceRead& m);
+void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m);
+// Restores a saved model: levels / write steps per potential synapse, which must match
+// the current permanences (the state is refreshed after every learning step).
+void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
+                                  const std::vector<std::uint64_t>& cell_write_step);
+// Re-reads the listed columns after their permanences changed (a no-op when off).
+void device_read_refresh(SpFixed& sp, const std::uint32_t* columns, std::size_t n);
 
 }  // namespace htmhw

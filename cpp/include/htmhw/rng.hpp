@@ -41,6 +41,14 @@ public:
     // Uniform in [0, 1) with 53 random bits; exact in IEEE double.
     double uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
+    // Approximately standard normal: Irwin-Hall sum of 12 uniform01() minus 6 (mean 0,
+    // variance 1, bounded to [-6, 6)). Only additions, so bit-identical everywhere.
+    double normal12() {
+        double s = 0.0;
+        for (int i = 0; i < 12; ++i) s += uniform01();
+        return s - 6.0;
+    }
+
     // Uniform integer in [0, n) by bitmask rejection (unbiased, platform
     // independent). n == 1 returns 0 without drawing. Precondition: n >= 1.
     std::uint64_t below(std::uint64_t n) {
