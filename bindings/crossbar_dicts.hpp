@@ -39,7 +39,8 @@ inline htmhw::CrossbarDevice device_from(const py::dict& d) {
     r.get("read_latency_ns", x.read_latency_ns);
     r.get("write_latency_ns", x.write_latency_ns);
     r.get("cell_area_um2", x.cell_area_um2);
-    r.get("nonlinearity", x.nonlinearity);
+    r.get("nonlinearity_ltp", x.nonlinearity_ltp);
+    r.get("nonlinearity_ltd", x.nonlinearity_ltd);
     r.get("d2d_sigma", x.d2d_sigma);
     r.get("c2c_sigma", x.c2c_sigma);
     r.get("stuck_on_rate", x.stuck_on_rate);

@@ -101,7 +101,8 @@ py::array_t<T> words_array(const std::vector<std::uint64_t>& v) {
 py::dict device_read_to_dict(const htmhw::DeviceRead& m) {
     py::dict d;
     d["levels"] = m.levels;
-    d["nonlinearity"] = m.nonlinearity;
+    d["nonlinearity_ltp"] = m.nonlinearity_ltp;
+    d["nonlinearity_ltd"] = m.nonlinearity_ltd;
     d["d2d_sigma"] = m.d2d_sigma;
     d["c2c_sigma"] = m.c2c_sigma;
     d["seed"] = m.seed;
@@ -111,7 +112,8 @@ py::dict device_read_to_dict(const htmhw::DeviceRead& m) {
 htmhw::DeviceRead device_read_from_dict(const py::dict& d) {
     htmhw::DeviceRead m;
     m.levels = take<std::uint32_t>(d, "levels");
-    m.nonlinearity = take<float>(d, "nonlinearity");
+    m.nonlinearity_ltp = take<float>(d, "nonlinearity_ltp");
+    m.nonlinearity_ltd = take<float>(d, "nonlinearity_ltd");
     m.d2d_sigma = take<float>(d, "d2d_sigma");
     m.c2c_sigma = take<float>(d, "c2c_sigma");
     m.seed = take<std::uint64_t>(d, "seed");
@@ -141,7 +143,7 @@ py::dict get_state(const SpFixed& sp) {
     if (sp.device.levels) {  // only a pooler reading through a non-ideal device carries it
         d["device_read"] = device_read_to_dict(sp.device);
         d["device_cell_level"] = to_numpy(sp.cell_level);
-        d["device_cell_write_step"] = to_numpy(sp.cell_write_step);
+        d["device_cell_g"] = to_numpy(sp.cell_g);
     }
     return d;
 }
@@ -188,11 +190,10 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     }
     if (d.contains("device_read")) {
         std::vector<std::uint16_t> levels;
-        std::vector<std::uint64_t> steps;
+        std::vector<float> g;
         load_vec(d, "device_cell_level", levels);
-        load_vec(d, "device_cell_write_step", steps);
-        htmhw::sp_fixed_restore_device_read(sp, device_read_from_dict(d["device_read"].cast<py::dict>()), levels,
-                                            steps);
+        load_vec(d, "device_cell_g", g);
+        htmhw::sp_fixed_restore_device_read(sp, device_read_from_dict(d["device_read"].cast<py::dict>()), levels, g);
     }
     return obj;
 }
@@ -288,7 +289,8 @@ void init_datapath(py::module_& m) {
                 htmhw::sp_fixed_set_device_read(s.sp, m);
             },
             py::arg("model"),
-            "Reads overlaps through non-ideal crossbar cells (keys levels, nonlinearity, d2d_sigma, c2c_sigma, "
+            "Reads overlaps through non-ideal crossbar cells (keys levels, nonlinearity_ltp, nonlinearity_ltd, "
+            "d2d_sigma, c2c_sigma, "
             "seed; levels 0 = the ideal read).")
         .def_property_readonly("device_read",
                                [](const PyFixed& s) -> py::object {

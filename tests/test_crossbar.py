@@ -329,6 +329,9 @@ def test_ideal_device_is_the_datapath_contract():
         a, b = ideal.trace(row[None, :]), dev.trace(row[None, :])
         assert np.array_equal(a["overlaps"], b["overlaps"]) and np.array_equal(a["winners"], b["winners"])
     assert np.array_equal(X.read_connected(dev), np.asarray(dev.connected()).astype(bool))
+    levels = np.asarray(dev._sp.get_state()["device_cell_level"])
+    g = np.asarray(dev._sp.get_state()["device_cell_g"])           # linear, no noise: no drift at all
+    assert np.array_equal(g, levels.astype(np.float32) / np.float32(dev.constants["perm_max"]))
 
 
 def _expected_read(sp, levels, nonlinearity=0.0):
@@ -343,14 +346,15 @@ def _expected_read(sp, levels, nonlinearity=0.0):
 
 
 def test_level_fraction_formula():
-    for nu in (3.0, -2.5):
+    for nu in (3.0, 0.5):
         for level, levels in ((0, 16), (5, 16), (15, 16), (100, 256)):
             x = level / (levels - 1)
             expected = (1 - math.exp(-nu * x)) / (1 - math.exp(-nu))
             assert X.level_fraction(level, levels, nu) == pytest.approx(expected, rel=2e-6, abs=1e-7)
     assert X.level_fraction(5, 16, 0.0) == np.float32(5) / np.float32(15)
-    with pytest.raises(ValueError, match="nonlinearity"):
-        X.level_fraction(1, 16, 25.0)
+    for bad in (25.0, -1.0):
+        with pytest.raises(ValueError, match="nonlinearity"):
+            X.level_fraction(1, 16, bad)
     with pytest.raises(ValueError, match="level"):
         X.level_fraction(16, 16, 1.0)
 
@@ -367,18 +371,49 @@ def test_quantized_levels_read_by_hand():
     assert np.array_equal(X.read_connected(sp), _expected_read(sp, 4))
 
 
-def test_nonlinear_write_reads_more_cells_connected():
+def _write_by_hand(g, start, stop, ltp, ltd):
+    """One open-loop write (no noise) as docs/crossbar.md states it, in float64."""
+    curve = ltp if stop > start else ltd
+    x = np.interp(g, curve, np.arange(len(curve))) + (stop - start)
+    return float(np.interp(np.clip(x, 0, len(curve) - 1), np.arange(len(curve)), curve))
+
+
+def test_nonlinear_curves_make_cells_drift_by_hand():
+    """Potentiation and depression along unequal curves do not cancel: a cell sent up and
+    back down the same number of levels ends below where it started."""
     sp = _tiny()
-    sp.compute(random_inputs(20, 16, 5, 4), learn=True)
-    ideal = np.asarray(sp.connected()).astype(bool)
-    levels = sp.constants["perm_max"] + 1
-    X.attach_device(sp, _device(sp, nonlinearity=3.0), 0)
-    read = X.read_connected(sp)
-    assert np.array_equal(read, _expected_read(sp, levels, 3.0))
-    # A concave curve overshoots: every connected cell stays connected, some weaker ones join.
-    assert (read >= ideal).all() and read.sum() > ideal.sum()
-    X.attach_device(sp, _device(sp, nonlinearity=-3.0), 0)
-    assert (X.read_connected(sp) <= ideal).all() and X.read_connected(sp).sum() < ideal.sum()
+    levels, nu_p, nu_d = 16, 3.0, 2.0
+    pmax = sp.constants["perm_max"]
+    X.attach_device(sp, X.Device(levels=levels, nonlinearity_ltp=nu_p, nonlinearity_ltd=nu_d), 0)
+    ltp = np.array([X.level_fraction(l, levels, nu_p) for l in range(levels)], dtype=np.float64)
+    ltd = np.array([1 - X.level_fraction(levels - 1 - l, levels, nu_d) for l in range(levels)], dtype=np.float64)
+    n0 = int(np.asarray(sp.potential())[0].sum())
+    words = list(np.asarray(sp.permanence_memory()[0])[:n0])
+    state = lambda: sp._sp.get_state()                                  # noqa: E731
+    level_of = lambda p: (2 * p * (levels - 1) + pmax) // (2 * pmax)   # noqa: E731
+    g = float(ltp[level_of(words[0])])                                  # programmed (and verified) from reset
+    assert state()["device_cell_g"][0] == pytest.approx(g, abs=1e-6)
+    drift = []
+    for target in (pmax, 2 * pmax // 5, pmax // 2, 0, 2 * pmax // 5):  # up, down, up, down, up
+        start = level_of(words[0])
+        words[0] = target
+        sp.set_column_permanences_q(0, words)
+        g = _write_by_hand(g, start, level_of(target), ltp, ltd)
+        assert state()["device_cell_level"][0] == level_of(target)
+        assert state()["device_cell_g"][0] == pytest.approx(g, abs=2e-6)
+        drift.append(g - ltp[level_of(target)])
+    assert drift[0] == pytest.approx(0.0, abs=1e-6)       # the top is the top on both curves
+    assert drift[1] < -0.05                                # depression overshoots below the level
+
+
+def test_learning_with_nonlinear_curves_changes_the_read():
+    x = random_inputs(200, 16, 5, 4)
+    ideal, dev = _tiny(), _tiny()
+    X.attach_device(dev, _device(dev, nonlinearity_ltp=3.0, nonlinearity_ltd=3.0), 0)
+    assert np.array_equal(X.read_connected(dev), np.asarray(dev.connected()).astype(bool))   # verified programming
+    ideal.compute(x, learn=True)
+    dev.compute(x, learn=True)
+    assert not np.array_equal(X.read_connected(dev), np.asarray(dev.connected()).astype(bool))
 
 
 def _wide(**hw):
@@ -387,24 +422,23 @@ def _wide(**hw):
     return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**hw), **params)
 
 
-@pytest.mark.parametrize("kind, sigma", [("c2c", 0.05), ("d2d", 0.2)])
-def test_variation_flips_cells_at_the_gaussian_rate(kind, sigma):
+def test_d2d_variation_flips_cells_at_the_gaussian_rate():
     """Fraction of potential cells read differently from the ideal read vs the Gaussian
     prediction from each cell's distance to the reference (40,000 cells)."""
     from scipy.stats import norm
 
     sp = _wide()
+    sigma = 0.2
     pmax, conn = sp.constants["perm_max"], sp.constants["conn_q"]
     pool = np.asarray(sp.potential()).astype(bool)
     g = np.asarray(sp.permanences_q()).astype(np.float64)[pool] / pmax
     ideal = np.asarray(sp.connected()).astype(bool)[pool]
-    X.attach_device(sp, _device(sp, **{f"{kind}_sigma": sigma}), 9)
+    X.attach_device(sp, _device(sp, d2d_sigma=sigma), 9)
     read = X.read_connected(sp)[pool]
     ref = conn / pmax
-    spread = sigma * (g if kind == "d2d" else np.ones_like(g))           # d2d scales the cell's own range
     p_flip = np.zeros_like(g)
-    m = spread > 0                                        # a d2d cell at level 0 stays at 0
-    z = (ref - g[m]) / spread[m]
+    m = g > 0                                             # a cell at level 0 stays at 0
+    z = (ref / g[m] - 1) / sigma                          # g (1 + sigma z) >= ref
     p_flip[m] = np.where(ideal[m], norm.cdf(z), norm.sf(z))
     expected = p_flip.mean()
     observed = (read != ideal).mean()
@@ -412,9 +446,29 @@ def test_variation_flips_cells_at_the_gaussian_rate(kind, sigma):
     assert observed == pytest.approx(expected, rel=0.06)   # binomial sd about 1.5 % of the rate
 
 
+def test_c2c_error_per_write_is_sigma_sqrt_pulses():
+    """Linear curves: a learning write of n levels lands at level/(L-1) + sigma sqrt(n) z;
+    the standardized errors of one step's writes have mean 0 and sd 1."""
+    sp = _wide()
+    sigma = 0.01
+    pmax = sp.constants["perm_max"]
+    X.attach_device(sp, _device(sp, c2c_sigma=sigma), 3)
+    before = np.asarray(sp._sp.get_state()["device_cell_level"]).astype(np.int64)
+    assert np.array_equal(sp._sp.get_state()["device_cell_g"], before.astype(np.float32) / np.float32(pmax))
+    sp.compute(random_inputs(1, 400, 120, 5), learn=True)
+    st = sp._sp.get_state()
+    after, g = np.asarray(st["device_cell_level"]).astype(np.int64), np.asarray(st["device_cell_g"], dtype=np.float64)
+    n = np.abs(after - before)
+    written = (n > 0) & (after > 10) & (after < pmax - 10)         # away from the clamps
+    assert written.sum() > 1000
+    z = (g[written] - after[written] / pmax) / (sigma * np.sqrt(n[written]))
+    assert abs(z.mean()) < 0.1 and z.std() == pytest.approx(1.0, rel=0.06)
+    assert np.array_equal(g[n == 0], before[n == 0].astype(np.float32) / np.float32(pmax))  # untouched cells
+
+
 def test_device_runs_are_reproducible_and_seeded():
     x = random_inputs(80, 16, 5, 8)
-    dev = dict(levels=16, nonlinearity=1.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05, stuck_off_rate=0.05)
+    dev = dict(levels=16, nonlinearity_ltp=1.5, nonlinearity_ltd=2.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05, stuck_off_rate=0.05)
 
     def run(seed):
         sp = _tiny()
@@ -426,25 +480,6 @@ def test_device_runs_are_reproducible_and_seeded():
     assert not np.array_equal(a[1], c[1])
 
 
-def test_writes_follow_the_level_changes():
-    """c2c draws are per write: after a learning step exactly the cells whose permanence
-    (= level here) changed carry that step as their write step."""
-    sp = _tiny()
-    X.attach_device(sp, _device(sp, c2c_sigma=0.05), 1)
-    x = random_inputs(3, 16, 6, 12)
-    for step, row in enumerate(x, start=1):
-        before = np.asarray(sp.permanence_memory()[0]).copy()
-        steps_before = sp._sp.get_state()["device_cell_write_step"].copy()
-        sp.trace(row[None, :], learn=True)
-        after = np.asarray(sp.permanence_memory()[0])
-        steps = sp._sp.get_state()["device_cell_write_step"]
-        changed = after != before
-        assert changed.any()
-        assert (steps[changed] == step).all()
-        assert np.array_equal(steps[~changed], steps_before[~changed])
-    assert np.array_equal(X.read_connected(sp), X.read_connected(_restored(sp)))
-
-
 def _restored(sp):
     return SpatialPooler._wrap(type(sp._sp).from_state(sp._sp.get_state()))
 
@@ -454,7 +489,7 @@ def test_device_survives_copy_and_save(tmp_path):
 
     x = random_inputs(40, 16, 4, 5)
     sp = _tiny()
-    X.attach_device(sp, X.Device(levels=8, nonlinearity=2.0, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.1,
+    X.attach_device(sp, X.Device(levels=8, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.1,
                                  stuck_off_rate=0.1), 4)
     sp.compute(x[:10], learn=True)
     clone = copy.deepcopy(sp)
@@ -478,13 +513,15 @@ def test_corrupted_device_state_is_rejected():
     with pytest.raises(ValueError, match="does not match its permanence"):
         type(sp._sp).from_state(state)
     state = sp._sp.get_state()
-    state["device_cell_write_step"] = state["device_cell_write_step"] + 5
-    with pytest.raises(ValueError, match="write step"):
+    state["device_cell_g"] = state["device_cell_g"] + 2
+    with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
         type(sp._sp).from_state(state)
+    clone = _restored(sp)
+    assert np.array_equal(X.read_connected(clone), X.read_connected(sp))
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(nonlinearity=21.0), "nonlinearity"), (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
+    (dict(nonlinearity_ltp=21.0), "nonlinearity_ltp"), (dict(nonlinearity_ltd=-1.0), "nonlinearity_ltd"), (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
     (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"), (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
     (dict(r_on_ohm=2e6), "r_off_ohm"), (dict(v_read1_v=-0.1), "v_read1_v"), (dict(levels=0), "levels"),
 ])

@@ -39,8 +39,10 @@ void validate(const CrossbarDevice& d) {
     require(finite_positive(d.read_latency_ns), "read_latency_ns", "> 0", d.read_latency_ns);
     require(finite_positive(d.write_latency_ns), "write_latency_ns", "> 0", d.write_latency_ns);
     require(finite_positive(d.cell_area_um2), "cell_area_um2", "> 0", d.cell_area_um2);
-    require(std::isfinite(d.nonlinearity) && std::fabs(d.nonlinearity) <= 20, "nonlinearity", "in [-20, 20]",
-            d.nonlinearity);
+    require(finite_nonnegative(d.nonlinearity_ltp) && d.nonlinearity_ltp <= 20, "nonlinearity_ltp", "in [0, 20]",
+            d.nonlinearity_ltp);
+    require(finite_nonnegative(d.nonlinearity_ltd) && d.nonlinearity_ltd <= 20, "nonlinearity_ltd", "in [0, 20]",
+            d.nonlinearity_ltd);
     require(finite_nonnegative(d.d2d_sigma) && d.d2d_sigma <= 1, "d2d_sigma", "in [0, 1]", d.d2d_sigma);
     require(finite_nonnegative(d.c2c_sigma) && d.c2c_sigma <= 1, "c2c_sigma", "in [0, 1]", d.c2c_sigma);
     require(finite_nonnegative(d.stuck_on_rate) && d.stuck_on_rate <= 1, "stuck_on_rate", "in [0, 1]",
@@ -111,9 +113,11 @@ float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlineari
 
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level) {
     const double g_off = 1.0 / d.r_off_ohm, g_on = 1.0 / d.r_on_ohm;
-    if (d.nonlinearity == 0.0)  // exactly the linear formula of the MNSIM-anchored tests
+    if (d.nonlinearity_ltp == 0.0)  // exactly the linear formula of the MNSIM-anchored tests
         return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
-    return g_off + (g_on - g_off) * static_cast<double>(level_fraction(level, d.levels, static_cast<float>(d.nonlinearity)));
+    // Cells are programmed from reset along the potentiation curve.
+    return g_off + (g_on - g_off) *
+                       static_cast<double>(level_fraction(level, d.levels, static_cast<float>(d.nonlinearity_ltp)));
 }
 
 CrossbarLayout crossbar_layout(const SpFixed& sp, const CrossbarDevice& d, const CrossbarArray& a,
@@ -238,63 +242,102 @@ std::uint64_t cell_index(const SpFixed& sp, std::uint32_t column, std::uint32_t 
     return static_cast<std::uint64_t>(column) * sp.num_inputs + input;
 }
 
-float write_offset(const SpFixed& sp, std::uint64_t cell, std::uint64_t step) {
-    if (sp.device.c2c_sigma == 0.0f) return 0.0f;
-    Rng r(sp.device.seed ^ kC2cTag ^ (step * 0x9E3779B97F4A7C15ULL), cell);
-    return sp.device.c2c_sigma * static_cast<float>(r.normal12());
-}
-
 float cell_gain(const SpFixed& sp, std::uint64_t cell) {
     if (sp.device.d2d_sigma == 0.0f) return 1.0f;
     Rng r(sp.device.seed ^ kD2dTag, cell);
     return std::max(0.0f, 1.0f + sp.device.d2d_sigma * static_cast<float>(r.normal12()));
 }
 
+// Error of an open-loop write of n pulses at learning step `step`. Step 0 is the initial
+// programming, done with program-and-verify: no error.
+float write_error(const SpFixed& sp, std::uint64_t cell, std::uint64_t step, std::uint32_t n) {
+    if (sp.device.c2c_sigma == 0.0f || n == 0 || step == 0) return 0.0f;
+    Rng r(sp.device.seed ^ kC2cTag ^ (step * 0x9E3779B97F4A7C15ULL), cell);
+    return sp.device.c2c_sigma * std::sqrt(static_cast<float>(n)) * static_cast<float>(r.normal12());
+}
+
+// Pulse coordinate of conductance g on a rising table (piecewise linear between levels).
+float pulses_at(const std::vector<float>& table, float g) {
+    const std::size_t top = table.size() - 1;
+    if (g <= table[0]) return 0.0f;
+    if (g >= table[top]) return static_cast<float>(top);
+    const std::size_t hi = static_cast<std::size_t>(std::upper_bound(table.begin(), table.end(), g) - table.begin());
+    const std::size_t lo = hi - 1;  // table[lo] <= g < table[hi]
+    return static_cast<float>(lo) + (g - table[lo]) / (table[hi] - table[lo]);
+}
+
+// Conductance at a pulse coordinate (clamped to [0, levels - 1]).
+float conductance_at(const std::vector<float>& table, float x) {
+    const std::size_t top = table.size() - 1;
+    if (x <= 0.0f) return table[0];
+    if (x >= static_cast<float>(top)) return table[top];
+    const std::size_t lo = static_cast<std::size_t>(x);
+    const float frac = x - static_cast<float>(lo);
+    return frac == 0.0f ? table[lo] : table[lo] + (table[lo + 1] - table[lo]) * frac;
+}
+
+// The write of a cell whose level moves from `from` to `to`: |to - from| pulses along
+// the potentiation or the depression curve from its present conductance, plus the
+// cycle-to-cycle error, clamped to the device range.
+float write_cell(const SpFixed& sp, float g, std::uint32_t from, std::uint32_t to, std::uint64_t cell,
+                 std::uint64_t step) {
+    const std::uint32_t n = to > from ? to - from : from - to;
+    const auto& curve = to > from ? sp.ltp_g : sp.ltd_g;
+    const float x = pulses_at(curve, g) + (to > from ? 1.0f : -1.0f) * static_cast<float>(n);
+    const float out = conductance_at(curve, x) + write_error(sp, cell, step, n);
+    return std::min(1.0f, std::max(0.0f, out));
+}
+
 // Reads one column's cells into device_bits; with `record`, cells whose level changed
-// are written (new level, write step, c2c offset) first.
+// are written first.
 void read_column(SpFixed& sp, std::uint32_t c, bool record) {
     const std::uint32_t words = sp.input_words;
     const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * words;
     std::uint64_t* out = sp.device_bits.data() + static_cast<std::size_t>(c) * words;
-    const float reference = static_cast<float>(sp.q.conn_q) / static_cast<float>(sp.q.perm_max);
     std::uint64_t k = sp.perm_offsets[c];
     for (std::uint32_t w = 0; w < words; ++w) {
         std::uint64_t bits_out = 0;
         for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k) {
             const std::uint32_t b = static_cast<std::uint32_t>(__builtin_ctzll(bits));
             if (record) {
-                const auto level =
-                    static_cast<std::uint16_t>(permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, sp.device.levels));
+                const auto level = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, sp.device.levels);
                 if (level != sp.cell_level[k]) {
-                    sp.cell_level[k] = level;
-                    sp.cell_write_step[k] = sp.iteration_learn_num;
-                    sp.cell_offset[k] = write_offset(sp, cell_index(sp, c, w * 64 + b), sp.iteration_learn_num);
+                    sp.cell_g[k] = write_cell(sp, sp.cell_g[k], sp.cell_level[k], level, cell_index(sp, c, w * 64 + b),
+                                              sp.iteration_learn_num);
+                    sp.cell_level[k] = static_cast<std::uint16_t>(level);
                 }
             }
-            const float g = sp.level_g[sp.cell_level[k]] * sp.cell_gain[k] + sp.cell_offset[k];
-            if (g >= reference) bits_out |= 1ULL << b;
+            if (sp.cell_g[k] * sp.cell_gain[k] >= sp.device_reference) bits_out |= 1ULL << b;
         }
         out[w] = bits_out;
     }
 }
 
-// Per-synapse gains, offsets and the level table from the model and the write steps.
+// Curves, reference and per-cell gains from the model; then reads every column.
 void derive_cells(SpFixed& sp) {
     const DeviceRead& m = sp.device;
-    sp.level_g.resize(m.levels);
-    for (std::uint32_t l = 0; l < m.levels; ++l) sp.level_g[l] = level_fraction(l, m.levels, m.nonlinearity);
+    sp.ltp_g.resize(m.levels);
+    sp.ltd_g.resize(m.levels);
+    for (std::uint32_t l = 0; l < m.levels; ++l) {
+        sp.ltp_g[l] = level_fraction(l, m.levels, m.nonlinearity_ltp);
+        // Depression mirrors the potentiation shape from the top of the range.
+        sp.ltd_g[l] = m.nonlinearity_ltd == 0.0f ? level_fraction(l, m.levels, 0.0f)
+                                                 : 1.0f - level_fraction(m.levels - 1 - l, m.levels, m.nonlinearity_ltd);
+    }
+    // The conductance the threshold permanence reaches when programmed from reset.
+    const float x = static_cast<float>(sp.q.conn_q) / static_cast<float>(sp.q.perm_max);
+    sp.device_reference = m.nonlinearity_ltp == 0.0f
+                              ? x
+                              : (1.0f - det_expf(-m.nonlinearity_ltp * x)) / (1.0f - det_expf(-m.nonlinearity_ltp));
     const std::uint64_t synapses = sp.perm_offsets.back();
     sp.cell_gain.resize(synapses);
-    sp.cell_offset.resize(synapses);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
         std::uint64_t k = sp.perm_offsets[c];
         const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
         for (std::uint32_t w = 0; w < sp.input_words; ++w)
-            for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k) {
-                const std::uint64_t cell = cell_index(sp, c, w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
-                sp.cell_gain[k] = cell_gain(sp, cell);
-                sp.cell_offset[k] = write_offset(sp, cell, sp.cell_write_step[k]);
-            }
+            for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k)
+                sp.cell_gain[k] =
+                    cell_gain(sp, cell_index(sp, c, w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits))));
     }
     sp.device_bits.assign(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) read_column(sp, c, false);
@@ -302,9 +345,8 @@ void derive_cells(SpFixed& sp) {
 
 void clear_device(SpFixed& sp) {
     sp.device = DeviceRead{};
-    for (auto* v : {&sp.cell_gain, &sp.cell_offset, &sp.level_g}) std::vector<float>().swap(*v);
+    for (auto* v : {&sp.cell_gain, &sp.cell_g, &sp.ltp_g, &sp.ltd_g}) std::vector<float>().swap(*v);
     std::vector<std::uint16_t>().swap(sp.cell_level);
-    std::vector<std::uint64_t>().swap(sp.cell_write_step);
     std::vector<std::uint64_t>().swap(sp.device_bits);
 }
 
@@ -314,8 +356,10 @@ void validate(const DeviceRead& m) {
     if (m.levels != 0 && (m.levels < 2 || m.levels > 65536))
         throw std::invalid_argument("device levels must be 0 (ideal read) or in [2, 65536]; got " +
                                     std::to_string(m.levels));
-    if (!(m.nonlinearity >= -20.0f && m.nonlinearity <= 20.0f))
-        throw std::invalid_argument("nonlinearity must be in [-20, 20]; got " + std::to_string(m.nonlinearity));
+    if (!(m.nonlinearity_ltp >= 0.0f && m.nonlinearity_ltp <= 20.0f))
+        throw std::invalid_argument("nonlinearity_ltp must be in [0, 20]; got " + std::to_string(m.nonlinearity_ltp));
+    if (!(m.nonlinearity_ltd >= 0.0f && m.nonlinearity_ltd <= 20.0f))
+        throw std::invalid_argument("nonlinearity_ltd must be in [0, 20]; got " + std::to_string(m.nonlinearity_ltd));
     if (!(m.d2d_sigma >= 0.0f && m.d2d_sigma <= 1.0f))
         throw std::invalid_argument("d2d_sigma must be in [0, 1]; got " + std::to_string(m.d2d_sigma));
     if (!(m.c2c_sigma >= 0.0f && m.c2c_sigma <= 1.0f))
@@ -330,31 +374,34 @@ void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m) {
     }
     sp.device = m;
     const std::uint64_t synapses = sp.perm_offsets.back();
-    sp.cell_level.resize(synapses);
-    for (std::uint64_t k = 0; k < synapses; ++k)
-        sp.cell_level[k] = static_cast<std::uint16_t>(permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, m.levels));
-    sp.cell_write_step.assign(synapses, 0);  // the initial programming
+    sp.cell_level.assign(synapses, 0);  // every cell starts reset ...
+    sp.cell_g.assign(synapses, 0.0f);
     derive_cells(sp);
+    const std::uint64_t saved = sp.iteration_learn_num;
+    sp.iteration_learn_num = 0;  // ... and is programmed to its level: write step 0
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c) read_column(sp, c, true);
+    sp.iteration_learn_num = saved;
 }
 
 void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
-                                  const std::vector<std::uint64_t>& cell_write_step) {
+                                  const std::vector<float>& cell_g) {
     validate(m);
     if (m.levels == 0) throw std::invalid_argument("invalid saved state: device levels is 0 but cell states are saved");
     const std::uint64_t synapses = sp.perm_offsets.back();
-    if (cell_level.size() != synapses || cell_write_step.size() != synapses)
+    if (cell_level.size() != synapses || cell_g.size() != synapses)
         throw std::invalid_argument("invalid saved state: device cell arrays must have one entry per potential synapse (" +
                                     std::to_string(synapses) + ")");
     for (std::uint64_t k = 0; k < synapses; ++k) {
         if (cell_level[k] != permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, m.levels))
             throw std::invalid_argument("invalid saved state: device cell level " + std::to_string(k) +
                                         " does not match its permanence");
-        if (cell_write_step[k] > sp.iteration_learn_num)
-            throw std::invalid_argument("invalid saved state: device cell write step past iteration_learn_num");
+        if (!(cell_g[k] >= 0.0f && cell_g[k] <= 1.0f))
+            throw std::invalid_argument("invalid saved state: device cell conductance " + std::to_string(k) +
+                                        " outside [0, 1]");
     }
     sp.device = m;
     sp.cell_level = cell_level;
-    sp.cell_write_step = cell_write_step;
+    sp.cell_g = cell_g;
     derive_cells(sp);
 }
 

@@ -45,12 +45,13 @@ class Device:
     v_read0_v >= 0; v_read1_v, v_write_v, pulse_width_ns, read_latency_ns,
     write_latency_ns, cell_area_um2 > 0.
 
-    Non-idealities (used in the loop by :func:`attach_device`; the cost model uses the
-    nonlinearity for the stored conductances): nonlinearity in [-20, 20] (NeuroSim's
-    nu of the programming curve, 0 = linear), d2d_sigma and c2c_sigma in [0, 1]
-    (device-to-device spread of a cell's conductance range; error of one write, as a
-    fraction of the full range), stuck_on_rate, stuck_off_rate in [0, 1] with a sum
-    <= 1 (fraction of each column's cells stuck)."""
+    Non-idealities (used in the loop by :func:`attach_device`; the cost model uses
+    nonlinearity_ltp for the stored conductances): nonlinearity_ltp, nonlinearity_ltd in
+    [0, 20] (NeuroSim's nu of the potentiation / depression curves, 0 = linear; NeuroSim
+    writes the depression value with a minus sign), d2d_sigma and c2c_sigma in [0, 1]
+    (device-to-device spread of a cell's conductance range; cycle-to-cycle error per
+    pulse, as a fraction of the full range), stuck_on_rate, stuck_off_rate in [0, 1]
+    with a sum <= 1 (fraction of each column's cells stuck)."""
     r_on_ohm: float = 10e3
     r_off_ohm: float = 1e6
     levels: int = 2
@@ -61,7 +62,8 @@ class Device:
     read_latency_ns: float = 3.16
     write_latency_ns: float = 10.0
     cell_area_um2: float = 1.44
-    nonlinearity: float = 0.0
+    nonlinearity_ltp: float = 0.0
+    nonlinearity_ltd: float = 0.0
     d2d_sigma: float = 0.0
     c2c_sigma: float = 0.0
     stuck_on_rate: float = 0.0
@@ -143,8 +145,10 @@ PRESETS = {
         assumed=("cell_area_um2", "array", "periphery")),
     "neurosim-ag-asi": Preset(
         Device(r_on_ohm=26e6, r_off_ohm=26e6 * 12.5, levels=97, v_read0_v=0.0, v_read1_v=0.5, v_write_v=3.2,
-               pulse_width_ns=300e3, read_latency_ns=5.0, write_latency_ns=300e3, cell_area_um2=1.44),
-        source="NeuroSim 'Ag:a-Si': R_on 26 Mohm, on/off 12.5, +3.2 V / -2.8 V, 300 us pulses, 97/100 levels",
+               pulse_width_ns=300e3, read_latency_ns=5.0, write_latency_ns=300e3, cell_area_um2=1.44,
+               nonlinearity_ltp=2.4, nonlinearity_ltd=4.88, c2c_sigma=0.035),
+        source="NeuroSim 'Ag:a-Si': R_on 26 Mohm, on/off 12.5, +3.2 V / -2.8 V, 300 us pulses, 97/100 levels, "
+               "nonlinearity 2.4 / -4.88; NeuroSim's cycle-to-cycle sigma 3.5 % of the range per pulse",
         assumed=("v_read1_v", "read_latency_ns", "cell_area_um2", "array", "periphery")),
     "nvsim-rram": Preset(
         Device(r_on_ohm=1e6, r_off_ohm=10e6, levels=2, v_read0_v=0.0, v_read1_v=0.4, v_write_v=2.0,
@@ -212,14 +216,14 @@ def permanence_level(permanence: int, perm_max: int, levels: int) -> int:
 
 def level_fraction(level: int, levels: int, nonlinearity: float = 0.0) -> float:
     """Normalized conductance (0 = 1/r_off, 1 = 1/r_on) of ``level`` on a device with
-    ``levels`` levels and programming-curve nonlinearity nu in [-20, 20]:
+    ``levels`` levels, programmed from reset along a curve of nonlinearity nu in [0, 20]:
     (1 - exp(-nu x)) / (1 - exp(-nu)), x = level / (levels - 1) (x when nu = 0);
     float32, as the C++ model computes it. level in [0, levels - 1]."""
     for name, v in (("level", level), ("levels", levels)):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < 2**32:
             raise ValueError(f"{name} must be an integer in [0, 2**32); got {v!r}")
     if isinstance(nonlinearity, bool) or not isinstance(nonlinearity, numbers.Real):
-        raise TypeError(f"nonlinearity must be a number in [-20, 20]; got {nonlinearity!r}")
+        raise TypeError(f"nonlinearity must be a number in [0, 20]; got {nonlinearity!r}")
     return float(_core.level_fraction(int(level), int(levels), float(nonlinearity)))
 
 
@@ -381,13 +385,14 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     """Make the fixed-point pooler ``sp`` read its overlaps through crossbar cells of
     ``device`` (a preset name or a :class:`Device`) instead of its ideal connected bits
     (docs/crossbar.md "Non-idealities in the loop"): every potential synapse is a cell
-    programmed to ``permanence_level(p, perm_max, device.levels)``, its conductance bent
-    by the nonlinearity, spread by d2d_sigma (fixed per cell) and c2c_sigma (drawn again
-    at every write), and compared with the conductance of the connected threshold; the
-    stuck-at rates make that many of every column's cells (``stuck_at_masks``) read as
-    connected (stuck on, even outside the pool) or never. Learning still updates the
-    integer permanences (the controller's copy) and rewrites the cells whose level
-    changes. All draws come from the project PRNG (docs/rng.md) with ``seed`` in
+    programmed to ``permanence_level(p, perm_max, device.levels)``. Learning still
+    updates the integer permanences (the controller's copy) and sends each cell whose
+    level changes that many pulses along the device's potentiation / depression curve
+    from its present conductance (unequal curves make cells drift), each pulse with a
+    c2c_sigma error; a cell reads as connected when its conductance, scaled by its
+    d2d spread, reaches the conductance the connected threshold has when programmed
+    from reset. The stuck-at rates make that many of every column's cells
+    (``stuck_at_masks``) read as connected (stuck on, even outside the pool) or never. All draws come from the project PRNG (docs/rng.md) with ``seed`` in
     [0, 2**64 - 1): the same seed gives the same run. The device is part of the
     pooler's state (copies, save/load); :func:`detach_device` restores the ideal read.
     Returns the (stuck_on, stuck_off) masks."""
@@ -399,7 +404,8 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     rate = device.stuck_on_rate + device.stuck_off_rate
     on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, min(rate, 1.0), seed,
                              device.stuck_on_rate / rate if rate > 0 else 0.0)
-    core.set_device_read({"levels": int(device.levels), "nonlinearity": float(device.nonlinearity),
+    core.set_device_read({"levels": int(device.levels), "nonlinearity_ltp": float(device.nonlinearity_ltp),
+                          "nonlinearity_ltd": float(device.nonlinearity_ltd),
                           "d2d_sigma": float(device.d2d_sigma), "c2c_sigma": float(device.c2c_sigma),
                           "seed": int(seed)})
     if on.any() or off.any():
@@ -421,7 +427,8 @@ def detach_device(sp) -> None:
     core = sp._fixed("detach_device")
     empty = np.zeros((0, 0), dtype=np.uint8)
     core.set_read_faults(empty, empty)
-    core.set_device_read({"levels": 0, "nonlinearity": 0.0, "d2d_sigma": 0.0, "c2c_sigma": 0.0, "seed": 0})
+    core.set_device_read({"levels": 0, "nonlinearity_ltp": 0.0, "nonlinearity_ltd": 0.0, "d2d_sigma": 0.0,
+                          "c2c_sigma": 0.0, "seed": 0})
 
 
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",

@@ -24,8 +24,9 @@ struct CrossbarDevice {
     double write_latency_ns = 10.0;
     double cell_area_um2 = 1.44;
     // Non-idealities (docs/crossbar.md "Non-idealities in the loop"); the cost model uses
-    // only the nonlinearity (stored conductances), the in-the-loop read uses all.
-    double nonlinearity = 0.0;    // nu of the programming curve, [-20, 20], 0 = linear
+    // only nonlinearity_ltp (stored conductances), the in-the-loop read uses all.
+    double nonlinearity_ltp = 0.0;  // nu of the potentiation curve, [0, 20], 0 = linear
+    double nonlinearity_ltd = 0.0;  // nu of the depression curve, [0, 20]
     double d2d_sigma = 0.0;       // [0, 1]
     double c2c_sigma = 0.0;       // [0, 1]
     double stuck_on_rate = 0.0;   // [0, 1], stuck_on_rate + stuck_off_rate <= 1
@@ -108,22 +109,26 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
                                            const CrossbarPeriphery& p, SpFixedWorkspace& ws);
 
 // --- Non-ideal cells in the loop (docs/crossbar.md "Non-idealities in the loop") ---
-// Every potential synapse is a cell programmed to permanence_level(p, perm_max, levels).
-// Its normalized conductance (0 = 1/r_off, 1 = 1/r_on) is
-//   g = level_g[level] * gain + offset,
-//   level_g[l] = (1 - exp(-nu x)) / (1 - exp(-nu)) with x = l / (levels - 1)  (x if nu = 0),
-//   gain = 1 + d2d_sigma * z_cell (fixed per cell), offset = c2c_sigma * z_write (drawn
-//   again whenever the cell's level changes), z from Rng::normal12 (docs/rng.md).
-// The cell reads as connected when g >= conn_q / perm_max, the conductance the connected
-// threshold would have on an ideal linear device; stuck-at masks override it. With
-// levels = perm_max + 1, nu = 0 and no variation this is exactly the ideal read.
-// Throws std::invalid_argument naming the field; levels = 0 turns the model off.
+// Every potential synapse is a cell with a normalized conductance g in [0, 1]
+// (0 = 1/r_off, 1 = 1/r_on) and the level it was last programmed to,
+// permanence_level(p, perm_max, levels). When learning changes the level by n, the
+// controller applies n pulses: potentiation moves n steps along
+//   ltp(x) = (1 - exp(-nu_p x / (L-1))) / (1 - exp(-nu_p))   (x / (L-1) if nu_p = 0),
+// depression n steps back along ltd(x) = 1 - ltp_{nu_d}(L-1-x), both tabulated per level
+// and interpolated linearly, starting from the pulse coordinate of the cell's present g
+// (so unequal curves make the cell drift from its level); a learning write of n pulses
+// adds c2c_sigma * sqrt(n) * z and clamps to [0, 1] (the initial programming, step 0, is
+// program-and-verify: exact). The cell reads as connected when
+// g * (1 + d2d_sigma * z_cell) >= ltp(conn_q / perm_max), the conductance the threshold
+// permanence reaches from reset. z from Rng::normal12 (docs/rng.md). Stuck-at masks
+// override the read. With levels = perm_max + 1, linear curves and no variation this is
+// exactly the ideal read. Throws std::invalid_argument naming the field.
 void validate(const DeviceRead& m);
 void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m);
-// Restores a saved model: levels / write steps per potential synapse, which must match
-// the current permanences (the state is refreshed after every learning step).
+// Restores a saved model: level and conductance per potential synapse; the levels must
+// match the current permanences (the cells are rewritten after every learning step).
 void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
-                                  const std::vector<std::uint64_t>& cell_write_step);
+                                  const std::vector<float>& cell_g);
 // Re-reads the listed columns after their permanences changed (a no-op when off).
 void device_read_refresh(SpFixed& sp, const std::uint32_t* columns, std::size_t n);
 

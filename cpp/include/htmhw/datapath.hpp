@@ -51,9 +51,10 @@ struct HwConstants {
 // Non-ideal crossbar cells in the loop (docs/crossbar.md "Non-idealities in the loop").
 struct DeviceRead {
     std::uint32_t levels = 0;     // conductance levels, 0 = ideal read, else [2, 65536]
-    float nonlinearity = 0.0f;    // write nonlinearity nu in [-20, 20] (0 = linear)
+    float nonlinearity_ltp = 0.0f;  // potentiation curve nu in [0, 20] (0 = linear)
+    float nonlinearity_ltd = 0.0f;  // depression curve nu in [0, 20]
     float d2d_sigma = 0.0f;       // device-to-device sigma of a cell's conductance range, [0, 1]
-    float c2c_sigma = 0.0f;       // cycle-to-cycle sigma of a write's error (full range = 1), [0, 1]
+    float c2c_sigma = 0.0f;       // cycle-to-cycle sigma per pulse (full range = 1), [0, 1]
     std::uint64_t seed = 0;
 };
 
@@ -89,12 +90,12 @@ struct SpFixed {
     std::vector<std::uint64_t> stuck_on_bits, stuck_off_bits;
     // Crossbar device read (issue 5, crossbar.hpp): the overlap counts cells whose stored
     // conductance reaches the sense reference, not the ideal connected bits. Off when
-    // device.levels == 0. Per potential synapse (perm order): the level last written,
-    // the learning step of that write, and the derived gain / offset of its conductance.
+    // device.levels == 0. Per potential synapse (perm order): the level last written and
+    // the cell's normalized conductance (state); its d2d gain and the curves (derived).
     DeviceRead device;
     std::vector<std::uint16_t> cell_level;
-    std::vector<std::uint64_t> cell_write_step;
-    std::vector<float> cell_gain, cell_offset, level_g;  // level_g: normalized conductance per level
+    std::vector<float> cell_g, cell_gain, ltp_g, ltd_g;
+    float device_reference = 0.0f;
     std::vector<std::uint64_t> device_bits;  // columns x input_words: cells read as connected
 };
 
