@@ -13,7 +13,7 @@ boostStrength 2.0 (inference with boosting, htm.core's rule), off = 0.0.
 Studies (each row one full run):
   stuck      stuck-at rate {0, 1, 5, 10, 20 %} (half on, half off), boosting on and off,
              otherwise ideal cells (256 levels = one per permanence word);
-  levels     conductance levels {2, 4, 8, 16, 32, 64, 256}, boosting on;
+  levels     conductance levels {2, 3, 4, 5, 8, 16, 32, 64, 256}, boosting on;
   variation  write nonlinearity (potentiation / depression nu), cycle-to-cycle sigma per
              pulse and device-to-device sigma, 256 levels,
              boosting on.
@@ -44,7 +44,7 @@ BOOST_ON = 2.0
 PERM_BITS = 8
 IDEAL_LEVELS = 2 ** PERM_BITS
 STUCK_RATES = (0.0, 0.01, 0.05, 0.1, 0.2)
-LEVELS = (2, 4, 8, 16, 32, 64, 256)
+LEVELS = (2, 3, 4, 5, 8, 16, 32, 64, 256)
 VARIATION = (("ideal", {}),
              ("nonlinearity 1 / 1", dict(nonlinearity_ltp=1.0, nonlinearity_ltd=1.0)),
              ("nonlinearity 3 / 3", dict(nonlinearity_ltp=3.0, nonlinearity_ltd=3.0)),
