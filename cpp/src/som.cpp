@@ -93,11 +93,13 @@ template <class V>
 SOM_INLINE void vstore(float* p, V v) {
     std::memcpy(p, &v, sizeof v);
 }
+// Exact broadcast of x to every lane. (Written as load-into-lane-0 + shuffle: a
+// plain {x, x, ...} in this target-neutral template is lowered lane by lane.)
 template <class V>
 SOM_INLINE V vbroadcast(float x) {
-    V v;
-    for (unsigned i = 0; i < sizeof(V) / sizeof(float); ++i) v[i] = x;
-    return v;
+    V v = V{};
+    std::memcpy(&v, &x, sizeof x);
+    return __builtin_shuffle(v, decltype(v < v){});
 }
 
 // out[j] = sum_k w[k] * base[idx[k] * stride + j] for j in [0, len), k ascending.
@@ -177,10 +179,36 @@ SOM_INLINE void towards_body(float* y, const float* x, float c, std::size_t len)
     for (; j < len; ++j) y[j] = y[j] + c * (x[j] - y[j]);
 }
 
+// Squared Euclidean distance with 16 interleaved partial sums (lane j takes the
+// dimensions d = j mod 16, ascending), combined by a fixed halving tree: the
+// order is part of the definition, so every vector width gives the same bits.
+template <class V>
+SOM_INLINE float dist2_body(const float* x, const float* w, std::size_t dim) {
+    constexpr std::size_t L = sizeof(V) / sizeof(float), Q = 16 / L;
+    V acc[Q];
+    for (std::size_t q = 0; q < Q; ++q) acc[q] = V{};
+    std::size_t d = 0;
+    for (; d + 16 <= dim; d += 16)
+        for (std::size_t q = 0; q < Q; ++q) {
+            const V t = vload<V>(x + d + q * L) - vload<V>(w + d + q * L);
+            acc[q] += t * t;
+        }
+    float part[16];
+    for (std::size_t q = 0; q < Q; ++q) vstore(part + q * L, acc[q]);
+    for (std::size_t j = 0; d + j < dim; ++j) {
+        const float t = x[d + j] - w[d + j];
+        part[j] += t * t;
+    }
+    for (int h = 8; h >= 1; h /= 2)
+        for (int j = 0; j < h; ++j) part[j] += part[j + h];
+    return part[0];
+}
+
 struct Kernels {
     void (*wsum)(float*, const float*, std::size_t, const std::uint32_t*, const float*, std::size_t, std::size_t);
     void (*dense4)(float* const*, const float* const*, const float*, std::size_t, std::size_t, std::size_t);
     void (*towards)(float*, const float*, float, std::size_t);
+    float (*dist2)(const float*, const float*, std::size_t);
 };
 
 void wsum_portable(float* o, const float* b, std::size_t s, const std::uint32_t* i, const float* w, std::size_t m,
@@ -192,6 +220,7 @@ void dense4_portable(float* const* o, const float* const* x, const float* wt, st
     dense4_body<v4f, 2>(o, x, wt, ld, dim, n);
 }
 void towards_portable(float* y, const float* x, float c, std::size_t n) { towards_body<v4f>(y, x, c, n); }
+float dist2_portable(const float* x, const float* w, std::size_t n) { return dist2_body<v4f>(x, w, n); }
 
 #ifdef HTMHW_SOM_X86
 #define SOM_AVX2 __attribute__((target("avx2")))
@@ -205,6 +234,7 @@ SOM_AVX2 void dense4_avx2(float* const* o, const float* const* x, const float* w
     dense4_body<v8f, 2>(o, x, wt, ld, dim, n);
 }
 SOM_AVX2 void towards_avx2(float* y, const float* x, float c, std::size_t n) { towards_body<v8f>(y, x, c, n); }
+SOM_AVX2 float dist2_avx2(const float* x, const float* w, std::size_t n) { return dist2_body<v8f>(x, w, n); }
 SOM_AVX512 void wsum_avx512(float* o, const float* b, std::size_t s, const std::uint32_t* i, const float* w,
                             std::size_t m, std::size_t n) {
     wsum_body<v16f, 8>(o, b, s, i, w, m, n);
@@ -214,6 +244,7 @@ SOM_AVX512 void dense4_avx512(float* const* o, const float* const* x, const floa
     dense4_body<v16f, 4>(o, x, wt, ld, dim, n);
 }
 SOM_AVX512 void towards_avx512(float* y, const float* x, float c, std::size_t n) { towards_body<v16f>(y, x, c, n); }
+SOM_AVX512 float dist2_avx512(const float* x, const float* w, std::size_t n) { return dist2_body<v16f>(x, w, n); }
 
 int detect_level() {
     if (__builtin_cpu_supports("avx512f")) return 2;
@@ -231,32 +262,12 @@ std::atomic<int> g_cross_path{0};
 Kernels kernels() {
 #ifdef HTMHW_SOM_X86
     switch (g_level.load()) {
-        case 2: return {wsum_avx512, dense4_avx512, towards_avx512};
-        case 1: return {wsum_avx2, dense4_avx2, towards_avx2};
+        case 2: return {wsum_avx512, dense4_avx512, towards_avx512, dist2_avx512};
+        case 1: return {wsum_avx2, dense4_avx2, towards_avx2, dist2_avx2};
         default: break;
     }
 #endif
-    return {wsum_portable, dense4_portable, towards_portable};
-}
-
-// Squared Euclidean distance with 16 interleaved partial sums (lane j takes the
-// dimensions d = j mod 16, ascending), combined by a fixed halving tree: the
-// order is part of the definition, so any vectorization gives the same bits.
-float dist2_direct(const float* x, const float* w, std::size_t dim) {
-    float part[16] = {};
-    std::size_t d = 0;
-    for (; d + 16 <= dim; d += 16)
-        for (int j = 0; j < 16; ++j) {
-            const float t = x[d + j] - w[d + j];
-            part[j] += t * t;
-        }
-    for (int j = 0; d + j < dim; ++j) {
-        const float t = x[d + j] - w[d + j];
-        part[j] += t * t;
-    }
-    for (int s = 8; s >= 1; s /= 2)
-        for (int j = 0; j < s; ++j) part[j] += part[j + s];
-    return part[0];
+    return {wsum_portable, dense4_portable, towards_portable, dist2_portable};
 }
 
 // ------------------------------------------------------------------ grid ----
@@ -312,48 +323,49 @@ void check_radius(double radius, double std_coeff) {
 }
 
 // ------------------------------------------------------------ prepared map ----
-// W^T (dim x units) and |w_u|^2, the operands of the cross term.
+constexpr std::size_t kSampleBlock = 32;
+constexpr std::size_t kTileBytes = 1u << 19;
+
+// Units per tile of W^T: the tile (dim x tile floats) is kept near kTileBytes so
+// it stays in L2 while a block of samples runs over it.
+std::size_t unit_tile(std::size_t U, std::size_t D) {
+    std::size_t t = kTileBytes / (4 * std::max<std::size_t>(D, 1));
+    t = std::max<std::size_t>(64, t / 64 * 64);
+    return std::min(t, U);
+}
+
+// W^T in tiles and |w_u|^2, the operands of the cross term. Tile t covers units
+// [t0, t0 + len) and is stored contiguously at wt + t0 * dim as dim rows of len
+// (a contiguous tile avoids the cache-set conflicts of a 4 KiB row stride).
 struct Prepared {
     std::uint32_t units = 0, dim = 0;
+    std::size_t tile = 0;
     std::vector<float> wt;
     std::vector<float> norms;
+    const float* tile_at(std::size_t u0) const { return wt.data() + u0 * dim; }
 };
 
 Prepared prepare(const SomMap& m, unsigned threads) {
     Prepared p;
     p.units = m.grid.num_units();
     p.dim = m.dim;
-    p.wt.resize(static_cast<std::size_t>(p.units) * p.dim);
-    p.norms.assign(p.units, 0.0f);
     const std::size_t U = p.units, D = p.dim;
-    parallel_for(D, threads, [&](std::size_t d0, std::size_t d1) {
-        for (std::size_t d = d0; d < d1; ++d)
-            for (std::size_t u = 0; u < U; ++u) p.wt[d * U + u] = m.weights[u * D + d];
-    });
-    // |w_u|^2 = sum_d w_ud^2, d ascending, vectorized across units.
-    parallel_for(U, threads, [&](std::size_t u0, std::size_t u1) {
-        for (std::size_t d = 0; d < D; ++d) {
-            const float* r = p.wt.data() + d * U;
-            for (std::size_t u = u0; u < u1; ++u) p.norms[u] += r[u] * r[u];
+    p.tile = unit_tile(U, D);
+    p.wt.resize(U * D);
+    p.norms.assign(U, 0.0f);
+    const std::size_t tiles = (U + p.tile - 1) / p.tile;
+    parallel_for(tiles, threads, [&](std::size_t t0, std::size_t t1) {
+        for (std::size_t t = t0; t < t1; ++t) {
+            const std::size_t u0 = t * p.tile, len = std::min(p.tile, U - u0);
+            float* dst = p.wt.data() + u0 * D;
+            for (std::size_t d = 0; d < D; ++d)
+                for (std::size_t j = 0; j < len; ++j) dst[d * len + j] = m.weights[(u0 + j) * D + d];
+            // |w_u|^2 = sum_d w_ud^2, d ascending, vectorized across units.
+            for (std::size_t d = 0; d < D; ++d)
+                for (std::size_t j = 0; j < len; ++j) p.norms[u0 + j] += dst[d * len + j] * dst[d * len + j];
         }
     });
     return p;
-}
-
-// Non-zero inputs of every sample (CSR), for the sparse cross term.
-struct SparseRows {
-    std::vector<std::size_t> offsets;
-    std::vector<std::uint32_t> idx;
-    std::vector<float> val;
-};
-
-constexpr std::size_t kSampleBlock = 32;
-constexpr std::size_t kTileBytes = 1u << 19;
-
-std::size_t unit_tile(std::size_t U, std::size_t D) {
-    std::size_t t = kTileBytes / (4 * std::max<std::size_t>(D, 1));
-    t = std::max<std::size_t>(64, t / 64 * 64);
-    return std::min(t, U);
 }
 
 bool use_sparse(std::size_t nnz, std::size_t D) {
@@ -364,37 +376,83 @@ bool use_sparse(std::size_t nnz, std::size_t D) {
     }
 }
 
+// Non-zero inputs of every sample (CSR), and which samples take the dense path.
+struct SparseRows {
+    std::vector<std::size_t> offsets;  // n + 1
+    std::vector<std::uint32_t> idx;
+    std::vector<float> val;
+    std::vector<std::uint8_t> dense;   // 1: dense kernel (in groups of four within a block)
+};
+
+SparseRows sparse_rows(const float* x, std::size_t n, std::size_t D) {
+    SparseRows r;
+    r.offsets.assign(n + 1, 0);
+    r.dense.assign(n, 0);
+    for (std::size_t s = 0; s < n; ++s) {
+        const float* xs = x + s * D;
+        std::size_t nnz = 0;
+        for (std::size_t d = 0; d < D; ++d) nnz += xs[d] != 0.0f;
+        r.dense[s] = !use_sparse(nnz, D);
+        r.offsets[s + 1] = r.offsets[s] + (r.dense[s] ? 0 : nnz);
+    }
+    r.idx.resize(r.offsets[n]);
+    r.val.resize(r.offsets[n]);
+    for (std::size_t s = 0; s < n; ++s) {
+        if (r.dense[s]) continue;
+        const float* xs = x + s * D;
+        std::size_t o = r.offsets[s];
+        for (std::size_t d = 0; d < D; ++d)
+            if (xs[d] != 0.0f) {
+                r.idx[o] = static_cast<std::uint32_t>(d);
+                r.val[o++] = xs[d];
+            }
+    }
+    return r;
+}
+
 // For every sample s in [0, n): cross[u] = sum_d x_sd w_ud (d ascending), then
-// emit(s, cross) on the worker thread that owns s.
+// emit(s, cross) on the worker thread that owns s. rows: the precomputed sparse
+// rows of x, or null (then built per block).
 template <class Emit>
-void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned threads, Emit emit) {
-    const std::size_t U = p.units, D = p.dim, TU = unit_tile(U, D);
+void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned threads, const SparseRows* rows,
+               Emit emit) {
+    const std::size_t U = p.units, D = p.dim, TU = p.tile;
     const Kernels k = kernels();
     parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
         std::vector<float> out(kSampleBlock * U);
         std::vector<std::uint32_t> idx;
         std::vector<float> val;
-        std::vector<std::size_t> dense, sparse, off;
+        std::vector<std::size_t> dense, sparse;
+        std::vector<const std::uint32_t*> sidx;
+        std::vector<const float*> sval;
+        std::vector<std::size_t> snnz;
         for (std::size_t b0 = s0; b0 < s1; b0 += kSampleBlock) {
             const std::size_t b1 = std::min(s1, b0 + kSampleBlock);
             dense.clear();
             sparse.clear();
-            idx.clear();
-            val.clear();
-            off.assign(1, 0);
             for (std::size_t s = b0; s < b1; ++s) {
-                const float* xs = x + s * D;
-                std::size_t nnz = 0;
-                for (std::size_t d = 0; d < D; ++d) nnz += xs[d] != 0.0f;
-                if (use_sparse(nnz, D)) sparse.push_back(s);
-                else dense.push_back(s);
+                bool is_dense;
+                if (rows) {
+                    is_dense = rows->dense[s];
+                } else {
+                    const float* xs = x + s * D;
+                    std::size_t nnz = 0;
+                    for (std::size_t d = 0; d < D; ++d) nnz += xs[d] != 0.0f;
+                    is_dense = !use_sparse(nnz, D);
+                }
+                (is_dense ? dense : sparse).push_back(s);
             }
             // Samples left over from the groups of four go through the sparse kernel.
+            std::vector<std::size_t> leftover;
             while (dense.size() % 4) {
-                sparse.push_back(dense.back());
+                leftover.push_back(dense.back());
                 dense.pop_back();
             }
-            for (std::size_t s : sparse) {
+            // Non-zero lists: from rows when available, else gathered here.
+            idx.clear();
+            val.clear();
+            std::vector<std::size_t> off(1, 0);
+            auto gather = [&](std::size_t s) {
                 const float* xs = x + s * D;
                 for (std::size_t d = 0; d < D; ++d)
                     if (xs[d] != 0.0f) {
@@ -402,6 +460,29 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                         val.push_back(xs[d]);
                     }
                 off.push_back(idx.size());
+            };
+            const std::size_t n_sparse = sparse.size();
+            if (!rows)
+                for (std::size_t s : sparse) gather(s);
+            for (std::size_t s : leftover) {
+                if (rows) gather(s);
+                sparse.push_back(s);
+            }
+            sidx.clear();
+            sval.clear();
+            snnz.clear();
+            for (std::size_t i = 0; i < sparse.size(); ++i) {
+                if (rows && i < n_sparse) {
+                    const std::size_t s = sparse[i];
+                    sidx.push_back(rows->idx.data() + rows->offsets[s]);
+                    sval.push_back(rows->val.data() + rows->offsets[s]);
+                    snnz.push_back(rows->offsets[s + 1] - rows->offsets[s]);
+                } else {
+                    const std::size_t j = rows ? i - n_sparse : i;
+                    sidx.push_back(idx.data() + off[j]);
+                    sval.push_back(val.data() + off[j]);
+                    snnz.push_back(off[j + 1] - off[j]);
+                }
             }
             for (std::size_t u0 = 0; u0 < U; u0 += TU) {
                 const std::size_t len = std::min(TU, U - u0);
@@ -412,29 +493,26 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                         o[q] = out.data() + (dense[g + q] - b0) * U + u0;
                         xs[q] = x + dense[g + q] * D;
                     }
-                    k.dense4(o, xs, p.wt.data() + u0, U, D, len);
+                    k.dense4(o, xs, p.tile_at(u0), len, D, len);
                 }
                 for (std::size_t i = 0; i < sparse.size(); ++i)
-                    k.wsum(out.data() + (sparse[i] - b0) * U + u0, p.wt.data() + u0, U, idx.data() + off[i],
-                           val.data() + off[i], off[i + 1] - off[i], len);
+                    k.wsum(out.data() + (sparse[i] - b0) * U + u0, p.tile_at(u0), len, sidx[i], sval[i], snnz[i], len);
             }
             for (std::size_t s = b0; s < b1; ++s) emit(s, out.data() + (s - b0) * U);
         }
     });
 }
 
-// Best-matching unit from a cross row: argmin |w|^2 - 2 x.w, ties to the lower unit.
-std::uint32_t bmu_of(const float* norms, const float* cross, std::size_t U) {
-    std::uint32_t best = 0;
-    float best_key = norms[0] - 2.0f * cross[0];
-    for (std::size_t u = 1; u < U; ++u) {
-        const float key = norms[u] - 2.0f * cross[u];
-        if (key < best_key) {
-            best_key = key;
-            best = static_cast<std::uint32_t>(u);
-        }
-    }
-    return best;
+// Best-matching unit from a cross row: argmin |w|^2 - 2 x.w, ties to the lower
+// unit. (min is exact, so computing it in any order gives the same value; the
+// first unit holding it is then found by a scan.)
+std::uint32_t bmu_of(const float* norms, const float* cross, std::size_t U, float* keys) {
+    for (std::size_t u = 0; u < U; ++u) keys[u] = norms[u] - 2.0f * cross[u];
+    float best = keys[0];
+    for (std::size_t u = 1; u < U; ++u) best = keys[u] < best ? keys[u] : best;
+    std::size_t u = 0;
+    while (keys[u] != best) ++u;
+    return static_cast<std::uint32_t>(u);
 }
 
 // ------------------------------------------------------------- smoothing ----
@@ -741,46 +819,67 @@ SomMap som_init(const SomGrid& g, const float* x, std::size_t n, std::uint32_t d
         for (std::size_t d = 0; d < D; ++d) v2[d] -= p * v1[d];
         normalize(v2);
     };
-    // y_k = C v_k, C = (1/S) sum_j (x_j - mean)(x_j - mean)^T; fixed chunks of
-    // samples, partial sums added in chunk order (thread-count independent).
+    // y_k = C v_k, C = (1/S) sum_j (x_j - mean)(x_j - mean)^T
+    //     = (1/S) (sum_j a_jk x_j - (sum_j a_jk) mean), a_jk = x_j.v_k - mean.v_k,
+    // over the non-zero inputs only; fixed chunks of samples, partial sums added
+    // in chunk order (thread-count independent).
     constexpr std::size_t kChunk = 256;
     const std::size_t chunks = (S + kChunk - 1) / kChunk;
-    std::vector<double> part(chunks * 2 * D);
+    std::vector<double> part(chunks * (2 * D + 2));
+    std::vector<std::size_t> off(S + 1, 0);
+    std::vector<std::uint32_t> nz_idx;
+    std::vector<float> nz_val;
+    for (std::size_t j = 0; j < S; ++j) {
+        const float* xs = x + rows[j] * D;
+        for (std::size_t d = 0; d < D; ++d)
+            if (xs[d] != 0.0f) {
+                nz_idx.push_back(static_cast<std::uint32_t>(d));
+                nz_val.push_back(xs[d]);
+            }
+        off[j + 1] = nz_idx.size();
+    }
     std::vector<double> y1(D), y2(D);
     double lambda1 = 0.0, lambda2 = 0.0;
-    for (int it = 0; it < 40; ++it) {
+    for (int it = 0; it < 30; ++it) {
         orthonormalize();
+        const double m1 = dot(mean, v1), m2 = dot(mean, v2);
         parallel_for(chunks, threads, [&](std::size_t c0, std::size_t c1) {
-            std::vector<double> xc(D);
             for (std::size_t c = c0; c < c1; ++c) {
-                double* p1 = part.data() + c * 2 * D;
+                double* p1 = part.data() + c * (2 * D + 2);
                 double* p2 = p1 + D;
-                std::fill(p1, p1 + 2 * D, 0.0);
+                std::fill(p1, p1 + 2 * D + 2, 0.0);
                 for (std::size_t j = c * kChunk; j < std::min(S, (c + 1) * kChunk); ++j) {
-                    const float* xs = x + rows[j] * D;
                     double a = 0.0, b = 0.0;
-                    for (std::size_t d = 0; d < D; ++d) {
-                        xc[d] = xs[d] - mean[d];
-                        a += xc[d] * v1[d];
-                        b += xc[d] * v2[d];
+                    for (std::size_t i = off[j]; i < off[j + 1]; ++i) {
+                        a += nz_val[i] * v1[nz_idx[i]];
+                        b += nz_val[i] * v2[nz_idx[i]];
                     }
-                    for (std::size_t d = 0; d < D; ++d) {
-                        p1[d] += a * xc[d];
-                        p2[d] += b * xc[d];
+                    a -= m1;
+                    b -= m2;
+                    for (std::size_t i = off[j]; i < off[j + 1]; ++i) {
+                        p1[nz_idx[i]] += a * nz_val[i];
+                        p2[nz_idx[i]] += b * nz_val[i];
                     }
+                    p1[2 * D] += a;
+                    p1[2 * D + 1] += b;
                 }
             }
         });
+        double sa = 0.0, sb = 0.0;
         std::fill(y1.begin(), y1.end(), 0.0);
         std::fill(y2.begin(), y2.end(), 0.0);
-        for (std::size_t c = 0; c < chunks; ++c)
+        for (std::size_t c = 0; c < chunks; ++c) {
+            const double* p1 = part.data() + c * (2 * D + 2);
             for (std::size_t d = 0; d < D; ++d) {
-                y1[d] += part[c * 2 * D + d];
-                y2[d] += part[c * 2 * D + D + d];
+                y1[d] += p1[d];
+                y2[d] += p1[D + d];
             }
+            sa += p1[2 * D];
+            sb += p1[2 * D + 1];
+        }
         for (std::size_t d = 0; d < D; ++d) {
-            y1[d] /= static_cast<double>(S);
-            y2[d] /= static_cast<double>(S);
+            y1[d] = (y1[d] - sa * mean[d]) / static_cast<double>(S);
+            y2[d] = (y2[d] - sb * mean[d]) / static_cast<double>(S);
         }
         // Rayleigh-Ritz on span(v1, v2): 2 x 2 symmetric eigenproblem.
         const double a = dot(v1, y1), b = dot(v1, y2), c = dot(v2, y2);
@@ -842,11 +941,14 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     const std::size_t U = m.grid.num_units(), D = m.dim;
     std::vector<std::uint32_t> bmu(n), order(n), start(U + 1);
     std::vector<float> sums(U * D), counts(U), num(U * D), den(U);
+    const SparseRows rows = sparse_rows(x, n, D);
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
         const Prepared prep = prepare(m, threads);
-        cross_all(prep, x, n, threads, [&](std::size_t s, const float* cross) {
-            bmu[s] = bmu_of(prep.norms.data(), cross, U);
+        cross_all(prep, x, n, threads, &rows, [&](std::size_t s, const float* cross) {
+            thread_local std::vector<float> keys;
+            keys.resize(U);
+            bmu[s] = bmu_of(prep.norms.data(), cross, U, keys.data());
         });
         // Samples grouped by BMU (counting sort, ascending sample index within a unit).
         std::fill(start.begin(), start.end(), 0u);
@@ -902,7 +1004,7 @@ void som_train_online(SomMap& m, const float* x, std::size_t n, const SomTrainPa
             std::uint32_t b = 0;
             float best = std::numeric_limits<float>::infinity();
             for (std::size_t u = 0; u < U; ++u) {
-                const float d2 = dist2_direct(xs, m.weights.data() + u * D, D);
+                const float d2 = k.dist2(xs, m.weights.data() + u * D, D);
                 if (d2 < best) {
                     best = d2;
                     b = static_cast<std::uint32_t>(u);
@@ -942,7 +1044,8 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
              std::to_string(k));
     const std::size_t D = m.dim;
     const Prepared prep = prepare(m, threads);
-    cross_all(prep, x, n, threads, [&](std::size_t s, const float* cross) {
+    const Kernels kern = kernels();
+    cross_all(prep, x, n, threads, nullptr, [&](std::size_t s, const float* cross) {
         std::uint32_t* bu = units + s * k;
         float* bd = distances + s * k;  // keys while selecting
         std::uint32_t have = 0;
@@ -961,7 +1064,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
             if (have < k) ++have;
         }
         const float* xs = x + s * D;
-        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(dist2_direct(xs, m.weights.data() + bu[i] * D, D));
+        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(kern.dist2(xs, m.weights.data() + bu[i] * D, D));
     });
 }
 

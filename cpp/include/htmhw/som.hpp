@@ -96,7 +96,7 @@ void som_check_map(const SomMap& m);
 void som_check_inputs(const float* x, std::size_t n, std::uint32_t dim, const char* name);
 
 // Initialization. pca: units spread over the plane of the first two principal
-// components of the data (computed by 40 rounds of subspace iteration on at most
+// components of the data (computed by 30 rounds of subspace iteration on at most
 // 4096 evenly strided samples, from start vectors drawn from Rng(seed, 0)); the
 // longer grid axis follows the first component, coordinates spanning +-2
 // standard deviations. sample: unit u is a training sample chosen by a partial
