@@ -465,7 +465,7 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
             if (!rows)
                 for (std::size_t s : sparse) gather(s);
             for (std::size_t s : leftover) {
-                if (rows) gather(s);
+                gather(s);
                 sparse.push_back(s);
             }
             sidx.clear();
