@@ -208,10 +208,15 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _as_float32(X, name="X"):
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-        if not np.all(np.isfinite(X32)):
-            raise ValueError(f"{name} must be finite in float32 (|value| <= 3.4e38); it overflows or holds NaN/inf")
-        return X32
+        a = np.asarray(X)
+        if a.size:
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be finite with |value| <= 1e15; it holds NaN or infinity")
+            peak = float(np.max(np.abs(a)))
+            if peak > 1e15:
+                raise ValueError(f"{name} must be finite with |value| <= 1e15 (squared distances must fit float32); "
+                                 f"found {peak:g}")
+        return np.ascontiguousarray(a, dtype=np.float32)
 
     def fit(self, X, y=None):
         """Train the map on X (n_samples, n_features)."""
