@@ -179,36 +179,44 @@ SOM_INLINE void towards_body(float* y, const float* x, float c, std::size_t len)
     for (; j < len; ++j) y[j] = y[j] + c * (x[j] - y[j]);
 }
 
-// Squared Euclidean distance with 16 interleaved partial sums (lane j takes the
-// dimensions d = j mod 16, ascending), combined by a fixed halving tree: the
-// order is part of the definition, so every vector width gives the same bits.
+// Squared Euclidean distances from x to 4 prototypes, each with 16 interleaved
+// partial sums (lane j takes the dimensions d = j mod 16, ascending) combined by
+// a fixed halving tree: the order is part of the definition, so every vector
+// width gives the same bits. Four prototypes at once keep four add chains busy.
 template <class V>
-SOM_INLINE float dist2_body(const float* x, const float* w, std::size_t dim) {
+SOM_INLINE void dist2x4_body(const float* x, const float* const* w, std::size_t dim, float* out) {
     constexpr std::size_t L = sizeof(V) / sizeof(float), Q = 16 / L;
-    V acc[Q];
-    for (std::size_t q = 0; q < Q; ++q) acc[q] = V{};
+    V acc[4][Q];
+    for (int i = 0; i < 4; ++i)
+        for (std::size_t q = 0; q < Q; ++q) acc[i][q] = V{};
     std::size_t d = 0;
     for (; d + 16 <= dim; d += 16)
         for (std::size_t q = 0; q < Q; ++q) {
-            const V t = vload<V>(x + d + q * L) - vload<V>(w + d + q * L);
-            acc[q] += t * t;
+            const V xv = vload<V>(x + d + q * L);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const V t = xv - vload<V>(w[i] + d + q * L);
+                acc[i][q] += t * t;
+            }
         }
-    float part[16];
-    for (std::size_t q = 0; q < Q; ++q) vstore(part + q * L, acc[q]);
-    for (std::size_t j = 0; d + j < dim; ++j) {
-        const float t = x[d + j] - w[d + j];
-        part[j] += t * t;
+    for (int i = 0; i < 4; ++i) {
+        float part[16];
+        for (std::size_t q = 0; q < Q; ++q) vstore(part + q * L, acc[i][q]);
+        for (std::size_t j = 0; d + j < dim; ++j) {
+            const float t = x[d + j] - w[i][d + j];
+            part[j] += t * t;
+        }
+        for (int h = 8; h >= 1; h /= 2)
+            for (int j = 0; j < h; ++j) part[j] += part[j + h];
+        out[i] = part[0];
     }
-    for (int h = 8; h >= 1; h /= 2)
-        for (int j = 0; j < h; ++j) part[j] += part[j + h];
-    return part[0];
 }
 
 struct Kernels {
     void (*wsum)(float*, const float*, std::size_t, const std::uint32_t*, const float*, std::size_t, std::size_t);
     void (*dense4)(float* const*, const float* const*, const float*, std::size_t, std::size_t, std::size_t);
     void (*towards)(float*, const float*, float, std::size_t);
-    float (*dist2)(const float*, const float*, std::size_t);
+    void (*dist2x4)(const float*, const float* const*, std::size_t, float*);
 };
 
 void wsum_portable(float* o, const float* b, std::size_t s, const std::uint32_t* i, const float* w, std::size_t m,
@@ -220,7 +228,7 @@ void dense4_portable(float* const* o, const float* const* x, const float* wt, st
     dense4_body<v4f, 2>(o, x, wt, ld, dim, n);
 }
 void towards_portable(float* y, const float* x, float c, std::size_t n) { towards_body<v4f>(y, x, c, n); }
-float dist2_portable(const float* x, const float* w, std::size_t n) { return dist2_body<v4f>(x, w, n); }
+void dist2x4_portable(const float* x, const float* const* w, std::size_t n, float* o) { dist2x4_body<v4f>(x, w, n, o); }
 
 #ifdef HTMHW_SOM_X86
 #define SOM_AVX2 __attribute__((target("avx2")))
@@ -234,7 +242,9 @@ SOM_AVX2 void dense4_avx2(float* const* o, const float* const* x, const float* w
     dense4_body<v8f, 2>(o, x, wt, ld, dim, n);
 }
 SOM_AVX2 void towards_avx2(float* y, const float* x, float c, std::size_t n) { towards_body<v8f>(y, x, c, n); }
-SOM_AVX2 float dist2_avx2(const float* x, const float* w, std::size_t n) { return dist2_body<v8f>(x, w, n); }
+SOM_AVX2 void dist2x4_avx2(const float* x, const float* const* w, std::size_t n, float* o) {
+    dist2x4_body<v8f>(x, w, n, o);
+}
 SOM_AVX512 void wsum_avx512(float* o, const float* b, std::size_t s, const std::uint32_t* i, const float* w,
                             std::size_t m, std::size_t n) {
     wsum_body<v16f, 8>(o, b, s, i, w, m, n);
@@ -244,7 +254,9 @@ SOM_AVX512 void dense4_avx512(float* const* o, const float* const* x, const floa
     dense4_body<v16f, 4>(o, x, wt, ld, dim, n);
 }
 SOM_AVX512 void towards_avx512(float* y, const float* x, float c, std::size_t n) { towards_body<v16f>(y, x, c, n); }
-SOM_AVX512 float dist2_avx512(const float* x, const float* w, std::size_t n) { return dist2_body<v16f>(x, w, n); }
+SOM_AVX512 void dist2x4_avx512(const float* x, const float* const* w, std::size_t n, float* o) {
+    dist2x4_body<v16f>(x, w, n, o);
+}
 
 int detect_level() {
     if (__builtin_cpu_supports("avx512f")) return 2;
@@ -262,12 +274,25 @@ std::atomic<int> g_cross_path{0};
 Kernels kernels() {
 #ifdef HTMHW_SOM_X86
     switch (g_level.load()) {
-        case 2: return {wsum_avx512, dense4_avx512, towards_avx512, dist2_avx512};
-        case 1: return {wsum_avx2, dense4_avx2, towards_avx2, dist2_avx2};
+        case 2: return {wsum_avx512, dense4_avx512, towards_avx512, dist2x4_avx512};
+        case 1: return {wsum_avx2, dense4_avx2, towards_avx2, dist2x4_avx2};
         default: break;
     }
 #endif
-    return {wsum_portable, dense4_portable, towards_portable, dist2_portable};
+    return {wsum_portable, dense4_portable, towards_portable, dist2x4_portable};
+}
+
+// d2[i] = squared distance from x to prototype units[i] (dist2x4 per group of
+// four; a short last group repeats its last unit).
+void dist2_units(const Kernels& k, const float* x, const float* weights, std::size_t dim,
+                 const std::uint32_t* units, std::size_t n, float* d2) {
+    for (std::size_t i = 0; i < n; i += 4) {
+        const float* w[4];
+        float out[4];
+        for (std::size_t j = 0; j < 4; ++j) w[j] = weights + static_cast<std::size_t>(units[std::min(i + j, n - 1)]) * dim;
+        k.dist2x4(x, w, dim, out);
+        for (std::size_t j = 0; j < 4 && i + j < n; ++j) d2[i + j] = out[j];
+    }
 }
 
 // ------------------------------------------------------------------ grid ----
@@ -449,17 +474,19 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                 dense.pop_back();
             }
             // Non-zero lists: from rows when available, else gathered here.
-            idx.clear();
-            val.clear();
+            // (branch-free compaction into buffers sized for a whole block)
+            idx.resize((b1 - b0) * D + 1);
+            val.resize((b1 - b0) * D + 1);
             std::vector<std::size_t> off(1, 0);
             auto gather = [&](std::size_t s) {
                 const float* xs = x + s * D;
-                for (std::size_t d = 0; d < D; ++d)
-                    if (xs[d] != 0.0f) {
-                        idx.push_back(static_cast<std::uint32_t>(d));
-                        val.push_back(xs[d]);
-                    }
-                off.push_back(idx.size());
+                std::size_t o = off.back();
+                for (std::size_t d = 0; d < D; ++d) {
+                    idx[o] = static_cast<std::uint32_t>(d);
+                    val[o] = xs[d];
+                    o += xs[d] != 0.0f;
+                }
+                off.push_back(o);
             };
             const std::size_t n_sparse = sparse.size();
             if (!rows)
@@ -991,7 +1018,9 @@ void som_train_online(SomMap& m, const float* x, std::size_t n, const SomTrainPa
     const std::uint64_t T = static_cast<std::uint64_t>(p.n_epochs) * n;
     const Kernels k = kernels();
     std::vector<std::size_t> perm(n);
-    std::vector<float> gx, gy, hw(U);
+    std::vector<float> gx, gy, hw(U), d2(U);
+    std::vector<std::uint32_t> all_units(U);
+    for (std::uint32_t u = 0; u < U; ++u) all_units[u] = u;
     std::uint64_t t = 0;
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         Rng rng(p.seed, static_cast<std::uint64_t>(e) + 1);
@@ -1001,15 +1030,10 @@ void som_train_online(SomMap& m, const float* x, std::size_t n, const SomTrainPa
             const float* xs = x + perm[i] * D;
             const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, t, T);
             const double lr = som_schedule(p.learning_rate_decay, p.learning_rate_start, p.learning_rate_end, t, T);
+            dist2_units(k, xs, m.weights.data(), D, all_units.data(), U, d2.data());
             std::uint32_t b = 0;
-            float best = std::numeric_limits<float>::infinity();
-            for (std::size_t u = 0; u < U; ++u) {
-                const float d2 = k.dist2(xs, m.weights.data() + u * D, D);
-                if (d2 < best) {
-                    best = d2;
-                    b = static_cast<std::uint32_t>(u);
-                }
-            }
+            for (std::uint32_t u = 1; u < U; ++u)
+                if (d2[u] < d2[b]) b = u;
             if (p.neighborhood == SomNeighborhood::gaussian && m.grid.lattice == SomLattice::rect) {
                 const double sigma = p.std_coeff * radius;
                 gx.resize(C);
@@ -1046,25 +1070,38 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
     const Prepared prep = prepare(m, threads);
     const Kernels kern = kernels();
     cross_all(prep, x, n, threads, nullptr, [&](std::size_t s, const float* cross) {
+        thread_local std::vector<float> keys;
+        keys.resize(U);
+        float* key = keys.data();
+        for (std::uint32_t u = 0; u < U; ++u) key[u] = prep.norms[u] - 2.0f * cross[u];
         std::uint32_t* bu = units + s * k;
-        float* bd = distances + s * k;  // keys while selecting
-        std::uint32_t have = 0;
-        for (std::uint32_t u = 0; u < U; ++u) {
-            const float key = prep.norms[u] - 2.0f * cross[u];
-            if (have == k && !(key < bd[k - 1])) continue;
-            // Insert after every entry with a key <= this one (lower units win ties).
-            std::uint32_t pos = have < k ? have : k - 1;
-            while (pos > 0 && bd[pos - 1] > key) {
-                bd[pos] = bd[pos - 1];
-                bu[pos] = bu[pos - 1];
-                --pos;
+        float* bd = distances + s * k;
+        // The k smallest (key, unit) pairs in lexicographic order: lower units win
+        // ties. The k-th smallest of the minima of 16-unit chunks bounds the k-th
+        // smallest key from above, so only units with a key <= that bound compete.
+        thread_local std::vector<std::pair<float, std::uint32_t>> cand;
+        cand.clear();
+        const std::uint32_t chunks = (U + 15) / 16;
+        if (k <= chunks) {
+            thread_local std::vector<float> mins;
+            mins.resize(chunks);
+            for (std::uint32_t c = 0; c < chunks; ++c) {
+                const std::uint32_t end = std::min(U, 16 * c + 16);
+                float lo = key[16 * c];
+                for (std::uint32_t u = 16 * c + 1; u < end; ++u) lo = key[u] < lo ? key[u] : lo;
+                mins[c] = lo;
             }
-            bd[pos] = key;
-            bu[pos] = u;
-            if (have < k) ++have;
+            std::nth_element(mins.begin(), mins.begin() + (k - 1), mins.end());
+            const float bound = mins[k - 1];
+            for (std::uint32_t u = 0; u < U; ++u)
+                if (key[u] <= bound) cand.emplace_back(key[u], u);
+        } else {
+            for (std::uint32_t u = 0; u < U; ++u) cand.emplace_back(key[u], u);
         }
-        const float* xs = x + s * D;
-        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(kern.dist2(xs, m.weights.data() + bu[i] * D, D));
+        std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
+        for (std::uint32_t i = 0; i < k; ++i) bu[i] = cand[i].second;
+        dist2_units(kern, x + s * D, m.weights.data(), D, bu, k, bd);
+        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(bd[i]);
     });
 }
 
