@@ -534,3 +534,28 @@ def test_mnist_anchor_schedule_quality(mnist_dir):
                      random_state=1).fit(X[:2000])
     two = clone(one).set_params(n_threads=2).fit(X[:2000])
     assert one.weights_.tobytes() == two.weights_.tobytes()
+
+
+def test_cli_demo_som_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "som"
+    proc = subprocess.run([sys.executable, "-m", "htmhw.cli", "demo", "som", "--dataset", "digits", "--out", str(out),
+                           "--json", "--seed", "2"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["dataset"].startswith("scikit-learn") and result["n_train"] == 1200
+    assert set(result["maps"]) == {"rect", "hex"}
+    for r in result["maps"].values():
+        assert 0 < r["qe_test"] < 3 and 0 <= r["te_test"] <= 1
+        assert r["overlap_same_class"] > 5 * r["overlap_different_class"]
+        assert r["nn_accuracy_sdr_overlap"] > 0.8
+        assert r["novelty_auc"]["uniform noise"]["bmu_distance"] > 0.95
+    for f in result["figures"]:
+        assert (out / f.split("/")[-1]).read_bytes()[:8] == PNG_MAGIC
+    assert json.loads((out / "som_demo.json").read_text())["maps"] == result["maps"]
+    bad = subprocess.run([sys.executable, "-m", "htmhw.cli", "demo", "som", "--seed", "-1", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "--seed" in bad.stderr
