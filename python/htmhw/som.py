@@ -322,29 +322,12 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
         return out
 
     # ------------------------------------------------------ quality measures --
-    @staticmethod
-    def _adjacent(grid, a, b):
-        n_rows, n_cols, lattice, topology = grid
-        ra, ca, rb, cb = a // n_cols, a % n_cols, b // n_cols, b % n_cols
-        dr = np.abs(ra - rb)
-        if lattice == "hex":
-            dx = np.abs((2 * ca + (ra & 1)) - (2 * cb + (rb & 1)))
-            if topology == "toroidal":
-                dx = dx % (2 * n_cols)
-                dx = np.minimum(dx, 2 * n_cols - dx)
-                dr = np.minimum(dr, n_rows - dr)
-            return (a != b) & (dx * dx + 3 * dr * dr == 4)
-        dc = np.abs(ca - cb)
-        if topology == "toroidal":
-            dc = np.minimum(dc, n_cols - dc)
-            dr = np.minimum(dr, n_rows - dr)
-        return (a != b) & (dc <= 1) & (dr <= 1)
-
     def _te_from_units(self, units2):
         if units2.shape[1] < 2:
             return 0.0
-        adj = self._adjacent(_grid_args(self), units2[:, 0].astype(np.int64), units2[:, 1].astype(np.int64))
-        return float(np.mean(~adj))
+        # the two nearest units form one blob exactly when they are adjacent (the C++ adjacency)
+        _, blobs = _core.som_dispersion(*_grid_args(self), np.ascontiguousarray(units2), int(self.n_threads))
+        return float(np.mean(blobs != 1))
 
     def quantization_error(self, X):
         """Mean Euclidean distance from each sample to its best-matching unit's prototype."""
