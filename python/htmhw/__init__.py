@@ -5,6 +5,7 @@ from . import datapath, datasets, sdr
 from .datapath import HardwareConfig
 from .estimator import SpatialPoolerTransformer
 from .kwta import kwta_global, kwta_local
+from .som import SOMEncoder
 from .sp import SpatialPooler
 
 try:
@@ -12,4 +13,4 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["SpatialPooler", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global", "kwta_local", "sdr", "datasets", "__version__"]
+__all__ = ["SpatialPooler", "SOMEncoder", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global", "kwta_local", "sdr", "datasets", "__version__"]

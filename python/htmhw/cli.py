@@ -74,6 +74,24 @@ def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -
     return result
 
 
+def run_som_demo(out_dir: Path, seed: int, dataset: str, mnist_dir, quiet: bool) -> dict:
+    """The SOM study of docs/som.md on a small scale: MNIST (3,000 train / 1,000 test,
+    20x20 maps) or the 8x8 digits (1,200 / 597, 16x16), rect and hex, 10 epochs."""
+    from .som import run_study, study_markdown
+
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0; got {seed}")
+    small = dict(n_train=3000, n_test=1000, n_rows=20, n_cols=20, n_active=12)
+    result = run_study(out_dir, dataset=dataset, mnist_dir=mnist_dir, seed=seed, n_epochs=10, n_threads=2,
+                       quiet=quiet, **small)
+    if result["dataset"].startswith("scikit-learn"):  # the digits are too few for the MNIST sizes
+        result = run_study(out_dir, dataset="digits", seed=seed, n_epochs=10, n_threads=2, quiet=quiet,
+                           n_train=1200, n_test=597, n_rows=16, n_cols=16, n_active=8)
+    result["markdown"] = study_markdown(result, f"htmhw demo som --out {out_dir} --seed {seed}")
+    (Path(out_dir) / "som_demo.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
 def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
     import matplotlib
 
@@ -229,9 +247,17 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",
-        help="train the float spatial pooler on the embedded 8x8 digits and compare classifiers",
-        epilog="example: htmhw demo --out htmhw-demo --seed 1",
+        help="train the float spatial pooler on the embedded 8x8 digits and compare classifiers "
+             "(`htmhw demo som`: the SOM encoder study, small scale)",
+        epilog="examples: htmhw demo --out htmhw-demo --seed 1\n"
+               "          htmhw demo som --out htmhw-som-demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    demo.add_argument("what", nargs="?", choices=("sp", "som"), default="sp",
+                      help="sp: spatial pooler demo (default); som: SOM encoder study on MNIST (digits if absent)")
+    demo.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto",
+                      help="som only: auto = MNIST when found, else the 8x8 digits (default: auto)")
+    demo.add_argument("--mnist-dir", default=None, help="som only: MNIST directory (default: $HTMHW_DATA/mnist)")
     demo.add_argument("--out", type=Path, default=Path("htmhw-demo"), help="output directory (default: htmhw-demo)")
     demo.add_argument("--seed", type=int, default=1, help="spatial pooler seed (default: 1)")
     demo.add_argument("--n-train", type=int, default=1200, help="training digits (default: 1200 of 1797)")
@@ -357,6 +383,18 @@ def main(argv=None) -> int:
         except (ValueError, TypeError, FileNotFoundError) as e:
             print(f"htmhw golden {args.golden_command}: error: {e}", file=sys.stderr)
             return 2
+        return 0
+    if args.command == "demo" and args.what == "som":
+        try:
+            result = run_som_demo(args.out, args.seed, args.dataset, args.mnist_dir, args.quiet or args.json)
+        except (ValueError, TypeError, FileNotFoundError) as e:
+            print(f"htmhw demo som: error: {e}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(result, indent=2))
+        elif not args.quiet:
+            print(result["markdown"], end="")
+            print(f"wrote {', '.join(result['figures'])} and {args.out / 'som_demo.json'}")
         return 0
     if args.command == "demo":
         if args.n_train < 10:

@@ -1,0 +1,140 @@
+// SOM benchmark on the anchor configuration of shared/docs/anchors.md: a 32x32
+// map trained in batch mode on the 10,000 MNIST test digits (784-d, pixels/255),
+// 10 epochs, radius 16 -> 1 (linear, Gaussian, sigma = 0.5 radius, as somoclu).
+// Prints one JSON object.
+//   som_bench --mnist-images FILE  (uncompressed IDX3 file)
+//             [--threads N] [--epochs N] [--rows R] [--cols C] [--lattice rect|hex]
+//             [--topology planar|toroidal] [--radius-start R0] [--radius-end RN]
+//             [--init pca|sample] [--k K] [--seed S] [--simd 0|1|2]
+// samples/s counts samples x epochs per second of training (initialization
+// included); encode samples/s is the top-K encoder on the same digits.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "htmhw/som.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::vector<float> mnist_pixels(const std::string& path, std::size_t& n) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot open " + path);
+    unsigned char h[16];
+    f.read(reinterpret_cast<char*>(h), 16);
+    auto be = [&](int o) { return (std::uint32_t(h[o]) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]; };
+    if (!f || be(0) != 0x803 || be(8) != 28 || be(12) != 28) throw std::runtime_error(path + " is not an IDX3 28x28 file");
+    n = be(4);
+    std::vector<unsigned char> px(n * 784);
+    f.read(reinterpret_cast<char*>(px.data()), static_cast<std::streamsize>(px.size()));
+    if (!f) throw std::runtime_error(path + " is truncated");
+    std::vector<float> x(px.size());
+    for (std::size_t i = 0; i < px.size(); ++i) x[i] = static_cast<float>(px[i]) / 255.0f;
+    return x;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string path, lattice = "rect", topology = "planar", init = "pca";
+    unsigned threads = 2, epochs = 10, rows = 32, cols = 32, k = 16;
+    double r0 = 16.0, rn = 1.0;
+    unsigned long long seed = 1;
+    int simd = -1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--mnist-images") path = next();
+        else if (a == "--threads") threads = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--epochs") epochs = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--rows") rows = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--cols") cols = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--lattice") lattice = next();
+        else if (a == "--topology") topology = next();
+        else if (a == "--radius-start") r0 = std::stod(next());
+        else if (a == "--radius-end") rn = std::stod(next());
+        else if (a == "--init") init = next();
+        else if (a == "--k") k = static_cast<unsigned>(std::stoul(next()));
+        else if (a == "--seed") seed = std::stoull(next());
+        else if (a == "--simd") simd = std::stoi(next());
+        else {
+            std::fprintf(stderr,
+                         "usage: som_bench --mnist-images FILE [--threads N] [--epochs N] [--rows R] [--cols C] "
+                         "[--lattice rect|hex] [--topology planar|toroidal] [--radius-start R0] [--radius-end RN] "
+                         "[--init pca|sample] [--k K] [--seed S] [--simd 0|1|2]\n");
+            return 2;
+        }
+    }
+    try {
+        if (path.empty()) throw std::invalid_argument("--mnist-images is required");
+        if (simd >= 0) htmhw::som_set_simd_level(simd);
+        std::size_t n = 0;
+        const std::vector<float> x = mnist_pixels(path, n);
+        htmhw::SomGrid g;
+        g.rows = rows;
+        g.cols = cols;
+        g.lattice = lattice == "hex" ? htmhw::SomLattice::hex : htmhw::SomLattice::rect;
+        g.topology = topology == "toroidal" ? htmhw::SomTopology::toroidal : htmhw::SomTopology::planar;
+        htmhw::SomTrainParams p;
+        p.n_epochs = epochs;
+        p.radius_start = r0;
+        p.radius_end = rn;
+        p.std_coeff = 0.5;
+        p.seed = seed;
+
+        auto t0 = Clock::now();
+        htmhw::SomMap m =
+            htmhw::som_init(g, x.data(), n, 784, init == "sample" ? htmhw::SomInit::sample : htmhw::SomInit::pca, seed,
+                            threads);
+        const double init_s = seconds_since(t0);
+        t0 = Clock::now();
+        htmhw::som_train_batch(m, x.data(), n, p, threads);
+        const double train_s = seconds_since(t0);
+
+        std::vector<std::uint32_t> units(n * k), top2(n * 2);
+        std::vector<float> dist(n * k), d2(n * 2);
+        t0 = Clock::now();
+        htmhw::som_topk(m, x.data(), n, k, threads, units.data(), dist.data());
+        const double encode_s = seconds_since(t0);
+        htmhw::som_topk(m, x.data(), n, 2, threads, top2.data(), d2.data());
+        double qe = 0.0;
+        std::size_t errors = 0;
+        for (std::size_t s = 0; s < n; ++s) {
+            qe += d2[2 * s];
+            errors += !htmhw::som_adjacent(g, top2[2 * s], top2[2 * s + 1]);
+        }
+        std::uint64_t checksum = 1469598103934665603ULL;  // FNV-1a over the trained weights' bits
+        for (float w : m.weights) {
+            std::uint32_t b;
+            std::memcpy(&b, &w, 4);
+            checksum = (checksum ^ b) * 1099511628211ULL;
+        }
+        std::printf(
+            "{\"config\": \"%ux%u %s %s, %zu MNIST digits x 784, batch, %u epochs, radius %.3g -> %.3g linear, "
+            "gaussian sigma = 0.5 radius, init %s\", \"threads\": %u, \"simd_level\": %d, \"init_s\": %.4f, "
+            "\"train_s\": %.4f, \"train_samples_per_s\": %.1f, \"encode_k\": %u, \"encode_s\": %.4f, "
+            "\"encode_samples_per_s\": %.1f, \"quantization_error\": %.4f, \"topographic_error\": %.4f, "
+            "\"weights_fnv1a\": \"%016llx\"}\n",
+            rows, cols, lattice.c_str(), topology.c_str(), n, epochs, r0, rn, init.c_str(), threads,
+            htmhw::som_simd_level(), init_s, train_s, static_cast<double>(n) * epochs / (init_s + train_s), k,
+            encode_s, static_cast<double>(n) / encode_s, qe / static_cast<double>(n),
+            static_cast<double>(errors) / static_cast<double>(n), static_cast<unsigned long long>(checksum));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "som_bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

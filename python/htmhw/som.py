@@ -1,0 +1,677 @@
+"""Self-organizing map encoder: dense vectors -> topographic SDRs (top-K units).
+
+``SOMEncoder`` trains a self-organizing map (Kohonen map) with the C++ core
+(``cpp/src/som.cpp``) and encodes each sample as the K best-matching units of
+the map, an SDR whose 2-D layout carries meaning. Quality measures
+(quantization error, topographic error, U-matrix, hit map), per-sample novelty
+scores and plots live here too. Specification: ``docs/som.md``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
+
+_SEED_MAX = 2**63 - 1
+
+
+def _grid_args(est):
+    return (int(est.n_rows), int(est.n_cols), est.lattice, est.topology)
+
+
+def check_grid(n_rows, n_cols, lattice="rect", topology="planar"):
+    """Raise ValueError/TypeError naming the parameter unless the grid is valid."""
+    for name, v in (("n_rows", n_rows), ("n_cols", n_cols)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral,)):
+            raise TypeError(f"{name} must be an integer >= 1; got {v!r}")
+        if v < 1:
+            raise ValueError(f"{name} must be an integer >= 1; got {v}")
+    if lattice not in ("rect", "hex"):
+        raise ValueError(f"lattice must be 'rect' or 'hex'; got {lattice!r}")
+    if topology not in ("planar", "toroidal"):
+        raise ValueError(f"topology must be 'planar' or 'toroidal'; got {topology!r}")
+    if lattice == "hex" and topology == "toroidal" and n_rows % 2:
+        raise ValueError(
+            f"n_rows must be even for a toroidal hexagonal grid (odd rows are shifted by half a unit); got {n_rows}")
+    if n_rows * n_cols > 1 << 20:
+        raise ValueError(f"n_rows * n_cols must be at most {1 << 20} units; got {n_rows} x {n_cols}")
+
+
+def grid_distances(n_rows, n_cols, lattice="rect", topology="planar"):
+    """Euclidean grid distances between all units, (n_units, n_units) float64 (exact squares, then sqrt)."""
+    check_grid(n_rows, n_cols, lattice, topology)
+    return np.sqrt(_core.som_grid_distance2_matrix(n_rows, n_cols, lattice, topology))
+
+
+def unit_coordinates(n_rows, n_cols, lattice="rect", topology="planar"):
+    """(x, y) of every unit, (n_units, 2): rect (col, row); hex (col + 0.5 (row odd), row sqrt(3)/2)."""
+    check_grid(n_rows, n_cols, lattice, topology)
+    return _core.som_unit_coordinates(n_rows, n_cols, lattice, topology)
+
+
+def adjacency(n_rows, n_cols, lattice="rect", topology="planar"):
+    """Grid adjacency as a list of neighbour arrays (rect: 8 neighbours, hex: 6; wrapped on a torus)."""
+    check_grid(n_rows, n_cols, lattice, topology)
+    offsets, neighbors = _core.som_adjacency(n_rows, n_cols, lattice, topology)
+    return [neighbors[offsets[u]:offsets[u + 1]].astype(np.int64) for u in range(len(offsets) - 1)]
+
+
+class SOMEncoder(TransformerMixin, BaseEstimator):
+    """Self-organizing map encoder: each sample becomes the SDR of its K best-matching units.
+
+    Parameters
+    ----------
+    n_rows, n_cols : int >= 1, default 32, 32
+        Map shape; units are numbered row-major (unit = row * n_cols + col).
+    lattice : {"rect", "hex"}, default "rect"
+        Unit layout. hex: offset rows, odd rows shifted right by half a unit, row
+        spacing sqrt(3)/2 (all six neighbours at distance 1).
+    topology : {"planar", "toroidal"}, default "planar"
+        toroidal wraps both axes (hex needs an even ``n_rows``).
+    neighborhood : {"gaussian", "bubble"}, default "gaussian"
+        gaussian: exp(-d^2 / (2 (std_coeff * radius)^2)); bubble: 1 within ``radius``.
+    method : {"batch", "online"}, default "batch"
+        Batch SOM (one update per epoch from all samples) or online (one per sample).
+    n_epochs : int >= 1, default 10
+    radius_start : float > 0 or None, default None
+        Neighbourhood radius of the first epoch (online: first step); None means
+        max(n_rows, n_cols) / 2.
+    radius_end : float > 0, default 1.0
+    radius_decay : {"linear", "exponential"}, default "linear"
+    learning_rate_start, learning_rate_end : float in (0, 1], defaults 0.5, 0.01
+        Online training only (batch training has no learning rate).
+    learning_rate_decay : {"linear", "exponential"}, default "linear"
+    std_coeff : float > 0, default 0.5
+        Gaussian sigma = std_coeff * radius (somoclu's convention).
+    init : {"pca", "sample"} or array of shape (n_units, n_features), default "pca"
+        Initial prototypes: the plane of the first two principal components,
+        random training samples, or given.
+    n_active : int >= 1, default 16
+        K, active units per SDR; at most n_rows * n_cols.
+    weighting : {None, "rank", "distance"}, default None
+        SDR values: None 1.0; "rank" (K - r) / K for the r-th nearest unit
+        (r = 0 .. K-1); "distance" (d_0 + 1e-12) / (d_r + 1e-12) with d_r the
+        Euclidean distance of the r-th nearest unit.
+    output : {"sparse", "dense", "indices"}, default "sparse"
+        ``transform`` returns a CSR float32 matrix (n_samples, n_units), a dense
+        float32 array, or the (n_samples, n_active) int64 unit indices ranked by
+        distance.
+    random_state : int, RandomState or None, default 0
+        Seed of the initialization and the online sample order (project PRNG).
+    n_threads : int in [1, 1024], default 1
+        Threads for training and encoding; results are identical for any value.
+
+    Attributes
+    ----------
+    weights_ : ndarray (n_units, n_features) float32
+        Unit prototypes.
+    n_features_in_ : int
+    n_units_ : int
+    quantization_error_, topographic_error_ : float
+        On the training data.
+
+    Ties between units at the same distance go to the lower unit index.
+    """
+
+    _parameter_constraints = {
+        "n_rows": [Interval(numbers.Integral, 1, 1 << 20, closed="both")],
+        "n_cols": [Interval(numbers.Integral, 1, 1 << 20, closed="both")],
+        "lattice": [StrOptions({"rect", "hex"})],
+        "topology": [StrOptions({"planar", "toroidal"})],
+        "neighborhood": [StrOptions({"gaussian", "bubble"})],
+        "method": [StrOptions({"batch", "online"})],
+        "n_epochs": [Interval(numbers.Integral, 1, 1000000, closed="both")],
+        "radius_start": [Interval(numbers.Real, 0, 1e9, closed="right"), None],
+        "radius_end": [Interval(numbers.Real, 0, 1e9, closed="right")],
+        "radius_decay": [StrOptions({"linear", "exponential"})],
+        "learning_rate_start": [Interval(numbers.Real, 0, 1, closed="right")],
+        "learning_rate_end": [Interval(numbers.Real, 0, 1, closed="right")],
+        "learning_rate_decay": [StrOptions({"linear", "exponential"})],
+        "std_coeff": [Interval(numbers.Real, 0, 1e6, closed="right")],
+        "init": [StrOptions({"pca", "sample"}), "array-like"],
+        "n_active": [Interval(numbers.Integral, 1, None, closed="left")],
+        "weighting": [StrOptions({"rank", "distance"}), None],
+        "output": [StrOptions({"sparse", "dense", "indices"})],
+        "random_state": ["random_state"],
+        "n_threads": [Interval(numbers.Integral, 1, 1024, closed="both")],
+    }
+
+    def __init__(
+        self,
+        n_rows=32,
+        n_cols=32,
+        lattice="rect",
+        topology="planar",
+        neighborhood="gaussian",
+        method="batch",
+        n_epochs=10,
+        radius_start=None,
+        radius_end=1.0,
+        radius_decay="linear",
+        learning_rate_start=0.5,
+        learning_rate_end=0.01,
+        learning_rate_decay="linear",
+        std_coeff=0.5,
+        init="pca",
+        n_active=16,
+        weighting=None,
+        output="sparse",
+        random_state=0,
+        n_threads=1,
+    ):
+        self.n_rows = n_rows
+        self.n_cols = n_cols
+        self.lattice = lattice
+        self.topology = topology
+        self.neighborhood = neighborhood
+        self.method = method
+        self.n_epochs = n_epochs
+        self.radius_start = radius_start
+        self.radius_end = radius_end
+        self.radius_decay = radius_decay
+        self.learning_rate_start = learning_rate_start
+        self.learning_rate_end = learning_rate_end
+        self.learning_rate_decay = learning_rate_decay
+        self.std_coeff = std_coeff
+        self.init = init
+        self.n_active = n_active
+        self.weighting = weighting
+        self.output = output
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------------ fit --
+    def _seed(self):
+        if isinstance(self.random_state, numbers.Integral) and not isinstance(self.random_state, (bool, np.bool_)):
+            if not 0 <= int(self.random_state) <= _SEED_MAX:
+                raise ValueError(f"random_state must be an int in [0, 2**63 - 1]; got {self.random_state}")
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+
+    def _check_params(self):
+        self._validate_params()
+        check_grid(self.n_rows, self.n_cols, self.lattice, self.topology)
+        units = self.n_rows * self.n_cols
+        if self.n_active > units:
+            raise ValueError(f"n_active must be in [1, {units}] (the number of units, n_rows * n_cols); "
+                             f"got {self.n_active}")
+        if self.radius_decay == "exponential" or self.learning_rate_decay == "exponential":
+            pass  # start and end are > 0 by the constraints above
+        return units
+
+    @staticmethod
+    def _as_float32(X, name="X"):
+        a = np.asarray(X)
+        if a.size:
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be finite with |value| <= 1e15; it holds NaN or infinity")
+            peak = float(np.max(np.abs(a)))
+            if peak > 1e15:
+                raise ValueError(f"{name} must be finite with |value| <= 1e15 (squared distances must fit float32); "
+                                 f"found {peak:g}")
+        return np.ascontiguousarray(a, dtype=np.float32)
+
+    def fit(self, X, y=None):
+        """Train the map on X (n_samples, n_features)."""
+        units = self._check_params()
+        X = validate_data(self, X, accept_sparse=False, dtype=[np.float32, np.float64], ensure_all_finite=True)
+        X32 = self._as_float32(X)
+        seed = self._seed()
+        grid = _grid_args(self)
+        if isinstance(self.init, str):
+            w0 = _core.som_init(*grid, X32, self.init, seed, int(self.n_threads))
+        else:
+            w0 = np.asarray(self.init)
+            if w0.dtype == object or not np.issubdtype(w0.dtype, np.number) or np.iscomplexobj(w0):
+                raise TypeError(f"init must be 'pca', 'sample' or a real array; got dtype {w0.dtype}")
+            if w0.shape != (units, X.shape[1]):
+                raise ValueError(f"init array must have shape (n_units, n_features) = ({units}, {X.shape[1]}); "
+                                 f"got {w0.shape}")
+            w0 = self._as_float32(w0, "init")
+        radius_start = max(self.n_rows, self.n_cols) / 2.0 if self.radius_start is None else float(self.radius_start)
+        self.weights_ = _core.som_train(
+            *grid, w0, X32, self.method, self.neighborhood, int(self.n_epochs), radius_start,
+            float(self.radius_end), self.radius_decay, float(self.learning_rate_start),
+            float(self.learning_rate_end), self.learning_rate_decay, float(self.std_coeff), seed,
+            int(self.n_threads))
+        self.n_units_ = units
+        units2, dist2 = self._topk(X32, min(2, units))
+        self.quantization_error_ = float(np.mean(dist2[:, 0], dtype=np.float64))
+        self.topographic_error_ = self._te_from_units(units2)
+        return self
+
+    # ------------------------------------------------------------ encoding --
+    def _checked_X(self, X):
+        check_is_fitted(self, "weights_")
+        X = validate_data(self, X, accept_sparse=False, dtype=[np.float32, np.float64], ensure_all_finite=True,
+                          reset=False)
+        return self._as_float32(X)
+
+    def _topk(self, X32, k):
+        return _core.som_topk(*_grid_args(self), self.weights_, X32, int(k), int(self.n_threads))
+
+    def encode(self, X, n_active=None):
+        """(units, distances): the n_active (default ``n_active``) nearest units of every
+        sample ranked by distance (ties to the lower unit), int64 and float32 (n_samples, K)."""
+        X32 = self._checked_X(X)
+        k = self.n_active if n_active is None else n_active
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"n_active must be an integer; got {k!r}")
+        if not 1 <= k <= self.n_units_:
+            raise ValueError(f"n_active must be in [1, {self.n_units_}] (the number of units); got {k}")
+        units, dist = self._topk(X32, k)
+        return units.astype(np.int64), dist
+
+    def _values(self, dist):
+        k = dist.shape[1]
+        if self.weighting is None:
+            return np.ones(dist.shape, dtype=np.float32)
+        if self.weighting == "rank":
+            return np.broadcast_to(((k - np.arange(k)) / k).astype(np.float32), dist.shape).copy()
+        d = dist.astype(np.float64)
+        return ((d[:, :1] + 1e-12) / (d + 1e-12)).astype(np.float32)
+
+    def transform(self, X):
+        """SDRs of X: CSR float32 (n_samples, n_units), dense, or ranked indices (see ``output``)."""
+        self._check_params()
+        units, dist = self.encode(X)
+        if self.output == "indices":
+            return units
+        n, k = units.shape
+        values = self._values(dist)
+        order = np.argsort(units, axis=1, kind="stable")
+        cols = np.take_along_axis(units, order, axis=1)
+        vals = np.take_along_axis(values, order, axis=1)
+        sdr = sparse.csr_matrix((vals.ravel(), cols.ravel(), np.arange(0, n * k + 1, k)), shape=(n, self.n_units_))
+        if self.output == "dense":
+            return sdr.toarray()
+        return sdr
+
+    def inverse_transform(self, X):
+        """Reconstruction: the prototypes of the active units averaged with the SDR values as
+        weights (rows without active units give zeros). X: an SDR matrix (n_samples, n_units),
+        sparse or dense, or ranked indices (n_samples, K) when ``output="indices"``."""
+        check_is_fitted(self, "weights_")
+        W = self.weights_.astype(np.float64)
+        if self.output == "indices" and not sparse.issparse(X):
+            idx = np.asarray(X)
+            if idx.ndim != 2 or not np.issubdtype(idx.dtype, np.integer):
+                raise ValueError(f"X must be a 2-D integer array of unit indices (n_samples, K); got shape "
+                                 f"{idx.shape}, dtype {idx.dtype}")
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n_units_):
+                raise ValueError(f"unit indices must be in [0, {self.n_units_})")
+            return W[idx].mean(axis=1) if idx.shape[1] else np.zeros((len(idx), W.shape[1]))
+        A = X if sparse.issparse(X) else np.asarray(X)
+        if A.ndim != 2 or A.shape[1] != self.n_units_:
+            raise ValueError(f"X must have shape (n_samples, n_units={self.n_units_}); got {A.shape}")
+        A = sparse.csr_matrix(A, dtype=np.float64)
+        if A.nnz and not np.all(np.isfinite(A.data)):
+            raise ValueError("X contains NaN or infinity")
+        total = np.asarray(A.sum(axis=1)).ravel()
+        out = np.asarray(A @ W)
+        nz = total != 0
+        out[nz] /= total[nz, None]
+        out[~nz] = 0.0
+        return out
+
+    # ------------------------------------------------------ quality measures --
+    def _te_from_units(self, units2):
+        if units2.shape[1] < 2:
+            return 0.0
+        # the two nearest units form one blob exactly when they are adjacent (the C++ adjacency)
+        _, blobs = _core.som_dispersion(*_grid_args(self), np.ascontiguousarray(units2), int(self.n_threads))
+        return float(np.mean(blobs != 1))
+
+    def quantization_error(self, X):
+        """Mean Euclidean distance from each sample to its best-matching unit's prototype."""
+        _, dist = self._topk(self._checked_X(X), 1)
+        return float(np.mean(dist[:, 0], dtype=np.float64))
+
+    def topographic_error(self, X):
+        """Fraction of samples whose two nearest units are not adjacent on the grid
+        (rect: the 8 surrounding units; hex: the 6 at distance 1; wrapped on a torus)."""
+        units, _ = self._topk(self._checked_X(X), min(2, self.n_units_))
+        return self._te_from_units(units)
+
+    def u_matrix(self):
+        """(n_rows, n_cols): mean Euclidean distance from each prototype to its adjacent units' prototypes."""
+        check_is_fitted(self, "weights_")
+        W = self.weights_.astype(np.float64)
+        out = np.zeros(self.n_units_)
+        for u, nb in enumerate(adjacency(*_grid_args(self))):
+            if len(nb):
+                out[u] = np.mean(np.sqrt(((W[nb] - W[u]) ** 2).sum(axis=1)))
+        return out.reshape(self.n_rows, self.n_cols)
+
+    def hit_map(self, X):
+        """(n_rows, n_cols) int64: how many samples of X have each unit as best-matching unit."""
+        units, _ = self._topk(self._checked_X(X), 1)
+        return np.bincount(units[:, 0].astype(np.int64), minlength=self.n_units_).reshape(self.n_rows, self.n_cols)
+
+    def novelty_scores(self, X):
+        """Per-sample novelty scores (higher = more novel), a dict of (n_samples,) arrays:
+        ``bmu_distance`` (Euclidean distance to the best-matching prototype),
+        ``mean_pairwise_distance`` (mean grid distance between the K active units),
+        ``n_blobs`` (connected groups of active units under the grid adjacency)."""
+        X32 = self._checked_X(X)
+        units, dist = self._topk(X32, self.n_active)
+        mean_pw, blobs = _core.som_dispersion(*_grid_args(self), np.ascontiguousarray(units), int(self.n_threads))
+        return {"bmu_distance": dist[:, 0].astype(np.float64), "mean_pairwise_distance": mean_pw,
+                "n_blobs": blobs.astype(np.int64)}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = []
+        tags.input_tags.sparse = False
+        return tags
+
+
+# ------------------------------------------------------------------- plots ----
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_grid(values, n_rows, n_cols, lattice="rect", ax=None, cmap="viridis", vmin=None, vmax=None, title=None,
+              colorbar=False):
+    """Draw per-unit values (n_units or (n_rows, n_cols)) on the map: squares for rect,
+    hexagons (odd rows shifted right) for hex. Row 0 at the top. Returns the artist."""
+    plt = _pyplot()
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import RegularPolygon
+
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    if v.size != n_rows * n_cols:
+        raise ValueError(f"values must have n_rows * n_cols = {n_rows * n_cols} entries; got {v.size}")
+    if ax is None:
+        ax = plt.gca()
+    if lattice == "rect":
+        art = ax.imshow(v.reshape(n_rows, n_cols), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    else:
+        xy = _core.som_unit_coordinates(n_rows, n_cols, "hex", "planar")
+        patches = [RegularPolygon((x, y), numVertices=6, radius=1 / np.sqrt(3), orientation=0) for x, y in xy]
+        art = PatchCollection(patches, cmap=cmap, edgecolor="none")
+        art.set_array(v)
+        art.set_clim(vmin if vmin is not None else v.min(), vmax if vmax is not None else v.max())
+        ax.add_collection(art)
+        ax.set_xlim(-0.6, n_cols + 0.1)
+        ax.set_ylim(xy[:, 1].max() + 0.6, -0.6)
+        ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+    if colorbar:
+        ax.figure.colorbar(art, ax=ax, fraction=0.046, pad=0.04)
+    return art
+
+
+def plot_sdr(encoder, sdr_row, ax=None, title=None, cmap="gray_r"):
+    """One SDR (a row of ``transform``: dense, sparse or ranked indices) as an image on the grid."""
+    check_is_fitted(encoder, "weights_")
+    if sparse.issparse(sdr_row):
+        v = np.asarray(sdr_row.todense()).ravel()
+    else:
+        a = np.asarray(sdr_row)
+        if a.ndim == 1 and a.size != encoder.n_units_ and np.issubdtype(a.dtype, np.integer):
+            v = np.zeros(encoder.n_units_)
+            v[a] = 1.0
+        else:
+            v = a.astype(np.float64).ravel()
+    return plot_grid(v, encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap=cmap, vmin=0.0,
+                     vmax=max(1.0, float(v.max()) if v.size else 1.0), title=title)
+
+
+def plot_u_matrix(encoder, ax=None, title="U-matrix", cmap="bone_r"):
+    """The U-matrix on the grid (dark = large distance between neighbouring prototypes)."""
+    return plot_grid(encoder.u_matrix(), encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap=cmap,
+                     title=title, colorbar=True)
+
+
+def plot_hit_map(encoder, X, ax=None, title="hit map", cmap="viridis"):
+    """How many samples of X map to each unit."""
+    return plot_grid(encoder.hit_map(X), encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap=cmap,
+                     title=title, colorbar=True)
+
+
+def plot_class_averages(encoder, X, y, path=None, max_classes=12):
+    """Average SDR of each class (first ``max_classes`` classes in sorted order); returns the figure."""
+    plt = _pyplot()
+    y = np.asarray(y)
+    classes = np.unique(y)[:max_classes]
+    sdr = encoder.transform(X) if encoder.output != "indices" else None
+    if sdr is None:
+        idx = encoder.transform(X)
+        sdr = sparse.csr_matrix((np.ones(idx.size), idx.ravel(), np.arange(0, idx.size + 1, idx.shape[1])),
+                                shape=(len(idx), encoder.n_units_))
+    sdr = sparse.csr_matrix(sdr)
+    cols = min(len(classes), 5)
+    rows = -(-len(classes) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.3 * rows), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i, c in enumerate(classes):
+        mean = np.asarray(sdr[y == c].mean(axis=0)).ravel()
+        ax = axes.ravel()[i]
+        ax.axis("on")
+        plot_grid(mean, encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap="magma", vmin=0.0,
+                  title=f"class {c}")
+    fig.suptitle("average SDR per class", fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig
+
+
+__all__ = ["SOMEncoder", "check_grid", "grid_distances", "unit_coordinates", "adjacency", "plot_grid", "plot_sdr",
+           "plot_u_matrix", "plot_hit_map", "plot_class_averages"]
+
+
+# ------------------------------------------------------------------- study ----
+# The study of docs/som.md (benchmarks/som_study.py at full scale, `htmhw demo som`
+# at a small one): map quality, SDR class structure, and novelty detection.
+
+def _load_study_data(dataset, mnist_dir):
+    """(X in [0, 1], y, image shape, description)."""
+    from .datasets import find_mnist_dir, load_mnist
+
+    if dataset in ("auto", "mnist"):
+        directory = find_mnist_dir(mnist_dir)
+        if directory is None:
+            from pathlib import Path
+
+            default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
+            directory = find_mnist_dir(default)
+        if directory is not None:
+            images, labels = load_mnist(directory)
+            return images.reshape(len(images), -1) / 255.0, labels, (28, 28), "MNIST test digits (pixels / 255)"
+        if dataset == "mnist":
+            raise FileNotFoundError("MNIST not found: pass --mnist-dir or set HTMHW_DATA")
+    if dataset not in ("auto", "mnist", "digits"):
+        raise ValueError(f"dataset must be 'auto', 'mnist' or 'digits'; got {dataset!r}")
+    d = load_digits()
+    return d.data / 16.0, d.target.astype(np.int64), (8, 8), "scikit-learn 8x8 digits (values / 16)"
+
+
+def load_digits():
+    from sklearn.datasets import load_digits as _ld
+
+    return _ld()
+
+
+def sdr_overlap_stats(sdr_test, y_test, sdr_train, y_train):
+    """Mean overlap (shared active units) of same-class and different-class test pairs,
+    and 1-nearest-neighbour accuracy by overlap (ties: the lowest training index)."""
+    A = sparse.csr_matrix(sdr_test, dtype=np.float64)
+    A.data[:] = 1.0
+    B = sparse.csr_matrix(sdr_train, dtype=np.float64)
+    B.data[:] = 1.0
+    O = (A @ A.T).toarray()
+    same = y_test[:, None] == y_test[None, :]
+    off = ~np.eye(len(y_test), dtype=bool)
+    nn = np.asarray((A @ B.T).toarray().argmax(axis=1)).ravel()
+    return {
+        "overlap_same_class": float(O[same & off].mean()),
+        "overlap_different_class": float(O[~same].mean()),
+        "nn_accuracy_sdr_overlap": float(np.mean(y_train[nn] == y_test)),
+    }
+
+
+def novelty_sets(X_in, seed):
+    """Out-of-distribution sets built from in-distribution samples X_in (values in [0, 1]):
+    uniform noise, inverted (1 - x), and pixel-shuffled (each sample's values permuted)."""
+    rng = np.random.default_rng(seed)
+    shuffled = np.array([row[rng.permutation(len(row))] for row in X_in])
+    return {"uniform noise": rng.random(X_in.shape), "inverted": 1.0 - X_in, "pixel-shuffled": shuffled}
+
+
+def run_study(out_dir, dataset="auto", mnist_dir=None, n_train=8000, n_test=2000, n_rows=32, n_cols=32,
+              n_active=16, n_epochs=10, lattices=("rect", "hex"), seed=1, n_threads=2, quiet=True):
+    """Train maps, measure, write figures (som_*.png) to out_dir; returns the results dict."""
+    import time
+    from pathlib import Path
+
+    from sklearn.metrics import roc_auc_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    X, y, shape, desc = _load_study_data(dataset, mnist_dir)
+    n_train = min(n_train, len(X) - 100)
+    n_test = min(n_test, len(X) - n_train)
+    Xtr, ytr = X[:n_train], y[:n_train]
+    Xte, yte = X[n_train:n_train + n_test], y[n_train:n_train + n_test]
+    ood = novelty_sets(Xte, seed)
+    result = {"dataset": desc, "n_train": int(n_train), "n_test": int(n_test), "map": f"{n_rows}x{n_cols}",
+              "n_active": int(n_active), "n_epochs": int(n_epochs), "seed": int(seed), "n_threads": int(n_threads),
+              "schedule": f"batch, radius {max(n_rows, n_cols) / 2:g} -> 1 linear, gaussian sigma = 0.5 radius",
+              "maps": {}}
+    knn = KNeighborsClassifier(n_neighbors=1).fit(Xtr, ytr)
+    result["nn_accuracy_raw_euclidean"] = float(knn.score(Xte, yte))
+    encoders = {}
+    for lattice in lattices:
+        enc = SOMEncoder(n_rows=n_rows, n_cols=n_cols, lattice=lattice, n_epochs=n_epochs, n_active=n_active,
+                         random_state=seed, n_threads=n_threads)
+        t0 = time.perf_counter()
+        enc.fit(Xtr)
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sdr_te = enc.transform(Xte)
+        enc_s = time.perf_counter() - t0
+        sdr_tr = enc.transform(Xtr)
+        r = {"fit_s": round(fit_s, 3), "train_samples_per_s": round(n_train * n_epochs / fit_s, 1),
+             "encode_samples_per_s": round(n_test / enc_s, 1),
+             "qe_train": round(enc.quantization_error_, 4), "te_train": round(enc.topographic_error_, 4),
+             "qe_test": round(enc.quantization_error(Xte), 4), "te_test": round(enc.topographic_error(Xte), 4)}
+        r.update({k: round(v, 4) for k, v in sdr_overlap_stats(sdr_te, yte, sdr_tr, ytr).items()})
+        s_in = enc.novelty_scores(Xte)
+        auc = {}
+        scores_by_set = {"in-distribution": s_in}
+        for name, Xo in ood.items():
+            s_out = enc.novelty_scores(Xo)
+            scores_by_set[name] = s_out
+            labels = np.r_[np.zeros(len(Xte)), np.ones(len(Xo))]
+            auc[name] = {k: round(float(roc_auc_score(labels, np.r_[s_in[k], s_out[k]])), 4) for k in s_in}
+        r["novelty_auc"] = auc
+        result["maps"][lattice] = r
+        encoders[lattice] = (enc, scores_by_set)
+        if not quiet:
+            print(f"  {lattice}: QE {r['qe_test']}, TE {r['te_test']}, 1-NN by overlap {r['nn_accuracy_sdr_overlap']}")
+    result["figures"] = _study_figures(out_dir, encoders, Xtr, Xte, yte, ood, shape)
+    return result
+
+
+def _study_figures(out_dir, encoders, Xtr, Xte, yte, ood, shape):
+    plt = _pyplot()
+    paths = []
+    # U-matrix and hit map of every map
+    fig, axes = plt.subplots(len(encoders), 2, figsize=(7.5, 3.5 * len(encoders)), squeeze=False)
+    for i, (lattice, (enc, _)) in enumerate(encoders.items()):
+        plot_u_matrix(enc, ax=axes[i, 0], title=f"{lattice}: U-matrix")
+        plot_hit_map(enc, Xtr, ax=axes[i, 1], title=f"{lattice}: hit map (training digits)")
+    fig.tight_layout()
+    paths.append(out_dir / "som_maps.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    for lattice, (enc, scores) in encoders.items():
+        p = out_dir / f"som_class_average_{lattice}.png"
+        plot_class_averages(enc, Xte, yte, path=p)
+        paths.append(p)
+    # examples: an input and its SDR for each set (first map)
+    lattice, (enc, scores) = next(iter(encoders.items()))
+    sets = {"digit": Xte, **ood}
+    fig, axes = plt.subplots(2, 2 * len(sets), figsize=(1.9 * 2 * len(sets), 4.4),
+                             gridspec_kw=dict(wspace=0.08, hspace=0.15, left=0.01, right=0.99, bottom=0.02, top=0.86))
+    for j, (name, Xs) in enumerate(sets.items()):
+        for i in range(2):
+            ax_in, ax_sdr = axes[i, 2 * j], axes[i, 2 * j + 1]
+            ax_in.imshow(Xs[i].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+            ax_in.set_xticks([])
+            ax_in.set_yticks([])
+            plot_sdr(enc, enc.transform(Xs[i:i + 1]), ax=ax_sdr)
+            if i == 0:
+                ax_in.set_title(name, fontsize=9)
+                ax_sdr.set_title("SDR", fontsize=9)
+    for ax in axes.ravel():
+        ax.set_aspect("equal")
+    fig.suptitle(f"inputs and their SDRs ({lattice} map, {enc.n_active} active units)", fontsize=10)
+    paths.append(out_dir / "som_sdr_examples.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    # novelty score distributions
+    names = ["bmu_distance", "mean_pairwise_distance", "n_blobs"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    for ax, key in zip(axes, names):
+        allv = np.concatenate([s[key] for s in scores.values()])
+        bins = np.arange(allv.min(), allv.max() + 2) - 0.5 if key == "n_blobs" else 40
+        for set_name, s in scores.items():
+            ax.hist(s[key], bins=bins, histtype="step", density=True, label=set_name)
+        ax.set_title(key, fontsize=9)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"novelty scores ({lattice} map)", fontsize=10)
+    fig.tight_layout()
+    paths.append(out_dir / "som_novelty.png")
+    fig.savefig(paths[-1], dpi=90)
+    plt.close(fig)
+    return [str(p) for p in paths]
+
+
+def study_markdown(result, command):
+    """The study's tables in Markdown."""
+    lines = [f"Command: `{command}`", "",
+             f"Data: {result['dataset']}; SOM trained on the first {result['n_train']:,}, measured on the next "
+             f"{result['n_test']:,}. Map {result['map']}, {result['n_active']} active units per SDR, "
+             f"{result['n_epochs']} epochs ({result['schedule']}), PCA init, seed {result['seed']}, "
+             f"{result['n_threads']} threads.", "",
+             "| map | QE (test) | TE (test) | mean overlap, same class | mean overlap, different class "
+             "| 1-NN accuracy by SDR overlap | fit s | encode samples/s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for lattice, r in result["maps"].items():
+        lines.append(f"| {lattice} | {r['qe_test']:.3f} | {r['te_test']:.3f} | {r['overlap_same_class']:.2f} "
+                     f"| {r['overlap_different_class']:.2f} | {r['nn_accuracy_sdr_overlap']:.4f} | {r['fit_s']:.2f} "
+                     f"| {r['encode_samples_per_s']:,.0f} |")
+    lines += ["", f"Reference: 1-NN on the raw inputs (Euclidean) {result['nn_accuracy_raw_euclidean']:.4f}.", "",
+              "Novelty detection, ROC AUC of each score (in-distribution test inputs = negatives, the "
+              "transformed set = positives; 0.5 = chance, below 0.5 = the score is lower for the novel set):", "",
+              "| map | novel set | bmu_distance | mean_pairwise_distance | n_blobs |", "|---|---|---|---|---|"]
+    for lattice, r in result["maps"].items():
+        for name, a in r["novelty_auc"].items():
+            lines.append(f"| {lattice} | {name} | {a['bmu_distance']:.3f} | {a['mean_pairwise_distance']:.3f} "
+                         f"| {a['n_blobs']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ += ["run_study", "study_markdown", "sdr_overlap_stats", "novelty_sets"]
