@@ -91,6 +91,32 @@ void init_sdr_search(py::module_& m) {
         "ties to the lower database index; returns (indices, overlaps), each (n_queries, k) uint32. "
         "Identical results for any n_threads.");
     m.def(
+        "sdr_overlaps",
+        [](const carray<std::uint64_t>& db, const carray<std::uint64_t>& queries, int n_threads) {
+            const unsigned threads = check_threads(n_threads);
+            check_packed(db, "database");
+            check_packed(queries, "queries");
+            if (db.shape(1) != queries.shape(1))
+                throw std::invalid_argument("queries must have as many words per row as the database (" +
+                                            std::to_string(db.shape(1)) + "); got " + std::to_string(queries.shape(1)));
+            const auto n_db = static_cast<std::size_t>(db.shape(0));
+            const auto n_q = static_cast<std::size_t>(queries.shape(0));
+            const auto words = static_cast<std::size_t>(db.shape(1));
+            py::array_t<std::uint32_t> out({static_cast<py::ssize_t>(n_q), static_cast<py::ssize_t>(n_db)});
+            std::uint32_t* o = out.mutable_data();
+            const std::uint64_t* d = db.data();
+            const std::uint64_t* q = queries.data();
+            {
+                py::gil_scoped_release release;
+                parallel_rows(n_q, threads, [&](std::size_t begin, std::size_t end) {
+                    htmhw::sdr_overlaps(d, n_db, q, begin, end, words, o + begin * n_db);
+                });
+            }
+            return out;
+        },
+        py::arg("database").noconvert(), py::arg("queries").noconvert(), py::arg("n_threads") = 1,
+        "All pairwise overlaps: (n_queries, n_database) uint32, out[q, r] = popcount(database[r] & queries[q]).");
+    m.def(
         "sum_selected_rows",
         [](const carray<std::int64_t>& indptr, const carray<std::uint32_t>& indices, py::object weights,
            const carray<float>& values, int n_threads) {

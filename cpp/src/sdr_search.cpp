@@ -86,8 +86,37 @@ inline __attribute__((always_inline)) void topk_body(const std::uint64_t* db, st
     }
 }
 
+template <class Popcount>
+inline __attribute__((always_inline)) void overlaps_body(const std::uint64_t* db, std::size_t n_db,
+                                                        const std::uint64_t* queries, std::size_t q_begin,
+                                                        std::size_t q_end, std::size_t words, std::uint32_t* out,
+                                                        Popcount popcount) {
+    for (std::size_t q0 = q_begin; q0 < q_end; q0 += kBlock) {
+        const std::size_t nb = std::min<std::size_t>(kBlock, q_end - q0);
+        const std::uint64_t* q[kBlock];
+        for (std::size_t b = 0; b < static_cast<std::size_t>(kBlock); ++b) q[b] = queries + (q0 + std::min(b, nb - 1)) * words;
+        for (std::size_t r = 0; r < n_db; ++r) {
+            const std::uint64_t* row = db + r * words;
+            std::uint64_t sum[kBlock] = {};
+            for (std::size_t w = 0; w < words; ++w) {
+                const std::uint64_t x = row[w];
+                for (int b = 0; b < kBlock; ++b) sum[b] += popcount(x & q[b][w]);
+            }
+            for (std::size_t b = 0; b < nb; ++b)
+                out[(q0 + b - q_begin) * n_db + r] = static_cast<std::uint32_t>(sum[b]);
+        }
+    }
+}
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define HTMHW_SDR_X86_DISPATCH 1
+__attribute__((target("popcnt"))) void overlaps_popcnt(const std::uint64_t* db, std::size_t n_db,
+                                                       const std::uint64_t* queries, std::size_t q_begin,
+                                                       std::size_t q_end, std::size_t words, std::uint32_t* out) {
+    overlaps_body(db, n_db, queries, q_begin, q_end, words, out, [](std::uint64_t x) __attribute__((target("popcnt"))) {
+        return static_cast<std::uint64_t>(__builtin_popcountll(x));
+    });
+}
 __attribute__((target("popcnt"))) void topk_popcnt(const std::uint64_t* db, std::size_t n_db,
                                                    const std::uint64_t* queries, std::size_t q_begin,
                                                    std::size_t q_end, std::size_t words, std::size_t k,
@@ -110,6 +139,15 @@ void sdr_topk(const std::uint64_t* db, std::size_t n_db, const std::uint64_t* qu
 #endif
     topk_body(db, n_db, queries, q_begin, q_end, words, k, out_index, out_overlap,
               [](std::uint64_t x) { return static_cast<std::uint64_t>(__builtin_popcountll(x)); });
+}
+
+void sdr_overlaps(const std::uint64_t* db, std::size_t n_db, const std::uint64_t* queries, std::size_t q_begin,
+                  std::size_t q_end, std::size_t words, std::uint32_t* out) {
+#ifdef HTMHW_SDR_X86_DISPATCH
+    if (kSdrHavePopcnt) return overlaps_popcnt(db, n_db, queries, q_begin, q_end, words, out);
+#endif
+    overlaps_body(db, n_db, queries, q_begin, q_end, words, out,
+                  [](std::uint64_t x) { return static_cast<std::uint64_t>(__builtin_popcountll(x)); });
 }
 
 void sum_selected_rows(const std::int64_t* indptr, const std::uint32_t* indices, const float* weights,

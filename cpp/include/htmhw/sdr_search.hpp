@@ -31,6 +31,11 @@ void sdr_topk(const std::uint64_t* db, std::size_t n_db, const std::uint64_t* qu
               std::size_t q_end, std::size_t words, std::size_t k, std::uint32_t* out_index,
               std::uint32_t* out_overlap);
 
+// All pairwise overlaps: out[(q - q_begin) * n_db + r] = popcount(db[r] & queries[q])
+// for q in [q_begin, q_end), r in [0, n_db). Same preconditions and dispatch as sdr_topk.
+void sdr_overlaps(const std::uint64_t* db, std::size_t n_db, const std::uint64_t* queries, std::size_t q_begin,
+                  std::size_t q_end, std::size_t words, std::uint32_t* out);
+
 // out[r] = sum over k in [indptr[r], indptr[r+1]) of weights[k] * values[indices[k], :]
 // for r in [r_begin, r_end): values is (n_values x dim) row-major float32, out
 // is (n_rows x dim), each of those rows fully overwritten; weights (one per
