@@ -317,6 +317,10 @@ def test_sdr_and_target_errors():
         bp.reconstruct(sparse.csr_matrix(np.array([[0, 0.5, 0]])))
     with pytest.raises(ValueError, match=r"active indices must be in \[0, 3\)"):
         bp.reconstruct([np.array([0, 3])])
+    with pytest.raises(ValueError, match="same active column twice"):
+        bp.reconstruct([np.array([1, 1])])
+    with pytest.raises(ValueError, match="needs the SDR width"):
+        R.as_sdr_csr([np.array([1])])
     with pytest.raises(TypeError, match="dtype"):
         bp.reconstruct(np.array([["a", "b", "c"]]))
     with pytest.raises(ValueError, match="NaN"):

@@ -111,7 +111,11 @@ def as_sdr_csr(sdrs, width: int | None = None, name: str = "sdrs"):
         if indices.size and (indices.min() < 0 or indices.max() >= width):
             raise ValueError(f"{name}: active indices must be in [0, {width}); got values in "
                              f"[{indices.min()}, {indices.max()}]")
-        return indptr, indices.astype(np.uint32), len(sdrs), width
+        m = sparse.csr_matrix((np.ones(indices.size, np.int32), indices, indptr), shape=(len(sdrs), width))
+        m.sum_duplicates()
+        if m.nnz and m.data.max() > 1:
+            raise ValueError(f"{name}: an index array lists the same active column twice")
+        return m.indptr.astype(np.int64), m.indices.astype(np.uint32), len(sdrs), width
     if sparse.issparse(sdrs):
         m = sparse.csr_matrix(sdrs)
         if m.ndim != 2:
