@@ -9,6 +9,7 @@ void init_datapath(py::module_& m);
 void init_rng(py::module_& m);
 void init_crossbar(py::module_& m);
 void init_som(py::module_& m);
+void init_sdr_search(py::module_& m);
 
 #define HTMHW_STR_(x) #x
 #define HTMHW_STR(x) HTMHW_STR_(x)
@@ -28,5 +29,6 @@ PYBIND11_MODULE(_core, m) {
     init_rng(m);
     init_crossbar(m);
     init_som(m);
+    init_sdr_search(m);
     m.attr("__version__") = HTMHW_STR(HTMHW_VERSION);
 }

@@ -1,7 +1,7 @@
 """htmhw: spatial pooler models for HTM hardware design."""
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datapath, datasets, sdr
+from . import datapath, datasets, metrics, reconstruct, sdr
 from .datapath import HardwareConfig
 from .estimator import SpatialPoolerTransformer
 from .kwta import kwta_global, kwta_local
@@ -13,4 +13,5 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-__all__ = ["SpatialPooler", "SOMEncoder", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global", "kwta_local", "sdr", "datasets", "__version__"]
+__all__ = ["SpatialPooler", "SOMEncoder", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global",
+           "kwta_local", "sdr", "datasets", "reconstruct", "metrics", "__version__"]

@@ -238,6 +238,286 @@ def _add_run_arguments(parser) -> None:
     parser.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
 
 
+# -- htmhw demo mnist: digit -> SDR -> digit by every reconstruction method, classifier, timings ----
+# Protocol mnist-10k (shared/docs/anchors.md): MNIST test split, pixels > 30, anchor `mnist` SP
+# config, one learning pass over digits 0..n_train-1, evaluation on the next n_test digits.
+MNIST_DEMO_DEFAULTS = dict(n_train=8000, n_test=2000, threshold=30, seed=4, n_show=10, permanence_bits=8)
+
+
+def reconstruction_methods(sp, n_threads: int = 1):
+    """[(key, label, reconstructor)] compared by `htmhw demo mnist`. The ridge alpha (100) and
+    the top-k (10) were chosen on a validation split of the training digits (docs/reconstruction.md)."""
+    from .reconstruct import BackProjection, NearestSDR, RidgeDecoder, UnionRule
+
+    t = n_threads
+    return [
+        ("back_projection", "back-projection (connected)", BackProjection(sp, n_threads=t)),
+        ("back_projection_perm", "back-projection (permanences)", BackProjection(sp, weights="permanence",
+                                                                                 n_threads=t)),
+        ("union", "union rule (1 vote)", UnionRule(sp, threshold=1, n_threads=t)),
+        ("union_fit", "union rule (fitted votes)", UnionRule(sp, threshold="fit", n_threads=t)),
+        ("ridge", "ridge decoder (alpha 100)", RidgeDecoder(alpha=100.0, clip=(0.0, 1.0), n_threads=t)),
+        ("nearest", "nearest SDR (k=1)", NearestSDR(k=1, n_threads=t)),
+        ("nearest_top10", "nearest SDR (top-10 average)", NearestSDR(k=10, n_threads=t)),
+    ]
+
+
+def _check_demo_mnist_args(a) -> None:
+    for name, lo in (("n_train", 10), ("n_test", 1), ("n_show", 1), ("threads", 1), ("seed", 0)):
+        if getattr(a, name) < lo:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= {lo}; got {getattr(a, name)}")
+    if a.threads > 1024:
+        raise ValueError(f"--threads must be in [1, 1024]; got {a.threads}")
+    if not 1 <= a.permanence_bits <= 16:
+        raise ValueError(f"--permanence-bits must be in [1, 16]; got {a.permanence_bits}")
+
+
+def run_demo_mnist(a, progress: bool = True) -> dict:
+    """The `htmhw demo mnist` job; `a` holds the parsed options (see _add_demo_mnist_parser).
+    Writes reconstruction.png, metrics.csv and demo_mnist.json to a.out; returns the result dict."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from . import metrics as M
+    from .configs import named_config
+    from .datapath import HardwareConfig
+    from .datasets import binarize, download_mnist, find_mnist_dir, load_mnist
+    from .sp import SpatialPooler
+
+    _check_demo_mnist_args(a)
+    directory = a.data
+    if find_mnist_dir(directory) is None and a.download:
+        directory = download_mnist(None, "test", quiet=not progress)
+    images, labels = load_mnist(directory)
+    n_train, n_test = a.n_train, a.n_test
+    if n_train + n_test > len(images):
+        raise ValueError(f"--n-train + --n-test must be <= {len(images)} (the MNIST test split); "
+                         f"got {n_train} + {n_test}")
+    X = binarize(images[: n_train + n_test], a.threshold).reshape(n_train + n_test, -1)
+    y = labels[: n_train + n_test]
+    Xtr, Xte = X[:n_train], X[n_train:]
+    params = dict(named_config("mnist"), seed=a.seed, boost_in_inference=True)
+    hw = HardwareConfig(permanence_bits=a.permanence_bits) if a.arith == "fixed" else None
+    sp = SpatialPooler(arithmetic=a.arith, hw=hw, **params)
+    timings = {}
+
+    t0 = time.perf_counter()
+    chunks = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_train, desc=f"learning ({a.arith})", unit="digit", leave=False)
+    for s in range(0, n_train, 500):
+        chunks.append(sp.compute(Xtr[s : s + 500], learn=True, output="sparse"))
+        if bar is not None:
+            bar.update(min(500, n_train - s))
+    if bar is not None:
+        bar.close()
+    import scipy.sparse as sparse
+
+    train_pass = sparse.vstack(chunks).tocsr()
+    timings["learn_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    train_sdr = sp.infer(Xtr, output="sparse", n_threads=a.threads)
+    test_sdr = sp.infer(Xte, output="sparse", n_threads=a.threads)
+    timings["infer_s"] = time.perf_counter() - t0
+
+    rows, recons = [], {}
+    Ftr, Fte = Xtr.astype(np.float32), Xte.astype(np.float32)
+    for key, label, method in reconstruction_methods(sp, a.threads):
+        t0 = time.perf_counter()
+        method.fit(train_sdr, Ftr)
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        rec = method.reconstruct(test_sdr)
+        rec_s = time.perf_counter() - t0
+        recons[key] = rec
+        ev = M.evaluate(Fte, rec, image_shape=(28, 28))
+        row = {"method": key, "label": label, **{k: float(v) for k, v in ev.items()},
+               "fit_s": fit_s, "reconstruct_s": rec_s}
+        if hasattr(method, "threshold_") and isinstance(method.threshold, str):
+            row["label"] = f"union rule ({method.threshold_} votes, fitted)"
+        rows.append(row)
+
+    def accuracy(train_features, test_features):
+        from sklearn.linear_model import LogisticRegression
+
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+        # One BLAS thread: lbfgs on these problems was many times slower with 2 threads on a
+        # busy 2-core machine (4.9 s instead of 0.15 s on 600 digits).
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=300 as in the anchors
+            clf = LogisticRegression(C=0.1, max_iter=300).fit(train_features, y[:n_train])
+        return float(clf.score(test_features, y[n_train:]))
+
+    t0 = time.perf_counter()
+    acc = {
+        "accuracy_sdr_learning_pass_features": accuracy(train_pass, test_sdr),
+        "accuracy_sdr_learned_sp_features": accuracy(train_sdr, test_sdr),
+        "accuracy_raw_pixels": accuracy(Xtr, Xte),
+    }
+    timings["classifiers_s"] = time.perf_counter() - t0
+
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    figure, csv_path, json_path = out / "reconstruction.png", out / "metrics.csv", out / "demo_mnist.json"
+    show = min(a.n_show, n_test)
+    _plot_reconstructions(Xte[:show], test_sdr[:show].toarray(), sp.params["column_dimensions"],
+                          [(r["label"], recons[r["method"]][:show]) for r in rows], figure,
+                          f"htmhw {a.arith} SP, MNIST digits {n_train}..{n_train + show - 1}: "
+                          "original, SDR, reconstructions")
+    _write_metrics_csv(rows, csv_path)
+    active = np.diff(test_sdr.indptr)
+    result = {
+        "dataset": "MNIST test split (t10k), pixels > %g" % a.threshold,
+        "protocol": "mnist-10k" if (n_train, n_test) == (8000, 2000) else "mnist-10k subset",
+        "arithmetic": a.arith,
+        "hw": hw.to_dict() if hw is not None else None,
+        "sp_config": "mnist (anchors.md), boost_in_inference=True, seed %d" % a.seed,
+        "n_train": n_train, "n_test": n_test, "num_columns": sp.num_columns, "threads": a.threads,
+        "mean_active_columns_test": float(active.mean()),
+        **acc,
+        "methods": rows,
+        "timings_s": timings,
+        "files": {"figure": str(figure), "metrics_csv": str(csv_path), "json": str(json_path)},
+    }
+    json_path.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def _write_metrics_csv(rows, path) -> None:
+    import csv
+
+    fields = ["method", "label", "mse", "psnr", "ssim", "bit_precision", "bit_recall", "fit_s", "reconstruct_s"]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+
+
+def format_mnist_table(result) -> str:
+    """The printed table of `htmhw demo mnist`."""
+    lines = [f"htmhw demo mnist: {result['arithmetic']} SP, {result['sp_config']}",
+             f"  {result['dataset']}; train {result['n_train']}, test {result['n_test']} "
+             f"({result['protocol']}); {result['num_columns']} columns, "
+             f"{result['mean_active_columns_test']:.0f} active per test digit",
+             "",
+             f"  {'method':34s} {'MSE':>7s} {'PSNR dB':>8s} {'SSIM':>6s} {'bit P':>6s} {'bit R':>6s} "
+             f"{'fit s':>7s} {'recon s':>8s}"]
+    for r in result["methods"]:
+        lines.append(f"  {r['label']:34s} {r['mse']:7.4f} {r['psnr']:8.2f} {r['ssim']:6.3f} "
+                     f"{r['bit_precision']:6.3f} {r['bit_recall']:6.3f} {r['fit_s']:7.2f} {r['reconstruct_s']:8.3f}")
+    t = result["timings_s"]
+    lines += ["",
+              f"  accuracy, LogisticRegression(C=0.1): SDRs {result['accuracy_sdr_learned_sp_features']:.4f} "
+              f"(learning-pass features {result['accuracy_sdr_learning_pass_features']:.4f}), "
+              f"raw pixels {result['accuracy_raw_pixels']:.4f}",
+              f"  learn {t['learn_s']:.2f} s, infer {t['infer_s']:.2f} s, classifiers {t['classifiers_s']:.1f} s "
+              f"({result['threads']} thread(s) for inference and reconstruction)",
+              f"  wrote {result['files']['figure']}, {result['files']['metrics_csv']}, {result['files']['json']}"]
+    return "\n".join(lines)
+
+
+def _sdr_image(sdr, column_dims):
+    """A 2-D picture of one SDR: active columns per position of the first two column axes
+    (summed over the others), or a near-square reshape of a 1-D column space."""
+    dims = tuple(int(d) for d in column_dims if int(d) > 1) or (len(sdr),)
+    if len(dims) >= 2:
+        return sdr.reshape(dims).reshape(dims[0], dims[1], -1).sum(axis=2)
+    n = dims[0]
+    rows = max(r for r in range(1, int(np.sqrt(n)) + 1) if n % r == 0)
+    return sdr.reshape(rows, n // rows)
+
+
+def _plot_reconstructions(originals, sdrs, column_dims, recon_rows, path, title) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(originals)
+    rows = [("original", originals, "gray_r", (0, 1)), ("SDR", sdrs, "viridis", None)]
+    rows += [(label, rec, "gray_r", (0, 1)) for label, rec in recon_rows]
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 2.4, 1.15 * len(rows) + 0.5), squeeze=False)
+    for r, (label, data, cmap, lim) in enumerate(rows):
+        for j in range(n):
+            ax = axes[r, j]
+            img = _sdr_image(data[j], column_dims) if label == "SDR" else np.asarray(data[j]).reshape(28, 28)
+            kw = {"vmin": lim[0], "vmax": lim[1]} if lim else {}
+            ax.imshow(img, cmap=cmap, interpolation="nearest", **kw)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _add_demo_subparsers(demo) -> None:
+    """`htmhw demo mnist` and `htmhw demo som` (their options go after the word mnist / som)."""
+    d = MNIST_DEMO_DEFAULTS
+    sub = demo.add_subparsers(dest="demo_command", metavar="{mnist,som}",
+                              help="mnist: the MNIST job; som: the SOM encoder study "
+                                   "(without either: the SP on the embedded 8x8 digits)")
+    som = sub.add_parser("som", help="SOM encoder study on MNIST (the 8x8 digits if absent), small scale",
+                         epilog="example: htmhw demo som --out htmhw-som-demo")
+    som.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto",
+                     help="auto = MNIST when found, else the 8x8 digits (default: auto)")
+    som.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
+    som.add_argument("--out", type=Path, default=Path("htmhw-som-demo"), help="output directory (default: htmhw-som-demo)")
+    som.add_argument("--seed", type=int, default=1, help="SOM seed (default: 1)")
+    som.add_argument("--json", action="store_true", help="print the result as JSON")
+    som.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p = sub.add_parser(
+        "mnist", help="MNIST digit -> SDR -> digit with every reconstruction method, classifier, timings",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  htmhw demo mnist --data ../shared/data/mnist              # protocol mnist-10k\n"
+               "  htmhw demo mnist --arith fixed --permanence-bits 6 --out out/fixed6\n"
+               "  htmhw demo mnist --download --n-train 2000 --n-test 500    # fetch MNIST (sha256-checked)\n"
+               "MNIST is read from --data, else $HTMHW_DATA/mnist, $HTMHW_DATA, the download cache.")
+    p.add_argument("--data", dest="data", type=Path, default=None, metavar="DIR",
+                   help="directory with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]")
+    p.add_argument("--download", action="store_true",
+                   help="download the official MNIST files (SHA-256 checked, cached) when not found")
+    p.add_argument("--arith", choices=("float", "fixed"), default="float",
+                   help="float reference or fixed-point datapath (default: float)")
+    p.add_argument("--permanence-bits", dest="permanence_bits", type=int, default=d["permanence_bits"],
+                   help=f"fixed point: permanence width in bits (default: {d['permanence_bits']})")
+    p.add_argument("--n-train", dest="n_train", type=int, default=d["n_train"],
+                   help=f"training digits, learned in one pass (default: {d['n_train']})")
+    p.add_argument("--n-test", dest="n_test", type=int, default=d["n_test"],
+                   help=f"test digits, the ones after the training digits (default: {d['n_test']})")
+    p.add_argument("--threshold", type=float, default=d["threshold"],
+                   help=f"binarization: pixel > threshold (default: {d['threshold']})")
+    p.add_argument("--seed", dest="seed", type=int, default=d["seed"], help=f"SP seed (default: {d['seed']})")
+    p.add_argument("--threads", type=int, default=1, help="threads for inference and reconstruction (default: 1)")
+    p.add_argument("--n-show", dest="n_show", type=int, default=d["n_show"],
+                   help=f"test digits in the figure (default: {d['n_show']})")
+    p.add_argument("--out", dest="out", type=Path, default=Path("htmhw-demo-mnist"),
+                   help="output directory (default: htmhw-demo-mnist)")
+    p.add_argument("--json", dest="json", action="store_true", help="print the result as JSON")
+    p.add_argument("--quiet", dest="quiet", action="store_true", help="print nothing but errors")
+
+
+def _main_demo_mnist(args) -> int:
+    try:
+        result = run_demo_mnist(args, progress=not (args.quiet or args.json))
+    except (ValueError, TypeError, FileNotFoundError, OSError) as e:
+        print(f"htmhw demo mnist: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, indent=2))
+    elif not args.quiet:
+        print(format_mnist_table(result))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="htmhw",
@@ -248,22 +528,19 @@ def main(argv=None) -> int:
     demo = sub.add_parser(
         "demo",
         help="train the float spatial pooler on the embedded 8x8 digits and compare classifiers "
-             "(`htmhw demo som`: the SOM encoder study, small scale)",
+             "(`htmhw demo mnist`: the MNIST job; `htmhw demo som`: the SOM encoder study)",
         epilog="examples: htmhw demo --out htmhw-demo --seed 1\n"
+               "          htmhw demo mnist --data ../shared/data/mnist\n"
                "          htmhw demo som --out htmhw-som-demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    demo.add_argument("what", nargs="?", choices=("sp", "som"), default="sp",
-                      help="sp: spatial pooler demo (default); som: SOM encoder study on MNIST (digits if absent)")
-    demo.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto",
-                      help="som only: auto = MNIST when found, else the 8x8 digits (default: auto)")
-    demo.add_argument("--mnist-dir", default=None, help="som only: MNIST directory (default: $HTMHW_DATA/mnist)")
     demo.add_argument("--out", type=Path, default=Path("htmhw-demo"), help="output directory (default: htmhw-demo)")
     demo.add_argument("--seed", type=int, default=1, help="spatial pooler seed (default: 1)")
     demo.add_argument("--n-train", type=int, default=1200, help="training digits (default: 1200 of 1797)")
     demo.add_argument("--epochs", type=int, default=3, help="learning passes over the training digits (default: 3)")
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_demo_subparsers(demo)
     golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)")
     gsub = golden.add_subparsers(dest="golden_command", required=True)
     gexp = gsub.add_parser(
@@ -384,7 +661,7 @@ def main(argv=None) -> int:
             print(f"htmhw golden {args.golden_command}: error: {e}", file=sys.stderr)
             return 2
         return 0
-    if args.command == "demo" and args.what == "som":
+    if args.command == "demo" and getattr(args, "demo_command", None) == "som":
         try:
             result = run_som_demo(args.out, args.seed, args.dataset, args.mnist_dir, args.quiet or args.json)
         except (ValueError, TypeError, FileNotFoundError) as e:
@@ -396,6 +673,8 @@ def main(argv=None) -> int:
             print(result["markdown"], end="")
             print(f"wrote {', '.join(result['figures'])} and {args.out / 'som_demo.json'}")
         return 0
+    if args.command == "demo" and getattr(args, "demo_command", None) == "mnist":
+        return _main_demo_mnist(args)
     if args.command == "demo":
         if args.n_train < 10:
             parser.error("--n-train must be >= 10")

@@ -1,12 +1,20 @@
-"""Datasets: the embedded 8x8 digits and an MNIST (IDX) reader.
+"""Datasets: the embedded 8x8 digits, an IDX reader and MNIST (local or downloaded).
 
 MNIST is looked up, in order, in the ``directory`` argument, in
-``$HTMHW_DATA/mnist`` and in ``$HTMHW_DATA`` (HTMHW_DATA names a data root).
+``$HTMHW_DATA/mnist``, in ``$HTMHW_DATA`` (HTMHW_DATA names a data root) and
+in the download cache (:func:`mnist_cache_dir`). With ``download=True``
+(:func:`load_mnist`) or :func:`download_mnist`, the four official files are
+fetched into the cache (or a given directory) and checked against their
+published SHA-256 sums before use.
 """
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
+import tempfile
+import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +23,21 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
 }
+# SHA-256 of the official gzip files (the same bytes on every mirror below).
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+MNIST_MIRRORS = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+)
+
+# IDX type codes -> big-endian numpy dtypes.
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_BINARIZE = ("threshold", "mean")
 
 
 def load_digits_binary(threshold: float = 7.0):
@@ -27,28 +50,89 @@ def load_digits_binary(threshold: float = 7.0):
 
 
 def read_idx(path) -> np.ndarray:
-    """Read an IDX file (optionally .gz). Raises ValueError on a bad magic or size."""
+    """Read an IDX file, raw or gzip-compressed (detected from its first bytes).
+
+    Returns an array of the file's shape and type (native byte order; uint8 for
+    MNIST). Raises ValueError naming the file when it cannot be read, is not an
+    IDX file (bad magic or type code), or its size does not match its header
+    (truncated or with trailing bytes).
+    """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rb") as f:
+        with open(path, "rb") as f:
             data = f.read()
-    except (OSError, EOFError) as e:
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as e:
         raise ValueError(f"{path}: cannot read IDX file ({e})") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (bad magic)")
+    if len(data) < 4:
+        raise ValueError(f"{path}: not an IDX file (only {len(data)} bytes)")
+    if data[0] != 0 or data[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (bad magic {data[:4].hex()}; expected 0000 then type and rank)")
+    if data[2] not in _IDX_TYPES:
+        raise ValueError(f"{path}: unknown IDX type code 0x{data[2]:02x} (bad magic)")
+    dtype = np.dtype(_IDX_TYPES[data[2]])
     ndim = data[3]
     if ndim < 1 or len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: truncated IDX header")
+        raise ValueError(f"{path}: truncated IDX header (rank {ndim}, {len(data)} bytes)")
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    count = int(np.prod(shape, dtype=np.int64))
+    count = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     body = data[4 + 4 * ndim :]
     if len(body) != count:
-        raise ValueError(f"{path}: expected {count} data bytes for shape {shape}, found {len(body)} (truncated?)")
-    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+        what = "truncated" if len(body) < count else "trailing bytes"
+        raise ValueError(f"{path}: expected {count} data bytes for shape {shape}, found {len(body)} ({what})")
+    return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def find_mnist_dir(directory=None):
+def write_idx(path, array) -> None:
+    """Write an array as an IDX file (gzip-compressed when path ends in .gz)."""
+    a = np.asarray(array)
+    codes = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_TYPES.items()}
+    key = a.dtype.newbyteorder("=")
+    if key not in codes:
+        raise TypeError(f"array dtype {a.dtype} has no IDX type (uint8, int8, int16, int32, float32, float64)")
+    if not 1 <= a.ndim <= 255:
+        raise ValueError(f"array must have 1..255 dimensions; got {a.ndim}")
+    header = bytes([0, 0, codes[key], a.ndim]) + b"".join(int(s).to_bytes(4, "big") for s in a.shape)
+    data = header + a.astype(_IDX_TYPES[codes[key]]).tobytes()
+    path = Path(path)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
+def binarize(images, threshold: float = 30, method: str = "threshold") -> np.ndarray:
+    """0/1 uint8 images: ``pixel > threshold`` (method "threshold", the anchors'
+    MNIST rule with threshold 30) or ``pixel > mean of its image`` (method "mean";
+    threshold unused)."""
+    if method not in _BINARIZE:
+        raise ValueError(f"method must be one of {_BINARIZE}; got {method!r}")
+    a = np.asarray(images)
+    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)):
+        raise TypeError(f"images must be a numeric array; got dtype {a.dtype}")
+    if method == "threshold":
+        if isinstance(threshold, (bool, np.bool_)) or not np.isscalar(threshold) or not np.isfinite(threshold):
+            raise ValueError(f"threshold must be a finite number; got {threshold!r}")
+        return (a > threshold).astype(np.uint8)
+    if a.ndim < 2:
+        raise ValueError("method='mean' needs a batch of images (n_samples, ...)")
+    means = a.reshape(a.shape[0], -1).mean(axis=1).reshape((-1,) + (1,) * (a.ndim - 1))
+    return (a > means).astype(np.uint8)
+
+
+def mnist_cache_dir() -> Path:
+    """Where downloaded MNIST files go: ``$HTMHW_CACHE/mnist``, else
+    ``$XDG_CACHE_HOME/htmhw/mnist``, else ``~/.cache/htmhw/mnist``."""
+    if os.environ.get("HTMHW_CACHE"):
+        return Path(os.environ["HTMHW_CACHE"]) / "mnist"
+    base = os.environ.get("XDG_CACHE_HOME") or (Path.home() / ".cache")
+    return Path(base) / "htmhw" / "mnist"
+
+
+def _has_split(directory: Path, split: str = "test") -> bool:
+    name = MNIST_FILES[split][0]
+    return any((directory / (name + ext)).is_file() for ext in ("", ".gz"))
+
+
+def find_mnist_dir(directory=None, split: str = "test"):
     """The directory holding the MNIST IDX files, or None if none is found."""
     candidates = []
     if directory is not None:
@@ -56,35 +140,117 @@ def find_mnist_dir(directory=None):
     root = os.environ.get("HTMHW_DATA")
     if root:
         candidates += [Path(root) / "mnist", Path(root)]
+    candidates.append(mnist_cache_dir())
     for c in candidates:
-        if any((c / (name + ext)).exists() for name in MNIST_FILES["test"][:1] for ext in ("", ".gz")):
+        if _has_split(c, split):
             return c
     return None
 
 
-def load_mnist(directory=None, split: str = "test"):
-    """MNIST images (n, 28, 28) uint8 and labels (n,) from IDX files.
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
-    split: "test" (t10k files) or "train". Raises FileNotFoundError naming the
-    places searched when no files are found.
+
+def download_mnist(directory=None, split: str = "test", mirrors=MNIST_MIRRORS, sha256=None,
+                   timeout_s: float = 60.0, quiet: bool = True) -> Path:
+    """Download one split's two gzip files (if not already there and valid) and
+    return the directory holding them (default: :func:`mnist_cache_dir`).
+
+    Every file is checked against ``sha256`` (file name -> hex digest; default
+    the official :data:`MNIST_SHA256`) before it is moved into place; a file
+    already present with the right digest is not fetched again. Mirrors are
+    tried in order. Raises ValueError on a digest mismatch (the bad download is
+    deleted) and OSError when no mirror can be reached.
     """
     if split not in MNIST_FILES:
         raise ValueError(f"split must be 'test' or 'train'; got {split!r}")
-    d = find_mnist_dir(directory)
+    if isinstance(mirrors, str):
+        mirrors = (mirrors,)
+    if not mirrors:
+        raise ValueError("mirrors must name at least one base URL")
+    sums = dict(MNIST_SHA256 if sha256 is None else sha256)
+    target = Path(directory) if directory is not None else mnist_cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in MNIST_FILES[split]:
+        fname = name + ".gz"
+        if fname not in sums:
+            raise ValueError(f"sha256 has no digest for {fname}")
+        dest = target / fname
+        if dest.is_file() and _sha256(dest) == sums[fname]:
+            continue
+        errors = []
+        for base in mirrors:
+            url = base.rstrip("/") + "/" + fname
+            fd, tmp = tempfile.mkstemp(dir=target, prefix=fname + ".", suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as resp:
+                    while True:
+                        block = resp.read(1 << 20)
+                        if not block:
+                            break
+                        out.write(block)
+            except OSError as e:  # urllib.error.URLError is an OSError
+                os.unlink(tmp)
+                errors.append(f"{url}: {e}")
+                continue
+            got = _sha256(Path(tmp))
+            if got != sums[fname]:
+                os.unlink(tmp)
+                raise ValueError(f"{url}: SHA-256 mismatch for {fname} (expected {sums[fname]}, got {got}); "
+                                 "the download was deleted")
+            os.replace(tmp, dest)
+            if not quiet:
+                print(f"downloaded {url} -> {dest}")
+            break
+        else:
+            raise OSError(f"could not download {fname}: " + "; ".join(errors))
+    return target
+
+
+def load_mnist(directory=None, split: str = "test", binarize_threshold=None, download: bool = False):
+    """MNIST images (n, 28, 28) uint8 and labels (n,) int64 from IDX files.
+
+    split: "test" (t10k files) or "train". ``binarize_threshold``: None keeps
+    the 0..255 pixels; a number returns ``pixel > threshold`` as 0/1 (the
+    anchors use 30). ``download=True`` fetches the official files into the
+    cache when they are not found (see :func:`download_mnist`). Raises
+    FileNotFoundError naming the places searched when no files are found, and
+    ValueError naming the file when a file is corrupt or the images and labels
+    do not match.
+    """
+    if split not in MNIST_FILES:
+        raise ValueError(f"split must be 'test' or 'train'; got {split!r}")
+    d = find_mnist_dir(directory, split)
+    if d is None and download:
+        d = download_mnist(None, split)
     if d is None:
         raise FileNotFoundError(
-            f"MNIST not found (looked in directory={directory!r} and $HTMHW_DATA={os.environ.get('HTMHW_DATA')!r})"
+            f"MNIST {split} files not found (looked in directory={directory!r}, $HTMHW_DATA="
+            f"{os.environ.get('HTMHW_DATA')!r} and the cache {mnist_cache_dir()}); pass download=True to fetch them"
         )
-    arrays = []
+    paths = []
     for name in MNIST_FILES[split]:
         path = d / name
         if not path.exists():
             path = d / (name + ".gz")
-        arrays.append(read_idx(path))
-    images, labels = arrays
-    if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{d}: MNIST images {images.shape} and labels {labels.shape} do not match")
+        paths.append(path)
+    images, labels = (read_idx(p) for p in paths)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{paths[0]}: expected uint8 images of shape (n, 28, 28); got {images.dtype} {images.shape}")
+    if labels.dtype != np.uint8 or labels.ndim != 1:
+        raise ValueError(f"{paths[1]}: expected a 1-D uint8 label file; got {labels.dtype} {labels.shape}")
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{paths[0]} holds {images.shape[0]} images but {paths[1]} holds {labels.shape[0]} labels")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{paths[1]}: labels must be digits 0..9; found {int(labels.max())}")
+    if binarize_threshold is not None:
+        images = binarize(images, binarize_threshold)
     return images, labels.astype(np.int64)
 
 
-__all__ = ["load_digits_binary", "load_mnist", "read_idx", "find_mnist_dir"]
+__all__ = ["load_digits_binary", "load_mnist", "read_idx", "write_idx", "binarize", "find_mnist_dir",
+           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_FILES"]

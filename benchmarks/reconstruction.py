@@ -1,0 +1,109 @@
+"""Reconstruction of MNIST digits from SDRs, protocol mnist-10k, float and fixed-point SP.
+
+Protocol mnist-10k (shared/docs/anchors.md): MNIST test split binarized as pixel > 30,
+anchor `mnist` SP config (seed 4, boost_in_inference=True), one learning pass over digits
+0..7999; every method of htmhw.reconstruct (as compared by `htmhw demo mnist`) is fitted on
+the 8,000 training SDRs / binarized digits (SDRs of the learned SP) and reconstructs the
+2,000 test digits 8000..9999 from their SDRs.
+
+For each arithmetic (float; fixed with HardwareConfig(permanence_bits=8)) it runs
+`htmhw demo mnist` once (quality table, classifier accuracy, figure), then times
+`reconstruct` of the 2,000 test SDRs for every method on 1 and 2 threads, median of
+--repeats runs (SDRs as a CSR matrix, output a dense float32 (2000, 784) array).
+
+    python benchmarks/reconstruction.py [--mnist-dir DIR] [--out-dir DIR] [--json FILE]
+        [--out-png docs/reconstruction.png]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import htmhw
+from htmhw.cli import MNIST_DEMO_DEFAULTS, reconstruction_methods, run_demo_mnist
+from htmhw.configs import named_config
+
+TARGET_S = 2.0  # issue 7: reconstruction of 2,000 test digits by any method < 2 s
+
+
+def demo_args(arith, out, mnist_dir, threads=1):
+    d = MNIST_DEMO_DEFAULTS
+    return argparse.Namespace(data=mnist_dir, download=False, arith=arith, permanence_bits=d["permanence_bits"],
+                              n_train=d["n_train"], n_test=d["n_test"], threshold=d["threshold"], seed=d["seed"],
+                              threads=threads, n_show=d["n_show"], out=out)
+
+
+def time_methods(arith, X, repeats):
+    n_train = MNIST_DEMO_DEFAULTS["n_train"]
+    hw = htmhw.HardwareConfig(permanence_bits=MNIST_DEMO_DEFAULTS["permanence_bits"]) if arith == "fixed" else None
+    sp = htmhw.SpatialPooler(arithmetic=arith, hw=hw, **named_config("mnist"), boost_in_inference=True)
+    sp.compute(X[:n_train], learn=True, output="sparse")
+    train, test = sp.infer(X[:n_train], output="sparse"), sp.infer(X[n_train:], output="sparse")
+    Xtr = X[:n_train].astype(np.float32)
+    out = {}
+    for threads in (1, 2):
+        for key, _, method in reconstruction_methods(sp, threads):
+            method.fit(train, Xtr)
+            runs = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                rec = method.reconstruct(test)
+                runs.append(time.perf_counter() - t0)
+            assert rec.shape == (X.shape[0] - n_train, 784)
+            out.setdefault(key, {})[f"reconstruct_s_{threads}t"] = statistics.median(runs)
+    return out
+
+
+def main():
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mnist-dir", default=os.path.join(os.environ.get("HTMHW_DATA", root.parent / "shared" / "data"),
+                                                            "mnist"))
+    parser.add_argument("--out-dir", type=Path, default=Path("reconstruction-bench"))
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--out-png", type=Path, default=None, help="copy the float run's figure here")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    images, _ = htmhw.datasets.load_mnist(args.mnist_dir)
+    X = htmhw.datasets.binarize(images, 30).reshape(len(images), -1)
+    results = {}
+    for arith in ("float", "fixed"):
+        demo = run_demo_mnist(demo_args(arith, args.out_dir / arith, args.mnist_dir), progress=False)
+        timing = time_methods(arith, X, args.repeats)
+        for m in demo["methods"]:
+            m.update(timing[m["method"]])
+        results[arith] = demo
+    if args.out_png is not None:
+        shutil.copyfile(results["float"]["files"]["figure"], args.out_png)
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+    print("| method | arith | MSE | PSNR dB | SSIM | bit precision | bit recall | fit s | reconstruct 2,000 s (1 thread) | (2 threads) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    worst = 0.0
+    for arith, r in results.items():
+        for m in r["methods"]:
+            worst = max(worst, m["reconstruct_s_1t"])
+            print(f"| {m['label']} | {arith} | {m['mse']:.4f} | {m['psnr']:.2f} | {m['ssim']:.3f} | "
+                  f"{m['bit_precision']:.3f} | {m['bit_recall']:.3f} | {m['fit_s']:.2f} | "
+                  f"{m['reconstruct_s_1t']:.3f} | {m['reconstruct_s_2t']:.3f} |")
+    print()
+    print("| arith | accuracy, SDRs of the learned SP | SDRs of the learning pass | raw pixels | learn s | mean active columns |")
+    print("|---|---|---|---|---|---|")
+    for arith, r in results.items():
+        print(f"| {arith} | {100 * r['accuracy_sdr_learned_sp_features']:.2f} % | "
+              f"{100 * r['accuracy_sdr_learning_pass_features']:.2f} % | {100 * r['accuracy_raw_pixels']:.2f} % | "
+              f"{r['timings_s']['learn_s']:.2f} | {r['mean_active_columns_test']:.0f} |")
+    print(f"\nslowest reconstruction of 2,000 digits on 1 thread: {worst:.3f} s "
+          f"(target < {TARGET_S} s: {'met' if worst < TARGET_S else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,584 @@
+"""Reconstruct a spatial pooler's input from its SDR.
+
+Five ways, each a scikit-learn-style object with ``fit`` and
+``reconstruct(sdrs) -> (n_samples, n_inputs) float32``:
+
+- :class:`BackProjection`: sum of the receptive fields (connected synapses, or
+  permanences) of the active columns, normalized to the input range. Needs
+  only the pooler.
+- :class:`UnionRule`: the mHTM paper's rule, an input bit is on when at least
+  ``threshold`` active columns have a connected synapse to it (1 = the plain
+  union). ``threshold="fit"`` picks the vote count that maximizes the bit F1
+  score on training pairs.
+- :class:`RidgeDecoder`: ridge regression SDR -> input in closed form. The
+  Gram matrix of the binary SDRs is computed with the popcount kernel; the
+  system is solved in the primal (columns x columns) or the dual (samples x
+  samples), whichever is smaller.
+- :class:`NearestSDR`: keeps the (SDR, input) pairs of a training set and
+  returns the input of the best-overlapping training SDR (exact search with
+  the C++ popcount kernel; ``algorithm="pynndescent"`` for approximate search
+  when pynndescent is installed), or the overlap-weighted average of the top k.
+- :class:`SOMPrototypes`: wraps any object with ``inverse_transform`` (the SOM
+  encoder's prototypes).
+
+``sdrs`` may be a scipy.sparse matrix, a dense 2-D (or single 1-D) array of
+0/1, or a list of integer index arrays (what ``SpatialPooler.compute(...,
+output="indices")`` returns). The pooler may be an :class:`htmhw.SpatialPooler`
+(float or fixed-point), an :class:`htmhw.nupic.SpatialPooler` or a fitted
+:class:`htmhw.SpatialPoolerTransformer`. Metrics: :mod:`htmhw.metrics`.
+Measurements on MNIST: docs/reconstruction.md.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sparse
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+
+from . import _core
+
+__all__ = [
+    "BackProjection", "UnionRule", "RidgeDecoder", "NearestSDR", "SOMPrototypes",
+    "as_sdr_csr", "pack_sdrs", "nearest_sdrs", "pairwise_overlaps",
+]
+
+
+# ---------------------------------------------------------------------------
+# argument checks
+def _check_int(value, name, lo, hi=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi if hi is not None else 'inf'}]; got {value!r}")
+    if value < lo or (hi is not None and value > hi):
+        raise ValueError(f"{name} must be in [{lo}, {hi if hi is not None else 'inf'}]; got {value}")
+    return int(value)
+
+
+def _check_real(value, name, lo, hi=None, lo_open=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    v = float(value)
+    bad = not np.isfinite(v) or (v <= lo if lo_open else v < lo) or (hi is not None and v > hi)
+    if bad:
+        interval = f"{'(' if lo_open else '['}{lo}, {hi if hi is not None else 'inf'}{']' if hi is not None else ')'}"
+        raise ValueError(f"{name} must be in {interval}; got {value!r}")
+    return v
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def _check_fitted(obj, attr):
+    if not hasattr(obj, attr):
+        raise NotFittedError(f"This {type(obj).__name__} instance is not fitted yet; call fit first")
+
+
+def _check_range(input_range):
+    try:
+        lo, hi = (float(v) for v in input_range)
+    except (TypeError, ValueError):
+        raise TypeError(f"input_range must be a pair of numbers (low, high); got {input_range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"input_range must be finite with low < high; got {input_range!r}")
+    return lo, hi
+
+
+# ---------------------------------------------------------------------------
+# SDR conversion
+def as_sdr_csr(sdrs, width: int | None = None, name: str = "sdrs"):
+    """(indptr int64, indices uint32, n_samples, width) of a batch of SDRs.
+
+    Accepts a scipy.sparse matrix (entries 0/1), a dense 2-D array (or one
+    1-D SDR) of 0/1/bool, or a list/tuple of integer numpy arrays of active
+    indices. ``width`` (the number of columns) is checked when given; index
+    lists need it. Raises TypeError/ValueError naming ``name``.
+    """
+    if width is not None:
+        width = _check_int(width, "width", 1)
+    if isinstance(sdrs, (list, tuple)) and len(sdrs) > 0 and all(
+            isinstance(r, np.ndarray) and r.ndim == 1 and np.issubdtype(r.dtype, np.integer) for r in sdrs):
+        if width is None:
+            raise ValueError(f"{name}: a list of index arrays needs the SDR width")
+        lengths = np.fromiter((r.size for r in sdrs), dtype=np.int64, count=len(sdrs))
+        indptr = np.zeros(len(sdrs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.concatenate(sdrs).astype(np.int64, copy=False)
+        if indices.size and (indices.min() < 0 or indices.max() >= width):
+            raise ValueError(f"{name}: active indices must be in [0, {width}); got values in "
+                             f"[{indices.min()}, {indices.max()}]")
+        m = sparse.csr_matrix((np.ones(indices.size, np.int32), indices, indptr), shape=(len(sdrs), width))
+        m.sum_duplicates()
+        if m.nnz and m.data.max() > 1:
+            raise ValueError(f"{name}: an index array lists the same active column twice")
+        return m.indptr.astype(np.int64), m.indices.astype(np.uint32), len(sdrs), width
+    if sparse.issparse(sdrs):
+        m = sparse.csr_matrix(sdrs)
+        if m.ndim != 2:
+            raise ValueError(f"{name} must be 2-D; got shape {m.shape}")
+        m.sum_duplicates()
+        m.eliminate_zeros()
+        data = m.data
+        if data.dtype != np.bool_ and np.any(data != 1):
+            raise ValueError(f"{name} must be binary (0 or 1)")
+        n, w = m.shape
+    else:
+        a = np.asarray(sdrs)
+        if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
+                or np.issubdtype(a.dtype, np.complexfloating):
+            raise TypeError(f"{name} must be a binary array, a scipy.sparse matrix or a list of index arrays; "
+                            f"got dtype {a.dtype}")
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2:
+            raise ValueError(f"{name} must be 1-D (one SDR) or 2-D (n_samples, n_columns); got shape {a.shape}")
+        if a.dtype != np.bool_:
+            if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be binary (0 or 1); found NaN or infinity")
+            if np.any((a != 0) & (a != 1)):
+                raise ValueError(f"{name} must be binary (0 or 1)")
+        m = sparse.csr_matrix(a.astype(bool))
+        n, w = m.shape
+    if width is not None and w != width:
+        raise ValueError(f"{name} must have {width} columns (the SDR width); got {w}")
+    if n == 0:
+        raise ValueError(f"{name} must hold at least one SDR")
+    m.sort_indices()
+    return m.indptr.astype(np.int64), m.indices.astype(np.uint32), n, w
+
+
+def pack_sdrs(sdrs, width: int | None = None) -> np.ndarray:
+    """Bit-packed SDRs: (n_samples, ceil(width / 64)) uint64, bit i in word i // 64 at position i % 64."""
+    indptr, indices, _, w = as_sdr_csr(sdrs, width)
+    return _core.sdr_pack(indptr, indices, w)
+
+
+def _check_threads(n_threads):
+    return _check_int(n_threads, "n_threads", 1, 1024)
+
+
+def nearest_sdrs(database, queries, k: int = 1, n_threads: int = 1):
+    """Exact top-k by overlap: (indices, overlaps), each (n_queries, k) uint32.
+
+    ``database`` and ``queries`` are packed SDRs (:func:`pack_sdrs`) of the same
+    width. Overlaps are in decreasing order; among equal overlaps the lower
+    database index comes first. Identical results for any ``n_threads``.
+    """
+    db, q = _packed(database, "database"), _packed(queries, "queries")
+    k = _check_int(k, "k", 1, db.shape[0])
+    return _core.sdr_topk(db, q, k, _check_threads(n_threads))
+
+
+def pairwise_overlaps(database, queries, n_threads: int = 1) -> np.ndarray:
+    """(n_queries, n_database) uint32 overlaps of packed SDRs."""
+    return _core.sdr_overlaps(_packed(database, "database"), _packed(queries, "queries"), _check_threads(n_threads))
+
+
+def _packed(a, name):
+    if not isinstance(a, np.ndarray) or a.dtype != np.uint64 or a.ndim != 2:
+        raise TypeError(f"{name} must be packed SDRs: a 2-D uint64 array from pack_sdrs")
+    return np.ascontiguousarray(a)
+
+
+# ---------------------------------------------------------------------------
+# pooler access (float or fixed-point; htmhw, nupic or sklearn wrappers)
+def _pooler(sp):
+    from .estimator import SpatialPoolerTransformer
+    from .nupic import SpatialPooler as NupicSP
+    from .sp import SpatialPooler
+
+    if isinstance(sp, SpatialPooler):
+        return sp
+    if isinstance(sp, NupicSP):
+        return sp._pooler
+    if isinstance(sp, SpatialPoolerTransformer):
+        _check_fitted(sp, "sp_")
+        return sp.sp_
+    raise TypeError("sp must be an htmhw.SpatialPooler (float or fixed), an htmhw.nupic.SpatialPooler or a fitted "
+                    f"htmhw.SpatialPoolerTransformer; got {type(sp).__name__}")
+
+
+def _receptive_fields(sp, kind) -> np.ndarray:
+    """(num_columns, num_inputs) float32: connected synapses (0/1) or permanences."""
+    p = _pooler(sp)
+    m = p.connected() if kind == "connected" else p.permanences()
+    return np.ascontiguousarray(m, dtype=np.float32)
+
+
+def _sum_rows(indptr, indices, values, weights=None, n_threads=1):
+    return _core.sum_selected_rows(indptr, indices, weights, values, n_threads)
+
+
+class _Reconstructor(BaseEstimator):
+    def fit_reconstruct(self, sdrs, X=None):
+        """fit, then reconstruct the same SDRs."""
+        return self.fit(sdrs, X).reconstruct(sdrs)
+
+
+# ---------------------------------------------------------------------------
+class BackProjection(_Reconstructor):
+    """Sum of the receptive fields of the active columns.
+
+    Parameters
+    ----------
+    sp : the spatial pooler (float or fixed-point; see module doc).
+    weights : {"connected", "permanence"}, default "connected"
+        Sum the 0/1 connected-synapse rows (the forum recipe) or the permanences.
+    normalize : {"max", "count", "none"}, default "max"
+        "max": divide each reconstruction by its largest value, then map [0, 1]
+        to ``input_range``; "count": divide by the number of active columns
+        (the mean receptive field, mapped the same way); "none": the raw sum.
+    input_range : (low, high), default (0.0, 1.0)
+    n_threads : int in [1, 1024], default 1
+
+    ``fit()`` snapshots the pooler's receptive fields into ``components_``
+    (num_columns x num_inputs); an unfitted object reads the pooler's current
+    state at every ``reconstruct`` call. Nothing is learned from data.
+    """
+
+    def __init__(self, sp=None, weights="connected", normalize="max", input_range=(0.0, 1.0), n_threads=1):
+        self.sp = sp
+        self.weights = weights
+        self.normalize = normalize
+        self.input_range = input_range
+        self.n_threads = n_threads
+
+    def _validate(self):
+        _check_choice(self.weights, "weights", ("connected", "permanence"))
+        _check_choice(self.normalize, "normalize", ("max", "count", "none"))
+        _check_threads(self.n_threads)
+        return _check_range(self.input_range)
+
+    def fit(self, sdrs=None, X=None):
+        """Snapshot the receptive fields (sdrs and X are ignored)."""
+        self._validate()
+        self.components_ = _receptive_fields(self.sp, self.weights)
+        return self
+
+    def _fields(self):
+        return self.components_ if hasattr(self, "components_") else _receptive_fields(self.sp, self.weights)
+
+    def reconstruct(self, sdrs) -> np.ndarray:
+        lo, hi = self._validate()
+        fields = self._fields()
+        indptr, indices, n, _ = as_sdr_csr(sdrs, fields.shape[0])
+        out = _sum_rows(indptr, indices, fields, n_threads=self.n_threads)
+        if self.normalize == "none":
+            return out
+        if self.normalize == "max":
+            scale = out.max(axis=1)
+        else:
+            scale = np.diff(indptr).astype(np.float32)
+        scale = np.where(scale > 0, scale, 1).astype(np.float32)
+        out /= scale[:, None]
+        return (lo + (hi - lo) * out).astype(np.float32)
+
+
+class UnionRule(_Reconstructor):
+    """The mHTM union rule: input bit i is 1 when at least ``threshold`` active
+    columns have a connected synapse to it.
+
+    Parameters
+    ----------
+    sp : the spatial pooler.
+    threshold : int >= 1 or "fit", default 1
+        Vote count; 1 is the plain union. "fit" chooses, on the training pairs
+        given to ``fit(sdrs, X)`` (X binary), the vote count with the highest bit
+        F1 score (ties: the lower count); it is kept in ``threshold_``.
+    n_threads : int in [1, 1024], default 1
+
+    Output values are 0.0 / 1.0 (float32).
+    """
+
+    def __init__(self, sp=None, threshold=1, n_threads=1):
+        self.sp = sp
+        self.threshold = threshold
+        self.n_threads = n_threads
+
+    def _validate(self):
+        if not (isinstance(self.threshold, str) and self.threshold == "fit"):
+            _check_int(self.threshold, "threshold", 1)
+        _check_threads(self.n_threads)
+
+    def votes(self, sdrs, fields=None) -> np.ndarray:
+        """(n_samples, n_inputs) float32: number of active columns connected to each input."""
+        _check_threads(self.n_threads)
+        fields = self._fields() if fields is None else fields
+        indptr, indices, _, _ = as_sdr_csr(sdrs, fields.shape[0])
+        return _sum_rows(indptr, indices, fields, n_threads=self.n_threads)
+
+    def _fields(self):
+        return self.components_ if hasattr(self, "components_") else _receptive_fields(self.sp, "connected")
+
+    def fit(self, sdrs=None, X=None):
+        """Snapshot the connected synapses; with threshold="fit", choose the vote count on (sdrs, X)."""
+        self._validate()
+        self.components_ = _receptive_fields(self.sp, "connected")
+        if isinstance(self.threshold, str):
+            if sdrs is None or X is None:
+                raise ValueError("threshold='fit' needs training pairs: fit(sdrs, X)")
+            votes = self.votes(sdrs).astype(np.int64)
+            x = _binary_targets(X, votes.shape, "X")
+            self.threshold_ = _best_f1_threshold(votes, x)
+        else:
+            self.threshold_ = int(self.threshold)
+        return self
+
+    def reconstruct(self, sdrs) -> np.ndarray:
+        self._validate()
+        if isinstance(self.threshold, str):
+            _check_fitted(self, "threshold_")
+        t = getattr(self, "threshold_", None) if isinstance(self.threshold, str) else int(self.threshold)
+        return (self.votes(sdrs) >= t).astype(np.float32)
+
+
+def _binary_targets(X, shape, name):
+    x = np.asarray(X)
+    if x.dtype == object or not (x.dtype == np.bool_ or np.issubdtype(x.dtype, np.number)):
+        raise TypeError(f"{name} must be a numeric array; got dtype {x.dtype}")
+    x = x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(1, -1)
+    if x.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} (n_samples, n_inputs); got {x.shape}")
+    if np.any((x != 0) & (x != 1)):
+        raise ValueError(f"{name} must be binary (0 or 1) for threshold='fit'")
+    return x.astype(bool)
+
+
+def _best_f1_threshold(votes, x) -> int:
+    top = int(votes.max()) if votes.size else 0
+    if top < 1:
+        return 1
+    pos = np.bincount(votes[x], minlength=top + 1)[: top + 1]
+    neg = np.bincount(votes[~x], minlength=top + 1)[: top + 1]
+    tp = np.cumsum(pos[::-1])[::-1]  # tp[t] = positives with votes >= t
+    fp = np.cumsum(neg[::-1])[::-1]
+    fn = pos.sum() - tp
+    f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    return int(1 + np.argmax(f1[1:]))
+
+
+# ---------------------------------------------------------------------------
+class RidgeDecoder(_Reconstructor):
+    """Linear decoder SDR -> input, ridge regression in closed form.
+
+    Minimizes ``||S W + 1 b^T - X||^2 + alpha ||W||^2`` (b only with
+    ``fit_intercept``). Columns never active in the training SDRs get zero
+    weights and are left out of the solve. The Gram matrix of the binary SDRs
+    is exact integer overlaps from the popcount kernel; the solve is a
+    Cholesky factorization in float64, in the primal (active columns x active
+    columns) or the dual (samples x samples), whichever is smaller
+    (``solver="auto"``). Both give the same W up to rounding.
+
+    Parameters
+    ----------
+    alpha : float > 0, default 1.0
+    fit_intercept : bool, default True
+    solver : {"auto", "primal", "dual"}, default "auto"
+    clip : None or (low, high), default None
+        Clip reconstructions to this range (e.g. (0, 1) for binary inputs).
+    n_threads : int in [1, 1024], default 1
+
+    Attributes: ``coef_`` (n_columns, n_inputs) float32, ``intercept_``
+    (n_inputs,) float32, ``solver_`` ("primal" or "dual"), ``n_columns_``.
+    """
+
+    def __init__(self, alpha=1.0, fit_intercept=True, solver="auto", clip=None, n_threads=1):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.clip = clip
+        self.n_threads = n_threads
+
+    def fit(self, sdrs, X):
+        alpha = _check_real(self.alpha, "alpha", 0.0, lo_open=True)
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be a bool; got {self.fit_intercept!r}")
+        _check_choice(self.solver, "solver", ("auto", "primal", "dual"))
+        if self.clip is not None:
+            _check_range(self.clip)
+        threads = _check_threads(self.n_threads)
+        indptr, indices, n, width = as_sdr_csr(sdrs)
+        Y = _targets(X, n)
+        S = sparse.csr_matrix((np.ones(indices.size, dtype=np.float64), indices, indptr), shape=(n, width))
+        active = np.flatnonzero(np.bincount(indices, minlength=width))
+        Sa = S[:, active].tocsr()
+        m = active.size
+        solver = self.solver if self.solver != "auto" else ("primal" if m <= n else "dual")
+        s_mean = np.asarray(Sa.mean(axis=0)).ravel() if self.fit_intercept else np.zeros(m)
+        y_mean = Y.mean(axis=0) if self.fit_intercept else np.zeros(Y.shape[1])
+        coef = np.zeros((width, Y.shape[1]), dtype=np.float64)
+        if m > 0:
+            if solver == "primal":
+                # G = Sa^T Sa (overlaps of the columns' sample-bit vectors), centered.
+                St = Sa.T.tocsr()
+                cols = _core.sdr_pack(St.indptr.astype(np.int64), St.indices.astype(np.uint32), n)
+                G = _core.sdr_overlaps(cols, cols, threads).astype(np.float64)
+                G -= n * np.outer(s_mean, s_mean)
+                G[np.diag_indices_from(G)] += alpha
+                R = np.asarray(Sa.T @ Y) - n * np.outer(s_mean, y_mean)
+                W = scipy.linalg.cho_solve(scipy.linalg.cho_factor(G, overwrite_a=True, check_finite=False), R,
+                                           overwrite_b=True, check_finite=False)
+            else:
+                rows = _core.sdr_pack(Sa.indptr.astype(np.int64), Sa.indices.astype(np.uint32), m)
+                K = _core.sdr_overlaps(rows, rows, threads).astype(np.float64)
+                u = np.asarray(Sa @ s_mean).ravel()  # S s_mean
+                K -= u[:, None]
+                K -= u[None, :]
+                K += float(s_mean @ s_mean)
+                K[np.diag_indices_from(K)] += alpha
+                A = scipy.linalg.cho_solve(scipy.linalg.cho_factor(K, overwrite_a=True, check_finite=False),
+                                           Y - y_mean, check_finite=False)
+                W = np.asarray(Sa.T @ A) - np.outer(s_mean, A.sum(axis=0))
+            coef[active] = W
+        self.coef_ = coef.astype(np.float32)
+        self.intercept_ = (y_mean - s_mean @ coef[active]).astype(np.float32) if m > 0 else y_mean.astype(np.float32)
+        self.solver_ = solver
+        self.n_columns_ = width
+        return self
+
+    def reconstruct(self, sdrs) -> np.ndarray:
+        _check_fitted(self, "coef_")
+        indptr, indices, _, _ = as_sdr_csr(sdrs, self.n_columns_)
+        out = _sum_rows(indptr, indices, self.coef_, n_threads=_check_threads(self.n_threads))
+        out += self.intercept_
+        if self.clip is not None:
+            lo, hi = _check_range(self.clip)
+            np.clip(out, lo, hi, out=out)
+        return out
+
+
+def _targets(X, n) -> np.ndarray:
+    x = np.asarray(X)
+    if x.dtype == object or not (x.dtype == np.bool_ or np.issubdtype(x.dtype, np.number)) \
+            or np.issubdtype(x.dtype, np.complexfloating):
+        raise TypeError(f"X must be a real numeric array; got dtype {x.dtype}")
+    if x.ndim < 1 or x.shape[0] != n:
+        raise ValueError(f"X must have one row per SDR ({n}); got shape {x.shape}")
+    x = x.reshape(n, -1).astype(np.float64)
+    if x.shape[1] < 1:
+        raise ValueError("X must have at least one feature per sample")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("X must not contain NaN or infinity")
+    return x
+
+
+# ---------------------------------------------------------------------------
+class NearestSDR(_Reconstructor):
+    """Input of the best-overlapping training SDR (or a weighted top-k average).
+
+    Parameters
+    ----------
+    k : int >= 1, default 1
+        Neighbours per query (at most the training-set size).
+    weighting : {"overlap", "uniform"}, default "overlap"
+        Top-k average weighted by overlap (uniform when every overlap is 0) or plain.
+    algorithm : {"exact", "pynndescent"}, default "exact"
+        "exact": the C++ popcount kernel over packed SDRs (overlaps decreasing,
+        ties to the lower training index). "pynndescent": approximate search with
+        pynndescent (not a dependency; ImportError when missing) under the
+        Jaccard distance, which ranks like the overlap when all SDRs have the
+        same number of active bits; the returned overlaps are exact.
+    n_threads : int in [1, 1024], default 1
+
+    Attributes: ``database_`` (packed training SDRs), ``targets_`` (n_train,
+    n_inputs) float32, ``n_columns_``.
+    """
+
+    def __init__(self, k=1, weighting="overlap", algorithm="exact", n_threads=1):
+        self.k = k
+        self.weighting = weighting
+        self.algorithm = algorithm
+        self.n_threads = n_threads
+
+    def _validate(self):
+        _check_int(self.k, "k", 1)
+        _check_choice(self.weighting, "weighting", ("overlap", "uniform"))
+        _check_choice(self.algorithm, "algorithm", ("exact", "pynndescent"))
+        return _check_threads(self.n_threads)
+
+    def fit(self, sdrs, X):
+        threads = self._validate()
+        indptr, indices, n, width = as_sdr_csr(sdrs)
+        if self.k > n:
+            raise ValueError(f"k must be in [1, {n}] (the number of training SDRs); got {self.k}")
+        self.targets_ = np.ascontiguousarray(_targets(X, n), dtype=np.float32)
+        self.database_ = _core.sdr_pack(indptr, indices, width)
+        self.n_columns_ = width
+        if self.algorithm == "pynndescent":
+            try:
+                import pynndescent
+            except ImportError:
+                raise ImportError("algorithm='pynndescent' needs the pynndescent package (pip install pynndescent); "
+                                  "algorithm='exact' needs nothing") from None
+            dense = sparse.csr_matrix((np.ones(indices.size, bool), indices, indptr), shape=(n, width)).toarray()
+            self.index_ = pynndescent.NNDescent(dense, metric="jaccard", n_jobs=threads, random_state=0)
+        return self
+
+    def kneighbors(self, sdrs):
+        """(indices, overlaps), each (n_queries, k) uint32, overlaps decreasing."""
+        threads = self._validate()
+        _check_fitted(self, "database_")
+        indptr, indices, n, _ = as_sdr_csr(sdrs, self.n_columns_)
+        queries = _core.sdr_pack(indptr, indices, self.n_columns_)
+        if self.algorithm == "exact":
+            return _core.sdr_topk(self.database_, queries, self.k, threads)
+        dense = sparse.csr_matrix((np.ones(indices.size, bool), indices, indptr),
+                                  shape=(n, self.n_columns_)).toarray()
+        idx, _ = self.index_.query(dense, k=self.k)
+        idx = idx.astype(np.uint32)
+        ov = np.empty_like(idx)
+        for j in range(self.k):  # exact overlaps of the returned neighbours, then the same order as "exact"
+            ov[:, j] = [_core.sdr_overlaps(self.database_[i : i + 1], queries[r : r + 1], 1)[0, 0]
+                        for r, i in enumerate(idx[:, j])]
+        order = np.lexsort((idx, -ov.astype(np.int64)), axis=1)
+        return np.take_along_axis(idx, order, 1), np.take_along_axis(ov, order, 1)
+
+    def reconstruct(self, sdrs) -> np.ndarray:
+        threads = self._validate()
+        _check_fitted(self, "database_")
+        idx, ov = self.kneighbors(sdrs)
+        n, k = idx.shape
+        if k == 1:
+            return self.targets_[idx[:, 0]]
+        if self.weighting == "overlap":
+            w = ov.astype(np.float64)
+            tot = w.sum(axis=1, keepdims=True)
+            w = np.where(tot > 0, w / np.where(tot > 0, tot, 1), 1.0 / k)
+        else:
+            w = np.full((n, k), 1.0 / k)
+        indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
+        return _sum_rows(indptr, np.ascontiguousarray(idx.ravel()), self.targets_,
+                         np.ascontiguousarray(w.ravel(), dtype=np.float32), threads)
+
+
+# ---------------------------------------------------------------------------
+class SOMPrototypes(_Reconstructor):
+    """Reconstruction through an encoder's own ``inverse_transform``.
+
+    The hook for the SOM encoder (its best-matching units' prototypes): any
+    object with ``inverse_transform(codes)`` works. ``fit(X)`` fits the wrapped
+    object on X when X is given; ``reconstruct(codes)`` returns
+    ``inverse_transform(codes)`` as a (n_samples, n_inputs) float32 array.
+    """
+
+    def __init__(self, som=None):
+        self.som = som
+
+    def _check(self):
+        if not callable(getattr(self.som, "inverse_transform", None)):
+            raise TypeError(f"som must have an inverse_transform method; got {type(self.som).__name__}")
+
+    def fit(self, X=None, y=None):
+        self._check()
+        if X is not None:
+            self.som.fit(X)
+        return self
+
+    def reconstruct(self, codes) -> np.ndarray:
+        self._check()
+        out = np.asarray(self.som.inverse_transform(codes), dtype=np.float32)
+        return out.reshape(out.shape[0], -1) if out.ndim > 1 else out.reshape(1, -1)

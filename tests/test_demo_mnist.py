@@ -1,0 +1,112 @@
+"""`htmhw demo mnist` on a small subset (run as a subprocess, like a user), and the
+NuPIC-style forum example on 500 digits."""
+import csv
+import importlib.util
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+METHODS = ["back_projection", "back_projection_perm", "union", "union_fit", "ridge", "nearest", "nearest_top10"]
+
+
+def run_cli(*args, **env_vars):
+    env = dict(os.environ, PYTHONWARNINGS="error", **env_vars)  # the demo must not warn
+    return subprocess.run([sys.executable, "-m", "htmhw.cli", *args], capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
+def png_size(path):
+    png = Path(path).read_bytes()
+    assert png[:8] == PNG_MAGIC and png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize("arith", ["float", "fixed"])
+def test_demo_mnist_small_subset_writes_its_files(tmp_path, mnist_dir, arith):
+    out = tmp_path / arith
+    proc = run_cli("demo", "mnist", "--data", str(mnist_dir), "--arith", arith, "--n-train", "800", "--n-test", "200",
+                   "--n-show", "6", "--threads", "2", "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["arithmetic"] == arith and result["n_train"] == 800 and result["n_test"] == 200
+    assert result["protocol"] == "mnist-10k subset" and result["num_columns"] == 6272
+    assert (result["hw"] is None) == (arith == "float")
+    assert json.loads((out / "demo_mnist.json").read_text()) == result
+    width, height = png_size(out / "reconstruction.png")
+    assert width > 400 and height > 600  # 6 digits x (2 + 7 method) rows
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["method"] for r in rows] == METHODS == [m["method"] for m in result["methods"]]
+    for r, m in zip(rows, result["methods"]):
+        for key in ("mse", "psnr", "ssim", "bit_precision", "bit_recall", "fit_s", "reconstruct_s"):
+            assert float(r[key]) == pytest.approx(m[key], rel=1e-5, abs=1e-9), (r["method"], key)
+        assert 0 <= m["mse"] <= 1 and -1 <= m["ssim"] <= 1 and 0 <= m["bit_recall"] <= 1
+        assert m["psnr"] == pytest.approx(10 * np.log10(1 / m["mse"]), rel=1e-9)
+    by = {m["method"]: m for m in result["methods"]}
+    assert by["union"]["bit_recall"] > 0.95  # the plain union turns on nearly everything
+    assert by["ridge"]["psnr"] > by["back_projection"]["psnr"] + 2
+    for key in ("accuracy_sdr_learned_sp_features", "accuracy_sdr_learning_pass_features", "accuracy_raw_pixels"):
+        assert 0.6 < result[key] <= 1.0, key
+    assert all(v >= 0 for v in result["timings_s"].values())
+
+
+@pytest.mark.mnist
+def test_demo_mnist_text_table(tmp_path, mnist_dir):
+    proc = run_cli("demo", "mnist", "--data", str(mnist_dir), "--n-train", "300", "--n-test", "50",
+                   "--out", str(tmp_path / "t"))
+    assert proc.returncode == 0, proc.stderr
+    for text in ("PSNR dB", "ridge decoder", "nearest SDR (top-10 average)", "raw pixels", "reconstruction.png"):
+        assert text in proc.stdout
+    quiet = run_cli("demo", "mnist", "--data", str(mnist_dir), "--n-train", "300", "--n-test", "50",
+                    "--out", str(tmp_path / "q"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
+    assert (tmp_path / "q" / "metrics.csv").is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--n-train", "5"], "--n-train must be >= 10"),
+    (["--n-test", "0"], "--n-test must be >= 1"),
+    (["--n-train", "9000", "--n-test", "2000"], "--n-train + --n-test must be <= 10000"),
+    (["--threads", "0"], "--threads must be in|--threads must be >= 1"),
+    (["--arith", "fixed", "--permanence-bits", "0"], "--permanence-bits must be in [1, 16]"),
+])
+def test_demo_mnist_bad_arguments(tmp_path, mnist_dir, args, message):
+    out = tmp_path / "x"
+    proc = run_cli("demo", "mnist", "--data", str(mnist_dir), "--out", str(out), *args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert any(m in proc.stderr for m in message.split("|")), proc.stderr
+    assert not out.exists()
+
+
+def test_demo_mnist_missing_data_is_a_clear_error(tmp_path):
+    proc = run_cli("demo", "mnist", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x"),
+                   HTMHW_DATA=str(tmp_path / "empty"), HTMHW_CACHE=str(tmp_path / "cache"))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "MNIST test files not found" in proc.stderr and "download" in proc.stderr and "nowhere" in proc.stderr
+    assert not (tmp_path / "x").exists()
+    bad = run_cli("demo", "mnist", "--arith", "double")
+    assert bad.returncode == 2 and "--arith" in bad.stderr
+
+
+@pytest.mark.mnist
+def test_nupic_forum_example_on_500_digits(tmp_path, mnist_dir):
+    path = REPO / "examples" / "nupic_mnist_reconstruction.py"
+    spec = importlib.util.spec_from_file_location("nupic_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    out = tmp_path / "recon.png"
+    corr = example.main(["--mnist-dir", str(mnist_dir), "--n-train", "500", "--out", str(out)])
+    assert png_size(out)[0] > 300
+    assert len(corr) == 8 and np.mean(corr) > 0.4  # back-projections resemble their digits
+    # the recipe's loop over getConnectedSynapses is exactly htmhw.reconstruct.BackProjection
+    assert example.LAST_RUN["max_abs_diff_vs_htmhw_reconstruct"] == 0.0
+    assert example.LAST_RUN["ridge_psnr"] > example.LAST_RUN["back_projection_psnr"]
