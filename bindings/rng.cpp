@@ -36,4 +36,16 @@ void init_rng(py::module_& m) {
             return out;
         },
         py::arg("n_samples"), py::arg("num_bits"), py::arg("num_active"), py::arg("seed"));
+    m.def(
+        "rng_uniform01",
+        [](std::int64_t n, std::uint64_t seed, std::uint64_t stream) {
+            if (n < 0 || n > (1LL << 31)) throw std::invalid_argument("n must be in [0, 2^31]; got " + std::to_string(n));
+            py::array_t<double> out(static_cast<py::ssize_t>(n));
+            double* o = out.mutable_data();
+            htmhw::Rng rng(seed, stream);
+            for (std::int64_t i = 0; i < n; ++i) o[i] = rng.uniform01();
+            return out;
+        },
+        py::arg("n"), py::arg("seed"), py::arg("stream") = 0,
+        "n doubles uniform in [0, 1) (53 random bits each) from the project's PRNG Rng(seed, stream).");
 }

@@ -6,7 +6,10 @@ import sys
 
 import pytest
 
-from htmhw.cli import DIGITS_SP, main
+from htmhw.cli import main
+from htmhw.configs import named_config
+
+DIGITS_SP = named_config("digits")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -39,14 +39,18 @@ def write_state(path, kind: str, meta: dict, arrays: dict) -> None:
         offset += len(raw)
     header = json.dumps({"kind": kind, "meta": meta, "arrays": specs}, sort_keys=True).encode()
     body = MAGIC + struct.pack("<IQ", FORMAT_VERSION, len(header)) + header + b"".join(payload)
-    digest = hashlib.sha256(body).digest()
+    atomic_write_bytes(path, body + hashlib.sha256(body).digest())
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader (or a crash) sees the old file or the
+    whole new one, never a part: temporary file in the same directory, fsync, rename."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".htmhw-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(body)
-            f.write(digest)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -9,40 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-# The demo's spatial pooler for the embedded 8x8 digits: 32x32 columns, each
-# sampling 60 % of the whole 8x8 input, global kWTA with 10 % winners.
-DIGITS_SP = dict(
-    input_dimensions=(8, 8),
-    column_dimensions=(32, 32),
-    potential_radius=8,
-    potential_pct=0.6,
-    global_inhibition=True,
-    local_area_density=0.1,
-    stimulus_threshold=2,
-    syn_perm_inactive_dec=0.005,
-    syn_perm_active_inc=0.05,
-    syn_perm_connected=0.2,
-    min_pct_overlap_duty_cycle=0.01,
-    duty_cycle_period=500,
-    boost_strength=1.0,
-    wrap_around=False,
-)
-
-
-def _classifier():
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=0.1, max_iter=300)
-
-
 def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -> dict:
+    from .configs import named_config
     from .datasets import load_digits_binary
+    from .metrics import classification_accuracy
     from .sp import SpatialPooler
 
     X, y = load_digits_binary()
     n_train = min(n_train, len(X) - 100)
     flat = X.reshape(len(X), -1)
-    sp = SpatialPooler(**DIGITS_SP, seed=seed)
+    sp = SpatialPooler(**dict(named_config("digits"), seed=seed))
     t0 = time.perf_counter()
     for _ in range(epochs):
         sp.compute(flat[:n_train], learn=True, output="sparse")
@@ -51,8 +27,8 @@ def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -
     t0 = time.perf_counter()
     test_sdr = sp.infer(flat[n_train:], output="sparse")
     infer_s = time.perf_counter() - t0
-    sdr_acc = _classifier().fit(train_sdr, y[:n_train]).score(test_sdr, y[n_train:])
-    raw_acc = _classifier().fit(flat[:n_train], y[:n_train]).score(flat[n_train:], y[n_train:])
+    sdr_acc = classification_accuracy(train_sdr, y[:n_train], test_sdr, y[n_train:])
+    raw_acc = classification_accuracy(flat[:n_train], y[:n_train], flat[n_train:], y[n_train:])
     sparsity = float(test_sdr.sum() / (test_sdr.shape[0] * sp.num_columns))
     result = {
         "dataset": "sklearn digits 8x8 (binarized > 7)",
@@ -273,12 +249,8 @@ def _check_demo_mnist_args(a) -> None:
 
 
 def run_demo_mnist(a, progress: bool = True) -> dict:
-    """The `htmhw demo mnist` job; `a` holds the parsed options (see _add_demo_mnist_parser).
+    """The `htmhw demo mnist` job; `a` holds the parsed options (see _add_demo_subparsers).
     Writes reconstruction.png, metrics.csv and demo_mnist.json to a.out; returns the result dict."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-
     from . import metrics as M
     from .configs import named_config
     from .datapath import HardwareConfig
@@ -342,16 +314,7 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
         rows.append(row)
 
     def accuracy(train_features, test_features):
-        from sklearn.linear_model import LogisticRegression
-
-        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-        # One BLAS thread: lbfgs on these problems was many times slower with 2 threads on a
-        # busy 2-core machine (4.9 s instead of 0.15 s on 600 digits).
-        with warnings.catch_warnings(), threadpool_limits(limits=1):
-            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter=300 as in the anchors
-            clf = LogisticRegression(C=0.1, max_iter=300).fit(train_features, y[:n_train])
-        return float(clf.score(test_features, y[n_train:]))
+        return M.classification_accuracy(train_features, y[:n_train], test_features, y[n_train:])
 
     t0 = time.perf_counter()
     acc = {

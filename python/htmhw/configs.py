@@ -18,6 +18,13 @@ _ANCHORS = {
                   syn_perm_inactive_dec=0.002, syn_perm_active_inc=0.14, syn_perm_connected=0.5,
                   min_pct_overlap_duty_cycle=0.2, duty_cycle_period=1402, boost_strength=2.0, seed=4,
                   wrap_around=True),
+    # The `htmhw demo` pooler for the embedded 8x8 digits: 32x32 columns, each sampling 60 % of
+    # the whole input, global kWTA with 10 % winners.
+    "digits": dict(input_dimensions=(8, 8), column_dimensions=(32, 32), potential_radius=8, potential_pct=0.6,
+                   global_inhibition=True, local_area_density=0.1, stimulus_threshold=2,
+                   syn_perm_inactive_dec=0.005, syn_perm_active_inc=0.05, syn_perm_connected=0.2,
+                   min_pct_overlap_duty_cycle=0.01, duty_cycle_period=500, boost_strength=1.0, seed=1,
+                   wrap_around=False),
     # Small configurations for golden vectors / RTL simulation.
     "tiny": dict(input_dimensions=(16,), column_dimensions=(8,), potential_radius=16, potential_pct=0.5,
                  global_inhibition=True, local_area_density=0.25, stimulus_threshold=1,
