@@ -481,11 +481,138 @@ def _main_demo_mnist(args) -> int:
     return 0
 
 
+# -- htmhw sweep run | resume | report ---------------------------------------------------------------
+
+def _add_sweep_parsers(sub) -> None:
+    sw = sub.add_parser(
+        "sweep", help="design-space sweeps on dask.distributed: run, resume, report (docs/sweeps.md)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  htmhw sweep run docs/sweeps/bits_columns_boost.json --out sweeps/bcb --workers 2\n"
+               "  htmhw sweep run spec.yaml --out sweeps/s1 --scheduler tcp://10.0.0.5:8786\n"
+               "  htmhw sweep resume sweeps/bcb          # after an interruption: only missing rows run\n"
+               "  htmhw sweep report sweeps/bcb --json   # summary, Pareto fronts, results.csv, plots")
+    ssub = sw.add_subparsers(dest="sweep_command", required=True, metavar="{run,resume,report}")
+    for name, helptext in (("run", "start a sweep from a spec file (JSON or YAML) into --out"),
+                           ("resume", "continue an interrupted sweep (finished rows are kept)")):
+        p = ssub.add_parser(name, help=helptext)
+        if name == "run":
+            p.add_argument("spec", type=Path, help="sweep spec (.json, .yaml)")
+            p.add_argument("--out", type=Path, required=True, help="output directory (rows/, results.csv, plots)")
+        else:
+            p.add_argument("out", type=Path, help="the sweep's output directory")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="a running dask scheduler (tcp://host:port); default: a LocalCluster")
+        p.add_argument("--workers", type=int, default=2,
+                       help="LocalCluster worker processes (default 2; 0 = run in this process)")
+        p.add_argument("--threads-per-worker", type=int, default=1, help="threads per worker (default 1)")
+        p.add_argument("--retry-failed", action="store_true", help="rerun the tasks that failed before")
+        p.add_argument("--no-plots", action="store_true", help="do not write the Pareto plots")
+        p.add_argument("--json", action="store_true", help="print the summary as JSON")
+        p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
+        p.set_defaults(func=_main_sweep)
+    p = ssub.add_parser("report", help="summary, Pareto fronts (accuracy vs energy, vs area), plots, results.csv")
+    p.add_argument("out", type=Path, help="the sweep's output directory")
+    p.add_argument("--png-dir", type=Path, default=None, help="where to write the plots (default: the sweep directory)")
+    p.add_argument("--no-plots", action="store_true", help="do not write the Pareto plots")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=_main_sweep)
+
+
+def _main_sweep(args) -> int:
+    from . import sweep as S
+
+    cmd = args.sweep_command
+    try:
+        if cmd == "report":
+            s = S.report(args.out, png_dir=args.png_dir, plots=not args.no_plots)
+        else:
+            kw = dict(scheduler=args.scheduler, n_workers=args.workers, threads_per_worker=args.threads_per_worker,
+                      progress=not (args.quiet or args.json), retry_failed=args.retry_failed)
+            s = S.run(args.spec, args.out, **kw) if cmd == "run" else S.resume(args.out, **kw)
+            s["figures"] = [] if args.no_plots else S.plot_pareto(args.out)
+    except (ValueError, TypeError, FileNotFoundError, OSError) as e:
+        print(f"htmhw sweep {cmd}: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(s, indent=2))
+    elif not args.quiet:
+        print(S.format_summary(s))
+    return 1 if s["failed"] else 0
+
+
+# -- htmhw bench --------------------------------------------------------------------------------------
+
+def _add_bench_parser(sub) -> None:
+    p = sub.add_parser(
+        "bench", help="quick throughput of the float and fixed-point poolers on this machine",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  htmhw bench --config mnist --source mnist --steps 2000\n"
+               "  htmhw bench --config random --threads 2 --json\n"
+               "The C++ benchmark executables (cpp/bench/, -DHTMHW_BUILD_BENCH=ON) and benchmarks/*.py give the\n"
+               "figures of docs/performance.md; this command is a quick check of an installed package.")
+    _add_run_arguments(p)
+    p.add_argument("--threads", type=int, default=1, help="threads for batch inference, 1..1024 (default 1)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=_main_bench, config="mnist", source="random")
+
+
+def run_bench(args) -> dict:
+    from .sp import SpatialPooler
+
+    if isinstance(args.threads, bool) or not 1 <= args.threads <= 1024:
+        raise ValueError(f"--threads must be in [1, 1024]; got {args.threads}")
+    fixed, x, desc = _pooler_and_stimulus(args)
+    out = {"config": args.config, "stimulus": desc, "steps": int(len(x)), "num_columns": fixed.num_columns,
+           "num_inputs": fixed.num_inputs, "threads": args.threads}
+    for arith, sp in (("float", SpatialPooler(**fixed.params)), ("fixed", fixed)):
+        t0 = time.perf_counter()
+        sp.compute(x, learn=True, output="sparse")
+        learn_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sp.infer(x, output="sparse", n_threads=args.threads)
+        infer_s = time.perf_counter() - t0
+        out[arith] = {"learn_steps_per_s": round(len(x) / learn_s, 1),
+                      "infer_steps_per_s": round(len(x) / infer_s, 1)}
+    return out
+
+
+def _main_bench(args) -> int:
+    try:
+        r = run_bench(args)
+    except (ValueError, TypeError, FileNotFoundError) as e:
+        print(f"htmhw bench: error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(r, indent=2))
+    elif not args.quiet:
+        print(f"htmhw bench: {r['config']} ({r['num_inputs']} inputs, {r['num_columns']} columns), "
+              f"{r['steps']} steps of {r['stimulus'].get('source', '?')} input, {r['threads']} inference thread(s)")
+        for arith in ("float", "fixed"):
+            print(f"  {arith:5s}: learn {r[arith]['learn_steps_per_s']:>10.1f} steps/s   "
+                  f"infer {r[arith]['infer_steps_per_s']:>10.1f} steps/s")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="htmhw",
         description="Spatial pooler models for HTM hardware design.",
-        epilog="example: htmhw demo --out htmhw-demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  htmhw demo                                   # the SP on the embedded 8x8 digits\n"
+               "  htmhw demo mnist --data ../shared/data/mnist # digit -> SDR -> digit, classifier\n"
+               "  htmhw golden export out/tiny --config tiny --steps 1000\n"
+               "  htmhw hdl verify out/tiny                    # Verilog reference vs golden vectors\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist\n"
+               "  htmhw sweep run spec.json --out sweeps/s1 --workers 2\n"
+               "  htmhw bench --config mnist\n"
+               "Every command takes --help, and --json / --quiet for scripts. Exit codes: 0 success,\n"
+               "1 finished but found failures (mismatching HDL words, failed sweep configurations),\n"
+               "2 invalid arguments or input.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
@@ -544,6 +671,7 @@ def main(argv=None) -> int:
     hres.add_argument("--target", choices=("generic", "ice40", "xc7"), default="generic")
     hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
+    hres.add_argument("--quiet", action="store_true", help="print nothing but errors")
     xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)")
     xsub = xb.add_subparsers(dest="crossbar_command", required=True)
     xrep = xsub.add_parser(
@@ -557,7 +685,12 @@ def main(argv=None) -> int:
     xrep.add_argument("--input-rate", type=float, default=None, help="inputs per second, for the average power")
     xrep.add_argument("--plot", type=Path, default=None, help="write the energy/area stacked-bar plot here")
     xrep.add_argument("--json", action="store_true", help="print the result as JSON")
+    xrep.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_sweep_parsers(sub)
+    _add_bench_parser(sub)
     args = parser.parse_args(argv)
+    if hasattr(args, "func"):
+        return args.func(args)
     if args.command == "crossbar":
         from . import crossbar as _xb
 
@@ -570,7 +703,10 @@ def main(argv=None) -> int:
         except (ValueError, TypeError, FileNotFoundError) as e:
             print(f"htmhw crossbar report: error: {e}", file=sys.stderr)
             return 2
-        print(json.dumps(report.to_dict(), indent=2) if args.json else report.table())
+        if args.json:
+            print(json.dumps(report.to_dict(), indent=2))
+        elif not args.quiet:
+            print(report.table())
         return 0
     if args.command == "hdl":
         from . import hdl as _hdl
@@ -598,7 +734,7 @@ def main(argv=None) -> int:
                 for line in r.get("first_mismatches", []):
                     print(f"    {line}")
             print("hdl_ref is bit-exact on every field" if not failed else f"{failed} mismatching words")
-        elif args.hdl_command == "resources":
+        elif args.hdl_command == "resources" and not args.quiet:
             print(f"yosys {result['target']} synthesis ({result['seconds']} s): {result['num_cells']} cells")
             for cell, n in sorted(result["cells"].items(), key=lambda kv: -kv[1]):
                 print(f"  {cell:24s} {n}")

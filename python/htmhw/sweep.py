@@ -339,8 +339,7 @@ def _dataset(name: str, data, threshold):
     if name == "digits":
         X, y = load_digits_binary(threshold)
         return X.reshape(len(X), -1).astype(np.uint8), np.asarray(y), (8, 8)
-    directory = data if data is not None else os.path.join(os.environ.get("HTMHW_DATA", "../shared/data"), "mnist")
-    images, labels = load_mnist(directory)
+    images, labels = load_mnist(data)  # data None: $HTMHW_DATA/mnist, $HTMHW_DATA, the download cache
     return binarize(images, threshold).reshape(len(images), -1).astype(np.uint8), np.asarray(labels), (28, 28)
 
 
@@ -525,7 +524,7 @@ def _client(scheduler, n_workers: int, threads_per_worker: int):
     if scheduler is not None:
         return Client(scheduler), None
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True,
-                           dashboard_address=None)
+                           dashboard_address=":0")
     return Client(cluster), cluster
 
 

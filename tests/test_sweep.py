@@ -1,0 +1,331 @@
+"""Design-space sweeps (htmhw.sweep, `htmhw sweep`): spec validation, grid and random
+search, Pareto fronts, a real two-worker LocalCluster killed midway and resumed, failures as
+rows, the CLI as a subprocess, and GridSearchCV through joblib's dask backend."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from htmhw import sweep as S
+
+# dask.distributed is a test dependency (htmhw[test]): missing, these tests fail, they do not skip.
+from dask.distributed import Client, LocalCluster
+
+# dask.distributed leaves an unbound TCP socket to the garbage collector while it starts a
+# LocalCluster; the suite turns every warning into an error, so that one (not ours) is let through.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")
+
+
+def digits_spec(**over):
+    spec = {"name": "t", "protocol": "digits", "base": {"arithmetic": "fixed"},
+            "grid": {"permanence_bits": [4, 8], "boost_strength": [0.0, 1.0]},
+            "metrics": ["accuracy", "psnr", "crossbar"]}
+    spec.update(over)
+    return spec
+
+
+def stable(row):
+    return {k: v for k, v in row.items() if k not in S.VOLATILE_COLUMNS}
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+# -- spec ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad, word", [
+    ({"grd": {}}, "grd"),
+    ({"grid": {"permanence_bitz": [4]}}, "permanence_bitz"),
+    ({"grid": {"permanence_bits": []}}, "grid.permanence_bits"),
+    ({"metrics": ["accuracy", "speed"]}, "metrics"),
+    ({"protocol": "cifar"}, "protocol"),
+    ({"protocol": {"name": "digits", "n_train": 5}}, "protocol.n_train"),
+    ({"folds": 0}, "folds"),
+    ({"seeds": [1, 1]}, "seeds"),
+    ({"seeds": [-1]}, "seeds"),
+    ({"random": {"n": 2, "params": {"boost_strength": {"uniform": [0, 1]}}}}, "grid or random"),
+    ({"crossbar": {"preset": "nope"}}, "crossbar.preset"),
+    ({"reconstruction": "magic"}, "reconstruction"),
+    ({"base": {"config": "huge"}}, "base.config"),
+])
+def test_invalid_spec_names_the_key(bad, word):
+    with pytest.raises(ValueError, match=word.replace("(", r"\(").replace(".", r"\.")):
+        S.normalize_spec(digits_spec(**bad))
+
+
+@pytest.mark.parametrize("dist, word", [
+    ({"uniform": [1, 0]}, "lo <= hi"),
+    ({"loguniform": [0, 1]}, "lo > 0"),
+    ({"randint": [0.5, 3]}, "integers"),
+    ({"normal": [0, 1]}, "one of"),
+    ({"choice": []}, "non-empty"),
+])
+def test_invalid_random_distribution(dist, word):
+    spec = digits_spec(random={"n": 3, "seed": 1, "params": {"boost_strength": dist}})
+    del spec["grid"]
+    with pytest.raises(ValueError, match=word):
+        S.normalize_spec(spec)
+
+
+def test_normalized_spec_is_a_fixed_point_and_yaml_equals_json(tmp_path):
+    spec = S.normalize_spec(digits_spec())
+    assert S.normalize_spec(json.loads(json.dumps(spec))) == spec
+    yaml = pytest.importorskip("yaml")
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(digits_spec()))
+    assert S.load_spec(path) == spec
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="bad.json"):
+        S.load_spec(bad)
+
+
+def test_grid_order_and_count():
+    spec = S.normalize_spec(digits_spec(grid={"permanence_bits": [4, 6, 8], "boost_strength": [0.0, 2.0]}))
+    cfgs = S.configurations(spec)
+    assert cfgs == [{"permanence_bits": b, "boost_strength": s} for b in (4, 6, 8) for s in (0.0, 2.0)]
+    spec2 = S.normalize_spec(dict(digits_spec(grid={"permanence_bits": [4, 6, 8], "boost_strength": [0.0, 2.0]}),
+                                  seeds=[1, 2], folds=3))
+    tasks = S.tasks(spec2)
+    assert len(tasks) == 6 * 2 * 3
+    assert len({t["task_id"] for t in tasks}) == 36 and len({t["config_id"] for t in tasks}) == 6
+    # The id changes with anything that changes the result, not otherwise.
+    assert [t["task_id"] for t in S.tasks(spec2)] == [t["task_id"] for t in tasks]
+    spec3 = S.normalize_spec(dict(digits_spec(grid={"permanence_bits": [4, 6, 8], "boost_strength": [0.0, 2.0]}),
+                                  seeds=[1, 2], folds=3, reconstruction="nearest"))
+    assert not {t["task_id"] for t in S.tasks(spec3)} & {t["task_id"] for t in tasks}
+    with pytest.raises(ValueError, match="duplicate"):
+        S.tasks(S.normalize_spec(digits_spec(grid={"permanence_bits": [4, 4]})))
+
+
+def test_random_search_distributions_and_reproducibility():
+    params = {"boost_strength": {"uniform": [1.0, 3.0]}, "syn_perm_active_inc": {"loguniform": [0.001, 0.1]},
+              "permanence_bits": {"randint": [4, 6]}, "global_inhibition": {"choice": [True, False]}}
+    spec = digits_spec(random={"n": 3000, "seed": 7, "params": params})
+    del spec["grid"]
+    cfgs = S.configurations(S.normalize_spec(spec))
+    assert len(cfgs) == 3000
+    boost = np.array([c["boost_strength"] for c in cfgs])
+    inc = np.array([c["syn_perm_active_inc"] for c in cfgs])
+    bits = np.array([c["permanence_bits"] for c in cfgs])
+    assert boost.min() >= 1.0 and boost.max() < 3.0 and abs(boost.mean() - 2.0) < 0.05
+    # log-uniform: log10 uniform on [-3, -1], mean -2
+    assert inc.min() >= 0.001 and inc.max() < 0.1 and abs(np.log10(inc).mean() + 2.0) < 0.05
+    assert set(bits.tolist()) == {4, 5, 6} and all(isinstance(b, int) for b in bits.tolist())
+    assert all(np.abs(np.bincount(bits)[4:] / 3000 - 1 / 3) < 0.04)
+    inh = np.mean([c["global_inhibition"] for c in cfgs])
+    assert abs(inh - 0.5) < 0.04
+    assert S.configurations(S.normalize_spec(spec)) == cfgs  # same seed, same draws
+    spec["random"]["seed"] = 8
+    assert S.configurations(S.normalize_spec(spec)) != cfgs
+
+
+def test_folds_partition_the_samples():
+    proto = S.normalize_spec(digits_spec(folds=4))["protocol"]
+    n = proto["n_train"] + proto["n_test"]
+    tests = []
+    for f in range(4):
+        train, test = S._split(proto, f, 4)
+        assert not set(train) & set(test) and len(train) + len(test) == n
+        tests.append(test)
+    assert sorted(np.concatenate(tests).tolist()) == list(range(n))
+    train, test = S._split(proto, 0, 1)
+    assert train.tolist() == list(range(1200)) and test.tolist() == list(range(1200, 1797))
+
+
+def test_pareto_front_known_answer():
+    # (accuracy up, energy down)
+    pts = [[0.90, 10.0],   # front
+           [0.95, 20.0],   # front
+           [0.94, 25.0],   # dominated by 0.95 @ 20
+           [0.90, 12.0],   # dominated by 0.90 @ 10
+           [0.97, 50.0],   # front
+           [0.97, 50.0],   # duplicate: neither dominates the other, both on the front
+           [np.nan, 1.0]]  # never on the front
+    assert S.pareto_front(pts, (True, False)).tolist() == [True, True, False, False, True, True, False]
+    with pytest.raises(ValueError, match="values"):
+        S.pareto_front([[1, 2, 3]], (True, False))
+
+
+# -- running ------------------------------------------------------------------------------------------
+
+def test_serial_run_rows_are_sensible_and_failures_are_rows(tmp_path):
+    spec = digits_spec(grid={"permanence_bits": [1, 4, 8], "boost_strength": [0.0]})  # 1 bit is invalid
+    s = S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    assert (s["tasks"], s["finished"], s["failed"], s["missing"]) == (3, 3, 1, 0)
+    rows = {r["p.permanence_bits"]: r for r in S.read_rows(tmp_path / "s").values()}
+    assert rows[1]["status"] == "error" and "permanence_bits" in rows[1]["error"]
+    for b in (4, 8):
+        r = rows[b]
+        assert r["status"] == "ok" and r["num_columns"] == 1024
+        assert 0.5 < r["accuracy"] <= 1.0  # ten classes: far above chance
+        assert abs(r["sparsity"] - 0.1) < 0.01  # local_area_density 0.1
+        assert r["psnr_db"] > 5 and r["energy_per_inference_pj"] > 0 and r["area_um2"] > 0
+        assert r["energy_per_learning_pj"] > r["energy_per_inference_pj"]  # writes cost energy
+    lines = (tmp_path / "s" / "results.csv").read_text().splitlines()
+    assert len(lines) == 4 and lines[0].startswith("task_id,config_id,seed,fold,status,")
+    # A second `run` into the same directory is refused; resume with a different spec too.
+    with pytest.raises(ValueError, match="resume"):
+        S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    with pytest.raises(ValueError, match="different sweep"):
+        S.run(digits_spec(), tmp_path / "s", n_workers=0, progress=False, resume=True)
+    # retry_failed reruns only the failed task (it fails again: the same row).
+    before = S.read_rows(tmp_path / "s")
+    S.resume(tmp_path / "s", n_workers=0, progress=False, retry_failed=True)
+    after = S.read_rows(tmp_path / "s")
+    assert {k: stable(v) for k, v in after.items()} == {k: stable(v) for k, v in before.items()}
+    assert all(after[k]["wall_time_s"] == before[k]["wall_time_s"] for k in after if after[k]["status"] == "ok")
+
+
+def test_crossbar_metric_needs_fixed_point(tmp_path):
+    spec = digits_spec(base={"arithmetic": "float"}, grid={"boost_strength": [0.0]})
+    s = S.run(spec, tmp_path / "f", n_workers=0, progress=False)
+    assert s["failed"] == 1 and "fixed" in s["failures"][0]["error"]
+
+
+def test_local_cluster_matches_serial_and_scales_by_config(tmp_path, cluster_client):
+    spec = digits_spec(seeds=[1, 2])
+    serial = S.run(spec, tmp_path / "serial", n_workers=0, progress=False)
+    dist = S.run(spec, tmp_path / "dask", client=cluster_client, progress=False)
+    a, b = S.read_rows(tmp_path / "serial"), S.read_rows(tmp_path / "dask")
+    assert len(a) == 8 and a.keys() == b.keys()
+    assert {k: stable(v) for k, v in a.items()} == {k: stable(v) for k, v in b.items()}
+    assert serial["pareto_accuracy_vs_energy_per_inference_pj"] == dist["pareto_accuracy_vs_energy_per_inference_pj"]
+    # The two seeds are different runs of one configuration: aggregate averages them.
+    agg = S.aggregate(a.values())
+    assert len(agg) == 4 and all(c["runs"] == 2 for c in agg)
+
+
+KILL_SPEC = {"name": "kill", "protocol": {"name": "mnist-10k", "n_train": 1000, "n_test": 300},
+             "base": {"config": "mnist", "arithmetic": "fixed"},
+             "grid": {"permanence_bits": [5, 6, 7, 8], "boost_strength": [0.0, 1.0, 2.0]},
+             "metrics": ["accuracy", "crossbar"], "crossbar": {"steps": 50}}
+
+
+def test_killed_sweep_resumes_without_redoing_rows(tmp_path, mnist_dir):
+    spec = dict(KILL_SPEC, data=str(mnist_dir))
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    rows_dir, log = out / "rows", tmp_path / "stderr.txt"
+    with open(log, "wb") as err, subprocess.Popen(
+            [sys.executable, "-m", "htmhw.cli", "sweep", "run", str(spec_path), "--out", str(out), "--workers", "2",
+             "--quiet"], env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err) as proc:
+        deadline = time.time() + 240
+        while time.time() < deadline and not (rows_dir.is_dir() and len(list(rows_dir.glob("*.json"))) >= 2):
+            assert proc.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # the client and its LocalCluster, no cleanup
+        proc.wait()
+    before = {f.name: f.read_bytes() for f in rows_dir.glob("*.json")}
+    total = len(S.tasks(S.normalize_spec(spec)))
+    assert 2 <= len(before) < total, "the sweep finished before it could be killed: make its tasks longer"
+
+    summary = S.resume(out, n_workers=2, progress=False)
+    assert (summary["finished"], summary["missing"], summary["failed"]) == (total, 0, 0)
+    after = {f.name: f.read_bytes() for f in rows_dir.glob("*.json")}
+    assert len(after) == total
+    assert all(after[name] == data for name, data in before.items())  # finished rows were not redone
+    csv_lines = (out / "results.csv").read_text().splitlines()[1:]
+    ids = [line.split(",")[0] for line in csv_lines]
+    assert sorted(ids) == sorted(t["task_id"] for t in S.tasks(S.normalize_spec(spec)))  # each exactly once
+
+    single = S.run(spec, tmp_path / "single", n_workers=0, progress=False)
+    assert single["finished"] == total
+    a, b = S.read_rows(out), S.read_rows(tmp_path / "single")
+    assert {k: stable(v) for k, v in a.items()} == {k: stable(v) for k, v in b.items()}
+
+
+# -- CLI ----------------------------------------------------------------------------------------------
+
+def run_cli(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "htmhw.cli", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_cli_sweep_run_report_and_errors(tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(digits_spec(grid={"permanence_bits": [4, 8]})))
+    out = tmp_path / "out"
+    proc = run_cli("sweep", "run", str(spec), "--out", str(out), "--workers", "0", "--json")
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    assert (s["tasks"], s["finished"], s["failed"]) == (2, 2, 0)
+    assert all(f.endswith(".png") and os.path.getsize(f) > 1000 for f in s["figures"])
+    rep = run_cli("sweep", "report", str(out), "--no-plots")
+    assert rep.returncode == 0 and "2/2 tasks finished" in rep.stdout and "Pareto front" in rep.stdout
+    again = run_cli("sweep", "run", str(spec), "--out", str(out), "--workers", "0")
+    assert again.returncode == 2 and "resume" in again.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(digits_spec(grid={"permanence_bitz": [4]})))
+    proc = run_cli("sweep", "run", str(bad), "--out", str(tmp_path / "b"), "--workers", "0")
+    assert proc.returncode == 2 and "permanence_bitz" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_cli("sweep", "resume", str(tmp_path / "nowhere"))
+    assert proc.returncode == 2 and "spec.json" in proc.stderr
+    failing = tmp_path / "fail.json"
+    failing.write_text(json.dumps(digits_spec(grid={"permanence_bits": [1, 4]})))
+    proc = run_cli("sweep", "run", str(failing), "--out", str(tmp_path / "f"), "--workers", "0", "--quiet")
+    assert proc.returncode == 1 and proc.stdout == ""
+
+
+@pytest.mark.parametrize("cmd", [[], ["demo"], ["demo", "mnist"], ["demo", "som"], ["golden", "export"],
+                                 ["hdl", "verify"], ["hdl", "resources"], ["crossbar", "report"],
+                                 ["sweep"], ["sweep", "run"], ["sweep", "resume"], ["sweep", "report"], ["bench"]])
+def test_every_command_has_help_with_examples(cmd):
+    proc = run_cli(*cmd, "--help", timeout=60)
+    assert proc.returncode == 0 and "usage: htmhw" in proc.stdout
+    if cmd not in (["sweep", "run"], ["sweep", "resume"], ["sweep", "report"]):  # their parent lists them
+        assert "example" in proc.stdout
+
+
+def test_cli_bench_json():
+    proc = run_cli("bench", "--config", "tiny", "--steps", "300", "--json")
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout)
+    assert r["steps"] == 300 and r["num_columns"] == 8
+    assert all(r[a]["learn_steps_per_s"] > 0 and r[a]["infer_steps_per_s"] > 0 for a in ("float", "fixed"))
+    bad = run_cli("bench", "--threads", "0")
+    assert bad.returncode == 2 and "--threads" in bad.stderr
+
+
+# -- scikit-learn through joblib's dask backend -------------------------------------------------------
+
+def test_gridsearchcv_on_dask_matches_serial(cluster_client):
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    import htmhw
+    from htmhw.datasets import load_digits_binary
+
+    X, y = load_digits_binary()
+    X = X.reshape(len(X), -1)[:600].astype(np.uint8) * 255
+    y = y[:600]
+    pipe = make_pipeline(htmhw.SpatialPoolerTransformer(n_columns=256, local_area_density=0.05, binarize_threshold=7,
+                                                        random_state=3), LogisticRegression(C=0.1, max_iter=300))
+    grid = {"spatialpoolertransformer__n_columns": [128, 256], "spatialpoolertransformer__local_area_density":
+            [0.05, 0.1]}
+    serial = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+
+    def executed():
+        return sum(cluster_client.run(lambda dask_worker: dask_worker.state.executed_count).values())
+
+    n0 = executed()
+    with joblib.parallel_backend("dask"):
+        dist = GridSearchCV(pipe, grid, cv=3, n_jobs=-1).fit(X, y)
+    assert executed() >= n0 + 12  # 4 candidates x 3 folds ran on the cluster's workers
+    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"], dist.cv_results_["mean_test_score"])
+    assert serial.best_params_ == dist.best_params_
