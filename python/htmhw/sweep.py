@@ -730,6 +730,13 @@ def summarize(out_dir) -> dict:
     return s
 
 
+def _short(value) -> str:
+    """A parameter value for a plot label: [28, 28, 8] -> 28x28x8."""
+    if isinstance(value, list):
+        return "x".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def plot_pareto(out_dir, png_dir=None) -> list[str]:
     """PNG scatter plots of accuracy vs energy per inference and vs area, the Pareto front
     highlighted; written to ``png_dir`` (default ``out_dir``). Returns the paths."""
@@ -743,6 +750,7 @@ def plot_pareto(out_dir, png_dir=None) -> list[str]:
     png_dir.mkdir(parents=True, exist_ok=True)
     configs = aggregate(read_rows(out_dir).values())
     vary = _varying(configs)
+    spec_name = json.loads((out_dir / "spec.json").read_text())["name"]
     paths = []
     for axis, xlabel in (("energy_per_inference_pj", "energy per inference (pJ)"), ("area_um2", "area (um^2)")):
         cs = [c for c in configs if "accuracy" in c and axis in c]
@@ -751,19 +759,20 @@ def plot_pareto(out_dir, png_dir=None) -> list[str]:
         x = np.array([c[axis] for c in cs])
         acc = np.array([c["accuracy"] for c in cs]) * 100
         mask = pareto_front(np.c_[acc, x], (True, False))
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        fig, ax = plt.subplots(figsize=(7.5, 4.8))
         ax.scatter(x[~mask], acc[~mask], c="0.6", s=25, label="dominated")
         order = np.argsort(x[mask])
         ax.plot(x[mask][order], acc[mask][order], "o-", c="C3", label="Pareto front")
         for c, xi, ai, m in zip(cs, x, acc, mask):
-            if m:
-                ax.annotate(", ".join(f"{k[2:]}={json.dumps(c[k])}" for k in vary), (xi, ai), fontsize=6,
-                            xytext=(3, 3), textcoords="offset points")
-        ax.set_xscale("log")
+            ax.annotate(" / ".join(_short(c[k]) for k in vary), (xi, ai), fontsize=6, color="C3" if m else "0.4",
+                        xytext=(4, -3), textcoords="offset points")
+        if x.min() > 0 and x.max() / x.min() > 20:
+            ax.set_xscale("log")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy (%)")
-        ax.legend(fontsize=8)
-        ax.set_title(f"{out_dir.name}: accuracy vs {xlabel.split(' (')[0]}", fontsize=9)
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title(f"{spec_name}: accuracy vs {xlabel.split(' (')[0]}\nlabels: " +
+                     " / ".join(k[2:] for k in vary), fontsize=8)
         fig.tight_layout()
         path = png_dir / f"pareto_{axis}.png"
         fig.savefig(path, dpi=110)
