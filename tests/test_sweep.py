@@ -329,3 +329,28 @@ def test_gridsearchcv_on_dask_matches_serial(cluster_client):
     assert executed() >= n0 + 12  # 4 candidates x 3 folds ran on the cluster's workers
     np.testing.assert_array_equal(serial.cv_results_["mean_test_score"], dist.cv_results_["mean_test_score"])
     assert serial.best_params_ == dist.best_params_
+
+
+# -- FPGA resources ------------------------------------------------------------------------------------
+
+def test_resource_counts_by_target():
+    ice = {"SB_LUT4": 5, "SB_DFFE": 2, "SB_DFF": 1, "SB_CARRY": 4, "SB_RAM40_4K": 3}
+    assert S.resource_counts(ice, "ice40") == {"lut": 5, "ff": 3, "bram": 3}
+    xc7 = {"LUT6": 2, "LUT3": 1, "FDRE": 4, "FDSE": 1, "RAMB18E1": 1, "CARRY4": 7, "MUXF7": 2}
+    assert S.resource_counts(xc7, "xc7") == {"lut": 3, "ff": 5, "bram": 1}
+    gen = {"$_AND_": 3, "$_DFF_P_": 2, "$_SDFFE_PP0P_": 1, "$_MUX_": 2, "$mem_v2": 1}
+    assert S.resource_counts(gen, "generic") == {"ff": 3, "bram": 1}
+
+
+@pytest.mark.hdl
+def test_resources_metric_synthesizes_the_configuration(tmp_path):
+    # 4 columns x 64 inputs: the smallest pooler on the digits; yosys still takes ~50 s.
+    spec = {"name": "r", "protocol": {"name": "digits", "n_train": 100, "n_test": 50},
+            "base": {"arithmetic": "fixed", "column_dimensions": [4], "potential_radius": 8,
+                     "local_area_density": 0.25},
+            "grid": {"permanence_bits": [4]}, "metrics": ["resources"], "resources": {"target": "ice40"}}
+    s = S.run(spec, tmp_path / "r", n_workers=0, progress=False)
+    (row,) = S.read_rows(tmp_path / "r").values()
+    assert s["failed"] == 0, s["failures"]
+    assert row["lut"] > 100 and row["ff"] > 100  # a pooler is not a handful of cells
+    assert row["hdl_cells"] >= row["lut"] + row["ff"]

@@ -364,6 +364,23 @@ def _reconstructor(method: str, sp):
     return NearestSDR(k=1)
 
 
+# Cell-name prefixes of the yosys cell library per target: (LUTs, flip-flops, block RAMs).
+# The generic target has gates, not LUTs: only flip-flops and memories are counted.
+_RESOURCE_CELLS = {"ice40": (("SB_LUT",), ("SB_DFF",), ("SB_RAM",)),
+                   "xc7": (("LUT",), ("FD",), ("RAMB",)),
+                   "generic": ((), ("$_DFF", "$_SDFF", "$_ALDFF", "$_DLATCH"), ("$mem",))}
+
+
+def resource_counts(cells: dict, target: str) -> dict:
+    """LUT / flip-flop / block-RAM counts from a yosys ``num_cells_by_type`` dict."""
+    luts, ffs, rams = _RESOURCE_CELLS[target]
+    count = lambda prefixes: sum(n for k, n in cells.items() if k.startswith(prefixes))  # noqa: E731
+    out = {"ff": count(ffs), "bram": count(rams)}
+    if luts:
+        out["lut"] = count(luts)
+    return out
+
+
 def _hdl_resources(sp, X, target: str) -> dict:
     import tempfile
 
@@ -371,15 +388,9 @@ def _hdl_resources(sp, X, target: str) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="htmhw-sweep-") as tmp:
         d = Path(tmp) / "golden"
-        golden.export(d, sp, X[:2], learn=False)
+        golden.export(d, sp, X[:2], learn=False)  # the configuration; the two steps are not used
         r = hdl.resources(d, target=target)
-    cells = r["cells"]
-    lut_prefix, ff_prefix = {"ice40": ("SB_LUT",), "xc7": ("LUT",), "generic": ("$_",)}[target], \
-        {"ice40": ("SB_DFF",), "xc7": ("FD",), "generic": ("$_DFF", "$_SDFF", "$_DFFE", "$_SDFFE")}[target]
-    ff = sum(v for k, v in cells.items() if k.startswith(ff_prefix))
-    luts = sum(v for k, v in cells.items() if k.startswith(lut_prefix)) - (ff if target == "generic" else 0)
-    return {"hdl_cells": r["num_cells"], "lut": luts, "ff": ff, "bram": sum(v for k, v in cells.items()
-                                                                            if "RAM" in k)}
+    return {"hdl_cells": r["num_cells"], **resource_counts(r["cells"], target)}
 
 
 def _row_head(spec: dict, task: dict) -> dict:
@@ -814,5 +825,5 @@ def format_summary(s: dict) -> str:
 
 
 __all__ = ["PROTOCOLS", "METRICS", "SweepError", "load_spec", "normalize_spec", "configurations", "tasks",
-           "evaluate", "run", "resume", "read_rows", "write_csv", "pareto_front", "aggregate", "summarize",
+           "evaluate", "resource_counts", "run", "resume", "read_rows", "write_csv", "pareto_front", "aggregate", "summarize",
            "plot_pareto", "report", "format_summary", "VOLATILE_COLUMNS"]
