@@ -34,6 +34,14 @@ void check_packed(const carray<std::uint64_t>& a, const char* name) {
     if (a.shape(1) < 1) throw std::invalid_argument(std::string(name) + " must have at least one word per row");
 }
 
+void check_database_and_queries(const carray<std::uint64_t>& db, const carray<std::uint64_t>& queries) {
+    check_packed(db, "database");
+    check_packed(queries, "queries");
+    if (db.shape(1) != queries.shape(1))
+        throw std::invalid_argument("queries must have as many words per row as the database (" +
+                                    std::to_string(db.shape(1)) + "); got " + std::to_string(queries.shape(1)));
+}
+
 }  // namespace
 
 void init_sdr_search(py::module_& m) {
@@ -58,11 +66,7 @@ void init_sdr_search(py::module_& m) {
         "sdr_topk",
         [](const carray<std::uint64_t>& db, const carray<std::uint64_t>& queries, std::int64_t k, int n_threads) {
             const unsigned threads = check_threads(n_threads);
-            check_packed(db, "database");
-            check_packed(queries, "queries");
-            if (db.shape(1) != queries.shape(1))
-                throw std::invalid_argument("queries must have as many words per row as the database (" +
-                                            std::to_string(db.shape(1)) + "); got " + std::to_string(queries.shape(1)));
+            check_database_and_queries(db, queries);
             const auto n_db = static_cast<std::size_t>(db.shape(0));
             if (n_db < 1) throw std::invalid_argument("the database must hold at least one SDR");
             if (n_db > 0xFFFFFFFFull) throw std::invalid_argument("the database must hold fewer than 2**32 SDRs");
@@ -94,11 +98,7 @@ void init_sdr_search(py::module_& m) {
         "sdr_overlaps",
         [](const carray<std::uint64_t>& db, const carray<std::uint64_t>& queries, int n_threads) {
             const unsigned threads = check_threads(n_threads);
-            check_packed(db, "database");
-            check_packed(queries, "queries");
-            if (db.shape(1) != queries.shape(1))
-                throw std::invalid_argument("queries must have as many words per row as the database (" +
-                                            std::to_string(db.shape(1)) + "); got " + std::to_string(queries.shape(1)));
+            check_database_and_queries(db, queries);
             const auto n_db = static_cast<std::size_t>(db.shape(0));
             const auto n_q = static_cast<std::size_t>(queries.shape(0));
             const auto words = static_cast<std::size_t>(db.shape(1));

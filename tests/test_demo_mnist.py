@@ -14,7 +14,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-METHODS = ["back_projection", "back_projection_perm", "union", "union_fit", "ridge", "nearest", "nearest_top10"]
+SP_METHODS = ["back_projection", "back_projection_perm", "union", "union_fit", "ridge", "nearest", "nearest_top10"]
+METHODS = SP_METHODS + ["som_prototypes"]
 
 
 def run_cli(*args, **env_vars):
@@ -42,7 +43,7 @@ def test_demo_mnist_small_subset_writes_its_files(tmp_path, mnist_dir, arith):
     assert (result["hw"] is None) == (arith == "float")
     assert json.loads((out / "demo_mnist.json").read_text()) == result
     width, height = png_size(out / "reconstruction.png")
-    assert width > 400 and height > 600  # 6 digits x (2 + 7 method) rows
+    assert width > 400 and height > 600  # 6 digits x (2 + 8 method) rows
     with open(out / "metrics.csv") as f:
         rows = list(csv.DictReader(f))
     assert [r["method"] for r in rows] == METHODS == [m["method"] for m in result["methods"]]
@@ -54,6 +55,8 @@ def test_demo_mnist_small_subset_writes_its_files(tmp_path, mnist_dir, arith):
     by = {m["method"]: m for m in result["methods"]}
     assert by["union"]["bit_recall"] > 0.95  # the plain union turns on nearly everything
     assert by["ridge"]["psnr"] > by["back_projection"]["psnr"] + 2
+    # The SOM's 16 prototypes average to a digit-like image, far from the union's filled blob.
+    assert by["som_prototypes"]["psnr"] > by["union"]["psnr"] + 5
     for key in ("accuracy_sdr_learned_sp_features", "accuracy_sdr_learning_pass_features", "accuracy_raw_pixels"):
         assert 0.6 < result[key] <= 1.0, key
     assert all(v >= 0 for v in result["timings_s"].values())
@@ -67,9 +70,10 @@ def test_demo_mnist_text_table(tmp_path, mnist_dir):
     for text in ("PSNR dB", "ridge decoder", "nearest SDR (top-10 average)", "raw pixels", "reconstruction.png"):
         assert text in proc.stdout
     quiet = run_cli("demo", "mnist", "--data", str(mnist_dir), "--n-train", "300", "--n-test", "50",
-                    "--out", str(tmp_path / "q"), "--quiet")
+                    "--out", str(tmp_path / "q"), "--quiet", "--no-som")
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
-    assert (tmp_path / "q" / "metrics.csv").is_file()
+    with open(tmp_path / "q" / "metrics.csv") as f:
+        assert [r["method"] for r in csv.DictReader(f)] == SP_METHODS
 
 
 @pytest.mark.parametrize("args,message", [

@@ -562,48 +562,37 @@ void smooth_impl(const SomGrid& g, SomNeighborhood h, double radius, double std_
         };
         const std::vector<float> gx = axis(C), gy = axis(R);
         std::vector<float> t(U * D), tn(U);
+        // One pass along one grid axis: out[v] = sum_j g[i(v), j] in[unit(v, j)], where i(v) is
+        // v's position on the axis and unit(v, j) the unit at position j of v's line.
+        auto pass = [&](const std::vector<float>& gw, std::size_t n, auto position, auto unit, const float* cnt,
+                        const float* in, float* out, float* out_den) {
+            parallel_for(U, threads, [&](std::size_t v0, std::size_t v1) {
+                std::vector<std::uint32_t> idx;
+                std::vector<float> w;
+                for (std::size_t v = v0; v < v1; ++v) {
+                    const std::size_t i = position(v);
+                    idx.clear();
+                    w.clear();
+                    float dn = 0.0f;
+                    for (std::size_t j = 0; j < n; ++j) {
+                        const float wt = gw[i * n + j];
+                        const std::size_t u = unit(v, j);
+                        if (wt == 0.0f || cnt[u] == 0.0f) continue;
+                        idx.push_back(static_cast<std::uint32_t>(u));
+                        w.push_back(wt);
+                        dn += wt * cnt[u];
+                    }
+                    k.wsum(out + v * D, in, D, idx.data(), w.data(), idx.size(), D);
+                    out_den[v] = dn;
+                }
+            });
+        };
         // Pass 1, along each grid row: t[r, c] = sum_c' gx[c, c'] S[r, c'].
-        parallel_for(U, threads, [&](std::size_t v0, std::size_t v1) {
-            std::vector<std::uint32_t> idx;
-            std::vector<float> w;
-            for (std::size_t v = v0; v < v1; ++v) {
-                const std::size_t r = v / C, c = v % C;
-                idx.clear();
-                w.clear();
-                float dn = 0.0f;
-                for (std::size_t c2 = 0; c2 < C; ++c2) {
-                    const float wt = gx[c * C + c2];
-                    const std::size_t u = r * C + c2;
-                    if (wt == 0.0f || counts[u] == 0.0f) continue;
-                    idx.push_back(static_cast<std::uint32_t>(u));
-                    w.push_back(wt);
-                    dn += wt * counts[u];
-                }
-                k.wsum(t.data() + v * D, sums, D, idx.data(), w.data(), idx.size(), D);
-                tn[v] = dn;
-            }
-        });
+        pass(gx, C, [&](std::size_t v) { return v % C; }, [&](std::size_t v, std::size_t j) { return (v / C) * C + j; },
+             counts, sums, t.data(), tn.data());
         // Pass 2, along each grid column: num[r, c] = sum_r' gy[r, r'] t[r', c].
-        parallel_for(U, threads, [&](std::size_t v0, std::size_t v1) {
-            std::vector<std::uint32_t> idx;
-            std::vector<float> w;
-            for (std::size_t v = v0; v < v1; ++v) {
-                const std::size_t r = v / C, c = v % C;
-                idx.clear();
-                w.clear();
-                float dn = 0.0f;
-                for (std::size_t r2 = 0; r2 < R; ++r2) {
-                    const float wt = gy[r * R + r2];
-                    const std::size_t u = r2 * C + c;
-                    if (wt == 0.0f || tn[u] == 0.0f) continue;
-                    idx.push_back(static_cast<std::uint32_t>(u));
-                    w.push_back(wt);
-                    dn += wt * tn[u];
-                }
-                k.wsum(num + v * D, t.data(), D, idx.data(), w.data(), idx.size(), D);
-                den[v] = dn;
-            }
-        });
+        pass(gy, R, [&](std::size_t v) { return v / C; }, [&](std::size_t v, std::size_t j) { return j * C + v % C; },
+             tn.data(), t.data(), num, den);
         return;
     }
     // Dense: num[v] = sum_u h(v, u) S[u] over the units u with samples.

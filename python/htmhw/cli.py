@@ -312,6 +312,23 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
         if hasattr(method, "threshold_") and isinstance(method.threshold, str):
             row["label"] = f"union rule ({method.threshold_} votes, fitted)"
         rows.append(row)
+    if not a.no_som:
+        # The SOM encoder's own SDR (32x32 units, K=16 best-matching units) decoded by its
+        # prototypes: the topographic-encoder alternative to the SP, same digits.
+        from .reconstruct import SOMPrototypes
+        from .som import SOMEncoder
+
+        t0 = time.perf_counter()
+        som = SOMPrototypes(SOMEncoder(n_rows=32, n_cols=32, n_active=16, random_state=a.seed)).fit(Ftr)
+        fit_s = time.perf_counter() - t0
+        codes = som.som.transform(Fte)
+        t0 = time.perf_counter()
+        rec = som.reconstruct(codes)
+        rec_s = time.perf_counter() - t0
+        recons["som_prototypes"] = rec
+        ev = M.evaluate(Fte, rec, image_shape=(28, 28))
+        rows.append({"method": "som_prototypes", "label": "SOM prototypes (own SDR, 32x32, K=16)",
+                     **{k: float(v) for k, v in ev.items()}, "fit_s": fit_s, "reconstruct_s": rec_s})
 
     def accuracy(train_features, test_features):
         return M.classification_accuracy(train_features, y[:n_train], test_features, y[n_train:])
@@ -462,6 +479,8 @@ def _add_demo_subparsers(demo) -> None:
     p.add_argument("--threads", type=int, default=1, help="threads for inference and reconstruction (default: 1)")
     p.add_argument("--n-show", dest="n_show", type=int, default=d["n_show"],
                    help=f"test digits in the figure (default: {d['n_show']})")
+    p.add_argument("--no-som", dest="no_som", action="store_true",
+                   help="leave out the SOM encoder row (its own SDR decoded by its prototypes)")
     p.add_argument("--out", dest="out", type=Path, default=Path("htmhw-demo-mnist"),
                    help="output directory (default: htmhw-demo-mnist)")
     p.add_argument("--json", dest="json", action="store_true", help="print the result as JSON")
@@ -474,11 +493,17 @@ def _main_demo_mnist(args) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError) as e:
         print(f"htmhw demo mnist: error: {e}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(result, indent=2))
-    elif not args.quiet:
-        print(format_mnist_table(result))
+    _print_result(args, result, lambda: format_mnist_table(result))
     return 0
+
+
+def _print_result(args, result, text) -> None:
+    """The one output rule of every command: --json prints ``result`` as JSON, --quiet
+    nothing, otherwise ``text()`` (a callable, so that nothing is formatted for --json)."""
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    elif not getattr(args, "quiet", False):
+        print(text())
 
 
 # -- htmhw sweep run | resume | report ---------------------------------------------------------------
@@ -535,10 +560,7 @@ def _main_sweep(args) -> int:
     except (ValueError, TypeError, FileNotFoundError, OSError) as e:
         print(f"htmhw sweep {cmd}: error: {e}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(s, indent=2))
-    elif not args.quiet:
-        print(S.format_summary(s))
+    _print_result(args, s, lambda: S.format_summary(s))
     return 1 if s["failed"] else 0
 
 
@@ -586,14 +608,14 @@ def _main_bench(args) -> int:
     except (ValueError, TypeError, FileNotFoundError) as e:
         print(f"htmhw bench: error: {e}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(r, indent=2))
-    elif not args.quiet:
-        print(f"htmhw bench: {r['config']} ({r['num_inputs']} inputs, {r['num_columns']} columns), "
-              f"{r['steps']} steps of {r['stimulus'].get('source', '?')} input, {r['threads']} inference thread(s)")
-        for arith in ("float", "fixed"):
-            print(f"  {arith:5s}: learn {r[arith]['learn_steps_per_s']:>10.1f} steps/s   "
-                  f"infer {r[arith]['infer_steps_per_s']:>10.1f} steps/s")
+    def text():
+        lines = [f"htmhw bench: {r['config']} ({r['num_inputs']} inputs, {r['num_columns']} columns), "
+                 f"{r['steps']} steps of {r['stimulus'].get('source', '?')} input, {r['threads']} inference thread(s)"]
+        lines += [f"  {a:5s}: learn {r[a]['learn_steps_per_s']:>10.1f} steps/s   "
+                  f"infer {r[a]['infer_steps_per_s']:>10.1f} steps/s" for a in ("float", "fixed")]
+        return "\n".join(lines)
+
+    _print_result(args, r, text)
     return 0
 
 
@@ -703,10 +725,7 @@ def main(argv=None) -> int:
         except (ValueError, TypeError, FileNotFoundError) as e:
             print(f"htmhw crossbar report: error: {e}", file=sys.stderr)
             return 2
-        if args.json:
-            print(json.dumps(report.to_dict(), indent=2))
-        elif not args.quiet:
-            print(report.table())
+        _print_result(args, report.to_dict(), report.table)
         return 0
     if args.command == "hdl":
         from . import hdl as _hdl
@@ -766,11 +785,8 @@ def main(argv=None) -> int:
         except (ValueError, TypeError, FileNotFoundError) as e:
             print(f"htmhw demo som: error: {e}", file=sys.stderr)
             return 2
-        if args.json:
-            print(json.dumps(result, indent=2))
-        elif not args.quiet:
-            print(result["markdown"], end="")
-            print(f"wrote {', '.join(result['figures'])} and {args.out / 'som_demo.json'}")
+        _print_result(args, result, lambda: result["markdown"] + f"wrote {', '.join(result['figures'])} and "
+                      f"{args.out / 'som_demo.json'}")
         return 0
     if args.command == "demo" and getattr(args, "demo_command", None) == "mnist":
         return _main_demo_mnist(args)
