@@ -38,7 +38,25 @@ inline void check_binary(const std::uint8_t* p, std::size_t n, const char* name)
 }
 
 #include <exception>
+#include <mutex>
 #include <thread>
+
+// The per-object lock of the stateful bindings (poolers), taken by calls that hold the GIL.
+// If another thread holds it (it is computing with the GIL released), wait with the GIL
+// released too: that thread may need the GIL back before it can unlock, so waiting while
+// holding the GIL could deadlock. Calls that release the GIL first take the mutex directly.
+class ObjectLock {
+  public:
+    explicit ObjectLock(std::mutex& m) : lock_(m, std::defer_lock) {
+        if (!lock_.try_lock()) {
+            py::gil_scoped_release release;
+            lock_.lock();
+        }
+    }
+
+  private:
+    std::unique_lock<std::mutex> lock_;
+};
 
 // Runs f(begin, end) over [0, rows) split into `threads` contiguous chunks
 // (one std::thread each); the first worker exception is rethrown after join.

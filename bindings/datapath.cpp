@@ -19,7 +19,7 @@ namespace {
 struct PyFixed {
     SpFixed sp;
     htmhw::SpFixedWorkspace ws;
-    std::mutex mutex;
+    mutable std::mutex mutex;  // see lock_guard uses: one call at a time per object
 };
 
 HwConfig hw_from_dict(const py::dict& d) {
@@ -223,12 +223,12 @@ void init_datapath(py::module_& m) {
                  return obj;
              }),
              py::arg("params"), py::arg("hw"))
-        .def_property_readonly("params", [](const PyFixed& s) { return params_to_dict(s.sp.params); })
-        .def_property_readonly("hw", [](const PyFixed& s) { return hw_to_dict(s.sp.hw); })
-        .def_property_readonly("constants", [](const PyFixed& s) { return constants(s.sp); })
+        .def_property_readonly("params", [](const PyFixed& s) { ObjectLock lock(s.mutex); return params_to_dict(s.sp.params); })
+        .def_property_readonly("hw", [](const PyFixed& s) { ObjectLock lock(s.mutex); return hw_to_dict(s.sp.hw); })
+        .def_property_readonly("constants", [](const PyFixed& s) { ObjectLock lock(s.mutex); return constants(s.sp); })
         .def("set_param",
              [](PyFixed& s, const std::string& name, py::object value) {
-                 std::lock_guard<std::mutex> lock(s.mutex);
+                 ObjectLock lock(s.mutex);
                  py::dict d = params_to_dict(s.sp.params);
                  if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
                  for (const char* init_only : {"input_dimensions", "column_dimensions", "potential_radius",
@@ -241,22 +241,22 @@ void init_datapath(py::module_& m) {
                  htmhw::sp_fixed_rebuild_and_check(copy);
                  s.sp = std::move(copy);
              })
-        .def_property_readonly("num_inputs", [](const PyFixed& s) { return s.sp.num_inputs; })
-        .def_property_readonly("num_columns", [](const PyFixed& s) { return s.sp.num_columns; })
+        .def_property_readonly("num_inputs", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })
+        .def_property_readonly("num_columns", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.num_columns; })
         .def_property(
-            "iteration_num", [](const PyFixed& s) { return s.sp.iteration_num; },
-            [](PyFixed& s, std::uint64_t v) { s.sp.iteration_num = v; })
+            "iteration_num", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.iteration_num; },
+            [](PyFixed& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_num = v; })
         .def_property(
-            "iteration_learn_num", [](const PyFixed& s) { return s.sp.iteration_learn_num; },
-            [](PyFixed& s, std::uint64_t v) { s.sp.iteration_learn_num = v; })
+            "iteration_learn_num", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.iteration_learn_num; },
+            [](PyFixed& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_learn_num = v; })
         .def_property(
-            "inhibition_radius", [](const PyFixed& s) { return s.sp.inhibition_radius; },
-            [](PyFixed& s, std::uint32_t v) { s.sp.inhibition_radius = v; })
+            "inhibition_radius", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.inhibition_radius; },
+            [](PyFixed& s, std::uint32_t v) { ObjectLock lock(s.mutex); s.sp.inhibition_radius = v; })
         .def(
             "set_read_faults",
             [](PyFixed& s, const carray<std::uint8_t>& stuck_on, const carray<std::uint8_t>& stuck_off) {
                 // Dense (columns, inputs) 0/1 masks, packed here; two empty arrays clear the faults.
-                std::lock_guard<std::mutex> lock(s.mutex);
+                ObjectLock lock(s.mutex);
                 SpFixed& sp = s.sp;
                 if (stuck_on.size() == 0 && stuck_off.size() == 0) {
                     htmhw::sp_fixed_set_read_faults(sp, {}, {});
@@ -294,12 +294,13 @@ void init_datapath(py::module_& m) {
             "seed; levels 0 = the ideal read).")
         .def_property_readonly("device_read",
                                [](const PyFixed& s) -> py::object {
+                 ObjectLock lock(s.mutex);
                                    if (!s.sp.device.levels) return py::none();
                                    return device_read_to_dict(s.sp.device);
                                })
         .def_property_readonly("has_read_faults",
-                               [](const PyFixed& s) { return !s.sp.stuck_on_bits.empty() || s.sp.device.levels != 0; })
-        .def("set_portable_kernels", [](PyFixed& s, bool on) { s.ws.portable_kernels = on; },
+                               [](const PyFixed& s) { ObjectLock lock(s.mutex); return !s.sp.stuck_on_bits.empty() || s.sp.device.levels != 0; })
+        .def("set_portable_kernels", [](PyFixed& s, bool on) { ObjectLock lock(s.mutex); s.ws.portable_kernels = on; },
              "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(
             "compute_batch",
@@ -325,6 +326,7 @@ void init_datapath(py::module_& m) {
                 std::vector<std::vector<std::uint32_t>> per_row(rows);
                 {
                     py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
                     parallel_rows(rows, threads, [&](std::size_t begin, std::size_t end) {
                         htmhw::SpFixedWorkspace ws;
                         std::vector<std::uint32_t> overlaps(s.sp.num_columns);
@@ -493,7 +495,7 @@ void init_datapath(py::module_& m) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
                 if (rows != 1) throw std::invalid_argument("trace_step takes exactly one input");
-                std::lock_guard<std::mutex> lock(s.mutex);
+                ObjectLock lock(s.mutex);
                 const std::vector<std::uint16_t> before = perm_words(s.sp);
                 std::vector<std::uint32_t> winners;
                 htmhw::sp_fixed_compute(s.sp, data, learn, s.ws, winners);
@@ -518,18 +520,21 @@ void init_datapath(py::module_& m) {
             py::arg("inputs").noconvert(), py::arg("learn"))
         .def("permanences_q_dense",
              [](const PyFixed& s) {
+                 ObjectLock lock(s.mutex);
                  return dense<std::uint16_t>(s.sp, [&](std::uint64_t k) {
                      return static_cast<std::uint16_t>(htmhw::sp_fixed_perm(s.sp, k));
                  });
              })
         .def("connected_dense",
              [](const PyFixed& s) {
+                 ObjectLock lock(s.mutex);
                  return dense<std::uint8_t>(s.sp, [&](std::uint64_t k) -> std::uint8_t {
                      return htmhw::sp_fixed_perm(s.sp, k) >= s.sp.q.conn_q ? 1 : 0;
                  });
              })
         .def("read_connected_dense",
              [](const PyFixed& s) {
+                 ObjectLock lock(s.mutex);
                  // What the overlap counts: device read (or connected bits) with stuck-at cells.
                  const SpFixed& sp = s.sp;
                  const auto& bits = sp.device.levels ? sp.device_bits : sp.connected_bits;
@@ -547,27 +552,27 @@ void init_datapath(py::module_& m) {
                  return out;
              })
         .def("potential_dense",
-             [](const PyFixed& s) { return dense<std::uint8_t>(s.sp, [](std::uint64_t) -> std::uint8_t { return 1; }); })
-        .def("permanence_memory", [](const PyFixed& s) { return to_numpy(perm_words(s.sp)); })
-        .def("perm_offsets", [](const PyFixed& s) { return to_numpy(s.sp.perm_offsets); })
-        .def("potential_bits", [](const PyFixed& s) { return to_numpy(s.sp.potential_bits); })
-        .def("connected_bits", [](const PyFixed& s) { return to_numpy(s.sp.connected_bits); })
-        .def("connected_counts", [](const PyFixed& s) { return to_numpy(s.sp.connected_counts); })
-        .def("overlaps", [](const PyFixed& s) { return to_numpy(s.sp.overlaps); })
-        .def("boosted_overlaps_q", [](const PyFixed& s) { return to_numpy(s.sp.boosted); })
-        .def("boost_q", [](const PyFixed& s) { return to_numpy(s.sp.boost); })
-        .def("overlap_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.overlap_duty); })
-        .def("active_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.active_duty); })
-        .def("min_overlap_duty_q", [](const PyFixed& s) { return to_numpy(s.sp.min_overlap_duty); })
-        .def("boost_lut", [](const PyFixed& s) { return to_numpy(s.sp.q.boost_lut); })
+             [](const PyFixed& s) { ObjectLock lock(s.mutex); return dense<std::uint8_t>(s.sp, [](std::uint64_t) -> std::uint8_t { return 1; }); })
+        .def("permanence_memory", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(perm_words(s.sp)); })
+        .def("perm_offsets", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.perm_offsets); })
+        .def("potential_bits", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.potential_bits); })
+        .def("connected_bits", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_bits); })
+        .def("connected_counts", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_counts); })
+        .def("overlaps", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlaps); })
+        .def("boosted_overlaps_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boosted); })
+        .def("boost_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boost); })
+        .def("overlap_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlap_duty); })
+        .def("active_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.active_duty); })
+        .def("min_overlap_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.min_overlap_duty); })
+        .def("boost_lut", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.q.boost_lut); })
         .def("set_column_permanences_q",
              [](PyFixed& s, std::int64_t column, const carray<std::uint32_t>& words) {
                  check_column(s.sp, column);
                  const auto c = static_cast<std::uint32_t>(column);
                  const auto n = s.sp.perm_offsets[c + 1] - s.sp.perm_offsets[c];
-                 std::lock_guard<std::mutex> lock(s.mutex);
+                 ObjectLock lock(s.mutex);
                  htmhw::sp_fixed_set_column(s.sp, c, to_vector<std::uint32_t>(words, "permanence words", n));
              })
-        .def("get_state", [](const PyFixed& s) { return get_state(s.sp); })
+        .def("get_state", [](const PyFixed& s) { ObjectLock lock(s.mutex); return get_state(s.sp); })
         .def_static("from_state", &from_state);
 }

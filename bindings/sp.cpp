@@ -20,7 +20,7 @@ namespace {
 struct PySp {
     SpFloat sp;
     htmhw::SpWorkspace ws;
-    std::mutex mutex;
+    mutable std::mutex mutex;  // see lock_guard uses: one call at a time per object
 };
 
 template <class T>
@@ -57,10 +57,10 @@ void init_sp(py::module_& m) {
                  return obj;
              }),
              py::arg("params"))
-        .def_property_readonly("params", [](const PySp& s) { return params_to_dict(s.sp.params); })
+        .def_property_readonly("params", [](const PySp& s) { ObjectLock lock(s.mutex); return params_to_dict(s.sp.params); })
         .def("set_param",
              [](PySp& s, const std::string& name, py::object value) {
-                 std::lock_guard<std::mutex> lock(s.mutex);
+                 ObjectLock lock(s.mutex);
                  py::dict d = params_to_dict(s.sp.params);
                  if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
                  // These only shape initialization; params must keep describing how the
@@ -75,21 +75,21 @@ void init_sp(py::module_& m) {
                  htmhw::sp_rebuild_and_check(copy);
                  s.sp = std::move(copy);
              })
-        .def_property_readonly("num_inputs", [](const PySp& s) { return s.sp.num_inputs; })
-        .def_property_readonly("num_columns", [](const PySp& s) { return s.sp.num_columns; })
+        .def_property_readonly("num_inputs", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })
+        .def_property_readonly("num_columns", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_columns; })
         .def_property(
-            "iteration_num", [](const PySp& s) { return s.sp.iteration_num; },
-            [](PySp& s, std::uint64_t v) { s.sp.iteration_num = v; })
+            "iteration_num", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.iteration_num; },
+            [](PySp& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_num = v; })
         .def_property(
-            "iteration_learn_num", [](const PySp& s) { return s.sp.iteration_learn_num; },
-            [](PySp& s, std::uint64_t v) { s.sp.iteration_learn_num = v; })
+            "iteration_learn_num", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.iteration_learn_num; },
+            [](PySp& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_learn_num = v; })
         .def_property(
-            "inhibition_radius", [](const PySp& s) { return s.sp.inhibition_radius; },
-            [](PySp& s, std::uint32_t v) { s.sp.inhibition_radius = v; })
-        .def_property_readonly("update_period", [](const PySp& s) { return s.sp.update_period; })
-        .def_property_readonly("syn_perm_trim_threshold", [](const PySp& s) { return s.sp.syn_perm_trim_threshold; })
+            "inhibition_radius", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.inhibition_radius; },
+            [](PySp& s, std::uint32_t v) { ObjectLock lock(s.mutex); s.sp.inhibition_radius = v; })
+        .def_property_readonly("update_period", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.update_period; })
+        .def_property_readonly("syn_perm_trim_threshold", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.syn_perm_trim_threshold; })
         .def_property_readonly("syn_perm_below_stimulus_inc",
-                               [](const PySp& s) { return s.sp.syn_perm_below_stimulus_inc; })
+                               [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.syn_perm_below_stimulus_inc; })
         .def(
             "compute_batch",
             [](PySp& s, const carray<std::uint8_t>& x, bool learn) {
@@ -120,6 +120,7 @@ void init_sp(py::module_& m) {
                 std::vector<std::vector<std::uint32_t>> per_row(rows);
                 {
                     py::gil_scoped_release release;
+                    std::lock_guard<std::mutex> lock(s.mutex);
                     parallel_rows(rows, threads, [&](std::size_t begin, std::size_t end) {
                         htmhw::SpWorkspace ws;
                         std::vector<std::uint32_t> overlaps(s.sp.num_columns);
@@ -134,6 +135,7 @@ void init_sp(py::module_& m) {
             "not even counters; identical results for any thread count.")
         .def("connected_dense",
              [](const PySp& s) {
+                 ObjectLock lock(s.mutex);
                  return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {
                      const float conn = static_cast<float>(sp.params.syn_perm_connected - 0.000001);
                      return sp.permanences[k] >= conn ? 1 : 0;
@@ -141,40 +143,47 @@ void init_sp(py::module_& m) {
              })
         .def("permanences_dense",
              [](const PySp& s) {
+                 ObjectLock lock(s.mutex);
                  return dense_rows<float>(s.sp, [](const SpFloat& sp, std::uint64_t k) { return sp.permanences[k]; });
              })
         .def("potential_dense",
              [](const PySp& s) {
+                 ObjectLock lock(s.mutex);
                  return dense_rows<std::uint8_t>(s.sp, [](const SpFloat&, std::uint64_t) -> std::uint8_t { return 1; });
              })
-        .def("pool_offsets", [](const PySp& s) { return to_numpy(s.sp.pool_offsets); })
-        .def("pool_inputs", [](const PySp& s) { return to_numpy(s.sp.pool_inputs); })
-        .def("permanences", [](const PySp& s) { return to_numpy(s.sp.permanences); })
-        .def("connected_counts", [](const PySp& s) { return to_numpy(s.sp.connected_counts); })
-        .def("overlaps", [](const PySp& s) { return to_numpy(s.sp.overlaps); })
-        .def("boosted_overlaps", [](const PySp& s) { return to_numpy(s.sp.boosted_overlaps); })
-        .def("boost_factors", [](const PySp& s) { return to_numpy(s.sp.boost_factors); })
-        .def("overlap_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.overlap_duty_cycles); })
-        .def("active_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.active_duty_cycles); })
-        .def("min_overlap_duty_cycles", [](const PySp& s) { return to_numpy(s.sp.min_overlap_duty_cycles); })
+        .def("pool_offsets", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.pool_offsets); })
+        .def("pool_inputs", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.pool_inputs); })
+        .def("permanences", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.permanences); })
+        .def("connected_counts", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_counts); })
+        .def("overlaps", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlaps); })
+        .def("boosted_overlaps", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boosted_overlaps); })
+        .def("boost_factors", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boost_factors); })
+        .def("overlap_duty_cycles", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlap_duty_cycles); })
+        .def("active_duty_cycles", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.active_duty_cycles); })
+        .def("min_overlap_duty_cycles", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.min_overlap_duty_cycles); })
         .def("set_boost_factors",
              [](PySp& s, const carray<float>& v) {
+                 ObjectLock lock(s.mutex);
                  s.sp.boost_factors = float_vector(v, "boostFactors", s.sp.num_columns, 0.0f, 3.4e38f);
              })
         .def("set_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
+                 ObjectLock lock(s.mutex);
                  s.sp.overlap_duty_cycles = float_vector(v, "overlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
              })
         .def("set_active_duty_cycles",
              [](PySp& s, const carray<float>& v) {
+                 ObjectLock lock(s.mutex);
                  s.sp.active_duty_cycles = float_vector(v, "activeDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
              })
         .def("set_min_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
+                 ObjectLock lock(s.mutex);
                  s.sp.min_overlap_duty_cycles = float_vector(v, "minOverlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
              })
         .def("set_column_permanences",
              [](PySp& s, std::int64_t column, const carray<float>& row) {
+                 ObjectLock lock(s.mutex);
                  check_column(s.sp, column);
                  const auto c = static_cast<std::uint32_t>(column);
                  auto v = to_vector<float>(row, "permanence", s.sp.num_inputs);
@@ -192,6 +201,7 @@ void init_sp(py::module_& m) {
              })
         .def("set_column_potential",
              [](PySp& s, std::int64_t column, const carray<std::uint8_t>& row) {
+                 ObjectLock lock(s.mutex);
                  check_column(s.sp, column);
                  auto v = to_vector<std::uint8_t>(row, "potential", s.sp.num_inputs);
                  check_binary(v.data(), v.size(), "potential");
@@ -202,6 +212,7 @@ void init_sp(py::module_& m) {
              })
         .def("get_state",
              [](const PySp& s) {
+                 ObjectLock lock(s.mutex);
                  py::dict d;
                  d["params"] = params_to_dict(s.sp.params);
                  d["iteration_num"] = s.sp.iteration_num;
