@@ -46,6 +46,20 @@ std::vector<float> float_vector(const carray<float>& a, const char* name, std::s
 }  // namespace
 
 void init_sp(py::module_& m) {
+    m.def(
+        "sp_size_estimate",
+        [](const py::dict& params) {
+            const auto e = htmhw::sp_size_estimate(params_from_dict(params));
+            py::dict d;
+            d["num_inputs"] = e.num_inputs;
+            d["num_columns"] = e.num_columns;
+            d["potential_synapses"] = e.potential_synapses;
+            d["connected_bytes"] = e.connected_bytes;
+            return d;
+        },
+        py::arg("params"),
+        "Sizes a configuration implies, from the parameters alone (upper bound of the potential synapses, "
+        "bytes of the connected-bit matrix); nothing is allocated.");
     py::class_<PySp>(m, "SpatialPoolerFloat")
         .def(py::init([](const py::dict& params) {
                  auto obj = std::make_unique<PySp>();

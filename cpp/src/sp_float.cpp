@@ -173,6 +173,21 @@ void build_input_major(SpFloat& sp) {
 
 }  // namespace
 
+SpSizeEstimate sp_size_estimate(const SpParams& p) {
+    const std::size_t rank = std::max(p.input_dimensions.size(), p.column_dimensions.size());
+    Dims in = p.input_dimensions;
+    in.resize(rank, 1);
+    SpSizeEstimate e;
+    e.num_inputs = static_cast<double>(dims_product(in));
+    e.num_columns = static_cast<double>(dims_product(p.column_dimensions));
+    double field = 1;
+    const double radius = std::min(static_cast<double>(p.potential_radius), e.num_inputs);
+    for (auto d : in) field *= std::min<double>(d, 2.0 * radius + 1.0);
+    e.potential_synapses = e.num_columns * std::floor(field * p.potential_pct + 0.5);
+    e.connected_bytes = e.num_columns * std::floor((e.num_inputs + 63) / 64) * 8;
+    return e;
+}
+
 void validate(const SpParams& p) {
     check_dims("input_dimensions (inputDimensions)", p.input_dimensions, kMaxInputs);
     check_dims("column_dimensions (columnDimensions)", p.column_dimensions, kMaxColumns);
@@ -208,14 +223,8 @@ void validate(const SpParams& p) {
              "large enough that local_area_density * number of columns >= 1 (otherwise no column can win)",
              p.local_area_density);
     // Refuse sizes that would not fit before allocating anything.
-    const std::size_t rank = std::max(p.input_dimensions.size(), p.column_dimensions.size());
-    Dims in = p.input_dimensions;
-    in.resize(rank, 1);
-    const std::uint64_t num_inputs = dims_product(in);
-    double field = 1;
-    const std::uint64_t radius = std::min<std::uint64_t>(p.potential_radius, num_inputs);
-    for (auto d : in) field *= std::min<double>(d, 2.0 * static_cast<double>(radius) + 1.0);
-    const double synapses = static_cast<double>(num_columns) * std::floor(field * p.potential_pct + 0.5);
+    const SpSizeEstimate size = sp_size_estimate(p);
+    const double synapses = size.potential_synapses;
     if (synapses > static_cast<double>(kMaxPotentialSynapses)) {
         std::ostringstream os;
         os << "the configuration needs " << synapses << " potential synapses (" << synapses * 4.0 / 1e9
@@ -223,7 +232,7 @@ void validate(const SpParams& p) {
            << " are supported: reduce column_dimensions, potential_radius or potential_pct";
         throw std::invalid_argument(os.str());
     }
-    if (static_cast<double>(num_columns) * ((static_cast<double>(num_inputs) + 63) / 64) * 8 > 16e9)
+    if (size.connected_bytes > 16e9)
         throw std::invalid_argument(
             "column_dimensions x input_dimensions too large: the connected-bit matrix would exceed 16 GB");
 }

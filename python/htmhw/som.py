@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
+from ._resources import check_memory
 
 _SEED_MAX = 2**63 - 1
 
@@ -223,6 +224,10 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
         units = self._check_params()
         X = validate_data(self, X, accept_sparse=False, dtype=[np.float32, np.float64], ensure_all_finite=True)
         X32 = self._as_float32(X)
+        # Prototypes, their transposed tiles, per-unit sums and smoothed numerators (float32
+        # units x features each) and one row of distances per sample chunk.
+        check_memory(f"SOMEncoder with {units} units x {X32.shape[1]} features", 4.0 * 4 * units * X32.shape[1],
+                     "Reduce n_rows * n_cols or the number of features")
         seed = self._seed()
         grid = _grid_args(self)
         if isinstance(self.init, str):

@@ -7,6 +7,7 @@ import scipy.sparse as sparse
 from . import _core
 from ._fileformat import read_state, write_state
 from .datapath import HardwareConfig
+from ._resources import check_spatial_pooler
 from ._params import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params
 from ._validation import as_binary_matrix, check_index
 
@@ -48,12 +49,14 @@ class SpatialPooler:
     def __init__(self, arithmetic: str = "float", hw=None, **params):
         if arithmetic not in _ARITHMETIC:
             raise ValueError(f"arithmetic must be one of {_ARITHMETIC}; got {arithmetic!r}")
+        if arithmetic == "float" and hw is not None:
+            raise ValueError("hw (HardwareConfig) only applies to arithmetic='fixed'")
+        values = core_params(params)
+        check_spatial_pooler(values, arithmetic)
         if arithmetic == "float":
-            if hw is not None:
-                raise ValueError("hw (HardwareConfig) only applies to arithmetic='fixed'")
-            self._sp = _core.SpatialPoolerFloat(core_params(params))
+            self._sp = _core.SpatialPoolerFloat(values)
         else:
-            self._sp = _core.SpatialPoolerFixed(core_params(params), HardwareConfig.coerce(hw).to_dict())
+            self._sp = _core.SpatialPoolerFixed(values, HardwareConfig.coerce(hw).to_dict())
 
     @property
     def arithmetic(self) -> str:

@@ -43,6 +43,15 @@ struct SpParams {
 // value received.
 void validate(const SpParams& p);
 
+// Sizes a configuration implies, computed from the parameters alone (before allocating):
+// potential synapses at their upper bound (every pool at round(field x potential_pct), field =
+// product over input dimensions of min(size, 2 potential_radius + 1)) and the bytes of the
+// connected-bit matrix (columns x ceil(inputs / 64) words).
+struct SpSizeEstimate {
+    double num_inputs = 0, num_columns = 0, potential_synapses = 0, connected_bytes = 0;
+};
+SpSizeEstimate sp_size_estimate(const SpParams& p);
+
 // Largest model accepted (potential synapses); beyond it construction is refused
 // before any allocation.
 constexpr std::uint64_t kMaxPotentialSynapses = 1ULL << 31;
