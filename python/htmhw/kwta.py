@@ -13,12 +13,16 @@ from . import _core
 
 def _scores(scores):
     a = np.asarray(scores)
-    if a.ndim != 1 or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-        raise ValueError("scores must be a 1-D numeric array")
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    if a.ndim != 1 or np.iscomplexobj(a) or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
+        raise ValueError("scores must be a 1-D array of real numbers")
     if np.isnan(a).any():
         raise ValueError("scores must not contain NaN")
-    return a
+    # The kernel compares float32: a finite score beyond float32's range would silently become inf.
+    big = np.isfinite(a) & (np.abs(a) > np.finfo(np.float32).max)
+    if big.any():
+        raise ValueError(f"scores must be within the float32 range (|score| <= {np.finfo(np.float32).max:.6g}) "
+                         f"or infinite; found {a[big][0]!r}")
+    return np.ascontiguousarray(a, dtype=np.float32)
 
 
 def kwta_global(scores, k: int, threshold: float = -np.inf) -> np.ndarray:
