@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
+from ._fileformat import StateFileError, read_state, write_state
 from ._resources import check_memory
 
 _SEED_MAX = 2**63 - 1
@@ -251,6 +252,49 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
         self.quantization_error_ = float(np.mean(dist2[:, 0], dtype=np.float64))
         self.topographic_error_ = self._te_from_units(units2)
         return self
+
+    # --------------------------------------------------------------- files --
+    _STATE_KIND = "htmhw-som"
+
+    def save(self, path) -> None:
+        """Write the fitted encoder (its parameters and prototypes) to ``path``: versioned,
+        SHA-256 checksummed, written atomically (the format of the pooler's state files).
+        An array ``init`` or a RandomState ``random_state`` is stored as None (they only
+        matter for fitting; the prototypes are saved)."""
+        check_is_fitted(self, "weights_")
+        params = self.get_params()
+        if not isinstance(params["init"], str):
+            params["init"] = None
+        if not isinstance(params["random_state"], numbers.Integral) or isinstance(params["random_state"], bool):
+            params["random_state"] = None
+        meta = {"params": params, "n_units": int(self.n_units_), "n_features_in": int(self.n_features_in_),
+                "quantization_error": self.quantization_error_, "topographic_error": self.topographic_error_}
+        write_state(path, self._STATE_KIND, meta, {"weights": np.ascontiguousarray(self.weights_, np.float32)})
+
+    @classmethod
+    def load(cls, path) -> "SOMEncoder":
+        """Read a file written by :meth:`save`; a truncated, corrupted, foreign or
+        inconsistent file raises ValueError naming the file and the problem."""
+        meta, arrays, _ = read_state(path, cls._STATE_KIND)
+        try:
+            params = dict(meta["params"])
+            if params.get("init") is None:
+                params["init"] = "pca"
+            enc = cls(**params)
+            units = enc._check_params()
+            w = arrays["weights"]
+            n_features = int(meta["n_features_in"])
+            if w.dtype != np.float32 or w.shape != (units, n_features) or int(meta["n_units"]) != units:
+                raise ValueError(f"weights of shape {w.shape} ({w.dtype}) do not match {units} units x "
+                                 f"{n_features} features (float32)")
+            if not np.isfinite(w).all():
+                raise ValueError("weights hold NaN or infinity")
+            enc.weights_, enc.n_units_, enc.n_features_in_ = w, units, n_features
+            enc.quantization_error_ = float(meta["quantization_error"])
+            enc.topographic_error_ = float(meta["topographic_error"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise StateFileError(f"{path}: invalid SOM encoder state ({e})") from None
+        return enc
 
     # ------------------------------------------------------------ encoding --
     def _checked_X(self, X):

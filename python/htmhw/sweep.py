@@ -139,6 +139,9 @@ def normalize_spec(raw, source: str = "spec") -> dict:
     unknown = set(raw) - set(_SPEC_KEYS) - {"format", "base_config"}
     if unknown:
         raise SweepError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: {list(_SPEC_KEYS)}")
+    if raw.get("format", SPEC_FORMAT) != SPEC_FORMAT:
+        raise SweepError(f"{source}: spec format {raw['format']!r} is not supported (this htmhw reads format "
+                         f"{SPEC_FORMAT})")
     spec = {"format": SPEC_FORMAT}
     name = raw.get("name", "sweep")
     if not isinstance(name, str) or not name:
