@@ -29,6 +29,12 @@ the SDRs of the training digits, k = 1 and the mean of the top 10), the same det
 raw pixel sets, the SOM's distance to the best-matching unit, scikit-learn's OneClassSVM
 (nu 0.1, gamma "scale") and IsolationForest (200 trees, random_state 0) on raw pixels.
 
+Part 4, the mHTM tools on the same protocol: htmhw.params.mle_permanence_steps of the
+training digits (and their fixed-point steps), the accuracy of the anchor SP with its
+synPermActiveInc / synPermInactiveDec replaced by the MLE steps (float and 8-bit fixed),
+and the feature mapping of the learned anchor SP (input_probabilities, transform_prob,
+reduce_dimensions): the same classifier on raw pixels, X * P and the reduced X.
+
 Noise draws: numpy Generator(PCG64) with seed 2026 + a per-condition offset.
 
     python benchmarks/robustness.py [--mnist-dir DIR] [--update-doc docs/robustness.md]
@@ -203,6 +209,46 @@ def novelty(X, y):
 
 
 # ---------------------------------------------------------------------------------------------
+# mHTM tools
+def mhtm_tools(X, y):
+    from htmhw.params import mle_permanence_steps
+
+    Xtr, ytr, Xte, yte = X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:]
+    mle = mle_permanence_steps(Xtr)
+    out = {"active_fraction": mle.active_fraction, "scale": mle.scale, "inc": mle.syn_perm_active_inc,
+           "dec": mle.syn_perm_inactive_dec, "fixed": {}, "accuracy": {}}
+    for bits in (4, 6, 8, 10, 12):
+        q = mle_permanence_steps(Xtr, permanence_bits=bits)
+        out["fixed"][bits] = {"inc_q": q.inc_q, "dec_q": q.dec_q, "inc_rounds_to_zero": q.inc_rounds_to_zero,
+                              "dec_rounds_to_zero": q.dec_rounds_to_zero}
+    for steps in ("anchor", "MLE"):
+        for name, bits in (("float SP", None), ("fixed SP", PERMANENCE_BITS)):
+            sp = make_pooler(bits, boost_in_inference=True)
+            if steps == "MLE":
+                sp.set_param("syn_perm_active_inc", mle.syn_perm_active_inc)
+                sp.set_param("syn_perm_inactive_dec", mle.syn_perm_inactive_dec)
+            sp.compute(Xtr, learn=True, output="sparse")
+            tr = sp.infer(Xtr, output="sparse", n_threads=INFER_THREADS)
+            te = sp.infer(Xte, output="sparse", n_threads=INFER_THREADS)
+            out["accuracy"][f"{name}, {steps} steps"] = float(classifier().fit(tr, ytr).score(te, yte))
+            if steps == "anchor" and bits is None:
+                anchor_sp = sp
+    keep = anchor_sp.selected_inputs()
+    P = anchor_sp.input_probabilities()
+    out["feature_mapping"] = {
+        "inputs_kept": int(keep.sum()), "inputs_in_some_pool": int(anchor_sp.potential().any(axis=0).sum()),
+        "inputs_ever_active_in_training": int(Xtr.any(axis=0).sum()), "mean_P": float(P.mean()),
+        "accuracy raw pixels": float(classifier().fit(Xtr, ytr).score(Xte, yte)),
+        "accuracy X * P (transform_prob)": float(classifier().fit(anchor_sp.transform_prob(Xtr), ytr)
+                                                 .score(anchor_sp.transform_prob(Xte), yte)),
+        "accuracy reduced X (reduce_dimensions)": float(classifier().fit(anchor_sp.reduce_dimensions(Xtr), ytr)
+                                                        .score(anchor_sp.reduce_dimensions(Xte), yte)),
+    }
+    print(f"  mHTM tools: {out}", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # report
 def pct(p):
     return f"{100 * p:.0f} %"
@@ -252,6 +298,23 @@ def markdown(res, command, runtime_s):
     parts += ["", "![input noise](robustness_input.png)", "", "![SDR damage](robustness_sdr.png)", ""]
     parts += ["### Novelty detection: ROC AUC, 8 classes learned, 2 held out", "",
               novelty_table(res["novelty"]), "", "![novelty](robustness_novelty.png)", ""]
+    m = res["mhtm"]
+    parts += ["### mHTM tools on mnist-10k", "",
+              f"MLE steps of the 8,000 training digits: a = {m['active_fraction']:.4f}, s = {m['scale']:.5f}, "
+              f"synPermActiveInc = s / a = {m['inc']:.4f}, synPermInactiveDec = s / (1 - a) = {m['dec']:.5f} "
+              "(anchor: 0.14 and 0.002).", "",
+              "| permanence bits | inc_q | dec_q | inc rounds to 0 | dec rounds to 0 |", "|---|---|---|---|---|"]
+    for bits, q in m["fixed"].items():
+        parts.append(f"| {bits} | {q['inc_q']} | {q['dec_q']} | {q['inc_rounds_to_zero']} | {q['dec_rounds_to_zero']} |")
+    parts += ["", "| SP | accuracy |", "|---|---|"]
+    parts += [f"| {k} | {100 * v:.2f} % |" for k, v in m["accuracy"].items()]
+    fm = m["feature_mapping"]
+    parts += ["", f"Feature mapping of the learned anchor float SP: {fm['inputs_kept']} of 784 inputs have "
+              f"P >= synPermConnected ({fm['inputs_in_some_pool']} are in some potential pool, "
+              f"{fm['inputs_ever_active_in_training']} are ever active in the training digits); mean P "
+              f"{fm['mean_P']:.3f}.", "", "| features | accuracy |", "|---|---|"]
+    parts += [f"| {k.replace('accuracy ', '')} | {100 * v:.2f} % |" for k, v in fm.items() if k.startswith("accuracy")]
+    parts.append("")
     return "\n".join(parts)
 
 
@@ -321,6 +384,8 @@ def main(argv=None):
     if not args.skip_novelty:
         print("novelty (part 3)", flush=True)
         res["novelty"] = novelty(X, y)
+        print("mHTM tools (part 4)", flush=True)
+        res["mhtm"] = mhtm_tools(X, y)
     runtime = time.perf_counter() - t_start
     res["runtime_s"] = runtime
     shown = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("--mnist-dir")]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import as_binary_matrix
+
 __all__ = ["PermanenceSteps", "mle_permanence_steps"]
 
 
@@ -71,19 +73,11 @@ class PermanenceSteps:
 
 def _binary_data(X) -> np.ndarray:
     a = np.asarray(X)
-    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
-            or np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"X must be a binary numeric or bool array; got dtype {a.dtype}")
     if a.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_inputs); got shape {a.shape}")
     if a.size == 0:
         raise ValueError(f"X must be non-empty; got shape {a.shape}")
-    if a.dtype != np.bool_:
-        if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
-            raise ValueError("X must be binary (0 or 1); found NaN or infinity")
-        if np.any((a != 0) & (a != 1)):
-            raise ValueError("X must be binary (0 or 1)")
-    return a.astype(bool, copy=False)
+    return as_binary_matrix(a, a.shape[1], "X").astype(bool)
 
 
 def _datapath_steps(inc: float, dec: float, permanence_bits: int) -> tuple[int, int, int]:
