@@ -1,6 +1,6 @@
 """Reconstruct a spatial pooler's input from its SDR.
 
-Five ways, each a scikit-learn-style object with ``fit`` and
+Six ways, each a scikit-learn-style object with ``fit`` and
 ``reconstruct(sdrs) -> (n_samples, n_inputs) float32``:
 
 - :class:`BackProjection`: sum of the receptive fields (connected synapses, or
