@@ -121,6 +121,11 @@ def mle_permanence_steps(X, permanence_bits: int | None = None) -> PermanenceSte
     Returns
     -------
     PermanenceSteps (unpacks as ``(inc, dec)``).
+
+    ``inc = n / k_mean**2`` exceeds 1 for very sparse data (fewer than sqrt(n)
+    active bits per sample on average); the pooler accepts steps in [0, 1], so
+    clip before passing it as ``syn_perm_active_inc`` (one update then already
+    crosses the whole permanence range).
     """
     x = _binary_data(X)
     n, width = x.shape
