@@ -225,3 +225,33 @@ def test_input_outside_every_pool_has_probability_zero():
     assert not pot.all()  # 4 columns with radius 2 cannot cover 40 inputs
     p = sp.input_probabilities()
     assert np.all(p[~pot] == 0) and p[pot].max() > 0
+
+
+def test_sp_update_is_affine_in_the_mle_and_selects_above_the_base_rate():
+    """docs/theory.md, eq. (1)-(2) on the float SP: a column that wins T inputs ends with
+    psi_j = psi_0 + T [(inc + dec) p_hat_j - dec], p_hat_j = N_j / T, and with the MLE steps
+    its permanence rises exactly for the inputs with p_hat_j above the base rate a."""
+    rng = np.random.default_rng(11)
+    T, n = 8, 400
+    X = np.zeros((T, n), dtype=np.uint8)
+    X[:, :50] = 1  # always on: p_hat = 1
+    for row in X:
+        row[50 + rng.choice(350, 50, replace=False)] = 1  # 100 of 400 on: a = 0.25 exactly
+    inc, dec = mle_permanence_steps(X)
+    assert (inc, dec) == (pytest.approx(0.04), pytest.approx(0.01 / 0.75))
+    # two columns, k = 1 (NuPIC caps the density at 0.5); column 1 has no permanence, so
+    # column 0 wins every input
+    sp = htmhw.SpatialPooler(input_dimensions=(n,), column_dimensions=(2,), potential_radius=n, potential_pct=1.0,
+                             global_inhibition=True, local_area_density=-1.0, num_active_columns_per_inh_area=1,
+                             stimulus_threshold=0, syn_perm_active_inc=inc, syn_perm_inactive_dec=dec,
+                             syn_perm_connected=0.5, min_pct_overlap_duty_cycle=0.0, boost_strength=0.0, seed=1)
+    sp.set_column_permanences(0, np.full(n, 0.6))
+    sp.set_column_permanences(1, np.zeros(n))
+    winners = sp.compute(X, learn=True)
+    assert all(w.tolist() == [0] for w in winners)  # the column wins all T inputs
+    p_hat = X.mean(axis=0)
+    expected = 0.6 + T * ((inc + dec) * p_hat - dec)  # no value reaches the clip bounds here
+    assert expected.max() < 1 and expected.min() > 0
+    psi = sp.permanences()[0]
+    np.testing.assert_allclose(psi, expected, atol=2e-6)
+    np.testing.assert_array_equal(psi > 0.6 + 1e-6, p_hat > 0.25)
