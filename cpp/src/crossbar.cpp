@@ -105,15 +105,20 @@ std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uin
     return static_cast<std::uint32_t>((2 * num + perm_max) / (2 * static_cast<std::uint64_t>(perm_max)));
 }
 
-float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity) {
-    const float x = static_cast<float>(level) / static_cast<float>(levels - 1);
-    if (nonlinearity == 0.0f) return x;
+bool curve_is_linear(double nonlinearity) { return nonlinearity < kLinearBelowNonlinearity; }
+
+float curve_fraction(float x, float nonlinearity) {
+    if (curve_is_linear(nonlinearity)) return x;
     return (1.0f - det_expf(-nonlinearity * x)) / (1.0f - det_expf(-nonlinearity));
+}
+
+float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity) {
+    return curve_fraction(static_cast<float>(level) / static_cast<float>(levels - 1), nonlinearity);
 }
 
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level) {
     const double g_off = 1.0 / d.r_off_ohm, g_on = 1.0 / d.r_on_ohm;
-    if (d.nonlinearity_ltp == 0.0)  // exactly the linear formula of the MNSIM-anchored tests
+    if (curve_is_linear(d.nonlinearity_ltp))  // exactly the linear formula of the MNSIM-anchored tests
         return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
     // Cells are programmed from reset along the potentiation curve.
     return g_off + (g_on - g_off) *
@@ -321,14 +326,13 @@ void derive_cells(SpFixed& sp) {
     for (std::uint32_t l = 0; l < m.levels; ++l) {
         sp.ltp_g[l] = level_fraction(l, m.levels, m.nonlinearity_ltp);
         // Depression mirrors the potentiation shape from the top of the range.
-        sp.ltd_g[l] = m.nonlinearity_ltd == 0.0f ? level_fraction(l, m.levels, 0.0f)
-                                                 : 1.0f - level_fraction(m.levels - 1 - l, m.levels, m.nonlinearity_ltd);
+        sp.ltd_g[l] = curve_is_linear(m.nonlinearity_ltd)
+                          ? level_fraction(l, m.levels, 0.0f)
+                          : 1.0f - level_fraction(m.levels - 1 - l, m.levels, m.nonlinearity_ltd);
     }
     // The conductance the threshold permanence reaches when programmed from reset.
     const float x = static_cast<float>(sp.q.conn_q) / static_cast<float>(sp.q.perm_max);
-    sp.device_reference = m.nonlinearity_ltp == 0.0f
-                              ? x
-                              : (1.0f - det_expf(-m.nonlinearity_ltp * x)) / (1.0f - det_expf(-m.nonlinearity_ltp));
+    sp.device_reference = curve_fraction(x, m.nonlinearity_ltp);
     const std::uint64_t synapses = sp.perm_offsets.back();
     sp.cell_gain.resize(synapses);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c) {

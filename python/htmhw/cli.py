@@ -327,7 +327,7 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
         rec_s = time.perf_counter() - t0
         recons["som_prototypes"] = rec
         ev = M.evaluate(Fte, rec, image_shape=(28, 28))
-        rows.append({"method": "som_prototypes", "label": "SOM prototypes (own SDR, 32x32, K=16)",
+        rows.append({"method": "som_prototypes", "label": "SOM prototypes (own SDR, K=16)",
                      **{k: float(v) for k, v in ev.items()}, "fit_s": fit_s, "reconstruct_s": rec_s})
 
     def accuracy(train_features, test_features):

@@ -80,6 +80,10 @@ std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uin
 // pulses from reset: x = level / (levels - 1), (1 - exp(-nu x)) / (1 - exp(-nu)) (NeuroSim's
 // nonlinear weight-update curve; x when nu = 0), float32 with det_expf.
 float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity);
+// Below this nonlinearity the curve is taken as linear: it differs from x by at most nu / 8
+// of the range, while the float32 formula loses all precision (1 - exp(-nu) rounds to 0 for
+// nu < 6e-8, giving 0/0).
+constexpr double kLinearBelowNonlinearity = 1e-3;
 
 // Conductance of a level: 1/r_off + (1/r_on - 1/r_off) * level_fraction.
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level);
