@@ -29,16 +29,24 @@ bool finite_nonnegative(double x) { return std::isfinite(x) && x >= 0; }
 }  // namespace
 
 void validate(const CrossbarDevice& d) {
-    require(finite_positive(d.r_on_ohm), "r_on_ohm", "> 0", d.r_on_ohm);
-    require(finite_positive(d.r_off_ohm) && d.r_off_ohm > d.r_on_ohm, "r_off_ohm", "> r_on_ohm", d.r_off_ohm);
+    // Upper (and for resistances lower) bounds far outside any device keep every energy and
+    // latency finite in double precision (found by fuzzing: a 1e154 V read overflowed to inf).
+    require(finite_positive(d.r_on_ohm) && d.r_on_ohm >= 1e-3 && d.r_on_ohm <= 1e15, "r_on_ohm", "in [1e-3, 1e15]",
+            d.r_on_ohm);
+    require(finite_positive(d.r_off_ohm) && d.r_off_ohm > d.r_on_ohm && d.r_off_ohm <= 1e15, "r_off_ohm",
+            "> r_on_ohm and <= 1e15", d.r_off_ohm);
     require(d.levels >= 2 && d.levels <= 65536, "levels", "in [2, 65536]", d.levels);
-    require(finite_nonnegative(d.v_read0_v), "v_read0_v", ">= 0", d.v_read0_v);
-    require(finite_positive(d.v_read1_v), "v_read1_v", "> 0", d.v_read1_v);
-    require(finite_positive(d.v_write_v), "v_write_v", "> 0", d.v_write_v);
-    require(finite_positive(d.pulse_width_ns), "pulse_width_ns", "> 0", d.pulse_width_ns);
-    require(finite_positive(d.read_latency_ns), "read_latency_ns", "> 0", d.read_latency_ns);
-    require(finite_positive(d.write_latency_ns), "write_latency_ns", "> 0", d.write_latency_ns);
-    require(finite_positive(d.cell_area_um2), "cell_area_um2", "> 0", d.cell_area_um2);
+    require(finite_nonnegative(d.v_read0_v) && d.v_read0_v <= 1e3, "v_read0_v", "in [0, 1000]", d.v_read0_v);
+    require(finite_positive(d.v_read1_v) && d.v_read1_v <= 1e3, "v_read1_v", "in (0, 1000]", d.v_read1_v);
+    require(finite_positive(d.v_write_v) && d.v_write_v <= 1e3, "v_write_v", "in (0, 1000]", d.v_write_v);
+    require(finite_positive(d.pulse_width_ns) && d.pulse_width_ns <= 1e12, "pulse_width_ns", "in (0, 1e12]",
+            d.pulse_width_ns);
+    require(finite_positive(d.read_latency_ns) && d.read_latency_ns <= 1e12, "read_latency_ns", "in (0, 1e12]",
+            d.read_latency_ns);
+    require(finite_positive(d.write_latency_ns) && d.write_latency_ns <= 1e12, "write_latency_ns", "in (0, 1e12]",
+            d.write_latency_ns);
+    require(finite_positive(d.cell_area_um2) && d.cell_area_um2 <= 1e12, "cell_area_um2", "in (0, 1e12]",
+            d.cell_area_um2);
     require(finite_nonnegative(d.nonlinearity_ltp) && d.nonlinearity_ltp <= 20, "nonlinearity_ltp", "in [0, 20]",
             d.nonlinearity_ltp);
     require(finite_nonnegative(d.nonlinearity_ltd) && d.nonlinearity_ltd <= 20, "nonlinearity_ltd", "in [0, 20]",
@@ -54,21 +62,27 @@ void validate(const CrossbarDevice& d) {
 void validate(const CrossbarArray& a) {
     require(a.rows >= 1 && a.rows <= 65536, "rows", "in [1, 65536]", a.rows);
     require(a.columns >= 1 && a.columns <= 65536, "columns", "in [1, 65536]", a.columns);
-    require(finite_nonnegative(a.driver_area_um2_per_row), "driver_area_um2_per_row", ">= 0",
-            a.driver_area_um2_per_row);
+    require(finite_nonnegative(a.driver_area_um2_per_row) && a.driver_area_um2_per_row <= 1e12,
+            "driver_area_um2_per_row", "in [0, 1e12]", a.driver_area_um2_per_row);
 }
 
 void validate(const CrossbarPeriphery& p) {
     require(p.adc_bits >= 1 && p.adc_bits <= 16, "adc_bits", "in [1, 16]", p.adc_bits);
-    require(finite_positive(p.adc_sample_rate_gsps), "adc_sample_rate_gsps", "> 0", p.adc_sample_rate_gsps);
-    require(finite_nonnegative(p.adc_power_mw), "adc_power_mw", ">= 0", p.adc_power_mw);
-    require(finite_nonnegative(p.adc_area_um2), "adc_area_um2", ">= 0", p.adc_area_um2);
-    require(finite_nonnegative(p.sense_amp_energy_pj), "sense_amp_energy_pj", ">= 0", p.sense_amp_energy_pj);
-    require(finite_nonnegative(p.sense_amp_area_um2), "sense_amp_area_um2", ">= 0", p.sense_amp_area_um2);
-    require(finite_nonnegative(p.digital_energy_pj_per_cycle), "digital_energy_pj_per_cycle", ">= 0",
-            p.digital_energy_pj_per_cycle);
-    require(finite_nonnegative(p.digital_area_um2), "digital_area_um2", ">= 0", p.digital_area_um2);
-    require(finite_positive(p.clock_mhz), "clock_mhz", "> 0", p.clock_mhz);
+    require(finite_positive(p.adc_sample_rate_gsps) && p.adc_sample_rate_gsps <= 1e6, "adc_sample_rate_gsps",
+            "in (0, 1e6]", p.adc_sample_rate_gsps);
+    require(finite_nonnegative(p.adc_power_mw) && p.adc_power_mw <= 1e9, "adc_power_mw", "in [0, 1e9]",
+            p.adc_power_mw);
+    require(finite_nonnegative(p.adc_area_um2) && p.adc_area_um2 <= 1e12, "adc_area_um2", "in [0, 1e12]",
+            p.adc_area_um2);
+    require(finite_nonnegative(p.sense_amp_energy_pj) && p.sense_amp_energy_pj <= 1e12, "sense_amp_energy_pj",
+            "in [0, 1e12]", p.sense_amp_energy_pj);
+    require(finite_nonnegative(p.sense_amp_area_um2) && p.sense_amp_area_um2 <= 1e12, "sense_amp_area_um2",
+            "in [0, 1e12]", p.sense_amp_area_um2);
+    require(finite_nonnegative(p.digital_energy_pj_per_cycle) && p.digital_energy_pj_per_cycle <= 1e12,
+            "digital_energy_pj_per_cycle", "in [0, 1e12]", p.digital_energy_pj_per_cycle);
+    require(finite_nonnegative(p.digital_area_um2) && p.digital_area_um2 <= 1e15, "digital_area_um2",
+            "in [0, 1e15]", p.digital_area_um2);
+    require(finite_positive(p.clock_mhz) && p.clock_mhz <= 1e6, "clock_mhz", "in (0, 1e6]", p.clock_mhz);
 }
 
 ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a, const CrossbarPeriphery& p,

@@ -41,9 +41,10 @@ def _check_numbers(obj, int_fields=()):
 
 @dataclass(frozen=True)
 class Device:
-    """A memristive device. Ranges: 0 < r_on_ohm < r_off_ohm; levels in [2, 65536];
-    v_read0_v >= 0; v_read1_v, v_write_v, pulse_width_ns, read_latency_ns,
-    write_latency_ns, cell_area_um2 > 0.
+    """A memristive device. Ranges: 1e-3 <= r_on_ohm < r_off_ohm <= 1e15; levels in
+    [2, 65536]; v_read0_v in [0, 1000]; v_read1_v, v_write_v in (0, 1000]; pulse_width_ns,
+    read_latency_ns, write_latency_ns, cell_area_um2 in (0, 1e12] (bounds far outside any
+    device, so that every cost stays finite).
 
     Non-idealities (used in the loop by :func:`attach_device`; the cost model uses
     nonlinearity_ltp for the stored conductances): nonlinearity_ltp, nonlinearity_ltd in
@@ -80,7 +81,7 @@ class Device:
 @dataclass(frozen=True)
 class Array:
     """A crossbar array: rows, columns in [1, 65536]; cell "1T1R" or "0T1R";
-    driver_area_um2_per_row >= 0 (MNSIM: 1150)."""
+    driver_area_um2_per_row in [0, 1e12] (MNSIM: 1150)."""
     rows: int = 256
     columns: int = 256
     cell: str = "1T1R"
@@ -96,11 +97,12 @@ class Array:
 
 @dataclass(frozen=True)
 class Periphery:
-    """Column read-out and digital logic: adc_bits in [1, 16]; adc_sample_rate_gsps > 0;
-    adc_power_mw, adc_area_um2 >= 0 (MNSIM's array figures). For the SP mapping:
-    sense_amp_energy_pj (per comparison), sense_amp_area_um2 (per column),
-    digital_energy_pj_per_cycle, digital_area_um2 (all >= 0; 0 = not modelled: no
-    published default), clock_mhz > 0 (digital kWTA / update logic)."""
+    """Column read-out and digital logic: adc_bits in [1, 16]; adc_sample_rate_gsps in
+    (0, 1e6]; adc_power_mw in [0, 1e9], adc_area_um2 in [0, 1e12] (MNSIM's array figures).
+    For the SP mapping: sense_amp_energy_pj (per comparison), sense_amp_area_um2 (per
+    column), digital_energy_pj_per_cycle (each in [0, 1e12]), digital_area_um2 (in [0,
+    1e15]; 0 = not modelled: no published default), clock_mhz in (0, 1e6] (digital kWTA /
+    update logic)."""
     adc_bits: int = 6
     adc_sample_rate_gsps: float = 1.0
     adc_power_mw: float = 1.26
