@@ -126,6 +126,7 @@ def test_load_mnist_not_found_names_the_places(tmp_path, monkeypatch):
 
 def test_download_verifies_sha256_and_caches(tmp_path, monkeypatch):
     """The download path, offline: a file:// mirror holding small valid IDX files."""
+    monkeypatch.delenv("HTMHW_DATA", raising=False)  # HTMHW_DATA would take precedence over the cache
     mirror = tmp_path / "mirror"
     write_mnist(mirror, np.full((2, 28, 28), 7, np.uint8), np.array([4, 2], np.uint8))
     sums = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in mirror.iterdir()}
