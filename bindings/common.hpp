@@ -37,9 +37,9 @@ inline void check_binary(const std::uint8_t* p, std::size_t n, const char* name)
                                         std::to_string(p[i]) + " at flat index " + std::to_string(i));
 }
 
-#include <exception>
 #include <mutex>
-#include <thread>
+
+#include "htmhw/parallel.hpp"
 
 // The per-object lock of the stateful bindings (poolers), taken by calls that hold the GIL.
 // If another thread holds it (it is computing with the GIL released), wait with the GIL
@@ -58,36 +58,9 @@ class ObjectLock {
     std::unique_lock<std::mutex> lock_;
 };
 
-// Runs f(begin, end) over [0, rows) split into `threads` contiguous chunks
-// (one std::thread each); the first worker exception is rethrown after join.
-// Chunks only change who computes a row, never what it computes.
-template <class F>
-void parallel_rows(std::size_t rows, unsigned threads, F f) {
-    if (threads <= 1 || rows < 2) {
-        f(std::size_t{0}, rows);
-        return;
-    }
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, rows));
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(threads);
-    for (unsigned k = 0; k < threads; ++k)
-        pool.emplace_back([&, k] {
-            try {
-                f(rows * k / threads, rows * (k + 1) / threads);
-            } catch (...) {
-                errors[k] = std::current_exception();
-            }
-        });
-    for (auto& t : pool) t.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-}
+using htmhw::parallel_for;
 
-inline unsigned check_threads(int threads) {
-    if (threads < 1 || threads > 1024)
-        throw std::invalid_argument("n_threads must be an integer in [1, 1024]; got " + std::to_string(threads));
-    return static_cast<unsigned>(threads);
-}
+inline unsigned check_threads(int threads) { return htmhw::checked_threads(threads); }
 
 // CSR (indptr, indices) from per-row winner lists, in row order.
 inline py::tuple rows_to_csr(const std::vector<std::vector<std::uint32_t>>& per_row) {

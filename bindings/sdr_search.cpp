@@ -84,7 +84,7 @@ void init_sdr_search(py::module_& m) {
             const std::uint64_t* q = queries.data();
             {
                 py::gil_scoped_release release;
-                parallel_rows(n_q, threads, [&](std::size_t begin, std::size_t end) {
+                parallel_for(n_q, threads, [&](std::size_t begin, std::size_t end) {
                     htmhw::sdr_topk(d, n_db, q, begin, end, words, kk, oi, oo);
                 });
             }
@@ -108,7 +108,7 @@ void init_sdr_search(py::module_& m) {
             const std::uint64_t* q = queries.data();
             {
                 py::gil_scoped_release release;
-                parallel_rows(n_q, threads, [&](std::size_t begin, std::size_t end) {
+                parallel_for(n_q, threads, [&](std::size_t begin, std::size_t end) {
                     htmhw::sdr_overlaps(d, n_db, q, begin, end, words, o + begin * n_db);
                 });
             }
@@ -143,7 +143,7 @@ void init_sdr_search(py::module_& m) {
             const float* v = values.data();
             {
                 py::gil_scoped_release release;
-                parallel_rows(n, threads, [&](std::size_t begin, std::size_t end) {
+                parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
                     htmhw::sum_selected_rows(p, ix, wp, begin, end, v, dim, o);
                 });
             }

@@ -135,7 +135,7 @@ void init_sp(py::module_& m) {
                 {
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
-                    parallel_rows(rows, threads, [&](std::size_t begin, std::size_t end) {
+                    parallel_for(rows, threads, [&](std::size_t begin, std::size_t end) {
                         htmhw::SpWorkspace ws;
                         std::vector<std::uint32_t> overlaps(s.sp.num_columns);
                         for (std::size_t r = begin; r < end; ++r)

@@ -18,13 +18,12 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <exception>
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "htmhw/detmath.hpp"
+#include "htmhw/parallel.hpp"
 #include "htmhw/rng.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -38,40 +37,6 @@ namespace htmhw {
 namespace {
 
 [[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
-
-// f(begin, end) over [0, count) in `threads` contiguous chunks; the first worker
-// exception is rethrown after join. Chunks change who computes, never what.
-template <class F>
-void parallel_for(std::size_t count, unsigned threads, F f) {
-    if (threads <= 1 || count < 2) {
-        f(std::size_t{0}, count);
-        return;
-    }
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(threads);
-    for (unsigned k = 1; k < threads; ++k)
-        pool.emplace_back([&, k] {
-            try {
-                f(count * k / threads, count * (k + 1) / threads);
-            } catch (...) {
-                errors[k] = std::current_exception();
-            }
-        });
-    try {
-        f(0, count / threads);
-    } catch (...) {
-        errors[0] = std::current_exception();
-    }
-    for (auto& t : pool) t.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-}
-
-void check_threads(unsigned threads) {
-    if (threads < 1 || threads > 1024)
-        fail("n_threads must be an integer in [1, 1024]; got " + std::to_string(threads));
-}
 
 // ---------------------------------------------------------------- kernels ----
 // Vector types from GCC's vector extensions: one body, instantiated per width.
@@ -774,7 +739,7 @@ void som_check_train_params(const SomTrainParams& p) {
 
 static void check_data(const SomGrid& g, const float* x, std::size_t n, std::uint32_t dim, unsigned threads) {
     som_check_grid(g);
-    check_threads(threads);
+    checked_threads(threads);
     if (dim < 1 || dim > kSomMaxDim)
         fail("dim must be in [1, " + std::to_string(kSomMaxDim) + "]; got " + std::to_string(dim));
     if (n < 1) fail("X must have at least 1 sample; got 0");
@@ -939,7 +904,7 @@ SomMap som_init(const SomGrid& g, const float* x, std::size_t n, std::uint32_t d
 void som_smooth(const SomGrid& g, SomNeighborhood h, double radius, double std_coeff, const float* sums,
                 const float* counts, std::uint32_t dim, unsigned threads, float* num, float* den) {
     som_check_grid(g);
-    check_threads(threads);
+    checked_threads(threads);
     check_radius(radius, std_coeff);
     if (h != SomNeighborhood::gaussian && h != SomNeighborhood::bubble)
         fail("neighborhood must be 'gaussian' or 'bubble'");
@@ -1097,7 +1062,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
 void som_dispersion(const SomGrid& g, const std::uint32_t* units, std::size_t n, std::uint32_t k, unsigned threads,
                     double* mean_pairwise, std::uint32_t* blobs) {
     som_check_grid(g);
-    check_threads(threads);
+    checked_threads(threads);
     if (k < 1) fail("k must be >= 1");
     for (std::size_t i = 0; i < n * k; ++i) check_unit(g, units[i], "units");
     parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
