@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 import htmhw
+from htmhw.metrics import protocol_classifier
 from htmhw.configs import named_config
 
 ANCHOR = named_config("mnist")  # anchors.md config "mnist" (htmhw.configs)
@@ -47,7 +47,7 @@ def run(X, labels, boost_in_inference):
     test = sp.infer(X[8000:], output="sparse")
     infer_s = time.perf_counter() - t0
     train_after = sp.infer(X[:8000], output="sparse")
-    clf = lambda: LogisticRegression(C=0.1, max_iter=300)  # noqa: E731
+    clf = protocol_classifier
     out = {
         "accuracy_sdr_learning_pass_features": clf().fit(train_pass, labels[:8000]).score(test, labels[8000:]),
         "accuracy_sdr_learned_sp_features": clf().fit(train_after, labels[:8000]).score(test, labels[8000:]),
