@@ -263,7 +263,7 @@ def test_cli_sweep_run_report_and_errors(tmp_path):
     assert proc.returncode == 0, proc.stderr
     s = json.loads(proc.stdout)
     assert (s["tasks"], s["finished"], s["failed"]) == (2, 2, 0)
-    assert all(f.endswith(".png") and os.path.getsize(f) > 1000 for f in s["figures"])
+    assert len(s["figures"]) == 2 and all(f.endswith(".png") and os.path.getsize(f) > 1000 for f in s["figures"])
     rep = run_cli("sweep", "report", str(out), "--no-plots")
     assert rep.returncode == 0 and "2/2 tasks finished" in rep.stdout and "Pareto front" in rep.stdout
     again = run_cli("sweep", "run", str(spec), "--out", str(out), "--workers", "0")

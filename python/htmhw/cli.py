@@ -554,9 +554,9 @@ def _main_sweep(args) -> int:
             s = S.report(args.out, png_dir=args.png_dir, plots=not args.no_plots)
         else:
             kw = dict(scheduler=args.scheduler, n_workers=args.workers, threads_per_worker=args.threads_per_worker,
-                      progress=not (args.quiet or args.json), retry_failed=args.retry_failed)
+                      progress=not (args.quiet or args.json), retry_failed=args.retry_failed,
+                      plots=not args.no_plots)
             s = S.run(args.spec, args.out, **kw) if cmd == "run" else S.resume(args.out, **kw)
-            s["figures"] = [] if args.no_plots else S.plot_pareto(args.out)
     except (ValueError, TypeError, FileNotFoundError, OSError) as e:
         print(f"htmhw sweep {cmd}: error: {e}", file=sys.stderr)
         return 2

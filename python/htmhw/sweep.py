@@ -507,15 +507,22 @@ def read_rows(out_dir) -> dict:
     return rows
 
 
+def _read_spec(out_dir) -> dict:
+    """The spec.json of a sweep directory (SweepError naming the file if missing or invalid)."""
+    spec_file = Path(out_dir) / "spec.json"
+    if not spec_file.is_file():
+        raise SweepError(f"{out_dir} is not a sweep directory (no spec.json)")
+    try:
+        return json.loads(spec_file.read_text())
+    except json.JSONDecodeError as e:
+        raise SweepError(f"{spec_file}: not valid JSON ({e})") from None
+
+
 def _prepare(spec: dict, out_dir: Path, resume: bool) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_file = out_dir / "spec.json"
     if spec_file.exists():
-        try:
-            saved = json.loads(spec_file.read_text())
-        except json.JSONDecodeError as e:
-            raise SweepError(f"{spec_file}: not valid JSON ({e})") from None
-        if saved != spec:
+        if _read_spec(out_dir) != spec:
             raise SweepError(f"{out_dir} holds a different sweep (its spec.json differs from this spec); "
                              "choose another --out directory")
         if not resume and read_rows(out_dir):
@@ -543,8 +550,10 @@ def _client(scheduler, n_workers: int, threads_per_worker: int):
 
 
 def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, threads_per_worker: int = 1,
-        client=None, progress: bool = True, retry_failed: bool = False, resume: bool = False) -> dict:
-    """Run (or resume) a sweep into ``out_dir``; returns :func:`report`'s summary (without plots).
+        client=None, progress: bool = True, retry_failed: bool = False, resume: bool = False,
+        plots: bool = False) -> dict:
+    """Run (or resume) a sweep into ``out_dir``; returns :func:`report`'s summary (with the
+    Pareto plots if ``plots``).
 
     spec: a dict (validated with :func:`normalize_spec`) or a path to a JSON/YAML file.
     scheduler: address of a running dask scheduler ("tcp://host:8786"); default: a new
@@ -586,8 +595,7 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
     finally:
         if bar is not None:
             bar.close()
-    write_csv(out_dir)
-    return summarize(out_dir)
+    return report(out_dir, plots=plots)
 
 
 def _run_dask(spec, pending, finish, client, scheduler, n_workers, threads_per_worker) -> None:
@@ -619,14 +627,8 @@ def _run_dask(spec, pending, finish, client, scheduler, n_workers, threads_per_w
 def resume(out_dir, **kwargs) -> dict:
     """Continue the sweep in ``out_dir`` (its saved spec.json): only tasks without a row run.
     Keyword arguments as :func:`run`."""
-    spec_file = Path(out_dir) / "spec.json"
-    if not spec_file.is_file():
-        raise SweepError(f"{out_dir} is not a sweep directory (no spec.json)")
-    try:
-        spec = json.loads(spec_file.read_text())
-    except json.JSONDecodeError as e:
-        raise SweepError(f"{spec_file}: not valid JSON ({e})") from None
-    return run(normalize_spec(spec, source=str(spec_file)), out_dir, resume=True, **kwargs)
+    spec = normalize_spec(_read_spec(out_dir), source=str(Path(out_dir) / "spec.json"))
+    return run(spec, out_dir, resume=True, **kwargs)
 
 
 # -- results, Pareto, report -------------------------------------------------------------------------
@@ -653,9 +655,10 @@ def _cell(v):
 def write_csv(out_dir) -> Path:
     """(Re)write ``out_dir/results.csv`` from the row files: one line per task, sorted by
     task order of the spec; list-valued parameters as JSON."""
-    out_dir = Path(out_dir)
-    spec = json.loads((out_dir / "spec.json").read_text())
-    rows = read_rows(out_dir)
+    return _write_csv(Path(out_dir), _read_spec(out_dir), read_rows(out_dir))
+
+
+def _write_csv(out_dir: Path, spec: dict, rows: dict) -> Path:
     order = [t["task_id"] for t in tasks(spec) if t["task_id"] in rows]
     cols = _columns(list(rows.values()))
     buf = io.StringIO()
@@ -717,12 +720,13 @@ def _varying(configs) -> list[str]:
 def summarize(out_dir) -> dict:
     """Counts, the best configuration by accuracy and the Pareto fronts of accuracy vs energy
     per inference and vs area (configurations averaged over seeds/folds)."""
-    out_dir = Path(out_dir)
-    spec = json.loads((out_dir / "spec.json").read_text())
     rows = read_rows(out_dir)
+    return _summarize(_read_spec(out_dir), rows, aggregate(rows.values()))
+
+
+def _summarize(spec: dict, rows: dict, configs: list) -> dict:
     all_tasks = tasks(spec)
     failed = [r for r in rows.values() if r.get("status") != "ok"]
-    configs = aggregate(rows.values())
     vary = _varying(configs)
     s = {"name": spec["name"], "tasks": len(all_tasks), "finished": len(rows), "failed": len(failed),
          "missing": len(all_tasks) - len(rows), "configurations": len(configs), "varying": [k[2:] for k in vary],
@@ -754,17 +758,18 @@ def _short(value) -> str:
 def plot_pareto(out_dir, png_dir=None) -> list[str]:
     """PNG scatter plots of accuracy vs energy per inference and vs area, the Pareto front
     highlighted; written to ``png_dir`` (default ``out_dir``). Returns the paths."""
+    return _plot_pareto(Path(out_dir), png_dir, _read_spec(out_dir)["name"], aggregate(read_rows(out_dir).values()))
+
+
+def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out_dir = Path(out_dir)
     png_dir = Path(png_dir) if png_dir is not None else out_dir
     png_dir.mkdir(parents=True, exist_ok=True)
-    configs = aggregate(read_rows(out_dir).values())
     vary = _varying(configs)
-    spec_name = json.loads((out_dir / "spec.json").read_text())["name"]
     paths = []
     for axis, xlabel in (("energy_per_inference_pj", "energy per inference (pJ)"), ("area_um2", "area (um^2)")):
         cs = [c for c in configs if "accuracy" in c and axis in c]
@@ -799,11 +804,12 @@ def report(out_dir, png_dir=None, plots: bool = True) -> dict:
     """The summary of a (possibly unfinished) sweep, results.csv rewritten, and the Pareto
     plots (``plots=True``)."""
     out_dir = Path(out_dir)
-    if not (out_dir / "spec.json").is_file():
-        raise SweepError(f"{out_dir} is not a sweep directory (no spec.json)")
-    write_csv(out_dir)
-    s = summarize(out_dir)
-    s["figures"] = plot_pareto(out_dir, png_dir) if plots else []
+    spec = _read_spec(out_dir)
+    rows = read_rows(out_dir)  # read once: the CSV, the summary and the plots all use them
+    _write_csv(out_dir, spec, rows)
+    configs = aggregate(rows.values())
+    s = _summarize(spec, rows, configs)
+    s["figures"] = _plot_pareto(out_dir, png_dir, spec["name"], configs) if plots else []
     return s
 
 
