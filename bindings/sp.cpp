@@ -89,6 +89,11 @@ void init_sp(py::module_& m) {
                  htmhw::sp_rebuild_and_check(copy);
                  s.sp = std::move(copy);
              })
+        .def_property_readonly("connected_threshold",
+                               [](const PySp& s) {
+                                   ObjectLock lock(s.mutex);
+                                   return htmhw::connected_threshold(s.sp);
+                               })
         .def_property_readonly("num_inputs", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })
         .def_property_readonly("num_columns", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_columns; })
         .def_property(
@@ -151,8 +156,7 @@ void init_sp(py::module_& m) {
              [](const PySp& s) {
                  ObjectLock lock(s.mutex);
                  return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {
-                     const float conn = static_cast<float>(sp.params.syn_perm_connected - 0.000001);
-                     return sp.permanences[k] >= conn ? 1 : 0;
+                     return sp.permanences[k] >= htmhw::connected_threshold(sp) ? 1 : 0;
                  });
              })
         .def("permanences_dense",

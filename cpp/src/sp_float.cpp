@@ -44,10 +44,6 @@ void check_dims(const char* name, const Dims& d, std::uint64_t max_product) {
     }
 }
 
-float connected_threshold(const SpFloat& sp) {
-    return static_cast<float>(sp.params.syn_perm_connected - kPermanenceEpsilon);
-}
-
 std::uint32_t stimulus_threshold_int(const SpFloat& sp) {
     return static_cast<std::uint32_t>(std::ceil(sp.params.stimulus_threshold));
 }
@@ -172,6 +168,10 @@ void build_input_major(SpFloat& sp) {
 }
 
 }  // namespace
+
+float connected_threshold(const SpFloat& sp) {
+    return static_cast<float>(sp.params.syn_perm_connected - kPermanenceEpsilon);
+}
 
 SpSizeEstimate sp_size_estimate(const SpParams& p) {
     const std::size_t rank = std::max(p.input_dimensions.size(), p.column_dimensions.size());

@@ -158,7 +158,7 @@ class SpatialPooler:
             connected = self._row(c, values=words >= self._pooler.constants["conn_q"])
         else:
             perms = self._row(c)
-            connected = perms >= np.float32(self._sp.params["syn_perm_connected"] - 0.000001)
+            connected = perms >= np.float32(self._sp.connected_threshold)
         return _fill(connectedSynapses, connected.astype(np.uint32), np.uint32)
 
     def _row(self, c, values=None):

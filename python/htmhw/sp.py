@@ -15,7 +15,6 @@ _OUTPUTS = ("indices", "dense", "sparse")
 _ARITHMETIC = ("float", "fixed")
 _STATE_KIND = {"float": "htmhw.SpatialPooler", "fixed": "htmhw.SpatialPooler.fixed"}
 _CORE = {"float": _core.SpatialPoolerFloat, "fixed": _core.SpatialPoolerFixed}
-_PERMANENCE_EPSILON = 0.000001  # the core's connected test: p >= float32(syn_perm_connected - epsilon)
 
 
 class SpatialPooler:
@@ -346,7 +345,7 @@ class SpatialPooler:
         p = self._probabilities_q()
         if self.arithmetic == "fixed":
             return p >= self.constants["conn_q"]
-        return p >= np.float32(self.params["syn_perm_connected"] - _PERMANENCE_EPSILON)
+        return p >= np.float32(self._sp.connected_threshold)
 
     def transform_prob(self, X) -> np.ndarray:
         """X * P: each input bit weighted by its probability, (n_samples, num_inputs) float32.

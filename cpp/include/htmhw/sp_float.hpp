@@ -153,4 +153,8 @@ void update_inhibition_radius(SpFloat& sp);
 // used after loading a saved state. Throws std::invalid_argument naming the field.
 void sp_rebuild_and_check(SpFloat& sp);
 
+// A synapse is connected when its float32 permanence >= this (NuPIC: syn_perm_connected -
+// PERMANENCE_EPSILON, compared in float32).
+float connected_threshold(const SpFloat& sp);
+
 }  // namespace htmhw
