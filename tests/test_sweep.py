@@ -318,16 +318,19 @@ def test_gridsearchcv_on_dask_matches_serial(cluster_client):
                                                         random_state=3), LogisticRegression(C=0.1, max_iter=300))
     grid = {"spatialpoolertransformer__n_columns": [128, 256], "spatialpoolertransformer__local_area_density":
             [0.05, 0.1]}
-    serial = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    # A second "score" records the process that fitted each candidate x fold: joblib batches fits into dask
+    # tasks adaptively, so counting tasks says nothing about how many fits ran where; the pids do.
+    scoring = {"accuracy": "accuracy", "pid": lambda estimator, X_, y_: float(os.getpid())}
+    serial = GridSearchCV(pipe, grid, cv=3, scoring=scoring, refit="accuracy").fit(X, y)
 
-    def executed():
-        return sum(cluster_client.run(lambda dask_worker: dask_worker.state.executed_count).values())
-
-    n0 = executed()
+    worker_pids = {float(p) for p in cluster_client.run(os.getpid).values()}
+    assert float(os.getpid()) not in worker_pids
     with joblib.parallel_backend("dask"):
-        dist = GridSearchCV(pipe, grid, cv=3, n_jobs=-1).fit(X, y)
-    assert executed() >= n0 + 12  # 4 candidates x 3 folds ran on the cluster's workers
-    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"], dist.cv_results_["mean_test_score"])
+        dist = GridSearchCV(pipe, grid, cv=3, scoring=scoring, refit="accuracy", n_jobs=-1).fit(X, y)
+    fitted_in = np.concatenate([dist.cv_results_[f"split{i}_test_pid"] for i in range(3)])
+    assert len(fitted_in) == 12 and set(fitted_in) <= worker_pids  # 4 candidates x 3 folds, all on the workers
+    assert set(serial.cv_results_["split0_test_pid"]) == {float(os.getpid())}
+    np.testing.assert_array_equal(serial.cv_results_["mean_test_accuracy"], dist.cv_results_["mean_test_accuracy"])
     assert serial.best_params_ == dist.best_params_
 
 
