@@ -13,12 +13,16 @@ boostStrength 2.0 (inference with boosting, htm.core's rule), off = 0.0.
 Studies (each row one full run):
   stuck      stuck-at rate {0, 1, 5, 10, 20 %} (half on, half off), boosting on and off,
              otherwise ideal cells (256 levels = one per permanence word);
+  stuck-after  the same stuck-at rates appearing after training (field failures): the
+             pooler learns with ideal cells, the classifier is fitted on those SDRs, then
+             the faulty cells are attached and the test digits are inferred (no relearning,
+             so boosting cannot recruit replacement columns);
   levels     conductance levels {2, 3, 4, 5, 8, 16, 32, 64, 256}, boosting on;
   variation  write nonlinearity (potentiation / depression nu), cycle-to-cycle sigma per
              pulse and device-to-device sigma, 256 levels,
              boosting on.
 
-    python benchmarks/crossbar_faults.py [--mnist-dir DIR] [--studies stuck levels variation]
+    python benchmarks/crossbar_faults.py [--mnist-dir DIR] [--studies stuck stuck-after levels variation]
         [--out-json FILE] [--out-png docs/crossbar_faults.png]
 
 Prints Markdown tables (pasted into docs/crossbar.md) and writes the plot.
@@ -26,6 +30,7 @@ Prints Markdown tables (pasted into docs/crossbar.md) and writes the plot.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sys
@@ -36,6 +41,7 @@ import numpy as np
 
 import htmhw
 from htmhw.crossbar import Device, attach_device
+from htmhw.metrics import protocol_classifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixed_vs_float import ANCHOR, N_TRAIN, accuracy  # noqa: E402  (one protocol definition)
@@ -69,6 +75,29 @@ def run(X, labels, device: Device, boost_strength: float, seed: int = 1) -> dict
             "columns_ever_active": float(ever_active), "sp_seconds": round(seconds, 1)}
 
 
+def run_after(X, labels, boost_strength: float, rates, seed: int = 1) -> list:
+    """One ideal learning pass and classifier, then each stuck-at rate attached to a copy of
+    the trained pooler for inference only."""
+    params = dict(ANCHOR, boost_strength=boost_strength, boost_in_inference=True)
+    sp = htmhw.SpatialPooler(arithmetic="fixed", hw=htmhw.HardwareConfig(permanence_bits=PERM_BITS), **params)
+    train = sp.compute(X[:N_TRAIN], learn=True, output="sparse")
+    clf = protocol_classifier().fit(train, labels[:N_TRAIN])
+    rows = []
+    for rate in rates:
+        faulty = copy.deepcopy(sp)
+        attach_device(faulty, stuck_device(rate), seed)
+        test = faulty.infer(X[N_TRAIN:], output="sparse", n_threads=2)
+        # Refitting the classifier on the faulty pooler's training SDRs separates what the
+        # SDRs lost from what only the classifier's mismatch costs.
+        refit_train = faulty.infer(X[:N_TRAIN], output="sparse", n_threads=2)
+        ever_active = np.asarray(test.sum(axis=0) > 0).ravel().mean()
+        rows.append({"device": stuck_device(rate).to_dict(), "boost_strength": boost_strength, "key": rate,
+                     "accuracy": float(clf.score(test, labels[N_TRAIN:])),
+                     "accuracy_classifier_refitted": accuracy(refit_train, labels[:N_TRAIN], test, labels[N_TRAIN:]),
+                     "columns_ever_active": float(ever_active)})
+    return rows
+
+
 def stuck_device(rate: float) -> Device:
     return Device(levels=IDEAL_LEVELS, stuck_on_rate=rate / 2, stuck_off_rate=rate - rate / 2)
 
@@ -78,15 +107,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mnist-dir", default=os.path.join(os.environ.get("HTMHW_DATA", root.parent / "shared" / "data"),
                                                             "mnist"))
-    parser.add_argument("--studies", nargs="+", choices=("stuck", "levels", "variation"),
-                        default=["stuck", "levels", "variation"])
+    parser.add_argument("--studies", nargs="+", choices=("stuck", "stuck-after", "levels", "variation"),
+                        default=["stuck", "stuck-after", "levels", "variation"])
     parser.add_argument("--out-json", default=None)
     parser.add_argument("--out-png", default=str(root / "docs" / "crossbar_faults.png"))
     args = parser.parse_args(argv)
     images, labels = htmhw.datasets.load_mnist(args.mnist_dir)
     X = (images > 30).reshape(len(images), -1).astype(np.uint8)
     start = time.perf_counter()
-    results = {"stuck": [], "levels": [], "variation": []}
+    results = {"stuck": [], "stuck-after": [], "levels": [], "variation": []}
 
     def record(study, key, device, boost):
         r = dict(run(X, labels, device, boost), key=key)
@@ -106,6 +135,24 @@ def main(argv=None):
             on, off = by[(BOOST_ON, rate)], by[(0.0, rate)]
             lines.append(f"| {rate:.0%} | {on:.2%} | {(by[(BOOST_ON, 0.0)] - on) * 100:.2f} pt | {off:.2%} | "
                          f"{(by[(0.0, 0.0)] - off) * 100:.2f} pt |")
+        tables.append("\n".join(lines))
+    if "stuck-after" in args.studies:
+        by = {}
+        for boost in (BOOST_ON, 0.0):
+            for r in run_after(X, labels, boost, STUCK_RATES):
+                results["stuck-after"].append(r)
+                by[(boost, r["key"])] = r
+                print(f"stuck-after {r['key']} boost {boost}: accuracy {r['accuracy']:.4f}, classifier refitted "
+                      f"{r['accuracy_classifier_refitted']:.4f}", flush=True)
+        lines = ["| stuck-at cells after training | boosting on (2.0) | loss vs 0 % | classifier refitted "
+                 "| boosting off | loss vs 0 % | classifier refitted |", "|---|---|---|---|---|---|---|"]
+        for rate in STUCK_RATES:
+            cells = [f"| {rate:.0%} "]
+            for boost in (BOOST_ON, 0.0):
+                r, r0 = by[(boost, rate)], by[(boost, 0.0)]
+                cells.append(f"| {r['accuracy']:.2%} | {(r0['accuracy'] - r['accuracy']) * 100:.2f} pt "
+                             f"| {r['accuracy_classifier_refitted']:.2%} ")
+            lines.append("".join(cells) + "|")
         tables.append("\n".join(lines))
     if "levels" in args.studies:
         lines = ["| conductance levels | accuracy (boosting on) |", "|---|---|"]
@@ -139,9 +186,13 @@ def plot(results, path):
         if study == "stuck":
             for boost, label in ((BOOST_ON, "boosting on (2.0)"), (0.0, "boosting off")):
                 pts = [(r["key"] * 100, r["accuracy"] * 100) for r in rows if r["boost_strength"] == boost]
-                ax.plot(*zip(*pts), "o-", label=label)
+                ax.plot(*zip(*pts), "o-", label=label + ", during training")
+                after = [(r["key"] * 100, r["accuracy"] * 100) for r in results["stuck-after"]
+                         if r["boost_strength"] == boost]
+                if after:
+                    ax.plot(*zip(*after), "s--", label=label + ", after training")
             ax.set_xlabel("stuck-at cells (%)")
-            ax.legend()
+            ax.legend(fontsize=7, loc="lower left")
         elif study == "levels":
             ax.plot([r["key"] for r in rows], [r["accuracy"] * 100 for r in rows], "o-")
             ax.set_xscale("log", base=2)
