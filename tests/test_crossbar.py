@@ -504,6 +504,32 @@ def test_device_survives_copy_and_save(tmp_path):
     assert not np.array_equal(ideal.compute(x[10:], learn=True, output="dense"), ref)
 
 
+def test_device_attached_after_training_programs_the_learned_permanences():
+    # Field failures (benchmarks/crossbar_faults.py --studies stuck-after): cells attached to a
+    # copy of a trained pooler hold its learned connections, except exactly the stuck cells.
+    import copy
+
+    x = random_inputs(60, 16, 4, 7)
+    trained = _tiny()
+    trained.compute(x[:40], learn=True)
+    ideal_read = X.read_connected(trained)
+    ideal_sdrs = trained.infer(x[40:], output="dense")
+
+    clean = copy.deepcopy(trained)
+    X.attach_device(clean, X.Device(levels=256), 3)
+    assert np.array_equal(X.read_connected(clean), ideal_read)
+    assert np.array_equal(clean.infer(x[40:], output="dense"), ideal_sdrs)
+
+    faulty = copy.deepcopy(trained)
+    on, off = X.attach_device(faulty, X.Device(levels=256, stuck_on_rate=0.1, stuck_off_rate=0.1), 3)
+    assert on.any() and off.any() and not (on & off).any()
+    assert np.array_equal(X.read_connected(faulty), (ideal_read | on) & ~off)
+    assert not np.array_equal(faulty.infer(x[40:], output="dense"), ideal_sdrs)
+    # The trained pooler itself is untouched.
+    assert np.array_equal(X.read_connected(trained), ideal_read)
+    assert np.array_equal(trained.infer(x[40:], output="dense"), ideal_sdrs)
+
+
 def test_corrupted_device_state_is_rejected():
     sp = _tiny()
     X.attach_device(sp, X.Device(levels=8), 4)
