@@ -19,7 +19,7 @@ namespace {
 struct PyFixed {
     SpFixed sp;
     htmhw::SpFixedWorkspace ws;
-    mutable std::mutex mutex;  // see lock_guard uses: one call at a time per object
+    mutable std::mutex mutex;  // one call at a time per object: ObjectLock (GIL held) or lock_guard (GIL released)
 };
 
 HwConfig hw_from_dict(const py::dict& d) {

@@ -20,11 +20,11 @@ namespace {
 struct PySp {
     SpFloat sp;
     htmhw::SpWorkspace ws;
-    mutable std::mutex mutex;  // see lock_guard uses: one call at a time per object
+    mutable std::mutex mutex;  // one call at a time per object: ObjectLock (GIL held) or lock_guard (GIL released)
 };
 
-template <class T>
-py::array_t<T> dense_rows(const SpFloat& sp, T (*value)(const SpFloat&, std::uint64_t)) {
+template <class T, class F>
+py::array_t<T> dense_rows(const SpFloat& sp, F value) {
     py::array_t<T> out({static_cast<py::ssize_t>(sp.num_columns), static_cast<py::ssize_t>(sp.num_inputs)});
     T* o = out.mutable_data();
     std::fill(o, o + out.size(), T(0));
@@ -155,8 +155,9 @@ void init_sp(py::module_& m) {
         .def("connected_dense",
              [](const PySp& s) {
                  ObjectLock lock(s.mutex);
-                 return dense_rows<std::uint8_t>(s.sp, [](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {
-                     return sp.permanences[k] >= htmhw::connected_threshold(sp) ? 1 : 0;
+                 const float threshold = htmhw::connected_threshold(s.sp);
+                 return dense_rows<std::uint8_t>(s.sp, [threshold](const SpFloat& sp, std::uint64_t k) -> std::uint8_t {
+                     return sp.permanences[k] >= threshold ? 1 : 0;
                  });
              })
         .def("permanences_dense",

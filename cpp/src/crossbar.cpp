@@ -17,72 +17,74 @@ void require(bool ok, const char* field, const std::string& range, double value)
     if (!ok) throw std::invalid_argument(std::string(field) + " must be " + range + "; got " + std::to_string(value));
 }
 
+// The range text of a bound as the messages write it: integers as such, powers of ten
+// beyond them as 1eN (1e12, 1e-3).
+std::string bound_text(double x) {
+    if (x == std::floor(x) && std::fabs(x) < 1e6) return std::to_string(static_cast<long long>(x));
+    const int e = static_cast<int>(std::lround(std::log10(x)));
+    if (std::pow(10.0, e) == x) return "1e" + std::to_string(e);
+    return std::to_string(x);
+}
+
+// value in [lo, hi] (or (lo, hi] with lo_open), finite; the message states the range tested.
+void require_in(double value, const char* field, double lo, double hi, bool lo_open = false) {
+    const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) && value <= hi;
+    require(ok, field, std::string("in ") + (lo_open ? "(" : "[") + bound_text(lo) + ", " + bound_text(hi) + "]",
+            value);
+}
+
+void require_positive_up_to(double value, const char* field, double hi) { require_in(value, field, 0, hi, true); }
+
 bool finite_positive(double x) { return std::isfinite(x) && x > 0; }
+bool finite_nonnegative(double x) { return std::isfinite(x) && x >= 0; }
 
 // MNSIM's empirical wire term, in ns, from the array size in KB.
 double mnsim_wire_latency_ns(const CrossbarArray& a) {
     const double size_kb = static_cast<double>(a.rows) * a.columns / 1024.0 / 8.0;
     return 0.001 * (0.0002 * size_kb * size_kb + 5e-6 * size_kb + 4e-14);
 }
-bool finite_nonnegative(double x) { return std::isfinite(x) && x >= 0; }
 
 }  // namespace
 
 void validate(const CrossbarDevice& d) {
     // Upper (and for resistances lower) bounds far outside any device keep every energy and
     // latency finite in double precision (found by fuzzing: a 1e154 V read overflowed to inf).
-    require(finite_positive(d.r_on_ohm) && d.r_on_ohm >= 1e-3 && d.r_on_ohm <= 1e15, "r_on_ohm", "in [1e-3, 1e15]",
-            d.r_on_ohm);
+    require_in(d.r_on_ohm, "r_on_ohm", 1e-3, 1e15);
     require(finite_positive(d.r_off_ohm) && d.r_off_ohm > d.r_on_ohm && d.r_off_ohm <= 1e15, "r_off_ohm",
             "> r_on_ohm and <= 1e15", d.r_off_ohm);
-    require(d.levels >= 2 && d.levels <= 65536, "levels", "in [2, 65536]", d.levels);
-    require(finite_nonnegative(d.v_read0_v) && d.v_read0_v <= 1e3, "v_read0_v", "in [0, 1000]", d.v_read0_v);
-    require(finite_positive(d.v_read1_v) && d.v_read1_v <= 1e3, "v_read1_v", "in (0, 1000]", d.v_read1_v);
-    require(finite_positive(d.v_write_v) && d.v_write_v <= 1e3, "v_write_v", "in (0, 1000]", d.v_write_v);
-    require(finite_positive(d.pulse_width_ns) && d.pulse_width_ns <= 1e12, "pulse_width_ns", "in (0, 1e12]",
-            d.pulse_width_ns);
-    require(finite_positive(d.read_latency_ns) && d.read_latency_ns <= 1e12, "read_latency_ns", "in (0, 1e12]",
-            d.read_latency_ns);
-    require(finite_positive(d.write_latency_ns) && d.write_latency_ns <= 1e12, "write_latency_ns", "in (0, 1e12]",
-            d.write_latency_ns);
-    require(finite_positive(d.cell_area_um2) && d.cell_area_um2 <= 1e12, "cell_area_um2", "in (0, 1e12]",
-            d.cell_area_um2);
-    require(finite_nonnegative(d.nonlinearity_ltp) && d.nonlinearity_ltp <= 20, "nonlinearity_ltp", "in [0, 20]",
-            d.nonlinearity_ltp);
-    require(finite_nonnegative(d.nonlinearity_ltd) && d.nonlinearity_ltd <= 20, "nonlinearity_ltd", "in [0, 20]",
-            d.nonlinearity_ltd);
-    require(finite_nonnegative(d.d2d_sigma) && d.d2d_sigma <= 1, "d2d_sigma", "in [0, 1]", d.d2d_sigma);
-    require(finite_nonnegative(d.c2c_sigma) && d.c2c_sigma <= 1, "c2c_sigma", "in [0, 1]", d.c2c_sigma);
-    require(finite_nonnegative(d.stuck_on_rate) && d.stuck_on_rate <= 1, "stuck_on_rate", "in [0, 1]",
-            d.stuck_on_rate);
+    require_in(d.levels, "levels", 2, 65536);
+    require_in(d.v_read0_v, "v_read0_v", 0, 1e3);
+    require_positive_up_to(d.v_read1_v, "v_read1_v", 1e3);
+    require_positive_up_to(d.v_write_v, "v_write_v", 1e3);
+    require_positive_up_to(d.pulse_width_ns, "pulse_width_ns", 1e12);
+    require_positive_up_to(d.read_latency_ns, "read_latency_ns", 1e12);
+    require_positive_up_to(d.write_latency_ns, "write_latency_ns", 1e12);
+    require_positive_up_to(d.cell_area_um2, "cell_area_um2", 1e12);
+    require_in(d.nonlinearity_ltp, "nonlinearity_ltp", 0, 20);
+    require_in(d.nonlinearity_ltd, "nonlinearity_ltd", 0, 20);
+    require_in(d.d2d_sigma, "d2d_sigma", 0, 1);
+    require_in(d.c2c_sigma, "c2c_sigma", 0, 1);
+    require_in(d.stuck_on_rate, "stuck_on_rate", 0, 1);
     require(finite_nonnegative(d.stuck_off_rate) && d.stuck_off_rate <= 1 - d.stuck_on_rate, "stuck_off_rate",
             "in [0, 1 - stuck_on_rate]", d.stuck_off_rate);
 }
 
 void validate(const CrossbarArray& a) {
-    require(a.rows >= 1 && a.rows <= 65536, "rows", "in [1, 65536]", a.rows);
-    require(a.columns >= 1 && a.columns <= 65536, "columns", "in [1, 65536]", a.columns);
-    require(finite_nonnegative(a.driver_area_um2_per_row) && a.driver_area_um2_per_row <= 1e12,
-            "driver_area_um2_per_row", "in [0, 1e12]", a.driver_area_um2_per_row);
+    require_in(a.rows, "rows", 1, 65536);
+    require_in(a.columns, "columns", 1, 65536);
+    require_in(a.driver_area_um2_per_row, "driver_area_um2_per_row", 0, 1e12);
 }
 
 void validate(const CrossbarPeriphery& p) {
-    require(p.adc_bits >= 1 && p.adc_bits <= 16, "adc_bits", "in [1, 16]", p.adc_bits);
-    require(finite_positive(p.adc_sample_rate_gsps) && p.adc_sample_rate_gsps <= 1e6, "adc_sample_rate_gsps",
-            "in (0, 1e6]", p.adc_sample_rate_gsps);
-    require(finite_nonnegative(p.adc_power_mw) && p.adc_power_mw <= 1e9, "adc_power_mw", "in [0, 1e9]",
-            p.adc_power_mw);
-    require(finite_nonnegative(p.adc_area_um2) && p.adc_area_um2 <= 1e12, "adc_area_um2", "in [0, 1e12]",
-            p.adc_area_um2);
-    require(finite_nonnegative(p.sense_amp_energy_pj) && p.sense_amp_energy_pj <= 1e12, "sense_amp_energy_pj",
-            "in [0, 1e12]", p.sense_amp_energy_pj);
-    require(finite_nonnegative(p.sense_amp_area_um2) && p.sense_amp_area_um2 <= 1e12, "sense_amp_area_um2",
-            "in [0, 1e12]", p.sense_amp_area_um2);
-    require(finite_nonnegative(p.digital_energy_pj_per_cycle) && p.digital_energy_pj_per_cycle <= 1e12,
-            "digital_energy_pj_per_cycle", "in [0, 1e12]", p.digital_energy_pj_per_cycle);
-    require(finite_nonnegative(p.digital_area_um2) && p.digital_area_um2 <= 1e15, "digital_area_um2",
-            "in [0, 1e15]", p.digital_area_um2);
-    require(finite_positive(p.clock_mhz) && p.clock_mhz <= 1e6, "clock_mhz", "in (0, 1e6]", p.clock_mhz);
+    require_in(p.adc_bits, "adc_bits", 1, 16);
+    require_positive_up_to(p.adc_sample_rate_gsps, "adc_sample_rate_gsps", 1e6);
+    require_in(p.adc_power_mw, "adc_power_mw", 0, 1e9);
+    require_in(p.adc_area_um2, "adc_area_um2", 0, 1e12);
+    require_in(p.sense_amp_energy_pj, "sense_amp_energy_pj", 0, 1e12);
+    require_in(p.sense_amp_area_um2, "sense_amp_area_um2", 0, 1e12);
+    require_in(p.digital_energy_pj_per_cycle, "digital_energy_pj_per_cycle", 0, 1e12);
+    require_in(p.digital_area_um2, "digital_area_um2", 0, 1e15);
+    require_positive_up_to(p.clock_mhz, "clock_mhz", 1e6);
 }
 
 ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a, const CrossbarPeriphery& p,
@@ -90,10 +92,8 @@ ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a
     validate(d);
     validate(a);
     validate(p);
-    require(std::isfinite(on_fraction) && on_fraction >= 0 && on_fraction <= 1, "on_fraction", "in [0, 1]",
-            on_fraction);
-    require(std::isfinite(input_density) && input_density >= 0 && input_density <= 1, "input_density", "in [0, 1]",
-            input_density);
+    require_in(on_fraction, "on_fraction", 0, 1);
+    require_in(input_density, "input_density", 0, 1);
     require(rows_written <= a.rows, "rows_written", "in [0, rows]", rows_written);
     ArrayFigures f;
     const double cells = static_cast<double>(a.rows) * a.columns;
@@ -119,12 +119,16 @@ std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uin
     return static_cast<std::uint32_t>((2 * num + perm_max) / (2 * static_cast<std::uint64_t>(perm_max)));
 }
 
+namespace {
+
 bool curve_is_linear(double nonlinearity) { return nonlinearity < kLinearBelowNonlinearity; }
 
 float curve_fraction(float x, float nonlinearity) {
     if (curve_is_linear(nonlinearity)) return x;
     return (1.0f - det_expf(-nonlinearity * x)) / (1.0f - det_expf(-nonlinearity));
 }
+
+}  // namespace
 
 float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity) {
     return curve_fraction(static_cast<float>(level) / static_cast<float>(levels - 1), nonlinearity);
