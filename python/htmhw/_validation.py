@@ -44,3 +44,18 @@ def check_index(value, upper: int, name: str) -> int:
     if not 0 <= int(value) < upper:
         raise ValueError(f"{name} must be in [0, {upper}); got {value}")
     return int(value)
+
+
+def check_real_dtype(a: np.ndarray, name: str) -> np.ndarray:
+    """``a`` itself if its dtype is real numeric or bool, else TypeError naming ``name``."""
+    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
+            or np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
+    return a
+
+
+def check_finite(a: np.ndarray, name: str) -> np.ndarray:
+    """``a`` itself if every value is finite, else ValueError naming ``name``."""
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must not contain NaN or infinity")
+    return a

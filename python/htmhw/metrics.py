@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_finite, check_real_dtype
+
 __all__ = ["mse", "psnr", "ssim", "bit_precision_recall", "evaluate", "protocol_classifier",
            "classification_accuracy"]
 
@@ -34,19 +36,13 @@ _K1, _K2 = 0.01, 0.03
 
 
 def _pair(x, y):
-    a, b = np.asarray(x), np.asarray(y)
-    for name, v in (("x", a), ("y", b)):
-        if v.dtype == object or not (v.dtype == np.bool_ or np.issubdtype(v.dtype, np.number)) \
-                or np.issubdtype(v.dtype, np.complexfloating):
-            raise TypeError(f"{name} must be a real numeric array; got dtype {v.dtype}")
+    a, b = check_real_dtype(np.asarray(x), "x"), check_real_dtype(np.asarray(y), "y")
     if a.shape != b.shape:
         raise ValueError(f"x and y must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
         raise ValueError("x and y must not be empty")
     a, b = a.astype(np.float64), b.astype(np.float64)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("x and y must not contain NaN or infinity")
-    return a, b
+    return check_finite(a, "x and y"), check_finite(b, "x and y")
 
 
 def _data_range(data_range):

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 
 from . import _core
+from ._validation import check_finite, check_real_dtype
 from .reconstruct import _check_choice, _check_fitted, _check_int, _check_threads, as_sdr_csr
 
 __all__ = ["OverlapNoveltyDetector", "roc_auc"]
@@ -93,13 +94,7 @@ def roc_auc(scores_known, scores_novel) -> float:
 
 
 def _scores(values, name) -> np.ndarray:
-    a = np.asarray(values)
-    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
-            or np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
-    a = a.astype(np.float64).reshape(-1)
+    a = check_real_dtype(np.asarray(values), name).astype(np.float64).reshape(-1)
     if a.size == 0:
         raise ValueError(f"{name} must hold at least one score")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
-    return a
+    return check_finite(a, name)

@@ -45,6 +45,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from . import _core
+from ._validation import check_finite, check_real_dtype
 
 __all__ = [
     "BackProjection", "UnionRule", "RidgeDecoder", "NearestSDR", "SOMPrototypes", "MLPDecoder", "MatchingPursuit",
@@ -117,7 +118,7 @@ def as_sdr_csr(sdrs, width: int | None = None, name: str = "sdrs"):
         if indices.size and (indices.min() < 0 or indices.max() >= width):
             raise ValueError(f"{name}: active indices must be in [0, {width}); got values in "
                              f"[{indices.min()}, {indices.max()}]")
-        m = sparse.csr_matrix((np.ones(indices.size, np.int32), indices, indptr), shape=(len(sdrs), width))
+        m = _sdr_matrix(indptr, indices, len(sdrs), width, np.int32)
         m.sum_duplicates()
         if m.nnz and m.data.max() > 1:
             raise ValueError(f"{name}: an index array lists the same active column twice")
@@ -156,6 +157,11 @@ def as_sdr_csr(sdrs, width: int | None = None, name: str = "sdrs"):
     m.sort_indices()
     return m.indptr.astype(np.int64), m.indices.astype(np.uint32), n, w
 
+
+
+def _sdr_matrix(indptr, indices, n, width, dtype) -> sparse.csr_matrix:
+    """The (n, width) CSR matrix of ones of ``dtype`` from :func:`as_sdr_csr`'s arrays."""
+    return sparse.csr_matrix((np.ones(indices.size, dtype=dtype), indices, indptr), shape=(n, width))
 
 def pack_sdrs(sdrs, width: int | None = None) -> np.ndarray:
     """Bit-packed SDRs: (n_samples, ceil(width / 64)) uint64, bit i in word i // 64 at position i % 64."""
@@ -409,7 +415,7 @@ class RidgeDecoder(_Reconstructor):
         threads = _check_threads(self.n_threads)
         indptr, indices, n, width = as_sdr_csr(sdrs)
         Y = _targets(X, n)
-        S = sparse.csr_matrix((np.ones(indices.size, dtype=np.float64), indices, indptr), shape=(n, width))
+        S = _sdr_matrix(indptr, indices, n, width, np.float64)
         active = np.flatnonzero(np.bincount(indices, minlength=width))
         Sa = S[:, active].tocsr()
         m = active.size
@@ -458,18 +464,13 @@ class RidgeDecoder(_Reconstructor):
 
 
 def _targets(X, n) -> np.ndarray:
-    x = np.asarray(X)
-    if x.dtype == object or not (x.dtype == np.bool_ or np.issubdtype(x.dtype, np.number)) \
-            or np.issubdtype(x.dtype, np.complexfloating):
-        raise TypeError(f"X must be a real numeric array; got dtype {x.dtype}")
+    x = check_real_dtype(np.asarray(X), "X")
     if x.ndim < 1 or x.shape[0] != n:
         raise ValueError(f"X must have one row per SDR ({n}); got shape {x.shape}")
     x = x.reshape(n, -1).astype(np.float64)
     if x.shape[1] < 1:
         raise ValueError("X must have at least one feature per sample")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("X must not contain NaN or infinity")
-    return x
+    return check_finite(x, "X")
 
 
 # ---------------------------------------------------------------------------
@@ -520,7 +521,7 @@ class NearestSDR(_Reconstructor):
             except ImportError:
                 raise ImportError("algorithm='pynndescent' needs the pynndescent package (pip install pynndescent); "
                                   "algorithm='exact' needs nothing") from None
-            dense = sparse.csr_matrix((np.ones(indices.size, bool), indices, indptr), shape=(n, width)).toarray()
+            dense = _sdr_matrix(indptr, indices, n, width, bool).toarray()
             self.index_ = pynndescent.NNDescent(dense, metric="jaccard", n_jobs=threads, random_state=0)
         return self
 
@@ -532,8 +533,7 @@ class NearestSDR(_Reconstructor):
         queries = _core.sdr_pack(indptr, indices, self.n_columns_)
         if self.algorithm == "exact":
             return _core.sdr_topk(self.database_, queries, self.k, threads)
-        dense = sparse.csr_matrix((np.ones(indices.size, bool), indices, indptr),
-                                  shape=(n, self.n_columns_)).toarray()
+        dense = _sdr_matrix(indptr, indices, n, self.n_columns_, bool).toarray()
         idx, _ = self.index_.query(dense, k=self.k)
         idx = idx.astype(np.uint32)
         ov = np.empty_like(idx)
@@ -652,7 +652,7 @@ class MLPDecoder(_Reconstructor):
         sizes = self._validate()
         indptr, indices, n, width = as_sdr_csr(sdrs)
         Y = _targets(X, n).astype(np.float32)
-        S = sparse.csr_matrix((np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n, width))
+        S = _sdr_matrix(indptr, indices, n, width, np.float32)
         self.mlp_ = MLPRegressor(hidden_layer_sizes=sizes, alpha=float(self.alpha), max_iter=int(self.max_iter),
                                  batch_size=min(int(self.batch_size), n), solver="adam",
                                  learning_rate_init=float(self.learning_rate_init),
@@ -667,7 +667,7 @@ class MLPDecoder(_Reconstructor):
         self._validate()
         _check_fitted(self, "mlp_")
         indptr, indices, n, _ = as_sdr_csr(sdrs, self.n_columns_)
-        S = sparse.csr_matrix((np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n, self.n_columns_))
+        S = _sdr_matrix(indptr, indices, n, self.n_columns_, np.float32)
         out = np.asarray(self.mlp_.predict(S), dtype=np.float32).reshape(n, -1)
         if self.clip is not None:
             lo, hi = _check_range(self.clip)
@@ -742,8 +742,7 @@ class MatchingPursuit(BaseEstimator):
             D = np.array(self.atoms, dtype=np.float64)
             if D.ndim != 2 or D.shape[0] < 1 or D.shape[1] != rows * cols:
                 raise ValueError(f"atoms must have shape (n_atoms, {rows * cols}); got {D.shape}")
-            if not np.all(np.isfinite(D)):
-                raise ValueError("atoms must not contain NaN or infinity")
+            check_finite(D, "atoms")
             norms = np.linalg.norm(D, axis=1)
             if np.any(norms == 0):
                 raise ValueError("atoms must not contain an all-zero row")
@@ -835,16 +834,10 @@ class MatchingPursuit(BaseEstimator):
 
 
 def _images(X, rows, cols, name) -> np.ndarray:
-    a = np.asarray(X)
-    if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
-            or np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
+    a = check_real_dtype(np.asarray(X), name)
     if a.ndim == 1:
         a = a[None]
     if a.size == 0 or a[0].size != rows * cols:
         raise ValueError(f"{name} must have {rows * cols} values per image (image_shape {rows}x{cols}); "
                          f"got shape {np.shape(X)}")
-    a = a.reshape(-1, rows, cols).astype(np.float32)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
-    return a
+    return check_finite(a.reshape(-1, rows, cols).astype(np.float32), name)

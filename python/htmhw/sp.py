@@ -9,7 +9,7 @@ from ._fileformat import read_state, write_state
 from .datapath import HardwareConfig
 from ._resources import check_spatial_pooler
 from ._params import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params
-from ._validation import as_binary_matrix, check_index
+from ._validation import as_binary_matrix, check_finite, check_index, check_real_dtype
 
 _OUTPUTS = ("indices", "dense", "sparse")
 _ARITHMETIC = ("float", "fixed")
@@ -421,15 +421,10 @@ def _same(a, b) -> bool:
 
 
 def _float_vector(values, n: int, name: str) -> np.ndarray:
-    a = np.asarray(values)
-    if not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_) or np.issubdtype(a.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real numeric array; got dtype {a.dtype}")
-    a = a.astype(np.float32).reshape(-1)
+    a = check_real_dtype(np.asarray(values), name).astype(np.float32).reshape(-1)
     if a.size != n:
         raise ValueError(f"{name} must have {n} values; got {a.size}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
-    return np.ascontiguousarray(a)
+    return np.ascontiguousarray(check_finite(a, name))
 
 
 __all__ = ["SpatialPooler", "DEFAULTS", "SP_PARAMS"]
