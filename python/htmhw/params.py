@@ -80,16 +80,15 @@ def _binary_data(X) -> np.ndarray:
     return as_binary_matrix(a, a.shape[1], "X").astype(bool)
 
 
-def _datapath_steps(inc: float, dec: float, permanence_bits: int) -> tuple[int, int, int]:
+def _datapath_steps(inc: float, dec: float, hw) -> tuple[int, int, int]:
     """(perm_max, inc_q, dec_q) from the fixed-point pooler's own parameter mapping.
 
     A one-column, one-input fixed-point pooler is built only to read its
     constants, so the quantization rule lives in one place (the C++ core).
     """
-    from .datapath import HardwareConfig
     from .sp import SpatialPooler
 
-    sp = SpatialPooler("fixed", hw=HardwareConfig(permanence_bits=permanence_bits), input_dimensions=(1,),
+    sp = SpatialPooler("fixed", hw=hw, input_dimensions=(1,),
                        column_dimensions=(1,), potential_radius=1, potential_pct=1.0, global_inhibition=True,
                        local_area_density=-1.0, num_active_columns_per_inh_area=1,
                        syn_perm_active_inc=min(inc, 1.0), syn_perm_inactive_dec=min(dec, 1.0),
@@ -139,10 +138,9 @@ def mle_permanence_steps(X, permanence_bits: int | None = None) -> PermanenceSte
     inc, dec = s / a, s / (1.0 - a)
     if permanence_bits is None:
         return PermanenceSteps(inc, dec, a, s)
-    if isinstance(permanence_bits, (bool, np.bool_)) or not isinstance(permanence_bits, (int, np.integer)):
-        raise TypeError(f"permanence_bits must be an integer in [2, 16] or None; got {permanence_bits!r}")
-    if not 2 <= permanence_bits <= 16:
-        raise ValueError(f"permanence_bits must be in [2, 16]; got {permanence_bits}")
-    m, inc_q, dec_q = _datapath_steps(inc, dec, int(permanence_bits))
-    return PermanenceSteps(inc, dec, a, s, int(permanence_bits), m, inc_q, dec_q,
+    from .datapath import HardwareConfig
+
+    hw = HardwareConfig(permanence_bits=permanence_bits)  # its own check: an integer in [2, 16]
+    m, inc_q, dec_q = _datapath_steps(inc, dec, hw)
+    return PermanenceSteps(inc, dec, a, s, hw.permanence_bits, m, inc_q, dec_q,
                            inc_rounds_to_zero=inc * m < 0.5, dec_rounds_to_zero=dec * m < 0.5)
