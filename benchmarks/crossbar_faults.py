@@ -84,14 +84,15 @@ def run_after(X, labels, boost_strength: float, rates, seed: int = 1) -> list:
     clf = protocol_classifier().fit(train, labels[:N_TRAIN])
     rows = []
     for rate in rates:
+        device = stuck_device(rate)
         faulty = copy.deepcopy(sp)
-        attach_device(faulty, stuck_device(rate), seed)
+        attach_device(faulty, device, seed)
         test = faulty.infer(X[N_TRAIN:], output="sparse", n_threads=2)
         # Refitting the classifier on the faulty pooler's training SDRs separates what the
         # SDRs lost from what only the classifier's mismatch costs.
         refit_train = faulty.infer(X[:N_TRAIN], output="sparse", n_threads=2)
         ever_active = np.asarray(test.sum(axis=0) > 0).ravel().mean()
-        rows.append({"device": stuck_device(rate).to_dict(), "boost_strength": boost_strength, "key": rate,
+        rows.append({"device": device.to_dict(), "boost_strength": boost_strength, "key": rate,
                      "accuracy": float(clf.score(test, labels[N_TRAIN:])),
                      "accuracy_classifier_refitted": accuracy(refit_train, labels[:N_TRAIN], test, labels[N_TRAIN:]),
                      "columns_ever_active": float(ever_active)})
