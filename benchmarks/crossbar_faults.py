@@ -180,14 +180,17 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [k for k in ("stuck", "levels", "variation") if results[k]]
+    # The stuck panel holds both stuck-at studies (faults during and after training).
+    panels = [k for k in ("stuck", "levels", "variation")
+              if results[k] or (k == "stuck" and results["stuck-after"])]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.6), squeeze=False)
     for ax, study in zip(axes[0], panels):
         rows = results[study]
         if study == "stuck":
             for boost, label in ((BOOST_ON, "boosting on (2.0)"), (0.0, "boosting off")):
                 pts = [(r["key"] * 100, r["accuracy"] * 100) for r in rows if r["boost_strength"] == boost]
-                ax.plot(*zip(*pts), "o-", label=label + ", during training")
+                if pts:
+                    ax.plot(*zip(*pts), "o-", label=label + ", during training")
                 after = [(r["key"] * 100, r["accuracy"] * 100) for r in results["stuck-after"]
                          if r["boost_strength"] == boost]
                 if after:
