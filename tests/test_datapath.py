@@ -919,6 +919,21 @@ def test_portable_and_simd_kernels_agree(bits):
     assert not np.array_equal(a.permanence_memory()[0], initial)  # learning happened
 
 
+def test_fast_and_portable_kernels_agree_and_threads_agree():
+    # The anchor geometry: pools of 23 inputs, so at <= 8 bits each column fits the one-register
+    # small-column update (MID's 180-input pools do not); 12 bits takes the 16-bit word path.
+    rng = np.random.default_rng(2)
+    X = (rng.random((150, 784)) < 0.15).astype(np.uint8)
+    for bits in (4, 8, 12):
+        a = htmhw.SpatialPooler(arithmetic="fixed", hw={"permanence_bits": bits}, **ANCHOR)
+        b = htmhw.SpatialPooler(arithmetic="fixed", hw={"permanence_bits": bits}, **ANCHOR)
+        b.set_portable_kernels(True)
+        ra = a.compute(X[:100], learn=True, output="sparse")
+        rb = b.compute(X[:100], learn=True, output="sparse")
+        assert (ra != rb).nnz == 0 and a == b, bits
+        assert (a.infer(X[100:], output="sparse", n_threads=1) != a.infer(X[100:], output="sparse", n_threads=2)).nnz == 0
+
+
 # ---------------------------------------------------------------------------------------------
 # 11. configuration errors
 # ---------------------------------------------------------------------------------------------
@@ -950,8 +965,8 @@ def test_non_integer_hardware_config_raises_type_error(value):
 
 
 def test_boosted_overlap_width_limit():
-    # explicit overlap width: 16 + 8 + 1 = 25 > 24
-    with pytest.raises(ValueError, match="overlap_bits"):
+    # explicit overlap width: 16 + 8 + 1 = 25 > 24; the message states the bound
+    with pytest.raises(ValueError, match=r"overlap_bits \+ boost_int_bits \+ boosted_frac_bits must be <= 24"):
         fixed(hw=dict(overlap_bits=16, boost_int_bits=8, boosted_frac_bits=1))
     fixed(hw=dict(overlap_bits=16, boost_int_bits=8, boosted_frac_bits=0))  # exactly 24 is fine
     # derived width: pools of 4096 -> bitlen 13; 13 + 8 + 4 = 25

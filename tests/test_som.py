@@ -491,7 +491,7 @@ def test_pipeline_classifies_digits(digits):
 
 
 @parametrize_with_checks([SOMEncoder(n_rows=4, n_cols=5, n_active=3, n_epochs=3)])
-def test_sklearn_estimator_checks(estimator, check, run_sklearn_check):
+def test_som_encoder_sklearn_checks(estimator, check, run_sklearn_check):
     run_sklearn_check(estimator, check)
 
 

@@ -223,12 +223,12 @@ def test_kwta_local_hand_computed():
     assert htmhw.kwta_local(s, (6,), 0, 0.5, wrap=False).tolist() == [0, 1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize("dims", [(17,), (5, 6)])
+@pytest.mark.parametrize("dims,trials", [((17,), 40), ((5, 6), 40), ((4, 5, 3), 10)])  # 3-D: big neighbourhoods
 @pytest.mark.parametrize("wrap", [False, True])
-def test_kwta_local_matches_reference(dims, wrap):
+def test_kwta_local_matches_reference(dims, trials, wrap):
     rng = np.random.default_rng(sum(dims) + wrap)
     n = int(np.prod(dims))
-    for _ in range(40):
+    for _ in range(trials):
         s = rng.integers(0, 5, n).astype(np.float32)
         radius = int(rng.integers(0, 4))
         density = float(rng.choice([0.1, 0.2, 0.34, 0.5]))
@@ -730,3 +730,27 @@ def test_infer_is_pure_and_equals_compute_without_learning():
     assert all(np.array_equal(a, b) for a, b in zip(inferred, computed))
     assert inferred_one[0].tolist() == inferred[5].tolist()
     assert twin.iteration_num == 70  # compute(learn=False) still counts iterations, as NuPIC does
+
+
+@pytest.mark.parametrize("boost_in_inference", [False, True])
+def test_boost_in_inference_switch(boost_in_inference):
+    # NuPIC 1.0 ignores the boost factors when not learning; boost_in_inference=True uses them
+    # (htm.core). Both infer and compute(learn=False) follow the switch.
+    sp = htmhw.SpatialPooler(input_dimensions=(64,), column_dimensions=(128,), potential_radius=64,
+                             potential_pct=0.5, global_inhibition=True, local_area_density=0.1,
+                             stimulus_threshold=1, boost_strength=5.0, seed=6, boost_in_inference=boost_in_inference)
+    X = (np.random.default_rng(8).random((60, 64)) < 0.15).astype(np.uint8)
+    sp.compute(X[:50], learn=True)
+    boost = sp.boost_factors()
+    assert boost.min() < 1 < boost.max()  # boosting is really in play
+    conn = sp.connected().astype(np.int64)
+    rules_differ = 0
+    for x in X[50:]:
+        overlaps = (conn @ x).astype(np.float32)
+        boosted = overlaps * boost  # float32 product, as in the core
+        expected = ref_kwta_global(boosted if boost_in_inference else overlaps, int(0.1 * 128), threshold=1)
+        other = ref_kwta_global(overlaps if boost_in_inference else boosted, int(0.1 * 128), threshold=1)
+        rules_differ += expected != other
+        assert sp.infer(x)[0].tolist() == expected
+        assert sp.compute(x, learn=False)[0].tolist() == expected
+    assert rules_differ > 0  # these inputs tell the two rules apart
