@@ -15,19 +15,32 @@ H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
 
 
 class Checker:
-    def __init__(self, log):
+    """Counts compared and mismatched words per field and prints the report lines
+    htmhw.hdl parses (the same as tb_sp.v's)."""
+
+    def __init__(self):
         self.passed = 0
         self.failed = 0
-        self.log = log
+        self.fields = {}  # name -> [compared, mismatched, first mismatching step]
 
     def __call__(self, field, step, index, expected, got):
+        counts = self.fields.setdefault(field, [0, 0, -1])
+        counts[0] += 1
         if int(expected) == int(got):
             self.passed += 1
             return
         self.failed += 1
+        counts[1] += 1
+        if counts[2] < 0:
+            counts[2] = step
         if self.failed <= 20:
-            self.log.error("MISMATCH %s step %d index %d: expected %x, got %x", field, step, index, int(expected),
-                           int(got))
+            print(f"MISMATCH {field} step {step} index {index}: expected {int(expected):x}, got {int(got):x}",
+                  flush=True)
+
+    def report(self):
+        for name, (compared, mismatched, first) in self.fields.items():
+            print(f"field {name}: {compared} compared, {mismatched} mismatched, first step {first}", flush=True)
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
 
 
 async def host_write(dut, sel, addr, data):
@@ -56,7 +69,7 @@ async def golden_vectors(dut):
     manifest, g = load(os.environ["HTMHW_GOLDEN_DIR"])
     sizes = manifest["sizes"]
     n_cols, n_steps = sizes["num_columns"], sizes["num_steps"]
-    check = Checker(dut._log)
+    check = Checker()
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
     dut.start.value = 0
@@ -118,5 +131,5 @@ async def golden_vectors(dut):
         check("final_active_duty", n_steps, c, g["final_active_duty"][c], await host_read(dut, H_ACTIVE_DUTY, c))
         check("final_boost", n_steps, c, g["final_boost"][c], await host_read(dut, H_BOOST, c))
     check("final_min_overlap_duty", n_steps, 0, g["final_min_overlap_duty"][0], await host_read(dut, H_MIN_DUTY, 0))
-    print(f"{check.passed} passed, {check.failed} failed", flush=True)
+    check.report()
     assert check.failed == 0, f"{check.failed} mismatches"

@@ -1,6 +1,7 @@
 // Plain Verilog-2005 testbench (Icarus and Verilator): loads a golden-vector directory
 // (docs/golden.md) through sp_top's host port, runs every step and compares every
-// expected field word by word. Prints "N passed, N failed"; $fatal on any mismatch.
+// expected field word by word. Prints one "field NAME: N compared, N mismatched, first step S"
+// line per field, then "N passed, N failed"; $fatal on any mismatch.
 // Per-step cycle counts go to cycles.txt in the working directory.
 // tb_config.vh (written by htmhw.hdl) defines GOLDEN_DIR, the sizes and sp_top's parameters.
 `timescale 1ns / 1ps
@@ -15,6 +16,10 @@ module tb_sp;
     localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_OFFSET = 4'd2, H_OVERLAP_DUTY = 4'd3,
                      H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
                      H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
+    // Checked fields, in the order they are checked within a step (htmhw.hdl.FIELDS).
+    localparam integer F_OVERLAP = 0, F_BOOSTED = 1, F_WINNERS = 2, F_WRITTEN_PERM = 3, F_OVERLAP_DUTY = 4,
+                       F_ACTIVE_DUTY = 5, F_BOOST = 6, F_MIN_DUTY = 7, F_FINAL_PERM = 8, F_FINAL_OVERLAP_DUTY = 9,
+                       F_FINAL_ACTIVE_DUTY = 10, F_FINAL_BOOST = 11, F_FINAL_MIN_DUTY = 12, N_FIELDS = 13;
 
     reg clk = 1'b0;
     always #5 clk = ~clk;
@@ -70,6 +75,10 @@ module tb_sp;
     reg [31:0]            final_boost [0:NUM_COLUMNS-1];
 
     integer passed = 0, failed = 0;
+    integer field_passed [0:N_FIELDS-1];
+    integer field_failed [0:N_FIELDS-1];
+    integer field_first_step [0:N_FIELDS-1];  // first step with a mismatch, -1 if none
+    integer f;
     integer step_cycles = 0;
     integer phase_cycles [0:7];
     integer total_phase_cycles [0:7];
@@ -102,17 +111,44 @@ module tb_sp;
         end
     endtask
 
-    task check(input [8*24-1:0] field, input integer step, input integer index, input [63:0] expected,
-               input [63:0] actual);
+    function [8*24-1:0] field_name(input integer id);
+        case (id)
+            F_OVERLAP: field_name = "overlap";
+            F_BOOSTED: field_name = "boosted";
+            F_WINNERS: field_name = "winners";
+            F_WRITTEN_PERM: field_name = "written_perm";
+            F_OVERLAP_DUTY: field_name = "overlap_duty";
+            F_ACTIVE_DUTY: field_name = "active_duty";
+            F_BOOST: field_name = "boost";
+            F_MIN_DUTY: field_name = "min_overlap_duty";
+            F_FINAL_PERM: field_name = "final_perm";
+            F_FINAL_OVERLAP_DUTY: field_name = "final_overlap_duty";
+            F_FINAL_ACTIVE_DUTY: field_name = "final_active_duty";
+            F_FINAL_BOOST: field_name = "final_boost";
+            default: field_name = "final_min_overlap_duty";
+        endcase
+    endfunction
+
+    task tally(input integer id, input integer step, input ok);
         begin
-            if (expected === actual) begin
+            if (ok) begin
                 passed = passed + 1;
+                field_passed[id] = field_passed[id] + 1;
             end else begin
                 failed = failed + 1;
-                if (failed <= 20)
-                    $display("MISMATCH %0s step %0d index %0d: expected %0h, got %0h", field, step, index,
-                             expected, actual);
+                field_failed[id] = field_failed[id] + 1;
+                if (field_first_step[id] < 0) field_first_step[id] = step;
             end
+        end
+    endtask
+
+    task check(input integer id, input integer step, input integer index, input [63:0] expected,
+               input [63:0] actual);
+        begin
+            tally(id, step, expected === actual);
+            if (expected !== actual && failed <= 20)
+                $display("MISMATCH %0s step %0d index %0d: expected %0h, got %0h", field_name(id), step, index,
+                         expected, actual);
         end
     endtask
 
@@ -120,6 +156,11 @@ module tb_sp;
         for (p = 0; p < 8; p = p + 1) begin
             phase_cycles[p] = 0;
             total_phase_cycles[p] = 0;
+        end
+        for (f = 0; f < N_FIELDS; f = f + 1) begin
+            field_passed[f] = 0;
+            field_failed[f] = 0;
+            field_first_step[f] = -1;
         end
         $readmemh({GOLDEN_DIR, "input.mem"}, input_mem, 0, N_STEPS - 1);
         $readmemh({GOLDEN_DIR, "learn.mem"}, learn_mem, 0, N_STEPS - 1);
@@ -194,58 +235,58 @@ module tb_sp;
 
             for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
                 host_read(H_OVERLAP, c);
-                check("overlap", s, c, overlap_exp[s * NUM_COLUMNS + c], got);
+                check(F_OVERLAP, s, c, overlap_exp[s * NUM_COLUMNS + c], got);
                 host_read(H_BOOSTED, c);
-                check("boosted", s, c, boosted_exp[s * NUM_COLUMNS + c], got);
+                check(F_BOOSTED, s, c, boosted_exp[s * NUM_COLUMNS + c], got);
             end
-            if (winners === winners_exp[s]) begin
-                passed = passed + 1;
-            end else begin
-                failed = failed + 1;
-                if (failed <= 20) $display("MISMATCH winners step %0d: expected %h, got %h", s, winners_exp[s], winners);
-            end
+            tally(F_WINNERS, s, winners === winners_exp[s]);
+            if (winners !== winners_exp[s] && failed <= 20)
+                $display("MISMATCH winners step %0d: expected %h, got %h", s, winners_exp[s], winners);
             if (learn_mem[s]) begin
                 for (j = 0; j < written_count[l]; j = j + 1) begin
                     col = written_column[wc];
                     wc = wc + 1;
                     for (z = pool_offset[col]; z < pool_offset[col + 1]; z = z + 1) begin
                         host_read(H_PERM, z);
-                        check("written_perm", s, z, written_perm[wp], got);
+                        check(F_WRITTEN_PERM, s, z, written_perm[wp], got);
                         wp = wp + 1;
                     end
                 end
                 for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
                     host_read(H_OVERLAP_DUTY, c);
-                    check("overlap_duty", s, c, overlap_duty_exp[l * NUM_COLUMNS + c], got);
+                    check(F_OVERLAP_DUTY, s, c, overlap_duty_exp[l * NUM_COLUMNS + c], got);
                     host_read(H_ACTIVE_DUTY, c);
-                    check("active_duty", s, c, active_duty_exp[l * NUM_COLUMNS + c], got);
+                    check(F_ACTIVE_DUTY, s, c, active_duty_exp[l * NUM_COLUMNS + c], got);
                     host_read(H_BOOST, c);
-                    check("boost", s, c, boost_exp[l * NUM_COLUMNS + c], got);
+                    check(F_BOOST, s, c, boost_exp[l * NUM_COLUMNS + c], got);
                 end
                 host_read(H_MIN_DUTY, 0);
-                check("min_overlap_duty", s, 0, min_duty_exp[l], got);
+                check(F_MIN_DUTY, s, 0, min_duty_exp[l], got);
                 l = l + 1;
             end
         end
         for (z = 0; z < NUM_SYNAPSES; z = z + 1) begin
             host_read(H_PERM, z);
-            check("final_perm", N_STEPS, z, final_perm[z], got);
+            check(F_FINAL_PERM, N_STEPS, z, final_perm[z], got);
         end
         for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
             host_read(H_OVERLAP_DUTY, c);
-            check("final_overlap_duty", N_STEPS, c, final_overlap_duty[c], got);
+            check(F_FINAL_OVERLAP_DUTY, N_STEPS, c, final_overlap_duty[c], got);
             host_read(H_ACTIVE_DUTY, c);
-            check("final_active_duty", N_STEPS, c, final_active_duty[c], got);
+            check(F_FINAL_ACTIVE_DUTY, N_STEPS, c, final_active_duty[c], got);
             host_read(H_BOOST, c);
-            check("final_boost", N_STEPS, c, final_boost[c], got);
+            check(F_FINAL_BOOST, N_STEPS, c, final_boost[c], got);
         end
         host_read(H_MIN_DUTY, 0);
-        check("final_min_overlap_duty", N_STEPS, 0, final_min_duty[0], got);
+        check(F_FINAL_MIN_DUTY, N_STEPS, 0, final_min_duty[0], got);
         $fclose(cycles_file);
         $display("cycles: total %0d overlap %0d kwta %0d duty_boost %0d permanence %0d finish %0d over %0d steps",
                  total_phase_cycles[1] + total_phase_cycles[2] + total_phase_cycles[3] + total_phase_cycles[4] +
                  total_phase_cycles[5], total_phase_cycles[1], total_phase_cycles[2], total_phase_cycles[3],
                  total_phase_cycles[4], total_phase_cycles[5], N_STEPS);
+        for (f = 0; f < N_FIELDS; f = f + 1)
+            $display("field %0s: %0d compared, %0d mismatched, first step %0d", field_name(f),
+                     field_passed[f] + field_failed[f], field_failed[f], field_first_step[f]);
         $display("%0d passed, %0d failed", passed, failed);
         if (failed != 0) $fatal(1, "%0d mismatches", failed);
         $finish;

@@ -675,12 +675,25 @@ def main(argv=None) -> int:
     gchk.add_argument("golden_dir", type=Path)
     hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates")
     hsub = hdl.add_subparsers(dest="hdl_command", required=True)
+    import textwrap
+
+    from .hdl import RTL_LOOKUP
+
     hver = hsub.add_parser(
         "verify", help="simulate hdl_ref/ on a golden directory and compare every field",
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=textwrap.fill(
+            "Simulate the RTL on a golden directory and compare every expected word; print the RTL directory "
+            "and the SHA-256 of its files. Exit status 0: every simulator compared exactly the words the "
+            "directory promises, all equal, and the simulated cycles equal the C++ cycle model's; 1: any of "
+            "these fails or a simulator produced no result; 2: bad input or a missing tool.", 90) + "\n\n" +
+        textwrap.fill(RTL_LOOKUP[0].upper() + RTL_LOOKUP[1:], 90),
         epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
-               "  htmhw hdl verify out/tiny\n  htmhw hdl verify out/tiny --simulator icarus --json")
+               "  htmhw hdl verify out/tiny\n  htmhw hdl verify out/tiny --simulator icarus --json\n"
+               "  htmhw hdl verify out/tiny --rtl my_rtl/   # RTL files under test (sp_top.v and its modules)")
     hver.add_argument("golden_dir", type=Path)
+    hver.add_argument("--rtl", type=Path, default=None, metavar="DIR",
+                      help="directory of the RTL files to verify (default: see the lookup order above)")
     hver.add_argument("--simulator", action="append", choices=("icarus", "verilator", "cocotb"),
                       help="simulator(s) to run (default: all three)")
     hver.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
@@ -734,8 +747,8 @@ def main(argv=None) -> int:
             if args.hdl_command == "verify":
                 sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
                 result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json,
-                                     synapse_lanes=args.lanes)
-                failed = sum(int(r.get("failed", 0)) for r in result.values() if isinstance(r, dict))
+                                     rtl_dir=args.rtl, synapse_lanes=args.lanes)
+                failed = not result["ok"]
             else:
                 result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes)
                 failed = 0
@@ -745,14 +758,20 @@ def main(argv=None) -> int:
         if args.json:
             print(json.dumps(result, indent=2, default=str))
         elif args.hdl_command == "verify" and not args.quiet:
-            for name, r in result.items():
+            rtl = result["rtl"]
+            print(f"RTL: {rtl['dir']} ({rtl['found_by']})\nRTL sha256: {rtl['sha256']}\n"
+                  f"testbenches: {result['testbench_dir']}\ncycles: {result['cycles_checked']}")
+            for name, r in result["simulators"].items():
                 match = {True: ", cycles = model", False: ", cycles DIFFER from the model"}.get(
                     r.get("cycles_match_model"), "")
-                if "cycles_per_step_mean" in r:
+                if r.get("cycles_per_step_mean") is not None:
                     print(f"  {name}: {r['cycles_per_step_mean']} cycles/step{match}")
                 for line in r.get("first_mismatches", []):
                     print(f"    {line}")
-            print("hdl_ref is bit-exact on every field" if not failed else f"{failed} mismatching words")
+            if result["ok"]:
+                print(f"hdl_ref is bit-exact on every field: {result['expected_words']} words per simulator")
+            else:
+                print("verification FAILED:\n" + "\n".join(f"  {p}" for p in result["problems"]))
         elif args.hdl_command == "resources" and not args.quiet:
             print(f"yosys {result['target']} synthesis ({result['seconds']} s): {result['num_cells']} cells")
             for cell, n in sorted(result["cells"].items(), key=lambda kv: -kv[1]):

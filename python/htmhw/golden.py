@@ -165,6 +165,10 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         ("final_boost", final["final_boost"], boost_w, "after the last step"),
     ]
     extra_npz = {"written_offset": wo, "written_perm_offset": trace["written_perm_offset"]}
+    constants = {k: (int(v) if v is not None else None) for k, v in q.items()}
+    cover = (coverage_counts(constants, hw.to_dict(), float(params["boost_strength"]),
+                             {**{f[0]: np.asarray(f[1]) for f in fields}, **extra_npz})
+             if params["global_inhibition"] else None)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -187,7 +191,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
             "tool_version": _core.__version__,
             "sp_params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
             "hw": hw.to_dict(),
-            "constants": {k: (int(v) if v is not None else None) for k, v in q.items()},
+            "constants": constants,
             "widths": {"permanence": P, "overlap": B_o, "boost": boost_w, "boosted": boosted_w, "duty": D,
                        "boost_lut_address": hw.boost_lut_bits},
             "sizes": {"num_inputs": I, "num_columns": C, "num_synapses": Z, "num_steps": N, "num_learn_steps": L,
@@ -196,6 +200,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
                       "initial_iteration": int(initial_iteration)},
             "boost_in_inference": bool(params.get("boost_in_inference", False)),
             "stimulus": stimulus or {"source": "array"},
+            "coverage": cover,
             "files": files,
         }
         manifest["sp_params"]["seed"] = str(manifest["sp_params"]["seed"])  # JSON has no uint64
@@ -207,6 +212,107 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+COVERAGE_COUNTS = ("kwta_tie_at_cut", "fewer_than_k_eligible", "winner_at_threshold", "overlap_saturated",
+                   "perm_inc_saturated", "perm_dec_saturated", "perm_bump_saturated", "raise_rounds",
+                   "trim_to_zero", "weak_columns", "weak_trim_to_zero")
+
+
+def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -> dict:
+    """How often each branch of the contract (docs/datapath.md) fires in a golden
+    directory's vectors under global inhibition (the manifest's ``coverage``, defined in
+    docs/golden.md). ``g``: the directory's arrays (``golden.npz`` names).
+
+    The counts come from replaying the vectors: the permanence memory is rebuilt from
+    ``init_perm`` and the written rows, and every fact counted is checked against the
+    exported words it predicts (overlaps, winners, rewritten columns and rows); a
+    disagreement raises RuntimeError, so a count cannot silently describe other data.
+    """
+    M, conn, inc, dec = constants["perm_max"], constants["conn_q"], constants["inc_q"], constants["dec_q"]
+    bump_q, trim, theta, k = constants["bump_q"], constants["trim_q"], constants["stimulus"], constants["k"]
+    S, t_q, D, A = constants["duty_one"], constants["target_q"], hw["duty_bits"], hw["boost_lut_bits"]
+    omax = (1 << constants["overlap_bits"]) - 1
+    threshold = theta << hw["boosted_frac_bits"]
+    offsets = np.asarray(g["pool_offset"], dtype=np.int64)
+    C = offsets.size - 1
+    column_of = np.repeat(np.arange(C), np.diff(offsets))
+    pool_input = np.asarray(g["pool_input"], dtype=np.int64)
+    perm = np.asarray(g["init_perm"], dtype=np.int64).copy()
+    counts = dict.fromkeys(COVERAGE_COUNTS, 0)
+    addresses = []
+    min_duty = int(np.asarray(g["init_min_overlap_duty"]).ravel()[0])
+    index = np.arange(C)
+
+    def disagree(step, what):
+        raise RuntimeError(f"coverage replay disagrees with the exported {what} at step {step}")
+
+    def bump(p, mask):  # + bump_q, SAT at M, on the synapses in mask
+        counts["perm_bump_saturated"] += int((mask & (p + bump_q > M)).sum())
+        return np.where(mask, np.minimum(p + bump_q, M), p)
+
+    def trim_pass(p, mask, key):  # p < trim_q -> 0 on the synapses in mask
+        counts[key] += int((mask & (p > 0) & (p < trim)).sum())
+        return np.where(mask & (p < trim), 0, p)
+
+    max_rounds = -(-conn // bump_q) if bump_q else 0
+    l = 0
+    for s in range(np.asarray(g["learn"]).size):
+        x = np.asarray(g["input"][s], dtype=bool)
+        x_pool = x[pool_input]
+        true_overlap = np.bincount(column_of, weights=(perm >= conn) & x_pool, minlength=C).astype(np.int64)
+        if not np.array_equal(np.minimum(true_overlap, omax), g["overlap"][s]):
+            disagree(s, "overlaps")
+        counts["overlap_saturated"] += int((true_overlap > omax).sum())
+        score = np.asarray(g["boosted"][s], dtype=np.int64)
+        eligible = score >= threshold
+        order = np.lexsort((index, -score))  # descending score, lower index first
+        ranked = order[eligible[order]]
+        won = np.zeros(C, dtype=bool)
+        won[ranked[:k]] = True
+        if not np.array_equal(won, np.asarray(g["winners"][s], dtype=bool)):
+            disagree(s, "winners")
+        if ranked.size < k:
+            counts["fewer_than_k_eligible"] += 1
+        elif k > 0:
+            cut = score[ranked[k - 1]]
+            counts["kwta_tie_at_cut"] += int((score[ranked] == cut).sum() > (score[ranked[:k]] == cut).sum())
+        counts["winner_at_threshold"] += int((won & (score == threshold)).sum())
+        if not g["learn"][s]:
+            continue
+        v, a = np.asarray(g["overlap_duty"][l], dtype=np.int64), np.asarray(g["active_duty"][l], dtype=np.int64)
+        weak = v < min_duty
+        counts["weak_columns"] += int(weak.sum())
+        if boost_strength > 0:
+            addresses.append((a - t_q + S) >> (D + 1 - A))
+        written = np.flatnonzero(won | weak)
+        lo, hi = g["written_offset"][l], g["written_offset"][l + 1]
+        if not np.array_equal(written, g["written_column"][lo:hi]):
+            disagree(s, "rewritten columns")
+        w = won[column_of]
+        counts["perm_inc_saturated"] += int((w & x_pool & (perm + inc > M)).sum())
+        counts["perm_dec_saturated"] += int((w & ~x_pool & (perm < dec)).sum())
+        p = np.where(w, np.where(x_pool, np.minimum(perm + inc, M), np.maximum(perm - dec, 0)), perm)
+        for _ in range(max_rounds + 1):  # raise to threshold, all short winners at once
+            short = won & (np.bincount(column_of, weights=w & (p >= conn), minlength=C) < theta)
+            if not short.any():
+                break
+            counts["raise_rounds"] += int(short.sum())
+            p = bump(p, short[column_of])
+        p = trim_pass(p, w, "trim_to_zero")
+        p = trim_pass(bump(p, weak[column_of]), weak[column_of], "weak_trim_to_zero")
+        if not np.array_equal(p[(won | weak)[column_of]],
+                              g["written_perm"][g["written_perm_offset"][l]:g["written_perm_offset"][l + 1]]):
+            disagree(s, "permanence rows")
+        perm = p
+        min_duty = int(np.asarray(g["min_overlap_duty"][l]).ravel()[0])
+        l += 1
+    if addresses:
+        used = np.concatenate(addresses)
+        counts["boost_lut_address_min"], counts["boost_lut_address_max"] = int(used.min()), int(used.max())
+    else:
+        counts["boost_lut_address_min"] = counts["boost_lut_address_max"] = None
+    return counts
 
 
 def load(golden_dir) -> tuple[dict, dict]:
@@ -270,4 +376,4 @@ def _write_npz(path, arrays: dict) -> str:
         return out.digest.hexdigest()
 
 
-__all__ = ["export", "load", "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]
+__all__ = ["export", "load", "coverage_counts", "COVERAGE_COUNTS", "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]

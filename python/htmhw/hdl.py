@@ -3,13 +3,16 @@ vectors, synthesizability check and resource estimates.
 
 ``verify(golden_dir)`` runs the plain testbench ``hdl_ref/tb/tb_sp.v`` on Icarus
 Verilog and on Verilator and the cocotb test ``hdl_ref/tb/cocotb_sp.py`` on Icarus,
-each loading the golden directory (docs/golden.md) and comparing every expected word.
+each loading the golden directory (docs/golden.md) and comparing every expected word,
+and passes only when every simulator compared exactly the words the golden directory
+promises, none mismatched, and the simulated cycles equal the C++ cycle model's.
 A missing tool is an error (``RuntimeError`` naming the tool and how to install it),
 never a skip. ``check_synth`` runs yosys' ``hierarchy -check; proc; check -assert``;
 ``resources`` runs a full yosys synthesis and returns its cell counts.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -38,20 +41,60 @@ _INSTALL_HINT = {
     "yosys": "apt-get install yosys (.ci/run installs it)",
 }
 _RESULT_RE = re.compile(r"(\d+) passed, (\d+) failed")
+_FIELD_RE = re.compile(r"field (\w+): (\d+) compared, (\d+) mismatched, first step (-?\d+)")
+# The fields the testbenches compare, in the order they check them within a step.
+FIELDS = ("overlap", "boosted", "winners", "written_perm", "overlap_duty", "active_duty", "boost",
+          "min_overlap_duty", "final_perm", "final_overlap_duty", "final_active_duty", "final_boost",
+          "final_min_overlap_duty")
+RTL_LOOKUP = ("the RTL directory is, in this order: (1) --rtl DIR (Python: rtl_dir=DIR); (2) $HTMHW_HDL_REF/rtl; "
+              "(3) hdl_ref/rtl of the htmhw source checkout containing the current directory (a directory with "
+              "hdl_ref/rtl/sp_top.v and a pyproject.toml naming htmhw); (4) the copy installed with the package. "
+              "The testbenches come from the hdl_ref/tb of (2) to (4).")
+
+
+def checkout_hdl_ref(start=None) -> Path | None:
+    """``hdl_ref`` of the htmhw source checkout containing ``start`` (default: the
+    current directory), or None: the nearest directory upwards with
+    ``hdl_ref/rtl/sp_top.v`` and a ``pyproject.toml`` whose project name is htmhw."""
+    import tomllib
+
+    here = Path(start if start is not None else os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "hdl_ref" / "rtl" / "sp_top.v").is_file() and (d / "pyproject.toml").is_file():
+            try:
+                name = tomllib.loads((d / "pyproject.toml").read_text()).get("project", {}).get("name")
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                name = None
+            if name == "htmhw":
+                return d / "hdl_ref"
+    return None
+
+
+def find_hdl_ref() -> tuple[Path, str]:
+    """(the ``hdl_ref`` directory, how it was found), in the order of ``RTL_LOOKUP``:
+    ``$HTMHW_HDL_REF`` (which must then hold rtl/sp_top.v), the source checkout
+    containing the current directory, the copy installed with the package (an
+    editable install: its source tree's)."""
+    env = os.environ.get("HTMHW_HDL_REF")
+    if env:
+        if not (Path(env) / "rtl" / "sp_top.v").is_file():
+            raise FileNotFoundError(f"HTMHW_HDL_REF={env} has no rtl/sp_top.v; point it to an hdl_ref directory "
+                                    "or unset it")
+        return Path(env).resolve(), "HTMHW_HDL_REF"
+    checkout = checkout_hdl_ref()
+    if checkout is not None:
+        return checkout, "source checkout containing the current directory"
+    here = Path(__file__).resolve().parent
+    for c, how in ((here / "hdl_ref", "installed with the package"),
+                   (here.parent.parent / "hdl_ref", "source tree of the imported htmhw package")):
+        if (c / "rtl" / "sp_top.v").is_file():
+            return c, how
+    raise FileNotFoundError("hdl_ref/ not found; " + RTL_LOOKUP)
 
 
 def hdl_ref_dir() -> Path:
-    """The ``hdl_ref`` directory: ``$HTMHW_HDL_REF``, the copy installed with the
-    package, or the source tree's (editable installs)."""
-    env = os.environ.get("HTMHW_HDL_REF")
-    candidates = [Path(env)] if env else []
-    here = Path(__file__).resolve().parent
-    candidates += [here / "hdl_ref", here.parent.parent / "hdl_ref"]
-    for c in candidates:
-        if (c / "rtl" / "sp_top.v").is_file():
-            return c
-    raise FileNotFoundError("hdl_ref/ not found (looked in: " + ", ".join(str(c) for c in candidates) +
-                            "); set HTMHW_HDL_REF to the hdl_ref directory")
+    """The ``hdl_ref`` directory (``find_hdl_ref``)."""
+    return find_hdl_ref()[0]
 
 
 def rtl_sources(rtl_dir=None) -> list[Path]:
@@ -62,6 +105,36 @@ def rtl_sources(rtl_dir=None) -> list[Path]:
     if missing:
         raise FileNotFoundError(f"RTL files missing: {', '.join(missing)}")
     return files
+
+
+def rtl_info(rtl_dir=None) -> dict:
+    """The RTL a simulation compiles: ``{"dir", "found_by", "sha256"}``. ``sha256`` is
+    over the RTL files in name order, each as its name, a NUL byte, its size in bytes
+    in decimal, a NUL byte and its contents (hdl_ref/README.md)."""
+    if rtl_dir is not None:
+        found_by = "given (--rtl / rtl_dir)"
+        rtl_dir = Path(rtl_dir).resolve()
+    else:
+        root, found_by = find_hdl_ref()
+        rtl_dir = root / "rtl"
+    digest = hashlib.sha256()
+    for f in sorted(rtl_sources(rtl_dir), key=lambda f: f.name):
+        data = f.read_bytes()
+        digest.update(f.name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return {"dir": str(rtl_dir), "found_by": found_by, "sha256": digest.hexdigest()}
+
+
+def expected_field_words(manifest: dict) -> dict:
+    """Words of each field (``FIELDS``) a testbench must compare for a golden
+    directory: per step C overlaps, C boosted overlaps and one winner mask; per
+    learning step the written rows, C overlap duties, active duties and boosts and
+    the minimum duty; at the end the whole permanence memory and the registers."""
+    s = manifest["sizes"]
+    n, c, nl, m = s["num_steps"], s["num_columns"], s["num_learn_steps"], s.get("min_duty_words", 1)
+    return {"overlap": n * c, "boosted": n * c, "winners": n, "written_perm": s["num_written_words"],
+            "overlap_duty": nl * c, "active_duty": nl * c, "boost": nl * c, "min_overlap_duty": nl * m,
+            "final_perm": s["num_synapses"], "final_overlap_duty": c, "final_active_duty": c, "final_boost": c,
+            "final_min_overlap_duty": m}
 
 
 def _tool(name: str) -> str:
@@ -126,16 +199,27 @@ def _check_golden(golden_dir, manifest=None) -> dict:
     return manifest
 
 
+def _no_result(problem: str, **extra) -> dict:
+    return {"passed": None, "failed": None, "fields": {}, "problems": [problem], **extra}
+
+
 def _parse_result(name: str, proc: subprocess.CompletedProcess, seconds: float, work: Path) -> dict:
+    """The testbench's report: totals, per-field counts (``fields``: name ->
+    compared, mismatched, first_step), the first mismatch lines and, for the plain
+    testbench, the cycle file. A run that printed no result gets passed = failed =
+    None and a problem."""
     out = proc.stdout + proc.stderr
+    tail = "\n".join(out.strip().splitlines()[-15:])
     m = _RESULT_RE.findall(out)
     if not m:
-        tail = "\n".join(out.strip().splitlines()[-15:])
-        raise RuntimeError(f"{name}: the simulation printed no 'N passed, N failed' line (exit code "
-                           f"{proc.returncode}):\n{tail}")
+        return _no_result(f"printed no 'N passed, N failed' line (exit code {proc.returncode}):\n{tail}",
+                          exit_code=proc.returncode, sim_seconds=round(seconds, 2))
     passed, failed = (int(v) for v in m[-1])
-    result = {"passed": passed, "failed": failed, "exit_code": proc.returncode, "sim_seconds": round(seconds, 2)}
-    mismatches = [line for line in out.splitlines() if line.startswith("MISMATCH")]
+    fields = {f: {"compared": int(c), "mismatched": int(x), "first_step": int(t)}
+              for f, c, x, t in _FIELD_RE.findall(out)}
+    result = {"passed": passed, "failed": failed, "fields": fields, "exit_code": proc.returncode,
+              "sim_seconds": round(seconds, 2), "problems": []}
+    mismatches = [line[line.index("MISMATCH"):] for line in out.splitlines() if "MISMATCH" in line]
     if mismatches:
         result["first_mismatches"] = mismatches[:5]
     cyc = re.search(r"cycles: total (\d+)", out)
@@ -144,8 +228,47 @@ def _parse_result(name: str, proc: subprocess.CompletedProcess, seconds: float, 
     if (work / "cycles.txt").is_file():
         result["cycles_file"] = str(work / "cycles.txt")
     if proc.returncode != 0 and failed == 0:
-        raise RuntimeError(f"{name}: exit code {proc.returncode} with 0 failures reported:\n{out[-2000:]}")
+        result["problems"].append(f"exit code {proc.returncode} with 0 mismatches reported:\n{tail}")
     return result
+
+
+def mismatched_fields(result: dict) -> list[str]:
+    """Fields with a mismatch, those that mismatched first (lowest step; within a
+    step in the testbench's check order) first."""
+    bad = [(v["first_step"], FIELDS.index(f) if f in FIELDS else len(FIELDS), f)
+           for f, v in result.get("fields", {}).items() if v["mismatched"] > 0]
+    return [f for _, _, f in sorted(bad)]
+
+
+def judge(result: dict, expected: dict, modeled_cycles=None, simulated_cycles=None) -> list[str]:
+    """Why one simulator's ``result`` does not verify the golden directory (empty: it
+    does). ``expected``: ``expected_field_words(manifest)``. ``modeled_cycles`` and
+    ``simulated_cycles``: per-step totals of the C++ cycle model and of the
+    simulation, compared when both are given."""
+    problems = list(result.get("problems", []))
+    if result.get("passed") is None:
+        return problems or ["produced no result"]
+    if result["failed"]:
+        problems.append(f"{result['failed']} words mismatch (fields: {', '.join(mismatched_fields(result))})")
+    compared, promised = result["passed"] + result["failed"], sum(expected.values())
+    if compared != promised:
+        problems.append(f"compared {compared} words; the golden directory promises {promised}")
+    fields = result.get("fields", {})
+    for name, want in expected.items():
+        got = fields.get(name, {}).get("compared", 0)
+        if got != want:
+            problems.append(f"field {name}: compared {got} words; the golden directory promises {want}")
+    for name in sorted(set(fields) - set(expected)):
+        problems.append(f"reported an unknown field {name!r}")
+    if modeled_cycles is not None and simulated_cycles is not None:
+        modeled, simulated = np.asarray(modeled_cycles), np.asarray(simulated_cycles)
+        if modeled.shape != simulated.shape:
+            problems.append(f"cycle counts for {simulated.size} steps; the golden directory has {modeled.size}")
+        elif not np.array_equal(modeled, simulated):
+            bad = np.flatnonzero(modeled != simulated)
+            problems.append(f"cycle counts DIFFER from the C++ cycle model at {bad.size} of {modeled.size} steps "
+                            f"(first: step {bad[0]}, simulated {simulated[bad[0]]}, model {modeled[bad[0]]})")
+    return problems
 
 
 def _run(cmd, cwd, timeout):
@@ -169,7 +292,8 @@ def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, bu
     t0 = time.perf_counter()
     build = _run(build_cmd(work, hdl_ref_dir() / "tb" / "tb_sp.v"), work, build_timeout)
     if build.returncode != 0:
-        raise RuntimeError(f"{name} build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
+        return _no_result(f"build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}",
+                          build_seconds=round(time.perf_counter() - t0, 2))
     t1 = time.perf_counter()
     proc = _run(run_cmd(work), work, timeout)
     result = _parse_result(name, proc, time.perf_counter() - t1, work)
@@ -222,16 +346,23 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
 
 def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
            synapse_lanes: int = 1) -> dict:
-    """Simulate ``hdl_ref/`` on a golden directory with each simulator in ``simulators``
+    """Simulate the RTL on a golden directory with each simulator in ``simulators``
     (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
+    ``rtl_dir``: the directory of the RTL files (default: ``RTL_LOOKUP``).
     ``synapse_lanes`` (1..64): sp_top's SYN_LANES, synapses per cycle.
 
-    Returns ``{simulator: {"passed", "failed", "exit_code", "sim_seconds", ...}}``.
+    Returns ``{"ok", "problems", "rtl": rtl_info(...), "testbench_dir",
+    "expected_words", "cycles_checked", "simulators": {name: result}}``; each result
+    has ``passed``, ``failed``, ``fields`` (per field: compared, mismatched,
+    first_step), ``mismatched_fields``, ``problems`` and, for the plain testbench,
+    ``cycles_match_model``. ``ok`` is True only when every simulator compared exactly
+    the words the directory promises (per field), none mismatched, and, where the
+    cycle model applies (a directory exported from a fresh pooler), every step's
+    simulated cycle count equals the model's; a simulator that produced no result
+    (crash, hang, build failure) is a problem too. ``problems`` lists each reason
+    prefixed with the simulator's name.
     Raises ``ValueError`` for a bad directory or simulator name, ``RuntimeError`` when
-    a tool is missing or a simulation breaks down (no result line).
-    When the directory was exported from a fresh pooler, each result also carries
-    ``cycles_match_model``: whether every step's simulated cycle count equals the
-    C++ cycle model's.
+    a tool is missing.
     """
     if isinstance(simulators, str):
         simulators = (simulators,)
@@ -242,24 +373,37 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     synapse_lanes = _check_lanes(synapse_lanes)
     manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
     _check_golden(golden_dir, manifest)
+    rtl = rtl_info(rtl_dir)
+    expected = expected_field_words(manifest)
     try:
         modeled = _golden_model_cycles(golden_dir, manifest, arrays, synapse_lanes)["total"]
-    except ValueError:
+        cycles_checked = "against the C++ cycle model (icarus, verilator)"
+    except ValueError as e:
         modeled = None
-    results = {}
+        cycles_checked = f"not checked: {e}"
+    results, problems = {}, []
     with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
         base = Path(work_dir) if work_dir is not None else Path(tmp)
         for sim in simulators:
-            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl_dir, synapse_lanes=synapse_lanes, manifest=manifest)
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl["dir"], synapse_lanes=synapse_lanes,
+                             manifest=manifest)
+            simulated = None
             if "cycles_file" in r:
                 simulated = read_cycles(r.pop("cycles_file"))["total"]
-                r["cycles_per_step_mean"] = round(float(simulated.mean()), 1)
-                if modeled is not None:
-                    r["cycles_match_model"] = bool(np.array_equal(simulated, modeled))
+                r["cycles_per_step_mean"] = round(float(simulated.mean()), 1) if simulated.size else None
+            elif sim != "cocotb" and r["passed"] is not None:
+                r["problems"].append("wrote no cycle counts (cycles.txt)")
+            if modeled is not None and simulated is not None:
+                r["cycles_match_model"] = bool(np.array_equal(simulated, modeled))
+            r["mismatched_fields"] = mismatched_fields(r)
+            r["problems"] = judge(r, expected, modeled, simulated)
+            problems += [f"{sim}: {p}" for p in r["problems"]]
             results[sim] = r
             if not quiet:
-                print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r['sim_seconds']} s)", flush=True)
-    return results
+                print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r.get('sim_seconds')} s)", flush=True)
+    return {"ok": not problems, "problems": problems, "rtl": rtl, "testbench_dir": str(hdl_ref_dir() / "tb"),
+            "golden_dir": str(Path(golden_dir).resolve()), "expected_words": sum(expected.values()),
+            "cycles_checked": cycles_checked, "simulators": results}
 
 
 def read_cycles(path) -> dict:
@@ -371,5 +515,6 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
             "seconds": round(seconds, 1)}
 
 
-__all__ = ["SIMULATORS", "TARGETS", "verify", "run_icarus", "run_verilator", "run_cocotb", "check_synth",
+__all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
+           "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator", "run_cocotb", "check_synth",
            "resources", "read_cycles", "model_cycles", "golden_model_cycles", "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
