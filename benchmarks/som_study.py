@@ -1,7 +1,7 @@
 """SOM encoder study (docs/som.md): map quality, class structure of the SDRs, novelty.
 
-On the 10,000 MNIST test digits (../shared/data/mnist or $HTMHW_DATA; the embedded 8x8
-digits when MNIST is absent): 32x32 rect and hex maps trained on the first 8,000 digits
+On the 10,000 MNIST test digits (the copy shipped with the package, or --mnist-dir /
+$HTMHW_DATA; --dataset digits: the embedded 8x8 digits instead): 32x32 rect and hex maps trained on the first 8,000 digits
 (batch, 10 epochs, radius 16 -> 1), measured on the last 2,000: quantization and
 topographic error, mean SDR overlap of same-class vs different-class pairs, 1-NN
 classification by SDR overlap, and ROC AUC of the three novelty scores for uniform
@@ -9,7 +9,7 @@ noise, inverted and pixel-shuffled digits. Writes the figures (som_*.png) to --o
 with --update-doc, the tables into docs/som.md between the study markers.
 
     python benchmarks/som_study.py [--out docs] [--update-doc docs/som.md] [--mnist-dir DIR]
-                                   [--dataset auto|mnist|digits] [--seed 1] [--threads 2] [--json out.json]
+                                   [--dataset mnist|digits] [--seed 1] [--threads 2] [--json out.json]
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="figure directory (default: docs)")
     parser.add_argument("--update-doc", type=Path, default=None, help="Markdown file to update (docs/som.md)")
     parser.add_argument("--mnist-dir", default=None)
-    parser.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto")
+    parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", type=Path, default=None)

@@ -5,35 +5,24 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-_MNIST_TEST_IMAGES = "t10k-images-idx3-ubyte"
-
-
-def _has_mnist(directory: Path) -> bool:
-    return any((directory / (_MNIST_TEST_IMAGES + ext)).is_file() for ext in ("", ".gz"))
 
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """Directory holding the MNIST IDX files.
-
-    Looked up in ``$HTMHW_DATA/mnist``, then ``$HTMHW_DATA``, then
-    ``<repo>/../shared/data/mnist``. A missing dataset is a test failure, not a
-    skip: the MNIST test is part of the suite's contract.
+    """Directory holding the MNIST test split, found as the library finds it:
+    ``$HTMHW_DATA/mnist`` or ``$HTMHW_DATA`` when HTMHW_DATA is set, else the copy
+    shipped in the package (htmhw/data/mnist). A missing or damaged dataset is a test
+    failure, not a skip: the MNIST tests are part of the suite's contract.
     """
-    candidates = []
-    root = os.environ.get("HTMHW_DATA")
-    if root:
-        candidates += [Path(root) / "mnist", Path(root)]
-    candidates.append(REPO.parent / "shared" / "data" / "mnist")
-    for candidate in candidates:
-        if _has_mnist(candidate):
-            return candidate
-    pytest.fail(
-        "MNIST not found: looked for t10k-images-idx3-ubyte[.gz] in "
-        + ", ".join(str(c) for c in candidates)
-        + ". Set HTMHW_DATA to a directory holding the MNIST IDX files (or its 'mnist' subdirectory).",
-        pytrace=False,
-    )
+    from htmhw.datasets import find_mnist_dir
+
+    try:
+        found = find_mnist_dir()
+    except FileNotFoundError as e:
+        pytest.fail(f"MNIST not found: {e}", pytrace=False)
+    if found is None:
+        pytest.fail("MNIST not found: the package's shipped copy (htmhw/data/mnist) is missing", pytrace=False)
+    return found
 
 
 # scikit-learn checks that need SciPy's array-API mode. SciPy reads SCIPY_ARRAY_API once,

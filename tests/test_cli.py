@@ -80,3 +80,54 @@ def test_bad_arguments_in_process(args, message, capsys, tmp_path):
     err = capsys.readouterr().err
     assert message in err and "usage:" in err
     assert not (tmp_path / "x").exists()
+
+
+def test_no_prefix_abbreviations():
+    """`--data` is demo som's alias of --mnist-dir, not an abbreviation of --dataset; an
+    abbreviation of a longer flag is refused, not guessed."""
+    proc = run_cli("demo", "som", "--data", "/nonexistent/mnist")
+    assert proc.returncode == 2 and "--mnist-dir /nonexistent/mnist: no MNIST test files" in proc.stderr, proc.stderr
+    proc = run_cli("demo", "--n-tr", "300")
+    assert proc.returncode == 2 and "n-tr" in proc.stderr
+
+
+@pytest.mark.parametrize("args,usage,message", [
+    (["demo", "--n-train", "-1"], "usage: htmhw demo ", "--n-train must be in [10, 1697]"),
+    (["demo", "--n-train", "5000"], "usage: htmhw demo ", "--n-train must be in [10, 1697]"),
+    (["demo", "mnist", "--dta", "X"], "usage: htmhw demo mnist ", "unrecognized arguments: --dta X"),
+    (["golden", "export", "out/x", "--bogus"], "usage: htmhw golden export ", "unrecognized arguments: --bogus"),
+])
+def test_errors_print_the_subcommands_usage(args, usage, message, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "htmhw.cli", *args], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(usage) and message in proc.stderr, proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_som_demo_named_directory_without_mnist_is_an_error(tmp_path):
+    out = tmp_path / "som"
+    proc = run_cli("demo", "som", "--mnist-dir", str(tmp_path / "none"), "--out", str(out))
+    assert proc.returncode == 2 and f"--mnist-dir {tmp_path / 'none'}: no MNIST test files" in proc.stderr
+    assert not out.exists()  # no fallback to the 8x8 digits
+
+
+def test_golden_export_announces_its_size_and_refuses_a_huge_one(tmp_path):
+    small = run_cli("golden", "export", str(tmp_path / "t"), "--config", "tiny", "--steps", "200")
+    assert small.returncode == 0, small.stderr
+    announced = float(small.stdout.split("writing about ")[1].split(" MB")[0])
+    written = sum(f.stat().st_size for f in (tmp_path / "t").iterdir())
+    assert 0.7 * written / 1e6 <= announced <= 1.3 * written / 1e6  # an estimate within 30 %
+    big = run_cli("golden", "export", str(tmp_path / "big"), "--config", "mnist", "--source", "mnist",
+                  "--steps", "10000")
+    assert big.returncode == 2 and big.stdout == ""
+    assert "--steps 10000 would write about 2." in big.stderr and "--force" in big.stderr
+    assert not (tmp_path / "big").exists()
+
+
+def test_golden_export_names_a_corrupt_npy_source(tmp_path):
+    for content, message in ((b"garbage", "not a .npy file"), (b"\x93NUMPY\x01\x00", "not a readable .npy array")):
+        src = tmp_path / "in.npy"
+        src.write_bytes(content)
+        proc = run_cli("golden", "export", str(tmp_path / "g"), "--source", str(src))
+        assert proc.returncode == 2 and f"{src}: {message}" in proc.stderr, proc.stderr

@@ -116,12 +116,55 @@ def test_load_mnist_rejects_inconsistent_files(tmp_path, images, labels, message
     assert f"t10k-{culprit}" in str(info.value)
 
 
-def test_load_mnist_not_found_names_the_places(tmp_path, monkeypatch):
-    monkeypatch.setenv("HTMHW_DATA", str(tmp_path / "nodata"))
+def test_named_places_without_mnist_are_errors_not_fallbacks(tmp_path, monkeypatch):
+    """A directory or HTMHW_DATA that holds no MNIST is an error naming it; the shipped copy
+    is used only when nothing was named."""
     monkeypatch.setenv("HTMHW_CACHE", str(tmp_path / "nocache"))
-    with pytest.raises(FileNotFoundError, match="download=True") as info:
+    monkeypatch.delenv("HTMHW_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="directory .*empty: no MNIST test files there"):
         D.load_mnist(tmp_path / "empty")
-    assert "nocache" in str(info.value) and "empty" in str(info.value)
+    with pytest.raises(FileNotFoundError, match=r"--mnist-dir .*empty: no MNIST"):
+        D.find_mnist_dir(tmp_path / "empty", option="--mnist-dir")
+    monkeypatch.setenv("HTMHW_DATA", str(tmp_path / "nodata"))
+    with pytest.raises(FileNotFoundError, match="HTMHW_DATA=.*nodata: no MNIST test files"):
+        D.load_mnist()
+    monkeypatch.delenv("HTMHW_DATA")
+    assert D.find_mnist_dir() == D.SHIPPED_MNIST_DIR
+    # the training split is not shipped: nothing named, nothing cached -> advice to download
+    with pytest.raises(FileNotFoundError, match="download=True") as info:
+        D.load_mnist(split="train")
+    assert "nocache" in str(info.value)
+
+
+def test_lookup_order_directory_then_htmhw_data_then_shipped(tmp_path, monkeypatch):
+    mine, root = tmp_path / "mine", tmp_path / "root"
+    write_mnist(mine, np.full((2, 28, 28), 1, np.uint8), np.array([1, 2], np.uint8))
+    write_mnist(root / "mnist", np.full((3, 28, 28), 2, np.uint8), np.array([3, 4, 5], np.uint8))
+    monkeypatch.setenv("HTMHW_DATA", str(root))
+    assert D.load_mnist(mine)[1].tolist() == [1, 2]
+    assert D.load_mnist()[1].tolist() == [3, 4, 5]
+    monkeypatch.delenv("HTMHW_DATA")
+    assert len(D.load_mnist()[1]) == 10000
+
+
+def test_shipped_copy_is_checked_against_its_sha256(tmp_path, monkeypatch):
+    """A damaged shipped file is refused, naming the file (not read as valid digits)."""
+    real = D.SHIPPED_MNIST_DIR
+    assert {hashlib.sha256((real / n).read_bytes()).hexdigest() for n in D.SHIPPED_MNIST_SHA256} \
+        == set(D.SHIPPED_MNIST_SHA256.values())
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in D.SHIPPED_MNIST_SHA256:
+        (shipped / name).write_bytes((D.SHIPPED_MNIST_DIR / name).read_bytes())
+    monkeypatch.setattr(D, "SHIPPED_MNIST_DIR", shipped)
+    monkeypatch.delenv("HTMHW_DATA", raising=False)
+    assert D.load_mnist()[0].shape == (10000, 28, 28)
+    labels = shipped / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(labels.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10  # one label changed: still a valid IDX file
+    labels.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(ValueError, match="t10k-labels-idx1-ubyte.gz: SHA-256 .* does not match"):
+        D.load_mnist()
 
 
 def test_download_verifies_sha256_and_caches(tmp_path, monkeypatch):
@@ -135,7 +178,7 @@ def test_download_verifies_sha256_and_caches(tmp_path, monkeypatch):
     d = D.download_mnist(mirrors=("file:///no/such/mirror/", url), sha256=sums)  # first mirror fails, second works
     assert d == tmp_path / "cache" / "mnist" == D.mnist_cache_dir()
     assert sorted(p.name for p in d.iterdir()) == sorted(sums)  # no leftover .part files
-    images, labels = D.load_mnist()  # found in the cache
+    images, labels = D.load_mnist(d)  # (with no directory the shipped test split comes before the cache)
     assert images.shape == (2, 28, 28) and labels.tolist() == [4, 2]
     # a valid cached file is not fetched again: the mirror can disappear
     for p in mirror.iterdir():

@@ -95,6 +95,8 @@ def test_demo_mnist_text_table(tmp_path, mnist_dir):
     (["--n-train", "9000", "--n-test", "2000"], "--n-train + --n-test must be <= 10000"),
     (["--threads", "0"], "--threads must be in|--threads must be >= 1"),
     (["--arith", "fixed", "--permanence-bits", "0"], "--permanence-bits must be in [1, 16]"),
+    (["--threshold", "300"], "--threshold must be in [0, 255)"),
+    (["--threshold", "-1"], "--threshold must be in [0, 255)"),
 ])
 def test_demo_mnist_bad_arguments(tmp_path, mnist_dir, args, message):
     out = tmp_path / "x"
@@ -105,10 +107,15 @@ def test_demo_mnist_bad_arguments(tmp_path, mnist_dir, args, message):
 
 
 def test_demo_mnist_missing_data_is_a_clear_error(tmp_path):
-    proc = run_cli("demo", "mnist", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x"),
-                   HTMHW_DATA=str(tmp_path / "empty"), HTMHW_CACHE=str(tmp_path / "cache"))
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert "MNIST test files not found" in proc.stderr and "download" in proc.stderr and "nowhere" in proc.stderr
+    """A directory the user named (--mnist-dir, its alias --data, HTMHW_DATA) that holds no MNIST
+    is an error in command-line terms naming it, never a fallback to another copy."""
+    for flag in ("--mnist-dir", "--data"):
+        proc = run_cli("demo", "mnist", flag, str(tmp_path / "nowhere"), "--out", str(tmp_path / "x"))
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert f"--mnist-dir {tmp_path / 'nowhere'}: no MNIST test files there" in proc.stderr, proc.stderr
+        assert "download=True" not in proc.stderr and "directory=" not in proc.stderr
+    proc = run_cli("demo", "mnist", "--out", str(tmp_path / "x"), HTMHW_DATA=str(tmp_path / "empty"))
+    assert proc.returncode == 2 and f"HTMHW_DATA={tmp_path / 'empty'}: no MNIST test files" in proc.stderr
     assert not (tmp_path / "x").exists()
     bad = run_cli("demo", "mnist", "--arith", "double")
     assert bad.returncode == 2 and "--arith" in bad.stderr

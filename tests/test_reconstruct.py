@@ -371,7 +371,10 @@ def test_bit_precision_recall_hand_values():
     rec = np.array([[0.9, 0.2, 0.7, 0.0], [0.5, 0.0, 0.0, 0.4]])
     # >= 0.5: predicted (0,0) (0,2) (1,0): TP 2, FP 1, FN 1
     assert M.bit_precision_recall(true, rec) == (2 / 3, 2 / 3)
-    assert M.bit_precision_recall(true, np.zeros((2, 4))) == (1.0, 0.0)  # 0/0 precision is 1
+    precision, recall = M.bit_precision_recall(true, np.zeros((2, 4)))
+    assert np.isnan(precision) and recall == 0.0  # 0/0 precision (nothing predicted) is undefined
+    blank = M.evaluate(np.zeros((2, 8, 8)), np.zeros((2, 8, 8)))
+    assert blank["mse"] == 0.0 and all(np.isnan(blank[k]) for k in ("psnr", "ssim", "bit_precision", "bit_recall"))
     with pytest.raises(ValueError, match="binary"):
         M.bit_precision_recall(rec, true)
 

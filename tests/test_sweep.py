@@ -161,12 +161,47 @@ def test_pareto_front_known_answer():
 
 # -- running ------------------------------------------------------------------------------------------
 
-def test_serial_run_rows_are_sensible_and_failures_are_rows(tmp_path):
-    spec = digits_spec(grid={"permanence_bits": [1, 4, 8], "boost_strength": [0.0]})  # 1 bit is invalid
+def test_spec_whose_rows_cannot_run_is_refused_before_anything_runs(tmp_path):
+    spec = digits_spec(grid={"permanence_bits": [4, 1, 8], "boost_strength": [0.0]})  # 1 bit is invalid
+    with pytest.raises(S.SweepError, match=r"permanence_bits=1, boost_strength=0.0 cannot run: .*permanence_bits"):
+        S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    assert not (tmp_path / "s").exists()  # nothing ran, nothing was written
+    with pytest.raises(S.SweepError, match="samples"):  # the digits protocol has 1,797
+        S.run(dict(spec, grid={"permanence_bits": [4]}, protocol={"name": "digits", "n_train": 1700,
+                                                                  "n_test": 200}), tmp_path / "n", n_workers=0)
+    with pytest.raises(S.SweepError, match="no MNIST test files"):
+        S.run(dict(spec, grid={"permanence_bits": [4]}, protocol="mnist-10k", base={"config": "mnist",
+              "arithmetic": "fixed"}, data=str(tmp_path / "none")), tmp_path / "d", n_workers=0)
+
+
+def fail_when(monkeypatch, predicate, error="RuntimeError: device lost"):
+    """Make S._measure raise for the parameter sets matching ``predicate`` (a run-time
+    failure that no check before the run can see)."""
+    measure = S._measure
+
+    def patched(spec, params, seed, fold):
+        if predicate(params):
+            raise RuntimeError(error.split(": ", 1)[1])
+        return measure(spec, params, seed, fold)
+
+    monkeypatch.setattr(S, "_measure", patched)
+
+
+def test_first_tasks_failing_alike_stop_the_sweep(tmp_path, monkeypatch):
+    fail_when(monkeypatch, lambda p: True)
+    spec = digits_spec(grid={"permanence_bits": [4, 5, 6, 7, 8]})
+    with pytest.raises(S.SweepError, match="first 3 tasks all failed with the same error.*device lost"):
+        S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    assert len(list((tmp_path / "s" / "rows").iterdir())) == 3  # the other two never ran
+
+
+def test_serial_run_rows_are_sensible_and_failures_are_rows(tmp_path, monkeypatch):
+    fail_when(monkeypatch, lambda p: p["permanence_bits"] == 6)
+    spec = digits_spec(grid={"permanence_bits": [4, 6, 8], "boost_strength": [0.0]})
     s = S.run(spec, tmp_path / "s", n_workers=0, progress=False)
     assert (s["tasks"], s["finished"], s["failed"], s["missing"]) == (3, 3, 1, 0)
     rows = {r["p.permanence_bits"]: r for r in S.read_rows(tmp_path / "s").values()}
-    assert rows[1]["status"] == "error" and "permanence_bits" in rows[1]["error"]
+    assert rows[6]["status"] == "error" and rows[6]["error"] == "RuntimeError: device lost"
     for b in (4, 8):
         r = rows[b]
         assert r["status"] == "ok" and r["num_columns"] == 1024
@@ -191,8 +226,8 @@ def test_serial_run_rows_are_sensible_and_failures_are_rows(tmp_path):
 
 def test_crossbar_metric_needs_fixed_point(tmp_path):
     spec = digits_spec(base={"arithmetic": "float"}, grid={"boost_strength": [0.0]})
-    s = S.run(spec, tmp_path / "f", n_workers=0, progress=False)
-    assert s["failed"] == 1 and "fixed" in s["failures"][0]["error"]
+    with pytest.raises(S.SweepError, match="crossbar.*fixed"):
+        S.run(spec, tmp_path / "f", n_workers=0, progress=False)
 
 
 def test_local_cluster_matches_serial_and_scales_by_config(tmp_path, cluster_client):
@@ -277,7 +312,7 @@ def test_cli_sweep_run_report_and_errors(tmp_path):
     failing = tmp_path / "fail.json"
     failing.write_text(json.dumps(digits_spec(grid={"permanence_bits": [1, 4]})))
     proc = run_cli("sweep", "run", str(failing), "--out", str(tmp_path / "f"), "--workers", "0", "--quiet")
-    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.returncode == 2 and proc.stdout == "" and "permanence_bits=1 cannot run" in proc.stderr
 
 
 @pytest.mark.parametrize("cmd", [[], ["demo"], ["demo", "mnist"], ["demo", "som"], ["golden", "export"],
@@ -286,8 +321,7 @@ def test_cli_sweep_run_report_and_errors(tmp_path):
 def test_every_command_has_help_with_examples(cmd):
     proc = run_cli(*cmd, "--help", timeout=60)
     assert proc.returncode == 0 and "usage: htmhw" in proc.stdout
-    if cmd not in (["sweep", "run"], ["sweep", "resume"], ["sweep", "report"]):  # their parent lists them
-        assert "example" in proc.stdout
+    assert "example" in proc.stdout
 
 
 def test_cli_bench_json():

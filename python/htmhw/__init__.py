@@ -1,5 +1,7 @@
 """htmhw: spatial pooler models for HTM hardware design."""
-from importlib.metadata import PackageNotFoundError, version
+import importlib as _importlib
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from . import datapath, datasets, metrics, novelty, params, reconstruct, sdr
 from .datapath import HardwareConfig
@@ -9,10 +11,25 @@ from .som import SOMEncoder
 from .sp import SpatialPooler
 
 try:
-    __version__ = version("htmhw")
-except PackageNotFoundError:  # running from a source tree
+    __version__ = _version("htmhw")
+except _PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
+# Documented submodules imported on first use (htmhw.hdl.model_cycles works after `import htmhw`)
+# so that `import htmhw` does not pay for dask, the HDL tools' wrappers or the CLI.
+_LAZY = ("configs", "crossbar", "golden", "hdl", "nupic", "sweep")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'htmhw' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = ["SpatialPooler", "SOMEncoder", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global",
-           "kwta_local", "sdr", "datasets", "reconstruct", "metrics", "params", "novelty",
-           "__version__"]
+           "kwta_local", "sdr", "datasets", "reconstruct", "metrics", "params", "novelty", "configs", "crossbar",
+           "golden", "hdl", "nupic", "sweep", "__version__"]

@@ -47,6 +47,8 @@ def atomic_write_bytes(path, data: bytes) -> None:
     whole new one, never a part: temporary file in the same directory, fsync, rename."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):  # named here: mkstemp's error would name its temporary file
+        raise FileNotFoundError(f"{path}: cannot write, directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".htmhw-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -68,10 +70,11 @@ def read_state(path, kinds):
     with open(path, "rb") as f:
         data = f.read()
     fixed = len(MAGIC) + 12
+    # The magic first: a short file of something else is "not a state file", not "truncated".
+    if not MAGIC.startswith(data[: len(MAGIC)]):
+        raise StateFileError(f"{path}: not an htmhw state file (bad magic)")
     if len(data) < fixed + 32:
         raise StateFileError(f"{path}: truncated (only {len(data)} bytes)")
-    if data[: len(MAGIC)] != MAGIC:
-        raise StateFileError(f"{path}: not an htmhw state file (bad magic)")
     version, header_len = struct.unpack("<IQ", data[len(MAGIC) : fixed])
     if version != FORMAT_VERSION:
         raise StateFileError(f"{path}: format version {version} is not supported (this htmhw reads {FORMAT_VERSION})")

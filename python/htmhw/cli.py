@@ -9,6 +9,33 @@ from pathlib import Path
 
 import numpy as np
 
+
+class _Parser(argparse.ArgumentParser):
+    """Every parser of the command line: no prefix abbreviations (``--data`` must not be read
+    as ``--dataset``), and each parser records itself in the namespace so that errors found
+    after parsing print the usage of the subcommand that was given, not the top-level one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self.set_defaults(_parser=self)
+
+
+def mnist_dir_for_cli(directory):
+    """The MNIST test-split directory for a command: --mnist-dir, else HTMHW_DATA, else the copy
+    shipped with the package; errors say what to do in command-line terms."""
+    from .datasets import find_mnist_dir
+
+    found = find_mnist_dir(directory, option="--mnist-dir")
+    if found is None:
+        raise FileNotFoundError("MNIST not found (the copy shipped in the package is missing); "
+                                "use --mnist-dir DIR or set HTMHW_DATA")
+    return found
+
+
+DEMO_DIGITS_HELD_OUT = 100  # test digits `htmhw demo` always keeps out of the 1,797
+
+
 def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -> dict:
     from .configs import named_config
     from .datasets import load_digits_binary
@@ -16,7 +43,9 @@ def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -
     from .sp import SpatialPooler
 
     X, y = load_digits_binary()
-    n_train = min(n_train, len(X) - 100)
+    if not 10 <= n_train <= len(X) - DEMO_DIGITS_HELD_OUT:
+        raise ValueError(f"--n-train must be in [10, {len(X) - DEMO_DIGITS_HELD_OUT}] (the {len(X)} digits less "
+                         f"{DEMO_DIGITS_HELD_OUT} held out for testing); got {n_train}")
     flat = X.reshape(len(X), -1)
     sp = SpatialPooler(**dict(named_config("digits"), seed=seed))
     t0 = time.perf_counter()
@@ -57,12 +86,13 @@ def run_som_demo(out_dir: Path, seed: int, dataset: str, mnist_dir, quiet: bool)
 
     if seed < 0:
         raise ValueError(f"--seed must be >= 0; got {seed}")
-    small = dict(n_train=3000, n_test=1000, n_rows=20, n_cols=20, n_active=12)
+    if dataset == "mnist":
+        mnist_dir = mnist_dir_for_cli(mnist_dir)
+        sizes = dict(n_train=3000, n_test=1000, n_rows=20, n_cols=20, n_active=12)
+    else:
+        sizes = dict(n_train=1200, n_test=597, n_rows=16, n_cols=16, n_active=8)
     result = run_study(out_dir, dataset=dataset, mnist_dir=mnist_dir, seed=seed, n_epochs=10, n_threads=2,
-                       quiet=quiet, **small)
-    if result["dataset"].startswith("scikit-learn"):  # the digits are too few for the MNIST sizes
-        result = run_study(out_dir, dataset="digits", seed=seed, n_epochs=10, n_threads=2, quiet=quiet,
-                           n_train=1200, n_test=597, n_rows=16, n_cols=16, n_active=8)
+                       quiet=quiet, option="--mnist-dir", **sizes)
     result["markdown"] = study_markdown(result, f"htmhw demo som --out {out_dir} --seed {seed}")
     (Path(out_dir) / "som_demo.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -138,7 +168,7 @@ def golden_stimulus(source: str, steps: int, num_inputs: int, seed: int, active_
         if source == "mnist":
             from .datasets import load_mnist
 
-            images, _ = load_mnist(mnist_dir)
+            images, _ = load_mnist(mnist_dir_for_cli(mnist_dir))
             flat = (images.reshape(len(images), -1) > 30).astype(np.uint8)
             desc = {"source": "mnist", "split": "test", "binarize": "pixel > 30", "first": 0}
         else:
@@ -154,7 +184,13 @@ def golden_stimulus(source: str, steps: int, num_inputs: int, seed: int, active_
     path = Path(source)
     if path.suffix != ".npy" or not path.is_file():
         raise ValueError(f"--source must be random, mnist, digits or an existing .npy file; got {source!r}")
-    x = np.load(path, allow_pickle=False)
+    with open(path, "rb") as f:
+        if f.read(6) != b"\x93NUMPY":
+            raise ValueError(f"{path}: not a .npy file (it does not start with the NumPy magic bytes)")
+    try:
+        x = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ValueError(f"{path}: not a readable .npy array ({e})") from None
     if x.ndim != 2 or x.shape[1] != num_inputs:
         raise ValueError(f"{path}: expected shape (n, {num_inputs}); got {x.shape}")
     return x[:steps], {"source": path.name}
@@ -183,10 +219,20 @@ def _pooler_and_stimulus(args):
     return sp, x, desc
 
 
-def run_golden_export(args) -> dict:
-    from .golden import export
+GOLDEN_SIZE_LIMIT = 1e9  # bytes `htmhw golden export` writes without --force
+
+
+def run_golden_export(args, announce=print) -> dict:
+    """Export, after ``announce``-ing the expected size; refuses more than GOLDEN_SIZE_LIMIT
+    bytes without --force (10,000 learning steps of the mnist config are about 2.7 GB)."""
+    from .golden import estimate_bytes, export, learn_schedule
 
     sp, x, desc = _pooler_and_stimulus(args)
+    expected = estimate_bytes(sp, len(x), int(learn_schedule(args.learn, len(x)).sum()))
+    if expected > GOLDEN_SIZE_LIMIT and not args.force:
+        raise ValueError(f"--steps {args.steps} would write about {expected / 1e9:.1f} GB to {args.out_dir} "
+                         f"(more than {GOLDEN_SIZE_LIMIT / 1e9:g} GB); use fewer --steps, or --force to write it")
+    announce(f"writing about {expected / 1e6:.1f} MB to {args.out_dir} ({len(x)} steps)")
     t0 = time.perf_counter()
     manifest = export(args.out_dir, sp, x, args.learn, stimulus=desc, overwrite=args.force)
     seconds = time.perf_counter() - t0
@@ -211,11 +257,19 @@ def _add_run_arguments(parser) -> None:
     parser.add_argument("--active-fraction", type=float, default=0.1,
                         help="active input fraction of the random stimulus (default: 0.1)")
     parser.add_argument("--learn", default="all", help="learn schedule: all, none, first:N, every:K (default: all)")
-    parser.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
+    _add_mnist_dir_argument(parser)
+
+
+def _add_mnist_dir_argument(parser, *aliases) -> None:
+    """--mnist-dir DIR, the one flag of every command that reads MNIST."""
+    parser.add_argument("--mnist-dir", *aliases, dest="mnist_dir", type=Path, default=None, metavar="DIR",
+                        help="directory with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] "
+                             "(default: $HTMHW_DATA/mnist or $HTMHW_DATA when set, else the MNIST test split "
+                             "shipped with htmhw)")
 
 
 # -- htmhw demo mnist: digit -> SDR -> digit by every reconstruction method, classifier, timings ----
-# Protocol mnist-10k (shared/docs/anchors.md): MNIST test split, pixels > 30, anchor `mnist` SP
+# Protocol mnist-10k (docs/protocols.md): MNIST test split, pixels > 30, the `mnist` SP
 # config, one learning pass over digits 0..n_train-1, evaluation on the next n_test digits.
 MNIST_DEMO_DEFAULTS = dict(n_train=8000, n_test=2000, threshold=30, seed=4, n_show=10, permanence_bits=8)
 
@@ -246,6 +300,11 @@ def _check_demo_mnist_args(a) -> None:
         raise ValueError(f"--threads must be in [1, 1024]; got {a.threads}")
     if not 1 <= a.permanence_bits <= 16:
         raise ValueError(f"--permanence-bits must be in [1, 16]; got {a.permanence_bits}")
+    # pixels are 0..255 and the rule is pixel > threshold: outside [0, 255) every image is blank
+    # (or, below 0, every pixel on), and the metrics would score nothing.
+    if not 0 <= a.threshold < 255:
+        raise ValueError(f"--threshold must be in [0, 255) (pixels are 0..255, binarized as pixel > threshold); "
+                         f"got {a.threshold:g}")
 
 
 def run_demo_mnist(a, progress: bool = True) -> dict:
@@ -254,14 +313,11 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
     from . import metrics as M
     from .configs import named_config
     from .datapath import HardwareConfig
-    from .datasets import binarize, download_mnist, find_mnist_dir, load_mnist
+    from .datasets import binarize, load_mnist
     from .sp import SpatialPooler
 
     _check_demo_mnist_args(a)
-    directory = a.data
-    if find_mnist_dir(directory) is None and a.download:
-        directory = download_mnist(None, "test", quiet=not progress)
-    images, labels = load_mnist(directory)
+    images, labels = load_mnist(mnist_dir_for_cli(a.mnist_dir))
     n_train, n_test = a.n_train, a.n_test
     if n_train + n_test > len(images):
         raise ValueError(f"--n-train + --n-test must be <= {len(images)} (the MNIST test split); "
@@ -356,7 +412,7 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
         "protocol": "mnist-10k" if (n_train, n_test) == (8000, 2000) else "mnist-10k subset",
         "arithmetic": a.arith,
         "hw": hw.to_dict() if hw is not None else None,
-        "sp_config": "mnist (anchors.md), boost_in_inference=True, seed %d" % a.seed,
+        "sp_config": "mnist (docs/protocols.md), boost_in_inference=True, seed %d" % a.seed,
         "n_train": n_train, "n_test": n_test, "num_columns": sp.num_columns, "threads": a.threads,
         "mean_active_columns_test": float(active.mean()),
         **acc,
@@ -444,11 +500,14 @@ def _add_demo_subparsers(demo) -> None:
     sub = demo.add_subparsers(dest="demo_command", metavar="{mnist,som}",
                               help="mnist: the MNIST job; som: the SOM encoder study "
                                    "(without either: the SP on the embedded 8x8 digits)")
-    som = sub.add_parser("som", help="SOM encoder study on MNIST (the 8x8 digits if absent), small scale",
-                         epilog="example: htmhw demo som --out htmhw-som-demo")
-    som.add_argument("--dataset", choices=("auto", "mnist", "digits"), default="auto",
-                     help="auto = MNIST when found, else the 8x8 digits (default: auto)")
-    som.add_argument("--mnist-dir", default=None, help="MNIST directory (default: $HTMHW_DATA/mnist)")
+    som = sub.add_parser("som", help="SOM encoder study on MNIST or the 8x8 digits, small scale",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="examples:\n"
+                                "  htmhw demo som                       # MNIST, writes htmhw-som-demo/\n"
+                                "  htmhw demo som --dataset digits --out out/som-digits")
+    som.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
+                     help="mnist (3,000 train / 1,000 test digits) or the 8x8 digits (default: mnist)")
+    _add_mnist_dir_argument(som, "--data")
     som.add_argument("--out", type=Path, default=Path("htmhw-som-demo"), help="output directory (default: htmhw-som-demo)")
     som.add_argument("--seed", type=int, default=1, help="SOM seed (default: 1)")
     som.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -457,14 +516,11 @@ def _add_demo_subparsers(demo) -> None:
         "mnist", help="MNIST digit -> SDR -> digit with every reconstruction method, classifier, timings",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw demo mnist --data ../shared/data/mnist              # protocol mnist-10k\n"
-               "  htmhw demo mnist --arith fixed --permanence-bits 6 --out out/fixed6\n"
-               "  htmhw demo mnist --download --n-train 2000 --n-test 500    # fetch MNIST (sha256-checked)\n"
-               "MNIST is read from --data, else $HTMHW_DATA/mnist, $HTMHW_DATA, the download cache.")
-    p.add_argument("--data", dest="data", type=Path, default=None, metavar="DIR",
-                   help="directory with t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]")
-    p.add_argument("--download", action="store_true",
-                   help="download the official MNIST files (SHA-256 checked, cached) when not found")
+               "  htmhw demo mnist --n-train 1000 --n-test 200   # a quick subset (protocol: 8000 / 2000)\n"
+               "  htmhw demo mnist --arith fixed --permanence-bits 6 --n-train 1000 --n-test 200 --out out/fixed6\n"
+               "MNIST is read from --mnist-dir (alias --data), else $HTMHW_DATA/mnist or $HTMHW_DATA,\n"
+               "else the test split shipped with htmhw. Writes into --out (default htmhw-demo-mnist/).")
+    _add_mnist_dir_argument(p, "--data")
     p.add_argument("--arith", choices=("float", "fixed"), default="float",
                    help="float reference or fixed-point datapath (default: float)")
     p.add_argument("--permanence-bits", dest="permanence_bits", type=int, default=d["permanence_bits"],
@@ -513,14 +569,24 @@ def _add_sweep_parsers(sub) -> None:
         "sweep", help="design-space sweeps on dask.distributed: run, resume, report (docs/sweeps.md)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw sweep run docs/sweeps/bits_columns_boost.json --out sweeps/bcb --workers 2\n"
-               "  htmhw sweep run spec.yaml --out sweeps/s1 --scheduler tcp://10.0.0.5:8786\n"
-               "  htmhw sweep resume sweeps/bcb          # after an interruption: only missing rows run\n"
-               "  htmhw sweep report sweeps/bcb --json   # summary, Pareto fronts, results.csv, plots")
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 2\n"
+               "  htmhw sweep resume sweeps/quick          # after an interruption: only missing rows run\n"
+               "  htmhw sweep report sweeps/quick --json   # summary, Pareto fronts, results.csv, plots\n"
+               "On a running dask cluster: htmhw sweep run SPEC --out DIR --scheduler tcp://HOST:8786.")
     ssub = sw.add_subparsers(dest="sweep_command", required=True, metavar="{run,resume,report}")
+    examples = {
+        "run": "examples:\n"
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 2\n"
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick-serial --workers 0 --quiet\n"
+               "A spec whose configurations cannot run is refused before anything runs (docs/sweeps.md).",
+        "resume": "examples:\n"
+                  "  htmhw sweep resume sweeps/quick                  # only the missing rows run\n"
+                  "  htmhw sweep resume sweeps/quick --retry-failed --workers 0",
+    }
     for name, helptext in (("run", "start a sweep from a spec file (JSON or YAML) into --out"),
                            ("resume", "continue an interrupted sweep (finished rows are kept)")):
-        p = ssub.add_parser(name, help=helptext)
+        p = ssub.add_parser(name, help=helptext, epilog=examples[name],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "run":
             p.add_argument("spec", type=Path, help="sweep spec (.json, .yaml)")
             p.add_argument("--out", type=Path, required=True, help="output directory (rows/, results.csv, plots)")
@@ -536,7 +602,11 @@ def _add_sweep_parsers(sub) -> None:
         p.add_argument("--json", action="store_true", help="print the summary as JSON")
         p.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
         p.set_defaults(func=_main_sweep)
-    p = ssub.add_parser("report", help="summary, Pareto fronts (accuracy vs energy, vs area), plots, results.csv")
+    p = ssub.add_parser("report", help="summary, Pareto fronts (accuracy vs energy, vs area), plots, results.csv",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="examples:\n"
+                               "  htmhw sweep report sweeps/quick\n"
+                               "  htmhw sweep report sweeps/quick --json --png-dir out/quick-plots")
     p.add_argument("out", type=Path, help="the sweep's output directory")
     p.add_argument("--png-dir", type=Path, default=None, help="where to write the plots (default: the sweep directory)")
     p.add_argument("--no-plots", action="store_true", help="do not write the Pareto plots")
@@ -620,18 +690,20 @@ def _main_bench(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="htmhw",
         description="Spatial pooler models for HTM hardware design.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  htmhw demo                                   # the SP on the embedded 8x8 digits\n"
-               "  htmhw demo mnist --data ../shared/data/mnist # digit -> SDR -> digit, classifier\n"
+               "  htmhw demo mnist --n-train 1000 --n-test 200 # digit -> SDR -> digit, classifier\n"
                "  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny                    # Verilog reference vs golden vectors\n"
-               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist\n"
-               "  htmhw sweep run spec.json --out sweeps/s1 --workers 2\n"
-               "  htmhw bench --config mnist\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 200\n"
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 0\n"
+               "  htmhw bench --config mnist --steps 200\n"
+               "MNIST: the commands that read it take --mnist-dir DIR (else $HTMHW_DATA, else the test\n"
+               "split shipped with htmhw).\n"
                "Every command takes --help, and --json / --quiet for scripts. Exit codes: 0 success,\n"
                "1 finished but found failures (mismatching HDL words, failed sweep configurations),\n"
                "2 invalid arguments or input.",
@@ -641,14 +713,18 @@ def main(argv=None) -> int:
         "demo",
         help="train the float spatial pooler on the embedded 8x8 digits and compare classifiers "
              "(`htmhw demo mnist`: the MNIST job; `htmhw demo som`: the SOM encoder study)",
-        epilog="examples: htmhw demo --out htmhw-demo --seed 1\n"
-               "          htmhw demo mnist --data ../shared/data/mnist\n"
-               "          htmhw demo som --out htmhw-som-demo",
+        epilog="examples:\n"
+               "  htmhw demo                       # writes htmhw-demo/digits_sdrs.png and demo.json\n"
+               "  htmhw demo --out out/demo --seed 2 --n-train 1000\n"
+               "  htmhw demo mnist --n-train 1000 --n-test 200\n"
+               "  htmhw demo som --dataset digits --out out/som-digits",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--out", type=Path, default=Path("htmhw-demo"), help="output directory (default: htmhw-demo)")
     demo.add_argument("--seed", type=int, default=1, help="spatial pooler seed (default: 1)")
-    demo.add_argument("--n-train", type=int, default=1200, help="training digits (default: 1200 of 1797)")
+    demo.add_argument("--n-train", type=int, default=1200,
+                      help=f"training digits, 10..{1797 - DEMO_DIGITS_HELD_OUT} (default: 1200 of 1797; the "
+                           "digits after them are the test set)")
     demo.add_argument("--epochs", type=int, default=3, help="learning passes over the training digits (default: 3)")
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -661,13 +737,16 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
         "  htmhw golden export out/tiny --config tiny --steps 1000 --seed 7\n"
-        "  htmhw golden export out/mnist --config mnist --source mnist --steps 10000\n"
-        "  htmhw golden export out/p4 --config mnist-256 --hw permanence_bits=4 --learn every:2\n"
-        "  htmhw golden export out/mine --config my_sp.json --source inputs.npy",
+        "  htmhw golden export out/mnist --config mnist --source mnist --steps 100\n"
+        "  htmhw golden export out/p4 --config mnist-256 --hw permanence_bits=4 --learn every:2 --steps 200\n"
+        "A config file holds {\"sp\": {...}, \"hw\": {...}} (--config my_sp.json); --source also takes an (n,\n"
+        "num_inputs) .npy file of 0/1 inputs. The size is printed before writing; more than\n"
+        f"{GOLDEN_SIZE_LIMIT / 1e9:g} GB needs --force.",
     )
     gexp.add_argument("out_dir", type=Path, help="directory to create")
     _add_run_arguments(gexp)
-    gexp.add_argument("--force", action="store_true", help="replace out_dir if it exists")
+    gexp.add_argument("--force", action="store_true",
+                      help=f"replace out_dir if it exists, and write more than {GOLDEN_SIZE_LIMIT / 1e9:g} GB")
     gexp.add_argument("--json", action="store_true", help="print the result as JSON")
     gexp.add_argument("--quiet", action="store_true", help="print nothing but errors")
     gchk = gsub.add_parser("check", help="check a golden directory's manifest and checksums",
@@ -723,7 +802,9 @@ def main(argv=None) -> int:
     xrep.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_sweep_parsers(sub)
     _add_bench_parser(sub)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the subcommand that was given, with its usage
+        args._parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if hasattr(args, "func"):
         return args.func(args)
     if args.command == "crossbar":
@@ -780,7 +861,8 @@ def main(argv=None) -> int:
     if args.command == "golden":
         try:
             if args.golden_command == "export":
-                result = run_golden_export(args)
+                result = run_golden_export(args, announce=(lambda m: None) if args.json or args.quiet
+                                           else (lambda m: print(m, flush=True)))
                 if args.json:
                     print(json.dumps(result, indent=2))
                 elif not args.quiet:
@@ -810,13 +892,14 @@ def main(argv=None) -> int:
     if args.command == "demo" and getattr(args, "demo_command", None) == "mnist":
         return _main_demo_mnist(args)
     if args.command == "demo":
-        if args.n_train < 10:
-            parser.error("--n-train must be >= 10")
         if args.seed < 0:
-            parser.error("--seed must be >= 0")
+            args._parser.error("--seed must be >= 0")
         if args.epochs < 1:
-            parser.error("--epochs must be >= 1")
-        result = run_demo(args.out, args.seed, args.n_train, args.epochs, args.quiet)
+            args._parser.error("--epochs must be >= 1")
+        try:
+            result = run_demo(args.out, args.seed, args.n_train, args.epochs, args.quiet)
+        except ValueError as e:
+            args._parser.error(str(e))
         if args.json:
             print(json.dumps(result, indent=2))
         elif not args.quiet:

@@ -230,6 +230,8 @@ def level_fraction(level: int, levels: int, nonlinearity: float = 0.0) -> float:
 
 
 PHASES = ("read", "sense", "digital", "write")
+# Phases with a latency (sensing happens within the read).
+LATENCY_PHASES = ("read", "digital", "write")
 
 
 @dataclass
@@ -256,8 +258,9 @@ class Report:
             energy = {ph: self._mean(f"{ph}_energy_pj", mask) for ph in PHASES}
             s[f"energy_per_{kind}_step_pj"] = energy
             s[f"energy_per_{kind}_step_total_pj"] = float(sum(energy.values()))
-            s[f"latency_per_{kind}_step_ns"] = float(sum(self._mean(f"{ph}_latency_ns", mask)
-                                                         for ph in ("read", "digital", "write")))
+            latency = {ph: self._mean(f"{ph}_latency_ns", mask) for ph in LATENCY_PHASES}
+            s[f"latency_per_{kind}_step_by_phase_ns"] = latency
+            s[f"latency_per_{kind}_step_ns"] = float(sum(latency.values()))
             s[f"{kind}_steps"] = int(mask.sum())
         s["area_um2"] = dict(self.area_um2)
         s["area_total_um2"] = float(sum(self.area_um2.values()))
@@ -284,6 +287,10 @@ class Report:
             lines.append(f"  per {kind} step ({s[f'{kind}_steps']} steps): "
                          f"{s[f'energy_per_{kind}_step_total_pj']:.4g} pJ, {s[f'latency_per_{kind}_step_ns']:.4g} ns")
             lines += [f"    {ph:8s} {e[ph]:12.4g} pJ" for ph in PHASES]
+            lat = s[f"latency_per_{kind}_step_by_phase_ns"]
+            lines.append("    latency: " + ", ".join(f"{ph} {lat[ph]:.4g} ns" for ph in LATENCY_PHASES)
+                         + ("  (digital: the kWTA, duty/boost and update cycles of hdl_ref at "
+                            f"{self.layout['clock_mhz']:g} MHz)" if lat["digital"] else ""))
         lines.append(f"  area {s['area_total_um2']:.6g} um^2")
         lines += [f"    {k:8s} {v:12.6g} um^2" for k, v in s["area_um2"].items()]
         if "average_power_mw" in s:
@@ -291,28 +298,32 @@ class Report:
         return "\n".join(lines)
 
     def plot(self, path=None):
-        """Stacked bars of energy per inference/learning step by phase and area by
-        component; saved to ``path`` if given. Returns the matplotlib figure."""
+        """Stacked bars of energy and latency per inference/learning step by phase, and
+        area by component; saved to ``path`` if given. Returns the matplotlib figure."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         s = self.summary()
-        fig, (ax_e, ax_a) = plt.subplots(1, 2, figsize=(9, 3.5))
+        fig, (ax_e, ax_l, ax_a) = plt.subplots(1, 3, figsize=(12, 3.8))
         kinds = [k for k in ("inference", "learning") if s[f"{k}_steps"]]
-        bottom = np.zeros(len(kinds))
-        for ph in PHASES:
-            vals = np.array([s[f"energy_per_{k}_step_pj"][ph] for k in kinds])
-            ax_e.bar(kinds, vals, bottom=bottom, label=ph)
-            bottom += vals
-        ax_e.set_ylabel("energy per step (pJ)")
-        ax_e.legend(fontsize=8)
+        for ax, key, phases, scale, unit in ((ax_e, "energy_per_{}_step_pj", PHASES, 1.0, "energy per step (pJ)"),
+                                             (ax_l, "latency_per_{}_step_by_phase_ns", LATENCY_PHASES, 1e-3,
+                                              "latency per step (us)")):
+            bottom = np.zeros(len(kinds))
+            for ph in phases:
+                vals = np.array([s[key.format(k)][ph] for k in kinds]) * scale
+                ax.bar(kinds, vals, bottom=bottom, label=ph)
+                bottom += vals
+            ax.set_ylabel(unit)
+            ax.legend(fontsize=8)
+        ax_l.set_title("digital = hdl_ref cycles / clock", fontsize=8)
         bottom = 0.0
         for comp, v in s["area_um2"].items():
-            ax_a.bar(["area"], [v], bottom=bottom, label=comp)
-            bottom += v
-        ax_a.set_ylabel("um^2")
+            ax_a.bar(["area"], [v * 1e-6], bottom=bottom, label=comp)
+            bottom += v * 1e-6
+        ax_a.set_ylabel("area (mm^2)")
         ax_a.legend(fontsize=8)
         fig.suptitle(f"crossbar estimate: {self.preset}")
         fig.tight_layout()
@@ -350,7 +361,7 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     x = as_binary_matrix(inputs, sp.num_inputs)
     flags = learn_schedule(learn, x.shape[0])
     raw = dict(core.crossbar_run(x, flags, device.to_dict(), array.to_dict(), periphery.to_dict()))
-    layout = dict(raw.pop("layout"))
+    layout = dict(raw.pop("layout"), clock_mhz=float(periphery.clock_mhz))
     steps = {k: np.asarray(v) for k, v in raw.items()}
     steps["learn"] = flags.astype(bool)
     steps["pulses"] = steps["potentiation_pulses"] + steps["depression_pulses"]

@@ -1,11 +1,15 @@
-"""Datasets: the embedded 8x8 digits, an IDX reader and MNIST (local or downloaded).
+"""Datasets: the embedded 8x8 digits, an IDX reader and MNIST (shipped, local or downloaded).
 
-MNIST is looked up, in order, in the ``directory`` argument, in
-``$HTMHW_DATA/mnist``, in ``$HTMHW_DATA`` (HTMHW_DATA names a data root) and
-in the download cache (:func:`mnist_cache_dir`). With ``download=True``
-(:func:`load_mnist`) or :func:`download_mnist`, the four official files are
-fetched into the cache (or a given directory) and checked against their
-published SHA-256 sums before use.
+The package ships the MNIST test split (t10k, 10,000 digits; CC BY-SA 3.0,
+Y. LeCun and C. Cortes; ``htmhw/data/mnist/README.md``), checked against its
+SHA-256 on every load. MNIST is looked up, in order, in the ``directory``
+argument, in ``$HTMHW_DATA/mnist`` or ``$HTMHW_DATA`` (HTMHW_DATA names a data
+root), in the shipped copy (test split) and in the download cache
+(:func:`mnist_cache_dir`). A place that was named (``directory``,
+``HTMHW_DATA``) and holds no MNIST is an error, never skipped. With
+``download=True`` (:func:`load_mnist`) or :func:`download_mnist`, the official
+files are fetched into the cache (or a given directory) and checked against
+their published SHA-256 sums before use (the training split is not shipped).
 """
 from __future__ import annotations
 
@@ -29,6 +33,12 @@ MNIST_SHA256 = {
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# The test split shipped with the package, and the SHA-256 of its two files (checked on load).
+SHIPPED_MNIST_DIR = Path(__file__).resolve().parent / "data" / "mnist"
+SHIPPED_MNIST_SHA256 = {
+    "t10k-images-idx3-ubyte.gz": "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b",
+    "t10k-labels-idx1-ubyte.gz": "fc607395669ec21321ea83e4b82c0544b7e8e63ff5b34337c06bc0a17cc0da3c",
 }
 MNIST_MIRRORS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -100,8 +110,8 @@ def write_idx(path, array) -> None:
 
 
 def binarize(images, threshold: float = 30, method: str = "threshold") -> np.ndarray:
-    """0/1 uint8 images: ``pixel > threshold`` (method "threshold", the anchors'
-    MNIST rule with threshold 30) or ``pixel > mean of its image`` (method "mean";
+    """0/1 uint8 images: ``pixel > threshold`` (method "threshold", the protocols'
+    MNIST rule with threshold 30, docs/protocols.md) or ``pixel > mean of its image`` (method "mean";
     threshold unused)."""
     if method not in _BINARIZE:
         raise ValueError(f"method must be one of {_BINARIZE}; got {method!r}")
@@ -132,16 +142,31 @@ def _has_split(directory: Path, split: str = "test") -> bool:
     return any((directory / (name + ext)).is_file() for ext in ("", ".gz"))
 
 
-def find_mnist_dir(directory=None, split: str = "test"):
-    """The directory holding the MNIST IDX files, or None if none is found."""
-    candidates = []
+def find_mnist_dir(directory=None, split: str = "test", option: str = "directory"):
+    """The directory holding the MNIST IDX files of ``split``.
+
+    ``directory`` when given; else ``$HTMHW_DATA/mnist`` or ``$HTMHW_DATA`` when
+    HTMHW_DATA is set; else the shipped copy (test split); else the download
+    cache. A named place without the files raises FileNotFoundError naming it
+    (``option`` is how the message names ``directory``, e.g. ``--mnist-dir``).
+    Returns None when nothing was named and no copy was found (the training
+    split before it is downloaded).
+    """
+    if split not in MNIST_FILES:
+        raise ValueError(f"split must be 'test' or 'train'; got {split!r}")
+    expected = " and ".join(f"{n}[.gz]" for n in MNIST_FILES[split])
     if directory is not None:
-        candidates.append(Path(directory))
+        if _has_split(Path(directory), split):
+            return Path(directory)
+        raise FileNotFoundError(f"{option} {directory}: no MNIST {split} files there (expected {expected})")
     root = os.environ.get("HTMHW_DATA")
     if root:
-        candidates += [Path(root) / "mnist", Path(root)]
-    candidates.append(mnist_cache_dir())
-    for c in candidates:
+        for c in (Path(root) / "mnist", Path(root)):
+            if _has_split(c, split):
+                return c
+        raise FileNotFoundError(f"HTMHW_DATA={root}: no MNIST {split} files in {Path(root) / 'mnist'} or {root} "
+                                f"(expected {expected})")
+    for c in ((SHIPPED_MNIST_DIR,) if split == "test" else ()) + (mnist_cache_dir(),):
         if _has_split(c, split):
             return c
     return None
@@ -216,28 +241,32 @@ def load_mnist(directory=None, split: str = "test", binarize_threshold=None, dow
 
     split: "test" (t10k files) or "train". ``binarize_threshold``: None keeps
     the 0..255 pixels; a number returns ``pixel > threshold`` as 0/1 (the
-    anchors use 30). ``download=True`` fetches the official files into the
-    cache when they are not found (see :func:`download_mnist`). Raises
-    FileNotFoundError naming the places searched when no files are found, and
+    protocols use 30). ``directory`` None: see :func:`find_mnist_dir` (the
+    shipped test split by default). ``download=True`` fetches the official files
+    into the cache when they are not found (see :func:`download_mnist`). Raises
+    FileNotFoundError naming the place when a named place holds no files, and
     ValueError naming the file when a file is corrupt or the images and labels
     do not match.
     """
-    if split not in MNIST_FILES:
-        raise ValueError(f"split must be 'test' or 'train'; got {split!r}")
     d = find_mnist_dir(directory, split)
     if d is None and download:
         d = download_mnist(None, split)
     if d is None:
         raise FileNotFoundError(
-            f"MNIST {split} files not found (looked in directory={directory!r}, $HTMHW_DATA="
-            f"{os.environ.get('HTMHW_DATA')!r} and the cache {mnist_cache_dir()}); pass download=True to fetch them"
-        )
+            f"MNIST {split} files not found (no directory given, HTMHW_DATA not set, the package ships only the "
+            f"test split, and the cache {mnist_cache_dir()} is empty); pass download=True to fetch them")
     paths = []
     for name in MNIST_FILES[split]:
         path = d / name
         if not path.exists():
             path = d / (name + ".gz")
         paths.append(path)
+    if d == SHIPPED_MNIST_DIR:
+        for path in paths:
+            got = _sha256(path)
+            if got != SHIPPED_MNIST_SHA256[path.name]:
+                raise ValueError(f"{path}: SHA-256 {got} does not match the shipped file's "
+                                 f"{SHIPPED_MNIST_SHA256[path.name]} (the installation is damaged; reinstall htmhw)")
     images, labels = (read_idx(p) for p in paths)
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"{paths[0]}: expected uint8 images of shape (n, 28, 28); got {images.dtype} {images.shape}")
@@ -253,4 +282,5 @@ def load_mnist(directory=None, split: str = "test", binarize_threshold=None, dow
 
 
 __all__ = ["load_digits_binary", "load_mnist", "read_idx", "write_idx", "binarize", "find_mnist_dir",
-           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_FILES"]
+           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_FILES", "SHIPPED_MNIST_DIR",
+           "SHIPPED_MNIST_SHA256"]

@@ -72,6 +72,34 @@ def learn_schedule(spec, n_steps: int) -> np.ndarray:
     return a.astype(np.uint8)
 
 
+def estimate_bytes(sp, n_steps: int, n_learn: int) -> int:
+    """About how many bytes :func:`export` writes for ``n_steps`` steps of which ``n_learn``
+    learn (the .mem text files plus golden.npz). Every field's size follows from the widths,
+    except the rewritten permanence rows, counted here as the winners' pools of each learning
+    step (weak-column bumps rewrite more): an estimate for a warning, not a bound."""
+    hw, q = sp.hw, sp.constants
+    C, I = sp.num_columns, sp.num_inputs
+    _, offsets = sp.permanence_memory()
+    Z = int(offsets[-1])
+    k = max(1, int(round(sp.params.get("local_area_density", 0) * C))
+            if sp.params.get("local_area_density", 0) > 0 else int(sp.params.get("num_active_columns_per_inh_area", 1)))
+    boost_w = hw.boost_int_bits + hw.boost_frac_bits
+    boosted_w = q["overlap_bits"] + hw.boost_int_bits + hw.boosted_frac_bits
+
+    def words(n, width):  # one hex line per word in the .mem file, the narrowest dtype in the .npz
+        item = next(b for b in (1, 2, 4, 8) if width <= 8 * b)
+        return n * (-(-width // 4) + 1 + item)
+
+    def masks(rows, bits):  # a row of bits: one wide hex word, a bool row in the .npz
+        return rows * (-(-bits // 4) + 1 + bits)
+
+    P, D = hw.permanence_bits, hw.duty_bits
+    fixed = 2 * words(Z, P) + words(Z, 64) + masks(C, I) + 10 * words(C, max(D, boost_w)) + words(C + 1, 64)
+    per_step = masks(1, I) + words(1, 1) + words(C, q["overlap_bits"]) + words(C, boosted_w) + masks(1, C)
+    per_learn = (3 * words(C, max(D, boost_w)) + words(1, 64) + words(k, 64) + words(k * Z // max(C, 1), P))
+    return int(fixed + n_steps * per_step + n_learn * per_learn)
+
+
 def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, overwrite: bool = False) -> dict:
     """Write the golden-vector directory of docs/golden.md and return its manifest.
 

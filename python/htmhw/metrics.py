@@ -18,9 +18,12 @@ same shape: one sample (any shape) or a batch (n_samples, ...).
 - ``bit_precision_recall``: for binary originals, the reconstruction is
   thresholded (``>= threshold``) and compared bit by bit, pooled over the
   batch. Precision = TP / (TP + FP), recall = TP / (TP + FN); a 0/0 ratio is
-  1.0 (nothing predicted: no false alarm; nothing to find: nothing missed).
+  NaN (nothing predicted, or nothing to find: undefined, not perfect).
+- ``evaluate``: all of them; on an all-zero target (blank images, e.g. a
+  binarization threshold above every pixel) PSNR and SSIM are NaN too, since a
+  blank reconstruction of a blank image says nothing about the method.
 - ``classification_accuracy``: test accuracy of the protocols' linear classifier
-  (``protocol_classifier``: LogisticRegression(C=0.1, max_iter=300), shared/docs/anchors.md).
+  (``protocol_classifier``: LogisticRegression(C=0.1, max_iter=300), docs/protocols.md).
 """
 from __future__ import annotations
 
@@ -143,18 +146,19 @@ def bit_precision_recall(x_true, x_rec, threshold=0.5):
     tp = int(np.count_nonzero(t & p))
     fp = int(np.count_nonzero(~t & p))
     fn = int(np.count_nonzero(t & ~p))
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    recall = tp / (tp + fn) if tp + fn else float("nan")
     return precision, recall
 
 
 def evaluate(x_true, x_rec, image_shape=None, data_range=1.0, threshold=0.5) -> dict:
     """mse, psnr, ssim (when images: image_shape given or (n, H, W) data) and,
-    for binary originals, bit_precision / bit_recall."""
+    for binary originals, bit_precision / bit_recall. An all-zero x_true gives NaN PSNR and SSIM."""
     a, b = _pair(x_true, x_rec)
-    out = {"mse": mse(a, b), "psnr": psnr(a, b, data_range)}
+    blank = not np.any(a)
+    out = {"mse": mse(a, b), "psnr": float("nan") if blank else psnr(a, b, data_range)}
     if image_shape is not None or a.ndim == 3:
-        out["ssim"] = ssim(a, b, image_shape, data_range)
+        out["ssim"] = float("nan") if blank else ssim(a, b, image_shape, data_range)
     if np.all((a == 0) | (a == 1)):
         out["bit_precision"], out["bit_recall"] = bit_precision_recall(a, b, threshold)
     return out

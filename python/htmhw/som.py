@@ -533,24 +533,18 @@ __all__ = ["SOMEncoder", "check_grid", "grid_distances", "unit_coordinates", "ad
 # The study of docs/som.md (benchmarks/som_study.py at full scale, `htmhw demo som`
 # at a small one): map quality, SDR class structure, and novelty detection.
 
-def _load_study_data(dataset, mnist_dir):
-    """(X in [0, 1], y, image shape, description)."""
-    from .datasets import find_mnist_dir, load_mnist
+def _load_study_data(dataset, mnist_dir, option="mnist_dir"):
+    """(X in [0, 1], y, image shape, description). MNIST is found as by load_mnist (a named
+    mnist_dir without the files is an error, not a fallback to the digits)."""
+    from .datasets import load_mnist
 
-    if dataset in ("auto", "mnist"):
-        directory = find_mnist_dir(mnist_dir)
-        if directory is None:
-            from pathlib import Path
+    if dataset not in ("mnist", "digits"):
+        raise ValueError(f"dataset must be 'mnist' or 'digits'; got {dataset!r}")
+    if dataset == "mnist":
+        from .datasets import find_mnist_dir
 
-            default = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
-            directory = find_mnist_dir(default)
-        if directory is not None:
-            images, labels = load_mnist(directory)
-            return images.reshape(len(images), -1) / 255.0, labels, (28, 28), "MNIST test digits (pixels / 255)"
-        if dataset == "mnist":
-            raise FileNotFoundError("MNIST not found: pass --mnist-dir or set HTMHW_DATA")
-    if dataset not in ("auto", "mnist", "digits"):
-        raise ValueError(f"dataset must be 'auto', 'mnist' or 'digits'; got {dataset!r}")
+        images, labels = load_mnist(find_mnist_dir(mnist_dir, option=option))
+        return images.reshape(len(images), -1) / 255.0, labels, (28, 28), "MNIST test digits (pixels / 255)"
     d = load_digits()
     return d.data / 16.0, d.target.astype(np.int64), (8, 8), "scikit-learn 8x8 digits (values / 16)"
 
@@ -587,9 +581,11 @@ def novelty_sets(X_in, seed):
     return {"uniform noise": rng.random(X_in.shape), "inverted": 1.0 - X_in, "pixel-shuffled": shuffled}
 
 
-def run_study(out_dir, dataset="auto", mnist_dir=None, n_train=8000, n_test=2000, n_rows=32, n_cols=32,
-              n_active=16, n_epochs=10, lattices=("rect", "hex"), seed=1, n_threads=2, quiet=True):
-    """Train maps, measure, write figures (som_*.png) to out_dir; returns the results dict."""
+def run_study(out_dir, dataset="mnist", mnist_dir=None, n_train=8000, n_test=2000, n_rows=32, n_cols=32,
+              n_active=16, n_epochs=10, lattices=("rect", "hex"), seed=1, n_threads=2, quiet=True,
+              option="mnist_dir"):
+    """Train maps, measure, write figures (som_*.png) to out_dir; returns the results dict.
+    ``option``: how an error names ``mnist_dir`` (the CLI passes ``--mnist-dir``)."""
     import time
     from pathlib import Path
 
@@ -598,9 +594,10 @@ def run_study(out_dir, dataset="auto", mnist_dir=None, n_train=8000, n_test=2000
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    X, y, shape, desc = _load_study_data(dataset, mnist_dir)
-    n_train = min(n_train, len(X) - 100)
-    n_test = min(n_test, len(X) - n_train)
+    X, y, shape, desc = _load_study_data(dataset, mnist_dir, option)
+    if n_train < 1 or n_test < 1 or n_train + n_test > len(X):
+        raise ValueError(f"n_train and n_test must be >= 1 with n_train + n_test <= {len(X)} ({desc}); "
+                         f"got {n_train} + {n_test}")
     Xtr, ytr = X[:n_train], y[:n_train]
     Xte, yte = X[n_train:n_train + n_test], y[n_train:n_train + n_test]
     ood = novelty_sets(Xte, seed)

@@ -46,7 +46,7 @@ from ._fileformat import atomic_write_bytes
 
 SPEC_FORMAT = 1
 PROTOCOLS = {
-    # shared/docs/anchors.md protocol mnist-10k: the 10,000 MNIST test digits, pixels > 30, learn one
+    # protocol mnist-10k (docs/protocols.md): the 10,000 MNIST test digits, pixels > 30, learn one
     # pass over the first 8,000, evaluate on the last 2,000.
     "mnist-10k": dict(dataset="mnist", n_train=8000, n_test=2000, threshold=30, epochs=1, config="mnist"),
     # scikit-learn's embedded 8x8 digits (pixels > 7), the `htmhw demo` split; for laptops and tests.
@@ -342,7 +342,7 @@ def _dataset(name: str, data, threshold):
     if name == "digits":
         X, y = load_digits_binary(threshold)
         return X.reshape(len(X), -1).astype(np.uint8), np.asarray(y), (8, 8)
-    images, labels = load_mnist(data)  # data None: $HTMHW_DATA/mnist, $HTMHW_DATA, the download cache
+    images, labels = load_mnist(data)  # data None: $HTMHW_DATA/mnist, $HTMHW_DATA, the shipped test split
     return binarize(images, threshold).reshape(len(images), -1).astype(np.uint8), np.asarray(labels), (28, 28)
 
 
@@ -423,10 +423,10 @@ def evaluate(spec: dict, task: dict) -> dict:
     return row
 
 
-def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
-    from . import crossbar
+def _pooler(spec: dict, params: dict, seed: int):
+    """(the task's SpatialPooler, X, y): every check a task makes before it runs, so that
+    :func:`run` can refuse a spec whose rows cannot run before anything runs."""
     from .datapath import HardwareConfig
-    from .metrics import classification_accuracy, psnr
     from .sp import SpatialPooler
 
     _, hw_names = _param_names()
@@ -435,16 +435,44 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
     hw = {k: p.pop(k) for k in list(p) if k in hw_names}
     if arithmetic == "float" and hw:
         raise ValueError(f"HardwareConfig fields {sorted(hw)} need arithmetic 'fixed'")
+    if arithmetic != "fixed" and ("crossbar" in spec["metrics"] or "resources" in spec["metrics"]):
+        raise ValueError("metrics 'crossbar' and 'resources' model the fixed-point datapath: set arithmetic "
+                         "'fixed' (in base or the grid)")
     proto = spec["protocol"]
     X, y, _ = _dataset(proto["name"], spec["data"], proto["threshold"])
     n = proto["n_train"] + proto["n_test"]
     if n > len(X):
         raise ValueError(f"protocol n_train + n_test = {n} exceeds the dataset's {len(X)} samples")
-    tr, te = _split(proto, fold, spec["folds"])
-    Xtr, Xte, ytr, yte = X[tr], X[te], y[tr], y[te]
     sp = SpatialPooler(arithmetic, HardwareConfig(**hw) if arithmetic == "fixed" else None, **p)
     if sp.num_inputs != X.shape[1]:
         raise ValueError(f"input_dimensions give {sp.num_inputs} inputs; the protocol's samples have {X.shape[1]}")
+    return sp, X, y
+
+
+def check_runnable(spec: dict, todo: list) -> None:
+    """Raise SweepError naming the first configuration that cannot run (bad parameter
+    combination, missing data): each distinct configuration is built once, nothing is learned."""
+    seen = set()
+    for t in todo:
+        if t["config_id"] in seen:
+            continue
+        seen.add(t["config_id"])
+        try:
+            _pooler(spec, dict(spec["base"], **t["params"]), t["seed"])
+        except (ValueError, TypeError, OSError) as e:
+            where = ", ".join(f"{k}={v!r}" for k, v in t["params"].items()) or "the base configuration"
+            raise SweepError(f"configuration {where} cannot run: {e}") from None
+
+
+def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
+    from . import crossbar
+    from .metrics import classification_accuracy, psnr
+
+    proto = spec["protocol"]
+    sp, X, y = _pooler(spec, params, seed)
+    tr, te = _split(proto, fold, spec["folds"])
+    Xtr, Xte, ytr, yte = X[tr], X[te], y[tr], y[te]
+    arithmetic = sp.arithmetic
     out = {"num_columns": sp.num_columns}
     t = time.perf_counter()
     for _ in range(proto["epochs"]):
@@ -453,15 +481,11 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
     test_sdrs = sp.infer(Xte, output="sparse")
     out["sparsity"] = float(test_sdrs.sum()) / (test_sdrs.shape[0] * sp.num_columns)
     if "accuracy" in spec["metrics"]:
-        # Training features: the SDRs of the (last) learning pass, as in the anchors' protocol.
+        # Training features: the SDRs of the (last) learning pass, as in protocol mnist-10k.
         out["accuracy"] = classification_accuracy(train_sdrs, ytr, test_sdrs, yte)
     if "psnr" in spec["metrics"]:
         rec = _reconstructor(spec["reconstruction"], sp).fit(train_sdrs, Xtr)
         out["psnr_db"] = float(psnr(Xte.astype(np.float32), rec.reconstruct(test_sdrs)))
-    if "crossbar" in spec["metrics"] or "resources" in spec["metrics"]:
-        if arithmetic != "fixed":
-            raise ValueError("metrics 'crossbar' and 'resources' model the fixed-point datapath: set arithmetic "
-                             "'fixed' (in base or the grid)")
     if "crossbar" in spec["metrics"]:
         k = min(spec["crossbar"]["steps"], len(Xtr), len(Xte))
         # k learning steps on training digits, then k inference steps on test digits, on a copy
@@ -568,12 +592,16 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= 1024:
             raise SweepError(f"{name} must be an integer in [{lo}, 1024]; got {v!r}")
     out_dir = Path(out_dir)
-    _prepare(spec, out_dir, resume)
+    if resume or (out_dir / "spec.json").exists():
+        _prepare(spec, out_dir, resume)
     todo_all = tasks(spec)
     done = read_rows(out_dir)
     pending = [t for t in todo_all if t["task_id"] not in done or
                (retry_failed and done[t["task_id"]].get("status") != "ok")]
+    check_runnable(spec, pending)  # before the output directory is created
+    _prepare(spec, out_dir, resume)
     bar = None
+    first_errors = []
     if progress and pending:
         from tqdm.auto import tqdm
 
@@ -585,6 +613,14 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
             bar.update(1)
             if row["status"] != "ok":
                 bar.write(f"task {row['task_id']} failed: {row['error']}")
+        # The first rows all failing alike is a broken setup, not a result: stop with the error.
+        if len(first_errors) < ABORT_AFTER_SAME_ERRORS:
+            first_errors.append(row.get("error", "") if row["status"] != "ok" else None)
+            if (len(first_errors) == min(ABORT_AFTER_SAME_ERRORS, len(pending)) and first_errors[0]
+                    and len(set(first_errors)) == 1):
+                raise SweepError(f"the first {len(first_errors)} tasks all failed with the same error, stopping "
+                                 f"(their rows are in {_rows_dir(out_dir)}; fix the cause, then `htmhw sweep "
+                                 f"resume {out_dir} --retry-failed`): {first_errors[0]}")
 
     try:
         if pending and client is None and scheduler is None and n_workers == 0:
@@ -598,6 +634,10 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
     return report(out_dir, plots=plots)
 
 
+# A sweep stops when its first this-many tasks (or all, if fewer) fail with the same error.
+ABORT_AFTER_SAME_ERRORS = 3
+
+
 def _run_dask(spec, pending, finish, client, scheduler, n_workers, threads_per_worker) -> None:
     from dask.distributed import as_completed
 
@@ -606,6 +646,7 @@ def _run_dask(spec, pending, finish, client, scheduler, n_workers, threads_per_w
         if n_workers < 1 and scheduler is None:
             raise SweepError("n_workers must be >= 1 for a LocalCluster")
         client, own = _client(scheduler, n_workers, threads_per_worker)
+    futures = {}
     try:
         spec_future = client.scatter(spec, broadcast=True)
         futures = {client.submit(evaluate, spec_future, t, key=f"htmhw-sweep-{t['task_id']}", pure=False): t
@@ -619,6 +660,8 @@ def _run_dask(spec, pending, finish, client, scheduler, n_workers, threads_per_w
                            wall_time_s=float("nan"))
             finish(row)
     finally:
+        if futures:  # a stopped sweep leaves nothing running on the cluster
+            client.cancel(list(futures))
         if own is not None:
             client.close()
             own.close()
