@@ -115,7 +115,15 @@ def _stream(cmd, cwd: Path, log_path: Path, name: str, deadline: float, t0: floa
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=reader, daemon=True).start()
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+
+    def finish():
+        rc = proc.wait()
+        thread.join()
+        proc.stdout.close()
+        return rc
+
     phase, last, beat = None, "", time.perf_counter()
     with open(log_path, "w") as log:
         while True:
@@ -136,13 +144,13 @@ def _stream(cmd, cwd: Path, log_path: Path, name: str, deadline: float, t0: floa
                 last = m.group(1) if m else (line.strip() if line.startswith("Info:") else last)
             if now > deadline:
                 proc.kill()
-                proc.wait()
+                finish()
                 raise TimeoutError(f"{name} did not finish within the time limit (phase: {phase or 'start'}; "
                                    f"last: {last[:100]!r})")
             if now - beat > 60:
                 beat = now
                 _log(progress, t0, f"{name}: {phase or 'running'} ... ({last[:80]})")
-    return proc.wait()
+    return finish()
 
 
 def _nextpnr_phase(line: str, current):
