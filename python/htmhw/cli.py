@@ -689,6 +689,45 @@ def _main_bench(args) -> int:
     return 0
 
 
+def _add_hdl_implement_parser(hsub) -> None:
+    himp = hsub.add_parser(
+        "implement", help="place and route hdl_ref/ for a golden directory's configuration (yowasp yosys + "
+                          "nextpnr) and compare its steps/s at fmax with the C++ model's",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  htmhw hdl implement out/tiny --family ice40 --device up5k\n"
+               "  htmhw hdl implement out/mnist-256 --family ecp5 --device 85k --lanes 8 --json\n"
+               "needs pip install 'htmhw[fpga]'; exit 1 when the design does not fit or the time limit ends it")
+    himp.add_argument("golden_dir", type=Path)
+    himp.add_argument("--family", choices=("ecp5", "ice40"), default="ecp5", help="FPGA family (default ecp5)")
+    himp.add_argument("--device", default=None,
+                      help="ecp5: 25k, 45k, 85k; ice40: up5k, hx8k (default: the family's largest)")
+    himp.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
+    himp.add_argument("--freq", type=float, default=100.0,
+                      help="clock constraint for nextpnr in MHz (default 100); fmax is measured, not this")
+    himp.add_argument("--timeout", type=float, default=3600.0,
+                      help="limit on synthesis plus place and route, seconds (default 3600)")
+    himp.add_argument("--repeats", type=int, default=5, help="C++ model timing repeats (default 5)")
+    himp.add_argument("--work-dir", type=Path, default=None, help="keep the tool logs, netlist and report here")
+    himp.add_argument("--json", action="store_true", help="print the result as JSON")
+    himp.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress lines)")
+    himp.set_defaults(func=_main_hdl_implement)
+
+
+def _main_hdl_implement(args) -> int:
+    from . import fpga
+
+    device = args.device or {"ecp5": "85k", "ice40": "hx8k"}[args.family]
+    try:
+        r = fpga.implement(args.golden_dir, args.family, device, synapse_lanes=args.lanes, freq_mhz=args.freq,
+                           timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
+                           progress=not (args.quiet or args.json))
+    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
+        print(f"htmhw hdl implement: error: {e}", file=sys.stderr)
+        return 2
+    _print_result(args, r, lambda: fpga.format_report(r))
+    return 0 if r["status"] == "ok" else 1
+
+
 def main(argv=None) -> int:
     parser = _Parser(
         prog="htmhw",
@@ -786,6 +825,7 @@ def main(argv=None) -> int:
     hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
     hres.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_hdl_implement_parser(hsub)
     xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)")
     xsub = xb.add_subparsers(dest="crossbar_command", required=True)
     xrep = xsub.add_parser(
