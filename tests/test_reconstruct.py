@@ -415,8 +415,14 @@ def test_metric_errors():
         M.ssim(np.zeros((5, 5)), np.zeros((5, 5)))
     with pytest.raises(ValueError, match="implementation"):
         M.ssim(np.zeros((7, 7)), np.zeros((7, 7)), implementation="fast")
+    # A blank target makes PSNR, SSIM and bit precision/recall undefined (NaN), not perfect;
+    # a reconstruction equal to a non-blank target is perfect.
     ev = M.evaluate(np.zeros((2, 64)), np.zeros((2, 64)), image_shape=(8, 8))
-    assert ev == {"mse": 0.0, "psnr": float("inf"), "ssim": 1.0, "bit_precision": 1.0, "bit_recall": 1.0}
+    assert ev["mse"] == 0.0 and all(np.isnan(ev[k]) for k in ("psnr", "ssim", "bit_precision", "bit_recall"))
+    x = np.zeros((2, 64))
+    x[:, 3] = 1
+    assert M.evaluate(x, x, image_shape=(8, 8)) == {"mse": 0.0, "psnr": float("inf"), "ssim": 1.0,
+                                                     "bit_precision": 1.0, "bit_recall": 1.0}
 
 
 # ---------------------------------------------------------------------------------------------

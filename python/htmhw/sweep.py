@@ -614,9 +614,10 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
             if row["status"] != "ok":
                 bar.write(f"task {row['task_id']} failed: {row['error']}")
         # The first rows all failing alike is a broken setup, not a result: stop with the error.
+        # Fewer tasks than that (e.g. retrying one failed task) are reported as rows.
         if len(first_errors) < ABORT_AFTER_SAME_ERRORS:
             first_errors.append(row.get("error", "") if row["status"] != "ok" else None)
-            if (len(first_errors) == min(ABORT_AFTER_SAME_ERRORS, len(pending)) and first_errors[0]
+            if (len(first_errors) == ABORT_AFTER_SAME_ERRORS and first_errors[0]
                     and len(set(first_errors)) == 1):
                 raise SweepError(f"the first {len(first_errors)} tasks all failed with the same error, stopping "
                                  f"(their rows are in {_rows_dir(out_dir)}; fix the cause, then `htmhw sweep "
