@@ -244,7 +244,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
 
 COVERAGE_COUNTS = ("kwta_tie_at_cut", "fewer_than_k_eligible", "winner_at_threshold", "overlap_saturated",
                    "perm_inc_saturated", "perm_dec_saturated", "perm_bump_saturated", "raise_rounds",
-                   "trim_to_zero", "weak_columns", "weak_trim_to_zero")
+                   "trim_to_zero", "weak_columns", "weak_at_equal", "weak_trim_to_zero")
 
 
 def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -> dict:
@@ -311,6 +311,7 @@ def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -
         v, a = np.asarray(g["overlap_duty"][l], dtype=np.int64), np.asarray(g["active_duty"][l], dtype=np.int64)
         weak = v < min_duty
         counts["weak_columns"] += int(weak.sum())
+        counts["weak_at_equal"] += int((v == min_duty).sum())
         if boost_strength > 0:
             addresses.append((a - t_q + S) >> (D + 1 - A))
         written = np.flatnonzero(won | weak)
