@@ -135,10 +135,12 @@ def test_boost_lut_and_registers():
     lut = sp.boost_lut().astype(np.int64)
     j = np.arange(2 ** hw.boost_lut_bits)
     s = q["duty_one"]
-    delta = (j * 2.0 ** (hw.duty_bits + 1 - hw.boost_lut_bits) - s) / s
+    delta = (j * 2.0 ** (hw.duty_bits + 1 - hw.boost_lut_bits) - 2.0 ** hw.duty_bits) / s
     ref = np.minimum(np.floor(np.exp(-delta * 2.0) * 2 ** hw.boost_frac_bits + 0.5), 2 ** (hw.boost_int_bits + hw.boost_frac_bits) - 1)
     assert np.abs(lut - ref).max() <= 1 and (lut == ref).mean() > 0.99
-    assert lut[0] == 1892  # delta = -1: exp(2) * 256 = 1891.6 -> RND 1892 (below the 2^11 - 1 saturation)
+    # delta_0 = -65536/65535: exp(2 * 65536/65535) * 256 = 1891.66 -> RND 1892 (below the 2^11 - 1 saturation)
+    assert lut[0] == 1892
+    assert lut[512] == 256  # the entry of duty difference 0 is exactly 1.0
     lo = htmhw.SpatialPooler(arithmetic="fixed", hw={"boost_int_bits": 1}, **ANCHOR).boost_lut()
     assert lo[0] == 511  # exp(2) does not fit UQ1.8: SAT at 2^9 - 1
     rng = np.random.default_rng(1)
@@ -152,7 +154,10 @@ def test_boost_lut_and_registers():
     np.testing.assert_array_equal(t["boosted_overlaps"], exp)
     trn = (t["overlaps"].astype(np.int64) * before) >> shift
     assert (trn != exp).any()  # the rounding mode matters on this data
-    addr = (t["active_duty"].astype(np.int64) - q["target_q"] + s) >> (hw.duty_bits + 1 - hw.boost_lut_bits)
+    # docs/datapath.md step 8: (a - t + 2^D) rounded to the nearest multiple of 2^(D+1-A), saturated
+    sh = hw.duty_bits + 1 - hw.boost_lut_bits
+    addr = np.minimum((t["active_duty"].astype(np.int64) - q["target_q"] + 2 ** hw.duty_bits + 2 ** (sh - 1)) >> sh,
+                      2 ** hw.boost_lut_bits - 1)
     np.testing.assert_array_equal(t["boost"], lut[addr])
 
 
