@@ -239,6 +239,12 @@ void init_datapath(py::module_& m) {
                  SpFixed copy = s.sp;
                  copy.params = params_from_dict(d);
                  htmhw::sp_fixed_rebuild_and_check(copy);
+                 // A saved state's radius may have shrunk during learning; only a change of
+                 // the inhibition parameters is checked against it.
+                 if (name == "local_area_density" || name == "num_active_columns_per_inh_area" ||
+                     name == "global_inhibition")
+                     htmhw::check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims,
+                                                      copy.num_columns);
                  s.sp = std::move(copy);
              })
         .def_property_readonly("num_inputs", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })

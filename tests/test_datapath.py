@@ -576,16 +576,40 @@ def test_duty_cycles_follow_the_recurrence(duty_bits, period):
 # 7. boost factors
 # ---------------------------------------------------------------------------------------------
 
+def lut_address(a, t, duty_bits, lut_bits):
+    """docs/datapath.md step 8: (a - t + 2^D) rounded to the nearest multiple of 2^sh, saturated."""
+    sh = duty_bits + 1 - lut_bits
+    half = (1 << sh) >> 1
+    return np.minimum((np.asarray(a, np.int64) - t + (1 << duty_bits) + half) >> sh, 2 ** lut_bits - 1)
+
+
 def test_boost_lut_by_hand():
-    # D = 4 (S = 15), A = 3: bins of 2^(4+1-3) = 4; delta_j = (4j - 15)/15; strength 1; UQ3.8
+    # D = 4 (S = 15), A = 3: bins of 2^(4+1-3) = 4; entry j at the duty difference 4j - 16,
+    # delta_j = (4j - 16)/15; strength 1; UQ3.8
     sp = fixed(hw=dict(duty_bits=4, boost_lut_bits=3), boost_strength=1.0)
-    # e^1*256 = 695.88; e^(11/15)*256 = 532.99; e^(7/15)*256 = 408.24; e^(3/15)*256 = 312.68;
-    # e^(-1/15)*256 = 239.49; e^(-5/15)*256 = 183.43; e^(-9/15)*256 = 140.50 (140.4958); e^(-13/15)*256 = 107.61
-    assert sp.boost_lut().tolist() == [696, 533, 408, 313, 239, 183, 140, 108]
-    # UQ1.8 saturates at 2^9 - 1 = 511: e^(2*1)*256 = 1891.6 and e^(2*11/15)*256 = 1109.7 do not fit;
-    # e^(2*7/15)*256 = 650.98 neither; e^(2*3/15)*256 = 381.9 -> 382
+    # e^(16/15)*256 = 743.85; e^(12/15)*256 = 569.74; e^(8/15)*256 = 436.38; e^(4/15)*256 = 334.23;
+    # e^0*256 = 256 exactly; e^(-4/15)*256 = 196.08; e^(-8/15)*256 = 150.18; e^(-12/15)*256 = 115.03
+    assert sp.boost_lut().tolist() == [744, 570, 436, 334, 256, 196, 150, 115]
+    # UQ1.8 saturates at 2^9 - 1 = 511: e^(2*16/15)*256 = 2161.4, e^(2*12/15)*256 = 1268.0 and
+    # e^(2*8/15)*256 = 743.85 do not fit; e^(2*4/15)*256 = 436.38 -> 436
     sat = fixed(hw=dict(duty_bits=4, boost_lut_bits=3, boost_int_bits=1), boost_strength=2.0)
-    assert sat.boost_lut().tolist()[:4] == [511, 511, 511, 382]
+    assert sat.boost_lut().tolist()[:4] == [511, 511, 511, 436]
+
+
+@pytest.mark.parametrize("duty_bits,lut_bits", [(4, 3), (16, 10), (10, 7), (8, 9), (12, 1)])
+def test_boost_address_is_unbiased_at_the_target(duty_bits, lut_bits):
+    # a == t addresses the entry of duty difference 0, whose boost is exactly 1.0, for every target;
+    # each entry is the centre of its bin: the address of a - t = d is the entry nearest d.
+    sp = fixed(hw=dict(duty_bits=duty_bits, boost_lut_bits=lut_bits), boost_strength=2.0)
+    lut = sp.boost_lut()
+    s, sh = 2 ** duty_bits - 1, duty_bits + 1 - lut_bits
+    assert lut[2 ** (lut_bits - 1)] == 256
+    t = np.arange(0, s + 1)
+    np.testing.assert_array_equal(lut_address(t, t, duty_bits, lut_bits), 2 ** (lut_bits - 1))
+    d = np.arange(-s, s + 1)
+    entry_d = lut_address(d, 0, duty_bits, lut_bits) * 2 ** sh - 2 ** duty_bits
+    last = (2 ** lut_bits - 1) * 2 ** sh - 2 ** duty_bits
+    assert np.all((np.abs(d - entry_d) <= 2 ** sh // 2) | (d > last))
 
 
 @pytest.mark.parametrize("duty_bits,lut_bits,int_bits,frac_bits,strength", [
@@ -597,7 +621,7 @@ def test_boost_lut_matches_exp(duty_bits, lut_bits, int_bits, frac_bits, strengt
     assert lut.size == 2 ** lut_bits
     s = 2 ** duty_bits - 1
     j = np.arange(2 ** lut_bits)
-    delta = (j * 2.0 ** (duty_bits + 1 - lut_bits) - s) / s
+    delta = (j * 2.0 ** (duty_bits + 1 - lut_bits) - 2.0 ** duty_bits) / s
     ref = np.minimum(np.floor(np.exp(-delta * strength) * 2 ** frac_bits + 0.5), 2 ** (int_bits + frac_bits) - 1)
     assert np.abs(lut - ref).max() <= 1
     assert (lut == ref).mean() >= 0.97
@@ -617,8 +641,8 @@ def test_boost_registers_come_from_the_lut(duty_bits, lut_bits):
     seen = set()
     for it in range(1, 61):
         t = sp.trace((rng.random(48) < 0.25).astype(np.uint8), learn=True)
-        addr = (t["active_duty"].astype(np.int64) - q["target_q"] + s) >> (duty_bits + 1 - lut_bits)
-        assert addr.min() >= 0 and addr.max() < 2 ** lut_bits
+        addr = lut_address(t["active_duty"], q["target_q"], duty_bits, lut_bits)
+        assert addr.min() >= 0
         np.testing.assert_array_equal(t["boost"], lut[addr], err_msg=f"iteration {it}")
         seen.update(t["boost"].tolist())
     assert len(seen) > 2
@@ -650,7 +674,7 @@ def test_boost_target_under_local_inhibition():
         a = t["active_duty"].astype(np.int64)
         nbs = [a[max(0, c - radius):min(15, c + radius) + 1] for c in range(16)]
         target = np.array([int(nb.sum()) // nb.size for nb in nbs])  # TRN
-        np.testing.assert_array_equal(t["boost"], lut[(a - target + s) >> (16 + 1 - 10)], err_msg=f"iteration {it}")
+        np.testing.assert_array_equal(t["boost"], lut[lut_address(a, target, 16, 10)], err_msg=f"iteration {it}")
         prev_boost = t["boost"].astype(np.int64)
         if it % 50:
             assert t["inhibition_radius"] == radius
@@ -1034,3 +1058,119 @@ def test_inference_step_changes_no_learning_state():
     np.testing.assert_array_equal(sp.permanence_memory()[0], words)
     for k in ("overlap_duty", "active_duty", "min_overlap_duty", "boost"):
         np.testing.assert_array_equal(t[k], before[k])
+
+
+# ---------------------------------------------------------------------------------------------
+# the contract's control-plane formulas, written again from docs/datapath.md
+# ---------------------------------------------------------------------------------------------
+
+def doc_inhibition_radius(connected, input_dims, column_dims):
+    """docs/datapath.md "Inhibition radius", from its text: pad to rank R, spans per padded
+    input dimension, averages in double in the stated order, round half up, at least 1."""
+    rank = max(len(input_dims), len(column_dims))
+    ins = list(input_dims) + [1] * (rank - len(input_dims))
+    cols = list(column_dims) + [1] * (rank - len(column_dims))
+    total = 0.0
+    for row in connected:
+        idx = np.flatnonzero(row)
+        if idx.size == 0:
+            continue
+        coords = np.unravel_index(idx, ins)
+        s = 0.0
+        for d in range(rank):
+            s += float(coords[d].max() - coords[d].min() + 1)
+        total += s / rank
+    avg_span = total / connected.shape[0]
+    cpi = 0.0
+    for d in range(rank):
+        cpi += cols[d] / ins[d]
+    cpi /= rank
+    return int(math.floor(max(1.0, (avg_span * cpi - 1.0) / 2.0) + 0.5))
+
+
+@pytest.mark.parametrize("arithmetic", ["fixed", "float"])
+@pytest.mark.parametrize("input_dims,column_dims,radius,wrap", [
+    ((64,), (16,), 6, False), ((12, 10), (6, 5), 3, True), ((28, 28), (14, 14, 2), 4, False),
+    ((9, 8, 3), (12,), 5, True), ((20,), (4, 5), 7, False)])
+def test_inhibition_radius_follows_the_documented_formula(arithmetic, input_dims, column_dims, radius, wrap):
+    # (28, 28) inputs with (14, 14, 2) columns: the input is padded to 28x28x1, whose third
+    # dimension has span 1 and contributes 2/1 to the columns per input.
+    params = dict(input_dimensions=input_dims, column_dimensions=column_dims, potential_radius=radius,
+                  potential_pct=0.5, global_inhibition=False, local_area_density=0.3, stimulus_threshold=1,
+                  syn_perm_connected=0.3, wrap_around=wrap, seed=5)
+    sp = htmhw.SpatialPooler(arithmetic=arithmetic, **params)
+    assert sp.inhibition_radius == doc_inhibition_radius(sp.connected(), input_dims, column_dims)
+    rng = np.random.default_rng(4)
+    n = int(np.prod(input_dims))
+    sp.compute((rng.random((100, n)) < 0.3).astype(np.uint8), learn=True)  # two radius updates
+    assert sp.inhibition_radius == doc_inhibition_radius(sp.connected(), input_dims, column_dims)
+
+
+def doc_det_expf(x):
+    """det_expf as docs/datapath.md "Boost lookup table" specifies it (float32 operations)."""
+    f32 = np.float32
+    c = lambda bits: np.array([bits], np.uint32).view(np.float32)[0]
+    x = np.asarray(x, np.float32)
+    x = np.where(x >= f32(-86), x, f32(-86)).astype(np.float32)
+    x = np.where(x <= f32(88), x, f32(88)).astype(np.float32)
+    t = x * c(0x3FB8AA3B)
+    kf = (t + f32(12582912)) - f32(12582912)
+    r = (x - kf * c(0x3F318000)) - kf * c(0xB95E8083)
+    p = np.full_like(r, c(0x39500D01))
+    for k in (0x3AB60B61, 0x3C088889, 0x3D2AAAAB, 0x3E2AAAAB, 0x3F000000, 0x3F800000, 0x3F800000):
+        p = p * r + c(k)
+    scale = ((kf.astype(np.int32) + 127).astype(np.uint32) << np.uint32(23)).view(np.float32)
+    return p * scale
+
+
+def doc_boost_lut(duty_bits, lut_bits, int_bits, frac_bits, strength, exp=doc_det_expf):
+    sh = duty_bits + 1 - lut_bits
+    delta = (np.ldexp(np.arange(2 ** lut_bits, dtype=np.float64), sh) - 2.0 ** duty_bits) / (2 ** duty_bits - 1)
+    e = exp((-delta * strength).astype(np.float32)).astype(np.float64)
+    return np.minimum(np.floor(e * 2.0 ** frac_bits + 0.5), 2.0 ** (int_bits + frac_bits) - 1).astype(np.int64)
+
+
+@pytest.mark.parametrize("duty_bits,lut_bits,int_bits,frac_bits", [(16, 10, 3, 8), (16, 12, 3, 16), (8, 9, 8, 16),
+                                                                  (4, 3, 1, 0), (12, 5, 2, 12)])
+def test_boost_lut_is_the_documented_det_expf_table(duty_bits, lut_bits, int_bits, frac_bits):
+    hw = dict(duty_bits=duty_bits, boost_lut_bits=lut_bits, boost_int_bits=int_bits, boost_frac_bits=frac_bits,
+              boosted_frac_bits=0)
+    for strength in (0.06, 0.12, 0.7, 1.5, 2.0, 3.3, 10.0, 20.0, 97.0, 1e6):
+        lut = fixed(hw=hw, boost_strength=strength).boost_lut().astype(np.int64)
+        np.testing.assert_array_equal(lut, doc_boost_lut(duty_bits, lut_bits, int_bits, frac_bits, strength),
+                                      err_msg=f"strength {strength}")
+
+
+def test_a_correctly_rounded_exp_does_not_reproduce_every_table():
+    # the documented counterexample: det_expf is 1 ulp above the correctly rounded exp at
+    # x = 0.0733604953 and exp(x) * 2^16 = 70524.4956 lies between the two
+    lut = fixed(hw=dict(boost_frac_bits=16, boosted_frac_bits=0), boost_strength=0.12).boost_lut().astype(np.int64)
+    correctly_rounded = doc_boost_lut(16, 10, 3, 16, 0.12, exp=lambda x: np.exp(x.astype(np.float64)).astype(np.float32))
+    assert lut[199] == 70525 and correctly_rounded[199] == 70524
+    assert np.flatnonzero(lut != correctly_rounded).tolist() == [199]
+
+
+MNIST256_LOCAL = dict(input_dimensions=(28, 28), column_dimensions=(16, 16), potential_radius=3, potential_pct=0.4,
+                      global_inhibition=False, stimulus_threshold=2, seed=1)
+
+
+@pytest.mark.parametrize("arithmetic", ["fixed", "float"])
+def test_local_inhibition_without_winners_is_refused(arithmetic):
+    # radius 3 here: the largest neighbourhood is 7x7 and int(0.5 + 0.01 * 49) = 0
+    ok = htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=0.011, **MNIST256_LOCAL)
+    assert ok.inhibition_radius == 3
+    with pytest.raises(ValueError, match=r"local_area_density.*neighbourhood has at most 49 columns.*>= 0\.5 / 49"):
+        htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=0.01, **MNIST256_LOCAL)
+    with pytest.raises(ValueError, match=r"local_area_density"):
+        ok.set_param("local_area_density", 0.01)
+    assert ok.params["local_area_density"] == 0.011  # the refused setter changed nothing
+    # numActiveColumnsPerInhArea = 1: density 1 / min(7^2, 256), int(0.5 + 49/49) = 1 winner per neighbourhood
+    htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=-1.0, num_active_columns_per_inh_area=1,
+                        **MNIST256_LOCAL)
+    # the global equivalent is refused too: int(0.003 * 256) = 0
+    with pytest.raises(ValueError, match=r"local_area_density"):
+        htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=0.003, **dict(MNIST256_LOCAL, global_inhibition=True))
+    # the accepted configuration really has winners
+    rng = np.random.default_rng(0)
+    x = (rng.random((5, 784)) < 0.2).astype(np.uint8)
+    assert all(len(w) > 0 for w in ok.compute(x, learn=False))

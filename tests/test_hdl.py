@@ -19,7 +19,7 @@ import pytest
 
 from htmhw import hdl
 from htmhw.cli import main as cli_main
-from htmhw.golden import COVERAGE_COUNTS, coverage_counts, load
+from htmhw.golden import COVERAGE_COUNTS, boost_lut_address, coverage_counts, load
 
 pytestmark = pytest.mark.hdl
 
@@ -123,7 +123,7 @@ def test_cocotb_streams_npz(golden):
 def test_ci_vectors_cover_every_branch(golden):
     """Summed over the configurations verified above, every contract branch the
     manifest counts fires at least once, and the boost LUT is addressed at both ends
-    of its reachable range: a = 0 (lowest) and a = S (highest), addr = (a - t + S) >> (D + 1 - A)."""
+    of its reachable range: a = 0 (lowest) and a = S (highest) (golden.boost_lut_address)."""
     total = dict.fromkeys(COVERAGE_COUNTS, 0)
     lowest_hit = highest_hit = False
     for name in CI_SET:
@@ -133,9 +133,9 @@ def test_ci_vectors_cover_every_branch(golden):
         for key in COVERAGE_COUNTS:
             total[key] += c[key]
         if c["boost_lut_address_min"] is not None:
-            q, shift = m["constants"], m["hw"]["duty_bits"] + 1 - m["hw"]["boost_lut_bits"]
-            lowest_hit |= c["boost_lut_address_min"] == (q["duty_one"] - q["target_q"]) >> shift
-            highest_hit |= c["boost_lut_address_max"] == (2 * q["duty_one"] - q["target_q"]) >> shift
+            q, D, A = m["constants"], m["hw"]["duty_bits"], m["hw"]["boost_lut_bits"]
+            lowest_hit |= c["boost_lut_address_min"] == boost_lut_address(0, q["target_q"], D, A)
+            highest_hit |= c["boost_lut_address_max"] == boost_lut_address(q["duty_one"], q["target_q"], D, A)
     assert all(total[key] > 0 for key in COVERAGE_COUNTS), total
     assert lowest_hit and highest_hit
     # The counts come from a replay checked against the vectors: a vector that
@@ -225,8 +225,8 @@ MUTATIONS = {
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
-    "lut_addr_old_duty": ("sp_duty_update.v", [("wire [DUTY_BITS+1:0] biased = a_next + ONE - TARGET;",
-                                                "wire [DUTY_BITS+1:0] biased = a + ONE - TARGET;")], "edge-60", "boost"),
+    "lut_addr_old_duty": ("sp_duty_update.v", [("wire [DUTY_BITS+1:0] biased = a_next + HALF - TARGET;",
+                                                "wire [DUTY_BITS+1:0] biased = a + HALF - TARGET;")], "edge-60", "boost"),
     # kWTA tie-break flipped: the marking pass walks from the last column down, so
     # higher indices win ties (the contract: lower index wins).
     "tie_higher_index": ("sp_kwta.v", [

@@ -586,7 +586,9 @@ void build_boost_lut(SpFixed& sp) {
     const std::uint32_t bin_shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
     q.boost_lut.assign(entries, 0);
     for (std::uint32_t j = 0; j < entries; ++j) {
-        const double delta = (std::ldexp(static_cast<double>(j), static_cast<int>(bin_shift)) - s) / s;
+        // Entry j is the centre of its bin: duty difference j * 2^shift - 2^D (see boost_address).
+        const double delta =
+            (std::ldexp(static_cast<double>(j), static_cast<int>(bin_shift)) - std::ldexp(1.0, static_cast<int>(sp.hw.duty_bits))) / s;
         const double e = static_cast<double>(det_expf(static_cast<float>(-delta * strength)));
         q.boost_lut[j] = static_cast<std::uint32_t>(std::min(std::floor(e * scale + 0.5), sat));
     }
@@ -612,9 +614,17 @@ void set_windows(SpFixed& sp) {
     }
 }
 
+// Step 8's LUT address: (a - t + 2^D) rounded to the nearest multiple of 2^shift
+// (RND), saturated at the last entry. a == t addresses the entry of difference 0 exactly
+// (boost 1.0); the offset 2^D (not S) and the rounding centre every bin on its entry.
+std::uint32_t boost_lut_shift(const SpFixed& sp) { return sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits; }
+std::uint32_t boost_lut_base(const SpFixed& sp, std::uint32_t target) {
+    const std::uint32_t shift = boost_lut_shift(sp);
+    return (1u << sp.hw.duty_bits) + (shift ? 1u << (shift - 1) : 0u) - target;
+}
 std::uint32_t boost_address(const SpFixed& sp, std::uint32_t duty, std::uint32_t target) {
-    const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
-    return (duty + sp.q.duty_one - target) >> shift;
+    const std::uint32_t last = (1u << sp.hw.boost_lut_bits) - 1;
+    return std::min((duty + boost_lut_base(sp, target)) >> boost_lut_shift(sp), last);
 }
 
 bool use_x86(const SpFixedWorkspace& ws) {
@@ -980,34 +990,38 @@ std::uint32_t weak_columns(const SpFixed& sp, bool x86, std::uint32_t* weak) {
 
 #ifdef HTMHW_DATAPATH_X86
 HTMHW_X86_TARGET void global_boost_x86(const std::uint16_t* duty, std::uint32_t base, std::uint32_t shift,
-                                       const std::uint32_t* lut, std::uint32_t n, std::uint32_t* boost) {
+                                       std::uint32_t last, const std::uint32_t* lut, std::uint32_t n,
+                                       std::uint32_t* boost) {
     const __m512i vbase = _mm512_set1_epi32(static_cast<int>(base));
     const __m512i vshift = _mm512_set1_epi32(static_cast<int>(shift));
+    const __m512i vlast = _mm512_set1_epi32(static_cast<int>(last));
     std::uint32_t c = 0;
     for (; c + 16 <= n; c += 16) {
         // Masked forms with all lanes on: GCC 12 warns on the unmasked ones (PR 105593).
         const __m256i d16 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(duty + c));
         const __m512i d = _mm512_maskz_cvtepu16_epi32(0xFFFF, d16);
-        const __m512i addr = _mm512_maskz_srlv_epi32(0xFFFF, _mm512_add_epi32(d, vbase), vshift);
+        const __m512i addr =
+            _mm512_min_epu32(_mm512_maskz_srlv_epi32(0xFFFF, _mm512_add_epi32(d, vbase), vshift), vlast);
         _mm512_storeu_si512(boost + c, _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), 0xFFFF, addr, lut, 4));
     }
-    for (; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
+    for (; c < n; ++c) boost[c] = lut[std::min((duty[c] + base) >> shift, last)];
 }
 #endif
 
-// Step 8 under global inhibition: b_c = LUT[(a_c - t + S) >> (D + 1 - A)].
+// Step 8 under global inhibition: b_c = LUT[boost_address(a_c, t_q)].
 void global_boost(bool x86, SpFixed& sp) {
-    const std::uint32_t shift = sp.hw.duty_bits + 1 - sp.hw.boost_lut_bits;
-    const std::uint32_t base = sp.q.duty_one - sp.q.target_q;
+    const std::uint32_t shift = boost_lut_shift(sp);
+    const std::uint32_t base = boost_lut_base(sp, sp.q.target_q);
+    const std::uint32_t last = (1u << sp.hw.boost_lut_bits) - 1;
     const std::uint32_t* lut = sp.q.boost_lut.data();
     const std::uint16_t* duty = sp.active_duty.data();
     std::uint32_t* boost = sp.boost.data();
     const std::uint32_t n = sp.num_columns;
 #ifdef HTMHW_DATAPATH_X86
-    if (x86) return global_boost_x86(duty, base, shift, lut, n, boost);
+    if (x86) return global_boost_x86(duty, base, shift, last, lut, n, boost);
 #endif
     (void)x86;
-    for (std::uint32_t c = 0; c < n; ++c) boost[c] = lut[(duty[c] + base) >> shift];
+    for (std::uint32_t c = 0; c < n; ++c) boost[c] = lut[std::min((duty[c] + base) >> shift, last)];
 }
 
 void update_boost(SpFixed& sp, SpFixedWorkspace& ws) {
@@ -1105,6 +1119,7 @@ SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
     sp.overlaps.assign(nc, 0);
     sp.boosted.assign(nc, 0);
     update_inhibition_radius(sp);
+    check_some_column_can_win(sp.params, sp.inhibition_radius, sp.column_dims, sp.num_columns);
     build_boost_lut(sp);
     return sp;
 }

@@ -245,6 +245,40 @@ double inhibition_density(const SpParams& p, std::uint32_t inhibition_radius, st
     return std::min(std::floor(p.num_active_columns_per_inh_area) / area, 0.5);
 }
 
+void check_some_column_can_win(const SpParams& p, std::uint32_t inhibition_radius, const Dims& column_dims,
+                               std::uint32_t num_columns) {
+    const double density = inhibition_density(p, inhibition_radius, num_columns);
+    const bool by_density = p.local_area_density > 0;
+    const char* name = by_density ? "local_area_density (localAreaDensity)"
+                                  : "num_active_columns_per_inh_area (numActiveColumnsPerInhArea)";
+    const double given = by_density ? p.local_area_density : p.num_active_columns_per_inh_area;
+    std::ostringstream os;
+    if (p.global_inhibition || inhibition_radius > max_dim(column_dims)) {
+        if (static_cast<std::uint64_t>(density * static_cast<double>(num_columns)) >= 1) return;
+        os << name << " gives the inhibition density " << density << " and int(density * " << num_columns
+           << " columns) = 0 winners (global inhibition"
+           << (p.global_inhibition ? "" : ", as the inhibition radius exceeds the largest column dimension")
+           << "), so no column could ever win; the density must be >= 1 / " << num_columns << "; got " << given;
+        throw std::invalid_argument(os.str());
+    }
+    double largest = 1;  // the largest neighbourhood: an interior (or wrapped) column's
+    for (auto d : column_dims) largest *= std::min(2.0 * inhibition_radius + 1.0, static_cast<double>(d));
+    if (static_cast<std::uint64_t>(0.5 + density * largest) >= 1) return;
+    os << name << " gives the inhibition density " << density << ": with local inhibition at inhibition radius "
+       << inhibition_radius << " a column's neighbourhood has at most " << largest
+       << " columns and int(0.5 + density * " << largest
+       << ") = 0 of them win, so no column could ever win; the density must be >= 0.5 / " << largest << " = "
+       << 0.5 / largest;
+    if (!by_density) {
+        double area = 1;  // inhibition_density's divisor
+        for (std::size_t i = 0; i < p.column_dimensions.size(); ++i) area *= 2.0 * inhibition_radius + 1.0;
+        area = std::min(area, static_cast<double>(num_columns));
+        os << " (num_active_columns_per_inh_area >= " << std::ceil(area / (2.0 * largest)) << ")";
+    }
+    os << "; got " << given;
+    throw std::invalid_argument(os.str());
+}
+
 double inhibition_density(const SpFloat& sp) {
     return inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
 }
@@ -329,6 +363,7 @@ SpFloat sp_create(const SpParams& params) {
     sp.overlaps.assign(nc, 0);
     sp.boosted_overlaps.assign(nc, 0.0f);
     update_inhibition_radius(sp);
+    check_some_column_can_win(sp.params, sp.inhibition_radius, sp.column_dims, sp.num_columns);
     return sp;
 }
 

@@ -1,7 +1,9 @@
 // Duty-cycle and boost-address update of one column (datapath.md steps 6 and 8):
 //   v' = v + ((o > 0 ? S : 0) - v) >>> shift,  a' = a + ((winner ? S : 0) - a) >>> shift
 // with S = 2^DUTY_BITS - 1, the difference a signed (DUTY_BITS+1)-bit number and >>> an
-// arithmetic shift (TRN). lut_addr = (a' - TARGET_Q + S) >> (DUTY_BITS + 1 - LUT_BITS).
+// arithmetic shift (TRN). lut_addr = min(2^LUT_BITS - 1, (a' - TARGET_Q + 2^DUTY_BITS + R) >> SH)
+// with SH = DUTY_BITS + 1 - LUT_BITS and R = 2^(SH-1) (0 when SH = 0): the address rounded to
+// nearest (RND), saturated (SAT) at the last entry; a' == TARGET_Q addresses entry 2^(LUT_BITS-1).
 `default_nettype none
 module sp_duty_update #(
     parameter DUTY_BITS = 16,
@@ -30,7 +32,10 @@ module sp_duty_update #(
     wire [DUTY_BITS+1:0] a_next = a + a_step;
     assign overlap_duty_next = v_next[DUTY_BITS-1:0];
     assign active_duty_next = a_next[DUTY_BITS-1:0];
-    wire [DUTY_BITS+1:0] biased = a_next + ONE - TARGET;  // in [0, 2^(DUTY_BITS+1))
-    assign lut_addr = biased[DUTY_BITS:DUTY_BITS+1-LUT_BITS];
+    localparam SH = DUTY_BITS + 1 - LUT_BITS;
+    localparam [DUTY_BITS+1:0] HALF = (1 << DUTY_BITS) + (SH > 0 ? (1 << SH) >> 1 : 0);
+    wire [DUTY_BITS+1:0] biased = a_next + HALF - TARGET;  // in [1, 2^(DUTY_BITS+1) + R)
+    // Bit DUTY_BITS+1 set: past the last entry.
+    assign lut_addr = biased[DUTY_BITS+1] ? {LUT_BITS{1'b1}} : biased[DUTY_BITS:SH];
 endmodule
 `default_nettype wire

@@ -247,6 +247,15 @@ COVERAGE_COUNTS = ("kwta_tie_at_cut", "fewer_than_k_eligible", "winner_at_thresh
                    "trim_to_zero", "weak_columns", "weak_at_equal", "weak_trim_to_zero")
 
 
+def boost_lut_address(active_duty, target_q: int, duty_bits: int, lut_bits: int):
+    """Boost-LUT address of an active duty (docs/datapath.md step 8): the duty difference
+    a - t_q offset by 2^D, rounded to the nearest multiple of 2^(D+1-A) (RND) and
+    saturated at the last entry (SAT). Works on ints and integer arrays."""
+    sh = duty_bits + 1 - lut_bits
+    biased = np.asarray(active_duty, dtype=np.int64) - target_q + (1 << duty_bits) + ((1 << sh) >> 1)
+    return np.minimum(biased >> sh, (1 << lut_bits) - 1)
+
+
 def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -> dict:
     """How often each branch of the contract (docs/datapath.md) fires in a golden
     directory's vectors under global inhibition (the manifest's ``coverage``, defined in
@@ -313,7 +322,7 @@ def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -
         counts["weak_columns"] += int(weak.sum())
         counts["weak_at_equal"] += int((v == min_duty).sum())
         if boost_strength > 0:
-            addresses.append((a - t_q + S) >> (D + 1 - A))
+            addresses.append(boost_lut_address(a, t_q, D, A))
         written = np.flatnonzero(won | weak)
         lo, hi = g["written_offset"][l], g["written_offset"][l + 1]
         if not np.array_equal(written, g["written_column"][lo:hi]):
@@ -405,4 +414,4 @@ def _write_npz(path, arrays: dict) -> str:
         return out.digest.hexdigest()
 
 
-__all__ = ["export", "load", "coverage_counts", "COVERAGE_COUNTS", "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]
+__all__ = ["export", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS", "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]

@@ -137,6 +137,16 @@ void sp_infer(const SpFloat& sp, const std::uint8_t* input, SpWorkspace& ws,
 double inhibition_density(const SpFloat& sp);
 double inhibition_density(const SpParams& p, std::uint32_t inhibition_radius, std::uint32_t num_columns);
 
+// Throws std::invalid_argument (naming the inhibition parameter in use and the minimum it
+// needs) when no column can win at this inhibition radius: global (or radius > the largest
+// column dimension) with int(density * num_columns) == 0, or local with
+// int(0.5 + density * n) == 0 for the largest neighbourhood n = prod_d min(2r + 1, dim_d).
+// column_dims padded to the common rank. Checked at construction and when a setter changes
+// local_area_density, num_active_columns_per_inh_area or global_inhibition; the radius
+// recomputed during learning is not checked (docs/datapath.md, step 4).
+void check_some_column_can_win(const SpParams& p, std::uint32_t inhibition_radius, const Dims& column_dims,
+                               std::uint32_t num_columns);
+
 // Recompute a column's connected bits and count from its permanences after
 // NuPIC's _updatePermanencesForColumn (optionally raising to the stimulus
 // threshold first, then trimming and clipping).
