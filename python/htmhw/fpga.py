@@ -145,8 +145,8 @@ def _stream(cmd, cwd: Path, log_path: Path, name: str, deadline: float, t0: floa
             if now > deadline:
                 proc.kill()
                 finish()
-                raise TimeoutError(f"{name} did not finish within the time limit (phase: {phase or 'start'}; "
-                                   f"last: {last[:100]!r})")
+                where = f"phase: {phase}; " if phase else ""
+                raise TimeoutError(f"{name} did not finish within the time limit ({where}last: {last[:100]!r})")
             if now - beat > 60:
                 beat = now
                 _log(progress, t0, f"{name}: {phase or 'running'} ... ({last[:80]})")
