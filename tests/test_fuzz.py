@@ -1,4 +1,4 @@
-"""Fuzzing the Python entry points with hypothesis (issue 10): random parameters (extremes
+"""Fuzzing the Python entry points with hypothesis: random parameters (extremes
 included) and random inputs of any dtype/shape/value. Every case either works — and then
 its output has the documented shape and invariants — or raises the documented exception
 (ValueError / TypeError, MemoryError for sizes that do not fit). A crash fails the run.

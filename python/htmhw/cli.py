@@ -641,7 +641,7 @@ def _add_bench_parser(sub) -> None:
         "bench", help="quick throughput of the float and fixed-point poolers on this machine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw bench --config mnist --source mnist --steps 2000\n"
+               "  htmhw bench --config mnist --source mnist --steps 200\n"
                "  htmhw bench --config random --threads 2 --json\n"
                "The C++ benchmark executables (cpp/bench/, -DHTMHW_BUILD_BENCH=ON) and benchmarks/*.py give the\n"
                "figures of docs/performance.md; this command is a quick check of an installed package.")
@@ -689,7 +689,8 @@ def _main_bench(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (every subcommand's parser hangs below this one)."""
     parser = _Parser(
         prog="htmhw",
         description="Spatial pooler models for HTM hardware design.",
@@ -700,7 +701,7 @@ def main(argv=None) -> int:
                "  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny                    # Verilog reference vs golden vectors\n"
                "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 200\n"
-               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 0\n"
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 2\n"
                "  htmhw bench --config mnist --steps 200\n"
                "MNIST: the commands that read it take --mnist-dir DIR (else $HTMHW_DATA, else the test\n"
                "split shipped with htmhw).\n"
@@ -729,14 +730,17 @@ def main(argv=None) -> int:
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_demo_subparsers(demo)
-    golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)")
+    golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)",
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
+                                   "  htmhw golden check out/tiny")
     gsub = golden.add_subparsers(dest="golden_command", required=True)
     gexp = gsub.add_parser(
         "export",
         help="run the fixed-point model and write a golden-vector directory",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-        "  htmhw golden export out/tiny --config tiny --steps 1000 --seed 7\n"
+        "  htmhw golden export out/tiny7 --config tiny --steps 1000 --seed 7\n"
         "  htmhw golden export out/mnist --config mnist --source mnist --steps 100\n"
         "  htmhw golden export out/p4 --config mnist-256 --hw permanence_bits=4 --learn every:2 --steps 200\n"
         "A config file holds {\"sp\": {...}, \"hw\": {...}} (--config my_sp.json); --source also takes an (n,\n"
@@ -752,7 +756,9 @@ def main(argv=None) -> int:
     gchk = gsub.add_parser("check", help="check a golden directory's manifest and checksums",
                            epilog="example: htmhw golden check out/tiny")
     gchk.add_argument("golden_dir", type=Path)
-    hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates")
+    hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="examples:\n  htmhw hdl verify out/tiny\n  htmhw hdl resources out/tiny --target ice40")
     hsub = hdl.add_subparsers(dest="hdl_command", required=True)
     hver = hsub.add_parser(
         "verify", help="simulate hdl_ref/ on a golden directory and compare every field",
@@ -773,13 +779,15 @@ def main(argv=None) -> int:
     hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
     hres.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)")
+    xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="example:\n  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xsub = xb.add_subparsers(dest="crossbar_command", required=True)
     xrep = xsub.add_parser(
         "report", help="run a fixed-point pooler on a stimulus and print its crossbar costs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 1000\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 300 --learn first:200\n"
                "  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xrep.add_argument("--preset", default="mnsim2-default", help="crossbar preset (default: mnsim2-default)")
     _add_run_arguments(xrep)
@@ -789,7 +797,11 @@ def main(argv=None) -> int:
     xrep.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_sweep_parsers(sub)
     _add_bench_parser(sub)
-    args, extra = parser.parse_known_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args, extra = build_parser().parse_known_args(argv)
     if extra:  # reported by the subcommand that was given, with its usage
         args._parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if hasattr(args, "func"):

@@ -613,10 +613,11 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
             bar.update(1)
             if row["status"] != "ok":
                 bar.write(f"task {row['task_id']} failed: {row['error']}")
-        # The first rows all failing alike is a broken setup, not a result: stop with the error.
-        if len(first_errors) < ABORT_AFTER_SAME_ERRORS:
+        # The first rows all failing alike is a broken setup, not a result: stop with the error
+        # rather than run the rest (a sweep of at most that many tasks just runs).
+        if len(first_errors) < ABORT_AFTER_SAME_ERRORS < len(pending):
             first_errors.append(row.get("error", "") if row["status"] != "ok" else None)
-            if (len(first_errors) == min(ABORT_AFTER_SAME_ERRORS, len(pending)) and first_errors[0]
+            if (len(first_errors) == ABORT_AFTER_SAME_ERRORS and first_errors[0]
                     and len(set(first_errors)) == 1):
                 raise SweepError(f"the first {len(first_errors)} tasks all failed with the same error, stopping "
                                  f"(their rows are in {_rows_dir(out_dir)}; fix the cause, then `htmhw sweep "
@@ -634,7 +635,7 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
     return report(out_dir, plots=plots)
 
 
-# A sweep stops when its first this-many tasks (or all, if fewer) fail with the same error.
+# A sweep of more tasks stops when its first this-many fail with the same error.
 ABORT_AFTER_SAME_ERRORS = 3
 
 
