@@ -27,6 +27,8 @@ README = REPO / "README.md"
 NOT_RUN = {
     "pip install . && htmhw demo": "the install is the README's first command, run by CI; `htmhw demo` runs here",
     'python3 -m pip install ".[test]" && python3 -m pytest': "the command running this test",
+    "pip install scikit-build-core pybind11 && pip install --no-build-isolation .":
+        "a developer's reinstall; CI installs with the README's test command",
     "pip install '.[sweep]'": "installed by the README's test command (the test extra includes it)",
     "cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release && cmake --build build/bench":
         "a second full C++ build (minutes); CI builds the extension with the same sources",

@@ -73,7 +73,8 @@ def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     figure = out_dir / "digits_sdrs.png"
-    _plot_examples(flat[n_train : n_train + 6], test_sdr[:6].toarray(), (8, 8), (32, 32), figure)
+    _plot_examples(flat[n_train : n_train + 6], test_sdr[:6].toarray(), (8, 8), (32, 32), figure,
+                   y[n_train : n_train + 6])
     result["figure"] = str(figure)
     (out_dir / "demo.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -98,7 +99,7 @@ def run_som_demo(out_dir: Path, seed: int, dataset: str, mnist_dir, quiet: bool)
     return result
 
 
-def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
+def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path, labels):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -109,12 +110,14 @@ def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
     for i in range(n):
         axes[0, i].imshow(inputs[i].reshape(input_shape), cmap="gray_r")
         axes[1, i].imshow(sdrs[i].reshape(sdr_shape), cmap="gray_r", interpolation="nearest")
+        axes[0, i].set_title(f"digit {labels[i]}", fontsize=9)
         for ax in axes[:, i]:
             ax.set_xticks([])
             ax.set_yticks([])
     axes[0, 0].set_ylabel("input")
     axes[1, 0].set_ylabel("SDR")
-    fig.suptitle("htmhw float spatial pooler: digits and their SDRs")
+    fig.suptitle("htmhw float spatial pooler: test digits and their SDRs (32x32 columns, black = active)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -476,6 +479,8 @@ def _plot_reconstructions(originals, sdrs, column_dims, recon_rows, path, title)
     import matplotlib.pyplot as plt
 
     n = len(originals)
+    dims = tuple(int(d) for d in column_dims if int(d) > 1)
+    sdr_depth = int(np.prod(dims[2:])) if len(dims) >= 2 else 1  # columns summed per pixel of the SDR row
     rows = [("original", originals, "gray_r", (0, 1)), ("SDR", sdrs, "viridis", None)]
     rows += [(label, rec, "gray_r", (0, 1)) for label, rec in recon_rows]
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 2.4, 1.15 * len(rows) + 0.5), squeeze=False)
@@ -483,14 +488,17 @@ def _plot_reconstructions(originals, sdrs, column_dims, recon_rows, path, title)
         for j in range(n):
             ax = axes[r, j]
             img = _sdr_image(data[j], column_dims) if label == "SDR" else np.asarray(data[j]).reshape(28, 28)
-            kw = {"vmin": lim[0], "vmax": lim[1]} if lim else {}
-            ax.imshow(img, cmap=cmap, interpolation="nearest", **kw)
+            kw = {"vmin": lim[0], "vmax": lim[1]} if lim else {"vmin": 0, "vmax": sdr_depth}
+            art = ax.imshow(img, cmap=cmap, interpolation="nearest", **kw)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        if label == "SDR":
+            bar = fig.colorbar(art, ax=list(axes[r]), fraction=0.02, pad=0.01)
+            bar.set_label(f"active columns\nof {sdr_depth}", fontsize=7)
+            bar.ax.tick_params(labelsize=6)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 

@@ -815,20 +815,25 @@ def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[
     png_dir.mkdir(parents=True, exist_ok=True)
     vary = _varying(configs)
     paths = []
-    for axis, xlabel in (("energy_per_inference_pj", "energy per inference (pJ)"), ("area_um2", "area (um^2)")):
+    for axis, xlabel, scale in (("energy_per_inference_pj", "energy per inference (pJ)", 1.0),
+                                ("area_um2", "area (mm^2)", 1e-6)):
         cs = [c for c in configs if "accuracy" in c and axis in c]
         if not cs:
             continue
-        x = np.array([c[axis] for c in cs])
+        x = np.array([c[axis] for c in cs]) * scale
         acc = np.array([c["accuracy"] for c in cs]) * 100
         mask = pareto_front(np.c_[acc, x], (True, False))
         fig, ax = plt.subplots(figsize=(7.5, 4.8))
         ax.scatter(x[~mask], acc[~mask], c="0.6", s=25, label="dominated")
         order = np.argsort(x[mask])
         ax.plot(x[mask][order], acc[mask][order], "o-", c="C3", label="Pareto front")
+        # Labels of points at (nearly) the same place are stacked instead of printed over each other.
+        placed = {}
         for c, xi, ai, m in zip(cs, x, acc, mask):
+            key = (round(float(np.log10(xi)) if xi > 0 else 0.0, 2), round(float(ai), 1))
+            n = placed[key] = placed.get(key, -1) + 1
             ax.annotate(" / ".join(_short(c[k]) for k in vary), (xi, ai), fontsize=6, color="C3" if m else "0.4",
-                        xytext=(4, -3), textcoords="offset points")
+                        xytext=(4, -3 - 7 * n), textcoords="offset points")
         if x.min() > 0 and x.max() / x.min() > 20:
             ax.set_xscale("log")
         ax.set_xlabel(xlabel)
