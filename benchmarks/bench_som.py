@@ -1,4 +1,4 @@
-"""SOM training and encoding throughput on the anchor configuration (shared/docs/anchors.md).
+"""SOM training and encoding throughput on the anchor configuration (docs/protocols.md).
 
 32x32 map, the 10,000 MNIST test digits (784-d, pixels/255), batch training with the
 somoclu-like schedule (10 epochs, radius 16 -> 1 linear, Gaussian sigma = 0.5 radius),
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-ANCHORS = [  # anchors.md: library, method, samples/s, QE, TE
+ANCHORS = [  # docs/protocols.md: library, method, samples/s, QE, TE
     ("MiniSom 2.3.6", "online, 10k steps", 451, 5.23, 0.016),
     ("MiniSom (numba batch)", "10 epochs", 1232, 5.20, 0.017),
     ("somoclu 1.7.6 (C++/OpenMP)", "batch, 10 epochs, radius 16 -> 1", 2260, 4.54, 0.150),

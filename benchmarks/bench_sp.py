@@ -1,4 +1,4 @@
-"""Spatial pooler throughput on the anchor configs (shared/docs/anchors.md).
+"""Spatial pooler throughput on the anchor configs (docs/protocols.md).
 
 Builds and runs the C++ benchmark (cpp/bench/sp_bench) and times the Python
 batch API on the same protocol (500 warm-up learning steps, then 5,000 learn and
@@ -23,14 +23,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-HTM_CORE = {  # anchors.md: C++ learn, C++ infer, Python learn, Python infer, init s
+HTM_CORE = {  # docs/protocols.md: C++ learn, C++ infer, Python learn, Python infer, init s
     "random": (1915, 14122, 1544, 9786, 3.4),
     "random-boost": (1162, 14320, 925, 9538, 3.5),
     "mnist": (2272, 6792, 1759, 5778, 1.1),
 }
 from htmhw.configs import named_config  # noqa: E402  (light import; no extension needed)
 
-ANCHOR_SP = {name: named_config(name) for name in ("random", "random-boost", "mnist")}  # anchors.md
+ANCHOR_SP = {name: named_config(name) for name in ("random", "random-boost", "mnist")}  # docs/protocols.md
 
 
 def build_bench() -> Path:

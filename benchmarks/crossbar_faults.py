@@ -1,7 +1,7 @@
 """Accuracy cost of non-ideal crossbar cells on protocol mnist-10k: stuck-at faults with
 and without boosting, conductance levels, write nonlinearity and device variation.
 
-Protocol mnist-10k (shared/docs/anchors.md, as benchmarks/fixed_vs_float.py): the
+Protocol mnist-10k (docs/protocols.md, as benchmarks/fixed_vs_float.py): the
 10,000 MNIST test digits binarized as pixel > 30, anchor `mnist` config (seed 4),
 fixed point with 8-bit permanences, one learning pass over digits 0..7999, test on
 8000..9999 with learning off, LogisticRegression(C=0.1, max_iter=300) on the SDRs

@@ -1,6 +1,6 @@
 """Fixed-point vs float spatial pooler on protocol mnist-10k, across permanence widths.
 
-Protocol mnist-10k (shared/docs/anchors.md): the 10,000 MNIST test digits binarized as
+Protocol mnist-10k (docs/protocols.md): the 10,000 MNIST test digits binarized as
 pixel > 30, anchor `mnist` SP config (seed 4), one learning pass over digits 0..7999,
 test on 8000..9999 with learning off, LogisticRegression(C=0.1, max_iter=300) on the
 SDRs. For the float reference and for `arithmetic="fixed"` with
@@ -49,10 +49,10 @@ try:  # tqdm is a dependency of htmhw, but keep the script usable without it
 except ImportError:  # pragma: no cover
     tqdm = None
 
-ANCHOR = named_config("mnist")  # anchors.md config "mnist" (htmhw.configs)
+ANCHOR = named_config("mnist")  # docs/protocols.md config "mnist" (htmhw.configs)
 N_TRAIN = 8000
 DEFAULT_BITS = (3, 4, 5, 6, 8, 10, 12, 16)
-TARGET_ACC = 0.960     # issue: 8-bit accuracy >= 96.0 % ...
+TARGET_ACC = 0.960     # target: 8-bit accuracy >= 96.0 % ...
 TARGET_GAP = 0.003     # ... and within 0.3 points of float
 TARGET_BITS = 8
 INFER_THREADS = 2
@@ -353,7 +353,7 @@ def write_md(res, bits, path, command, runtime_s):
     L.append(f"Measured {res['date']} on {res['machine']}, htmhw commit `{res['commit']}`; whole run "
              f"{runtime_s / 60:.1f} min.")
     L.append("")
-    L.append("Protocol mnist-10k (`shared/docs/anchors.md`): the 10,000 MNIST test digits, pixel > 30, anchor "
+    L.append("Protocol mnist-10k (docs/protocols.md): the 10,000 MNIST test digits, pixel > 30, anchor "
              "`mnist` SP config (seed 4), one learning pass over digits 0..7999, test on 8000..9999 with learning "
              "off, `LogisticRegression(C=0.1, max_iter=300)` on the SDRs. Fixed point: "
              "`SpatialPooler(arithmetic=\"fixed\", hw=HardwareConfig(permanence_bits=P))`, all other hardware "

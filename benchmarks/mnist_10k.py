@@ -1,4 +1,4 @@
-"""Protocol mnist-10k (shared/docs/anchors.md) with the float SP.
+"""Protocol mnist-10k (docs/protocols.md) with the float SP.
 
 Train on MNIST test digits 0..7999 (one learning pass, anchor `mnist` config), test
 on 8000..9999 with learning off; LogisticRegression(C=0.1, max_iter=300) on the SDRs
@@ -22,7 +22,7 @@ import htmhw
 from htmhw.metrics import protocol_classifier
 from htmhw.configs import named_config
 
-ANCHOR = named_config("mnist")  # anchors.md config "mnist" (htmhw.configs)
+ANCHOR = named_config("mnist")  # docs/protocols.md config "mnist" (htmhw.configs)
 
 
 def main():

@@ -1,6 +1,6 @@
 """Reconstruction of MNIST digits from SDRs, protocol mnist-10k, float and fixed-point SP.
 
-Protocol mnist-10k (shared/docs/anchors.md): MNIST test split binarized as pixel > 30,
+Protocol mnist-10k (docs/protocols.md): MNIST test split binarized as pixel > 30,
 anchor `mnist` SP config (seed 4, boost_in_inference=True), one learning pass over digits
 0..7999; every method of htmhw.reconstruct (as compared by `htmhw demo mnist`) is fitted on
 the 8,000 training SDRs / binarized digits (SDRs of the learned SP) and reconstructs the
@@ -14,7 +14,7 @@ For each arithmetic (float; fixed with HardwareConfig(permanence_bits=8)) it run
     python benchmarks/reconstruction.py [--mnist-dir DIR] [--out-dir DIR] [--json FILE]
         [--out-png docs/reconstruction.png]
 
-With --extra it runs only the decoders and the baseline added by the analysis issue, on
+With --extra it runs only the decoders and the baseline added with the analysis tools, on
 the same protocol and SDRs: MLPDecoder (SDR -> pixels) and the MatchingPursuit dictionary
 encoder (atoms: 7x7 patches of the training digits in place; 6,272 atoms = the SDR width),
 at equal code size (each test digit gets as many atom selections as its SDR has active
@@ -39,7 +39,7 @@ import htmhw
 from htmhw.cli import MNIST_DEMO_DEFAULTS, reconstruction_methods, run_demo_mnist
 from htmhw.configs import named_config
 
-TARGET_S = 2.0  # issue 7: reconstruction of 2,000 test digits by any method < 2 s
+TARGET_S = 2.0  # target: reconstruction of 2,000 test digits by any method < 2 s
 
 
 def demo_args(arith, out, mnist_dir, threads=1):

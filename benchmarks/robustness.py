@@ -1,6 +1,6 @@
 """Robustness and novelty detection of SP (float, fixed) and SOM codes on protocol mnist-10k.
 
-Protocol mnist-10k (benchmarks/fixed_vs_float.py, shared/docs/anchors.md): the 10,000
+Protocol mnist-10k (benchmarks/fixed_vs_float.py, docs/protocols.md): the 10,000
 MNIST test digits binarized as pixel > 30; anchor `mnist` SP config with
 boost_in_inference=True, one learning pass over digits 0..7999; the fixed-point SP uses
 HardwareConfig(permanence_bits=8). The SOM encoder (32x32 rect map, 16 active units,

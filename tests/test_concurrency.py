@@ -1,4 +1,4 @@
-"""Concurrency (issue 10): heavy calls release the GIL, separate objects in separate Python
+"""Concurrency: heavy calls release the GIL, separate objects in separate Python
 threads give the serial results, and one object used from several threads is serialized by
 its lock (docs/determinism.md "Threads") — never a crash or a torn result."""
 import threading

@@ -1,4 +1,4 @@
-"""Determinism of the anchor configurations (issue 10, docs/determinism.md): the same seed and
+"""Determinism of the anchor configurations (docs/determinism.md): the same seed and
 inputs give byte-identical SDRs, state, golden directories and crossbar reports, run twice
 and with 1 or 2 threads."""
 import hashlib

@@ -1,4 +1,4 @@
-"""Resource limits (issue 10): a configuration whose state would not fit in memory is refused
+"""Resource limits: a configuration whose state would not fit in memory is refused
 up front, with the size it needs, instead of being killed by the OS later."""
 import numpy as np
 import pytest

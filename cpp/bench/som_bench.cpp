@@ -1,4 +1,4 @@
-// SOM benchmark on the anchor configuration of shared/docs/anchors.md: a 32x32
+// SOM benchmark on the anchor configuration of docs/protocols.md: a 32x32
 // map trained in batch mode on the 10,000 MNIST test digits (784-d, pixels/255),
 // 10 epochs, radius 16 -> 1 (linear, Gaussian, sigma = 0.5 radius, as somoclu).
 // Prints one JSON object.

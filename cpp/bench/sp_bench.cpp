@@ -1,5 +1,5 @@
 // Spatial pooler benchmark on the anchor configurations of
-// shared/docs/anchors.md. Prints one JSON object.
+// docs/protocols.md. Prints one JSON object.
 //   sp_bench --config random|random-boost|mnist [--arith float|fixed] [--threads N]
 //            [--steps N] [--warmup N] [--permanence-bits P]
 //            [--mnist-images FILE]   (uncompressed IDX3 file; required for mnist)

@@ -73,7 +73,8 @@ def run_demo(out_dir: Path, seed: int, n_train: int, epochs: int, quiet: bool) -
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     figure = out_dir / "digits_sdrs.png"
-    _plot_examples(flat[n_train : n_train + 6], test_sdr[:6].toarray(), (8, 8), (32, 32), figure)
+    _plot_examples(flat[n_train : n_train + 6], test_sdr[:6].toarray(), (8, 8), (32, 32), figure,
+                   y[n_train : n_train + 6])
     result["figure"] = str(figure)
     (out_dir / "demo.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
@@ -98,7 +99,7 @@ def run_som_demo(out_dir: Path, seed: int, dataset: str, mnist_dir, quiet: bool)
     return result
 
 
-def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
+def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path, labels):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -109,12 +110,14 @@ def _plot_examples(inputs, sdrs, input_shape, sdr_shape, path):
     for i in range(n):
         axes[0, i].imshow(inputs[i].reshape(input_shape), cmap="gray_r")
         axes[1, i].imshow(sdrs[i].reshape(sdr_shape), cmap="gray_r", interpolation="nearest")
+        axes[0, i].set_title(f"digit {labels[i]}", fontsize=9)
         for ax in axes[:, i]:
             ax.set_xticks([])
             ax.set_yticks([])
     axes[0, 0].set_ylabel("input")
     axes[1, 0].set_ylabel("SDR")
-    fig.suptitle("htmhw float spatial pooler: digits and their SDRs")
+    fig.suptitle("htmhw float spatial pooler: test digits and their SDRs (32x32 columns, black = active)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -476,6 +479,8 @@ def _plot_reconstructions(originals, sdrs, column_dims, recon_rows, path, title)
     import matplotlib.pyplot as plt
 
     n = len(originals)
+    dims = tuple(int(d) for d in column_dims if int(d) > 1)
+    sdr_depth = int(np.prod(dims[2:])) if len(dims) >= 2 else 1  # columns summed per pixel of the SDR row
     rows = [("original", originals, "gray_r", (0, 1)), ("SDR", sdrs, "viridis", None)]
     rows += [(label, rec, "gray_r", (0, 1)) for label, rec in recon_rows]
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 2.4, 1.15 * len(rows) + 0.5), squeeze=False)
@@ -483,14 +488,17 @@ def _plot_reconstructions(originals, sdrs, column_dims, recon_rows, path, title)
         for j in range(n):
             ax = axes[r, j]
             img = _sdr_image(data[j], column_dims) if label == "SDR" else np.asarray(data[j]).reshape(28, 28)
-            kw = {"vmin": lim[0], "vmax": lim[1]} if lim else {}
-            ax.imshow(img, cmap=cmap, interpolation="nearest", **kw)
+            kw = {"vmin": lim[0], "vmax": lim[1]} if lim else {"vmin": 0, "vmax": sdr_depth}
+            art = ax.imshow(img, cmap=cmap, interpolation="nearest", **kw)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        if label == "SDR":
+            bar = fig.colorbar(art, ax=list(axes[r]), fraction=0.02, pad=0.01)
+            bar.set_label(f"active columns\nof {sdr_depth}", fontsize=7)
+            bar.ax.tick_params(labelsize=6)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -641,7 +649,7 @@ def _add_bench_parser(sub) -> None:
         "bench", help="quick throughput of the float and fixed-point poolers on this machine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw bench --config mnist --source mnist --steps 2000\n"
+               "  htmhw bench --config mnist --source mnist --steps 200\n"
                "  htmhw bench --config random --threads 2 --json\n"
                "The C++ benchmark executables (cpp/bench/, -DHTMHW_BUILD_BENCH=ON) and benchmarks/*.py give the\n"
                "figures of docs/performance.md; this command is a quick check of an installed package.")
@@ -728,7 +736,8 @@ def _main_hdl_implement(args) -> int:
     return 0 if r["status"] == "ok" else 1
 
 
-def main(argv=None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (every subcommand's parser hangs below this one)."""
     parser = _Parser(
         prog="htmhw",
         description="Spatial pooler models for HTM hardware design.",
@@ -739,7 +748,7 @@ def main(argv=None) -> int:
                "  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny                    # Verilog reference vs golden vectors\n"
                "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 200\n"
-               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 0\n"
+               "  htmhw sweep run docs/sweeps/quick.json --out sweeps/quick --workers 2\n"
                "  htmhw bench --config mnist --steps 200\n"
                "MNIST: the commands that read it take --mnist-dir DIR (else $HTMHW_DATA, else the test\n"
                "split shipped with htmhw).\n"
@@ -768,14 +777,17 @@ def main(argv=None) -> int:
     demo.add_argument("--json", action="store_true", help="print the result as JSON")
     demo.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_demo_subparsers(demo)
-    golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)")
+    golden = sub.add_parser("golden", help="golden test vectors of the fixed-point datapath (docs/golden.md)",
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
+                                   "  htmhw golden check out/tiny")
     gsub = golden.add_subparsers(dest="golden_command", required=True)
     gexp = gsub.add_parser(
         "export",
         help="run the fixed-point model and write a golden-vector directory",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-        "  htmhw golden export out/tiny --config tiny --steps 1000 --seed 7\n"
+        "  htmhw golden export out/tiny7 --config tiny --steps 1000 --seed 7\n"
         "  htmhw golden export out/mnist --config mnist --source mnist --steps 100\n"
         "  htmhw golden export out/p4 --config mnist-256 --hw permanence_bits=4 --learn every:2 --steps 200\n"
         "A config file holds {\"sp\": {...}, \"hw\": {...}} (--config my_sp.json); --source also takes an (n,\n"
@@ -791,7 +803,9 @@ def main(argv=None) -> int:
     gchk = gsub.add_parser("check", help="check a golden directory's manifest and checksums",
                            epilog="example: htmhw golden check out/tiny")
     gchk.add_argument("golden_dir", type=Path)
-    hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates")
+    hdl = sub.add_parser("hdl", help="the Verilog reference (hdl_ref/): verification and resource estimates",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog="examples:\n  htmhw hdl verify out/tiny\n  htmhw hdl resources out/tiny --target ice40")
     hsub = hdl.add_subparsers(dest="hdl_command", required=True)
     import textwrap
 
@@ -826,13 +840,15 @@ def main(argv=None) -> int:
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
     hres.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_hdl_implement_parser(hsub)
-    xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)")
+    xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)",
+                        formatter_class=argparse.RawDescriptionHelpFormatter,
+                        epilog="example:\n  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xsub = xb.add_subparsers(dest="crossbar_command", required=True)
     xrep = xsub.add_parser(
         "report", help="run a fixed-point pooler on a stimulus and print its crossbar costs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 1000\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 300 --learn first:200\n"
                "  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xrep.add_argument("--preset", default="mnsim2-default", help="crossbar preset (default: mnsim2-default)")
     _add_run_arguments(xrep)
@@ -842,7 +858,11 @@ def main(argv=None) -> int:
     xrep.add_argument("--quiet", action="store_true", help="print nothing but errors")
     _add_sweep_parsers(sub)
     _add_bench_parser(sub)
-    args, extra = parser.parse_known_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args, extra = build_parser().parse_known_args(argv)
     if extra:  # reported by the subcommand that was given, with its usage
         args._parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if hasattr(args, "func"):

@@ -1,5 +1,5 @@
 """Named spatial-pooler configurations: the anchor configs of the benchmarks
-(shared/docs/anchors.md) and small ones for golden vectors and HDL tests.
+(docs/protocols.md) and small ones for golden vectors and HDL tests.
 
 Each entry is a dict of :class:`htmhw.SpatialPooler` parameters (snake_case);
 ``named_config(name)`` returns a copy.
@@ -7,12 +7,12 @@ Each entry is a dict of :class:`htmhw.SpatialPooler` parameters (snake_case);
 from __future__ import annotations
 
 _ANCHORS = {
-    # anchors.md "random": 1024 inputs (102 active per step), 2048 columns, 40 winners.
+    # docs/protocols.md "random": 1024 inputs (102 active per step), 2048 columns, 40 winners.
     "random": dict(input_dimensions=(1024,), column_dimensions=(2048,), potential_radius=1024, potential_pct=0.85,
                    global_inhibition=True, local_area_density=0.02, stimulus_threshold=0,
                    syn_perm_inactive_dec=0.01, syn_perm_active_inc=0.1, syn_perm_connected=0.1,
                    min_pct_overlap_duty_cycle=0.001, duty_cycle_period=1000, boost_strength=0.0, seed=1),
-    # anchors.md "mnist" (protocol mnist-10k).
+    # docs/protocols.md "mnist" (protocol mnist-10k).
     "mnist": dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
                   global_inhibition=True, local_area_density=0.1, stimulus_threshold=6,
                   syn_perm_inactive_dec=0.002, syn_perm_active_inc=0.14, syn_perm_connected=0.5,
@@ -44,7 +44,7 @@ _ANCHORS["random-boost"] = dict(_ANCHORS["random"], boost_strength=3.0)
 _ANCHORS["tiny-stress"] = dict(_ANCHORS["tiny"], stimulus_threshold=4, boost_strength=20.0,
                                syn_perm_inactive_dec=0.1, min_pct_overlap_duty_cycle=0.8)
 
-# Active input bits per step of the anchor random stimulus (anchors.md: 102 of 1024).
+# Active input bits per step of the anchor random stimulus (docs/protocols.md: 102 of 1024).
 RANDOM_ACTIVE_FRACTION = 0.1
 
 NAMES = tuple(sorted(_ANCHORS))

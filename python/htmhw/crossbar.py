@@ -138,7 +138,7 @@ PRESETS = {
                pulse_width_ns=10.0, read_latency_ns=3.16, write_latency_ns=10.0, cell_area_um2=1.44),
         Array(rows=256, columns=256, cell="1T1R", driver_area_um2_per_row=1150.0),
         Periphery(adc_bits=6, adc_sample_rate_gsps=1.0, adc_power_mw=1.26, adc_area_um2=1650.0),
-        source="MNSIM 2.0 default configuration (Zhu et al., Tsinghua; shared/docs/crossbar-models.md §1), "
+        source="MNSIM 2.0 default configuration (Zhu et al., GLSVLSI 2020; docs/protocols.md), "
                "130 nm, ADC 'ASPDAC2'"),
     "neurosim-ideal": Preset(
         Device(r_on_ohm=1 / 5e-6, r_off_ohm=1 / 100e-9, levels=64, v_read0_v=0.0, v_read1_v=0.5, v_write_v=2.0,

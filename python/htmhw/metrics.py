@@ -165,7 +165,7 @@ def evaluate(x_true, x_rec, image_shape=None, data_range=1.0, threshold=0.5) -> 
 
 
 def protocol_classifier():
-    """The linear classifier of the protocols (shared/docs/anchors.md): a fresh
+    """The linear classifier of the protocols (docs/protocols.md): a fresh
     ``LogisticRegression(C=0.1, max_iter=300)``."""
     from sklearn.linear_model import LogisticRegression
 

@@ -515,9 +515,10 @@ def plot_class_averages(encoder, X, y, path=None, max_classes=12):
         mean = np.asarray(sdr[y == c].mean(axis=0)).ravel()
         ax = axes.ravel()[i]
         ax.axis("on")
-        plot_grid(mean, encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap="magma", vmin=0.0,
-                  title=f"class {c}")
-    fig.suptitle("average SDR per class", fontsize=10)
+        plot_grid(mean, encoder.n_rows, encoder.n_cols, encoder.lattice, ax=ax, cmap="magma", vmin=0.0, vmax=1.0,
+                  title=f"class {c}", colorbar=True)
+    fig.suptitle("average SDR per class (colour: fraction of the class's samples in which the unit is active)",
+                 fontsize=9)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)
@@ -686,6 +687,10 @@ def _study_figures(out_dir, encoders, Xtr, Xte, yte, ood, shape):
         for set_name, s in scores.items():
             ax.hist(s[key], bins=bins, histtype="step", density=True, label=set_name)
         ax.set_title(key, fontsize=9)
+        ax.set_xlabel({"bmu_distance": "distance of the sample to its best-matching unit",
+                       "mean_pairwise_distance": "mean grid distance between the active units",
+                       "n_blobs": "connected groups of active units"}[key], fontsize=8)
+        ax.set_ylabel("density (fraction of samples per unit)", fontsize=8)
     axes[0].legend(fontsize=8)
     fig.suptitle(f"novelty scores ({lattice} map)", fontsize=10)
     fig.tight_layout()

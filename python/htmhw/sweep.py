@@ -613,9 +613,9 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
             bar.update(1)
             if row["status"] != "ok":
                 bar.write(f"task {row['task_id']} failed: {row['error']}")
-        # The first rows all failing alike is a broken setup, not a result: stop with the error.
-        # Fewer tasks than that (e.g. retrying one failed task) are reported as rows.
-        if len(first_errors) < ABORT_AFTER_SAME_ERRORS:
+        # The first rows all failing alike is a broken setup, not a result: stop with the error
+        # rather than run the rest (a sweep of at most that many tasks just runs).
+        if len(first_errors) < ABORT_AFTER_SAME_ERRORS < len(pending):
             first_errors.append(row.get("error", "") if row["status"] != "ok" else None)
             if (len(first_errors) == ABORT_AFTER_SAME_ERRORS and first_errors[0]
                     and len(set(first_errors)) == 1):
@@ -635,7 +635,7 @@ def run(spec, out_dir, *, scheduler: str | None = None, n_workers: int = 2, thre
     return report(out_dir, plots=plots)
 
 
-# A sweep stops when its first this-many tasks (or all, if fewer) fail with the same error.
+# A sweep of more tasks stops when its first this-many fail with the same error.
 ABORT_AFTER_SAME_ERRORS = 3
 
 
@@ -815,20 +815,25 @@ def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[
     png_dir.mkdir(parents=True, exist_ok=True)
     vary = _varying(configs)
     paths = []
-    for axis, xlabel in (("energy_per_inference_pj", "energy per inference (pJ)"), ("area_um2", "area (um^2)")):
+    for axis, xlabel, scale in (("energy_per_inference_pj", "energy per inference (pJ)", 1.0),
+                                ("area_um2", "area (mm^2)", 1e-6)):
         cs = [c for c in configs if "accuracy" in c and axis in c]
         if not cs:
             continue
-        x = np.array([c[axis] for c in cs])
+        x = np.array([c[axis] for c in cs]) * scale
         acc = np.array([c["accuracy"] for c in cs]) * 100
         mask = pareto_front(np.c_[acc, x], (True, False))
         fig, ax = plt.subplots(figsize=(7.5, 4.8))
         ax.scatter(x[~mask], acc[~mask], c="0.6", s=25, label="dominated")
         order = np.argsort(x[mask])
         ax.plot(x[mask][order], acc[mask][order], "o-", c="C3", label="Pareto front")
+        # Labels of points at (nearly) the same place are stacked instead of printed over each other.
+        placed = {}
         for c, xi, ai, m in zip(cs, x, acc, mask):
+            key = (round(float(np.log10(xi)) if xi > 0 else 0.0, 2), round(float(ai), 1))
+            n = placed[key] = placed.get(key, -1) + 1
             ax.annotate(" / ".join(_short(c[k]) for k in vary), (xi, ai), fontsize=6, color="C3" if m else "0.4",
-                        xytext=(4, -3), textcoords="offset points")
+                        xytext=(4, -3 - 7 * n), textcoords="offset points")
         if x.min() > 0 and x.max() / x.min() > 20:
             ax.set_xscale("log")
         ax.set_xlabel(xlabel)

@@ -1,4 +1,4 @@
-// Memristor-crossbar cost model (issue 5, first part): device, array and periphery
+// Memristor-crossbar cost model: device, array and periphery
 // parameters and the analytic array figures of MNSIM 2.0's behaviour-level model
 // (docs/crossbar.md states every formula and its source). Units are in the names.
 #pragma once

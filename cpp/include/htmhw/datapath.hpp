@@ -85,10 +85,10 @@ struct SpFixed {
     std::vector<std::uint32_t> boost;                                        // UQ B_i.B_f
     // Last step (NuPIC's getOverlaps / getBoostedOverlaps), integers.
     std::vector<std::uint32_t> overlaps, boosted;
-    // Crossbar read faults (issue 5): cells stuck on read as connected, stuck off as not,
+    // Crossbar read faults: cells stuck on read as connected, stuck off as not,
     // whatever the permanence. columns x input_words each; empty = ideal read (the contract).
     std::vector<std::uint64_t> stuck_on_bits, stuck_off_bits;
-    // Crossbar device read (issue 5, crossbar.hpp): the overlap counts cells whose stored
+    // Crossbar device read (crossbar.hpp): the overlap counts cells whose stored
     // conductance reaches the sense reference, not the ideal connected bits. Off when
     // device.levels == 0. Per potential synapse (perm order): the level last written and
     // the cell's normalized conductance (state); its d2d gain and the curves (derived).
