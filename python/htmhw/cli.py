@@ -702,9 +702,11 @@ def _add_hdl_implement_parser(hsub) -> None:
         "implement", help="place and route hdl_ref/ for a golden directory's configuration (yowasp yosys + "
                           "nextpnr) and compare its steps/s at fmax with the C++ model's",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="examples:\n  htmhw hdl implement out/tiny --family ice40 --device up5k\n"
-               "  htmhw hdl implement out/mnist-256 --family ecp5 --device 85k --lanes 8 --json\n"
-               "needs pip install 'htmhw[fpga]'; exit 1 when the design does not fit or the time limit ends it")
+        epilog="examples (a small design, about a minute once the tools are compiled):\n"
+               "  htmhw golden export out/impl --config tiny-stress --hw boost_lut_bits=5 --steps 200\n"
+               "  htmhw hdl implement out/impl --family ecp5 --device 25k\n"
+               "needs pip install 'htmhw[fpga]'; exit 1 when the design does not fit or the time limit ends it;\n"
+               "larger configurations and their run times: docs/hardware.md")
     himp.add_argument("golden_dir", type=Path)
     himp.add_argument("--family", choices=("ecp5", "ice40"), default="ecp5", help="FPGA family (default ecp5)")
     himp.add_argument("--device", default=None,
