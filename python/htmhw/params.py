@@ -83,13 +83,15 @@ def _binary_data(X) -> np.ndarray:
 def _datapath_steps(inc: float, dec: float, hw) -> tuple[int, int, int]:
     """(perm_max, inc_q, dec_q) from the fixed-point pooler's own parameter mapping.
 
-    A one-column, one-input fixed-point pooler is built only to read its
-    constants, so the quantization rule lives in one place (the C++ core).
+    A two-column, one-input fixed-point pooler is built only to read its
+    constants, so the quantization rule lives in one place (the C++ core). Two
+    columns, not one: the inhibition density is capped at 0.5 (as in NuPIC), and
+    int(0.5 * 1 column) = 0 winners is refused.
     """
     from .sp import SpatialPooler
 
     sp = SpatialPooler("fixed", hw=hw, input_dimensions=(1,),
-                       column_dimensions=(1,), potential_radius=1, potential_pct=1.0, global_inhibition=True,
+                       column_dimensions=(2,), potential_radius=1, potential_pct=1.0, global_inhibition=True,
                        local_area_density=-1.0, num_active_columns_per_inh_area=1,
                        syn_perm_active_inc=min(inc, 1.0), syn_perm_inactive_dec=min(dec, 1.0),
                        syn_perm_connected=1.0, seed=1)
