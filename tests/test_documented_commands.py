@@ -2,8 +2,9 @@
 blocks, README.md's Python blocks (in order, as one script, as a reader would paste
 them) and every example of every `--help` page.
 
-They run in one fresh working directory (with `docs/` of this repository beside them,
-since the sweep examples name docs/sweeps/quick.json), README first, then the help pages;
+They run in one fresh working directory (with `docs/` and `hdl_ref/` of this repository
+beside them, since the sweep examples name docs/sweeps/quick.json and a verify example
+names hdl_ref/rtl), README first, then the help pages;
 a command shown in several places runs once. Each must exit 0. Any other line of a README
 bash block must be listed in NOT_RUN with the reason, so that a new command cannot slip
 through unchecked.
@@ -89,6 +90,7 @@ def test_readme_lists_only_known_commands():
 def workdir(tmp_path_factory):
     d = tmp_path_factory.mktemp("documented")
     (d / "docs").symlink_to(REPO / "docs")
+    (d / "hdl_ref").symlink_to(REPO / "hdl_ref")  # the `hdl verify --rtl hdl_ref/rtl` example
     return d
 
 

@@ -824,7 +824,7 @@ def build_parser() -> argparse.ArgumentParser:
         textwrap.fill(RTL_LOOKUP[0].upper() + RTL_LOOKUP[1:], 90),
         epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny\n  htmhw hdl verify out/tiny --simulator icarus --json\n"
-               "  htmhw hdl verify out/tiny --rtl my_rtl/   # RTL files under test (sp_top.v and its modules)")
+               "  htmhw hdl verify out/tiny --rtl hdl_ref/rtl --simulator icarus   # this RTL directory (e.g. your edited copy)")
     hver.add_argument("golden_dir", type=Path)
     hver.add_argument("--rtl", type=Path, default=None, metavar="DIR",
                       help="directory of the RTL files to verify (default: see the lookup order above)")
