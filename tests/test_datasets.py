@@ -167,6 +167,14 @@ def test_shipped_copy_is_checked_against_its_sha256(tmp_path, monkeypatch):
         D.load_mnist()
 
 
+def test_shipped_copy_holds_the_official_digits():
+    """The shipped gzip files were recompressed; the IDX bytes inside must be the original
+    data's, whose decoded SHA-256 digests are published independently of this project."""
+    for name in D.MNIST_FILES["test"]:
+        raw = gzip.decompress((D.SHIPPED_MNIST_DIR / (name + ".gz")).read_bytes())
+        assert hashlib.sha256(raw).hexdigest() == D.MNIST_IDX_SHA256[name], name
+
+
 def test_download_verifies_sha256_and_caches(tmp_path, monkeypatch):
     """The download path, offline: a file:// mirror holding small valid IDX files."""
     monkeypatch.delenv("HTMHW_DATA", raising=False)  # HTMHW_DATA would take precedence over the cache

@@ -34,7 +34,18 @@ MNIST_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
     "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
+# SHA-256 of the decoded IDX files (the digests published for the original data): they
+# identify the digits whatever gzip container carries them.
+MNIST_IDX_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
 # The test split shipped with the package, and the SHA-256 of its two files (checked on load).
+# The shipped .gz files were recompressed (their gzip headers differ from the official
+# downloads', so these digests differ from MNIST_SHA256); the IDX bytes inside are the
+# official ones (MNIST_IDX_SHA256, checked by the test suite).
 SHIPPED_MNIST_DIR = Path(__file__).resolve().parent / "data" / "mnist"
 SHIPPED_MNIST_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "167310007f03058885c7e95e6c0b19c20de5c7fd3031f4cbdadc9014a523d80b",
@@ -282,5 +293,5 @@ def load_mnist(directory=None, split: str = "test", binarize_threshold=None, dow
 
 
 __all__ = ["load_digits_binary", "load_mnist", "read_idx", "write_idx", "binarize", "find_mnist_dir",
-           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_FILES", "SHIPPED_MNIST_DIR",
+           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_IDX_SHA256", "MNIST_FILES", "SHIPPED_MNIST_DIR",
            "SHIPPED_MNIST_SHA256"]
