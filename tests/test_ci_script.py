@@ -21,6 +21,13 @@ esac
 exit 0
 """
 LOGGING_SHIM = '#!/bin/sh\necho "$(basename "$0") $*" >> "$CALLS"\n'
+# The sanitizer job: `sanitize build` (started in the background before the suite) exits
+# with $SANITIZE_BUILD_STATUS, the run (after the suite) with 0.
+SANITIZE_SHIM = """#!/bin/sh
+echo "sanitize $*" >> "$CALLS"
+if [ "$1" = build ]; then exit "$SANITIZE_BUILD_STATUS"; fi
+exit 0
+"""
 
 
 def _shim(path: Path, text: str) -> None:
@@ -34,19 +41,20 @@ def ci(tmp_path):
     (repo / ".ci").mkdir(parents=True)
     bin_dir.mkdir()
     shutil.copy(REPO / ".ci" / "run", repo / ".ci" / "run")
-    _shim(repo / ".ci" / "sanitize", LOGGING_SHIM.replace("$(basename \"$0\")", "sanitize"))
+    _shim(repo / ".ci" / "sanitize", SANITIZE_SHIM)
     _shim(bin_dir / "python3", PYTHON_SHIM)
     for tool in ("sudo", "apt-get", "iverilog", "verilator", "yosys", "htmhw"):
         _shim(bin_dir / tool, LOGGING_SHIM + ('exec "$@"\n' if tool == "sudo" else ""))
     calls = tmp_path / "calls.log"
 
-    def run(install_status: int, pytest_status: int):
+    def run(install_status: int, pytest_status: int, sanitize_build_status: int = 0):
         calls.write_text("")
         env = dict(os.environ, PATH=f"{bin_dir}:/usr/bin:/bin", CALLS=str(calls),
-                   INSTALL_STATUS=str(install_status), PYTEST_STATUS=str(pytest_status))
+                   INSTALL_STATUS=str(install_status), PYTEST_STATUS=str(pytest_status),
+                   SANITIZE_BUILD_STATUS=str(sanitize_build_status))
         proc = subprocess.run(["bash", str(repo / ".ci" / "run")], env=env, capture_output=True, text=True,
                               timeout=60, stdin=subprocess.DEVNULL)
-        return proc.returncode, calls.read_text().splitlines()
+        return proc.returncode, [line.strip() for line in calls.read_text().splitlines()]
 
     return run
 
@@ -62,16 +70,23 @@ def test_ci_passes_when_install_and_tests_pass(ci):
     status, calls = ci(0, 0)
     assert status == 0
     assert "python3 -m pip install .[test]" in calls and "python3 -m pytest" in calls
-    assert any(c.startswith("sanitize") for c in calls)  # the shims let the whole script run: the failures below are real
+    # the shims let the whole script run: the failures below are real
+    assert "sanitize build" in calls and "sanitize" in calls
 
 
 def test_ci_fails_when_the_install_fails(ci):
     status, calls = ci(1, 0)
     assert status != 0
-    assert "python3 -m pytest" not in calls and not any(c.startswith("sanitize") for c in calls)
+    assert "python3 -m pytest" not in calls and "sanitize" not in calls
 
 
 def test_ci_fails_when_the_tests_fail(ci):
     status, calls = ci(0, 1)
     assert status != 0
-    assert not any(c.startswith(("sanitize", "htmhw")) for c in calls)
+    assert "sanitize" not in calls and not any(c.startswith("htmhw") for c in calls)
+
+
+def test_ci_fails_when_the_background_sanitizer_build_fails(ci):
+    status, calls = ci(0, 0, sanitize_build_status=1)
+    assert status != 0
+    assert "sanitize build" in calls and "python3 -m pytest" in calls and "sanitize" not in calls

@@ -75,6 +75,7 @@ def test_demo_mnist_small_subset_writes_its_files(tmp_path, mnist_dir, arith):
     assert all(v >= 0 for v in result["timings_s"].values())
 
 
+@pytest.mark.heavy
 @pytest.mark.mnist
 def test_demo_mnist_text_table(tmp_path, mnist_dir):
     proc = run_cli("demo", "mnist", "--data", str(mnist_dir), "--n-train", "300", "--n-test", "50",

@@ -116,6 +116,7 @@ def test_every_documented_command_runs_as_written(workdir):
     assert failures == [], "\n".join(failures)
 
 
+@pytest.mark.heavy
 @pytest.mark.mnist
 def test_readme_python_snippets_run_in_order(workdir):
     script = "\n\n".join(_blocks(README.read_text(), "python"))

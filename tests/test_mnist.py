@@ -45,6 +45,7 @@ def expected_winners(overlaps, k, threshold):
     return np.sort(eligible[order[:k]])
 
 
+@pytest.mark.heavy
 @pytest.mark.mnist
 def test_mnist_anchor_config(mnist_dir):
     images, labels = load_mnist(mnist_dir)

@@ -427,6 +427,7 @@ def test_metric_errors():
 
 # ---------------------------------------------------------------------------------------------
 # real digits, anchor config, float and fixed point (small subset; full protocol: docs/reconstruction.md)
+@pytest.mark.heavy
 @pytest.mark.mnist
 @pytest.mark.parametrize("arith", ARITH)
 def test_mnist_learned_methods_beat_back_projection(mnist_dir, arith):

@@ -517,6 +517,7 @@ def test_plots_write_pngs(tmp_path, digits):
 
 # ----------------------------------------------------------------- MNIST ----
 
+@pytest.mark.heavy
 @pytest.mark.mnist
 def test_mnist_anchor_schedule_quality(mnist_dir):
     images, _ = htmhw.datasets.load_mnist(mnist_dir)
@@ -532,6 +533,7 @@ def test_mnist_anchor_schedule_quality(mnist_dir):
     assert one.weights_.tobytes() == two.weights_.tobytes()
 
 
+@pytest.mark.heavy
 def test_cli_demo_som_json(tmp_path):
     import json
     import subprocess

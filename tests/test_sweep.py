@@ -230,6 +230,7 @@ def test_crossbar_metric_needs_fixed_point(tmp_path):
         S.run(spec, tmp_path / "f", n_workers=0, progress=False)
 
 
+@pytest.mark.heavy
 def test_local_cluster_matches_serial_and_scales_by_config(tmp_path, cluster_client):
     spec = digits_spec(seeds=[1, 2])
     serial = S.run(spec, tmp_path / "serial", n_workers=0, progress=False)
@@ -249,6 +250,7 @@ KILL_SPEC = {"name": "kill", "protocol": {"name": "mnist-10k", "n_train": 1000, 
              "metrics": ["accuracy", "crossbar"], "crossbar": {"steps": 50}}
 
 
+@pytest.mark.heavy
 def test_killed_sweep_resumes_without_redoing_rows(tmp_path, mnist_dir):
     spec = dict(KILL_SPEC, data=str(mnist_dir))
     spec_path = tmp_path / "spec.json"
@@ -290,6 +292,7 @@ def run_cli(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "htmhw.cli", *args], capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.heavy
 def test_cli_sweep_run_report_and_errors(tmp_path):
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(digits_spec(grid={"permanence_bits": [4, 8]})))
