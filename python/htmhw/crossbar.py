@@ -1,4 +1,4 @@
-"""Memristor-crossbar cost model (first part): device / array / periphery parameters,
+"""Memristor-crossbar cost model and the SP on non-ideal cells: device / array / periphery parameters,
 published presets, and MNSIM 2.0's behaviour-level array figures.
 
 Formulas and sources: docs/crossbar.md. The C++ core computes and validates
