@@ -134,7 +134,8 @@ class Param:
 
     kind: "dims", "int", "float", "bool", "seed" (an integer or -1) or "choice" (one of
     ``choices``). ``also`` names values accepted besides ``range`` (e.g. a mode switch),
-    ``when`` the condition under which ``range`` applies; ``doc`` says what it is.
+    ``when`` the condition under which ``range`` applies, ``limit`` a further bound that
+    depends on the built pooler; ``doc`` says what it is.
     """
 
     name: str
@@ -145,6 +146,7 @@ class Param:
     nupic: str | None = None
     also: str = ""
     when: str = ""
+    limit: str = ""
     choices: tuple = ()
 
     @property
@@ -161,6 +163,8 @@ class Param:
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
         s = self.range.text(article)
+        if self.limit:
+            s += f" and {self.limit}"
         if alternatives and self.when:
             s += f" when {self.when}"
         if alternatives and self.also:
@@ -188,7 +192,7 @@ SP_PARAMS = (
        also="<= 0 to use num_active_columns_per_inh_area", doc="fraction of columns that win"),
     _P("num_active_columns_per_inh_area", 10.0, "float", _R(1, 1e12), nupic="numActiveColumnsPerInhArea",
        when="local_area_density <= 0", doc="winners per inhibition area"),
-    _P("stimulus_threshold", 0, "float", _R(0, 1e9), nupic="stimulusThreshold",
+    _P("stimulus_threshold", 0, "float", _R(0), nupic="stimulusThreshold", limit="<= the smallest potential pool",
        doc="minimum overlap of a winner"),
     _P("syn_perm_inactive_dec", 0.008, "float", _R(0, 1), nupic="synPermInactiveDec"),
     _P("syn_perm_active_inc", 0.05, "float", _R(0, 1), nupic="synPermActiveInc"),
@@ -235,7 +239,7 @@ HW_FIELDS = (
 _POS = dict(lo_open=True)
 DEVICE_FIELDS = (
     _P("r_on_ohm", 10e3, "float", _R(1e-3, 1e15), "low-resistance state"),
-    _P("r_off_ohm", 1e6, "float", _R(0, 1e15, lo_open=True, lo_ref=Ref("r_on_ohm")), "high-resistance state"),
+    _P("r_off_ohm", 1e6, "float", _R(hi=1e15, lo_ref=Ref("r_on_ohm")), "high-resistance state"),
     _P("levels", 2, "int", _R(2, 65536, **_I), "programmable conductance levels"),
     _P("v_read0_v", 0.0, "float", _R(0, 1e3), "read voltage of a 0 input"),
     _P("v_read1_v", 0.15, "float", _R(0, 1e3, **_POS), "read voltage of a 1 input"),

@@ -1,0 +1,252 @@
+"""The parameter tables (htmhw._param_table) are the one source of every default and range:
+the C++ validators accept each bound a table states and refuse just outside it, the C++
+structs' defaults equal the tables', and what the Python layers build from the tables (the
+dataclasses, docstrings, the estimator's constraints, the NuPIC signature) says the same."""
+import inspect
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import htmhw
+from htmhw import _core, crossbar
+from htmhw._param_table import (ARRAY_FIELDS, BY_NAME, DEFAULTS, DEVICE_FIELDS, HW_FIELDS, MAX_RANK,
+                                PERIPHERY_FIELDS, SP_PARAMS, core_params)
+from htmhw.estimator import SpatialPoolerTransformer
+
+REPO = Path(__file__).resolve().parents[1]
+
+# A pooler small enough to build for every probe; 8 columns under global inhibition, so
+# that local_area_density up to 0.5 gives winners.
+SP_BASE = dict(input_dimensions=(8,), column_dimensions=(8,), potential_radius=8, potential_pct=1.0,
+               global_inhibition=True, local_area_density=0.5, seed=1)
+
+# Other fields set while one field's static bounds are probed, so that no other rule binds
+# first (e.g. syn_perm_connected > syn_perm_active_inc / 2 at syn_perm_active_inc = 1).
+STATIC_CONTEXT = {
+    "num_active_columns_per_inh_area": {"local_area_density": -1.0},
+    "syn_perm_active_inc": {"syn_perm_connected": 1.0},
+    "syn_perm_connected": {"syn_perm_active_inc": 0.0},
+    "boosted_frac_bits": {"boost_frac_bits": 16},
+    "boost_lut_bits": {"duty_bits": 16},
+    "r_on_ohm": {"r_off_ohm": 1e15},
+    "stuck_off_rate": {"stuck_on_rate": 0.0},
+}
+# Where a cross-field bound (Range.lo_ref / hi_ref) lies strictly inside the static range.
+REF_CONTEXT = {
+    "syn_perm_connected": {"syn_perm_active_inc": 0.5},
+    "boosted_frac_bits": {"boost_frac_bits": 5},
+    "boost_lut_bits": {"duty_bits": 6},
+    "r_off_ohm": {"r_on_ohm": 1e3},
+    "stuck_off_rate": {"stuck_on_rate": 0.25},
+}
+
+
+def beyond(x, integer, down):
+    """The nearest value past x (downwards or upwards)."""
+    if integer:
+        return int(x) + (-1 if down else 1)
+    return float(np.nextafter(x, -np.inf if down else np.inf))
+
+
+def probes(p, values):
+    """(value, accepted, context) at every bound of p's range: a closed bound and the value
+    just inside an open one are accepted, an open bound and the value just outside a closed
+    one refused. A lower bound that an alternative (``also``) continues is left out here."""
+    r, integer = p.range, p.range.integer
+    ctx = STATIC_CONTEXT.get(p.name, {})
+    out = []
+    if r.lo is not None and not p.also:
+        out += [(r.lo, not r.lo_open, ctx), (beyond(r.lo, integer, r.lo_open is False), r.lo_open, ctx)]
+    if r.hi is not None:
+        out += [(r.hi, not r.hi_open, ctx), (beyond(r.hi, integer, r.hi_open is True), r.hi_open, ctx)]
+    ref_ctx = REF_CONTEXT.get(p.name)
+    if r.lo_ref is not None:
+        b = r.lo_ref.value(dict(values, **ref_ctx))
+        out += [(b, False, ref_ctx), (beyond(b, integer, False), True, ref_ctx)]
+    if r.hi_ref is not None:
+        b = r.hi_ref.value(dict(values, **ref_ctx))
+        out += [(b, True, ref_ctx), (beyond(b, integer, False), False, ref_ctx)]
+    return out
+
+
+def subject(message: str) -> str:
+    """The field a validator's message is about: its first identifier (after an optional
+    'Struct.' prefix)."""
+    m = re.match(r"\W*(?:\w+\.)?(\w+)", message)
+    return m.group(1) if m else ""
+
+
+def refused_for(name, value, integer, call, type_limit) -> bool:
+    """Whether ``call()`` refuses ``name``: a ValueError about ``name``; for a value the
+    core's integer field cannot hold (``type_limit``), the binding's conversion error."""
+    try:
+        call()
+    except ValueError as e:
+        return subject(str(e)) == name
+    except (RuntimeError, TypeError):
+        if integer and type_limit(value):
+            return True
+        raise
+    return False
+
+
+def uint32_limit(v):
+    return not 0 <= v < 2**32
+
+
+def sp_core_refuses(name, value, ctx):
+    """Whether the core refuses building SP_BASE with ``ctx`` and ``name`` = ``value``."""
+    p = BY_NAME[name]
+    params = dict(core_params(dict(SP_BASE, **ctx)), **{name: float(value) if p.kind == "float" else value})
+    limit = (lambda v: not 0 <= v < 2**64) if p.kind == "seed" else uint32_limit
+    return refused_for(name, value, p.kind != "float", lambda: _core.SpatialPoolerFloat(params), limit)
+
+
+SP_PROBES = [(p.name, v, ok, ctx) for p in SP_PARAMS if p.range is not None
+             for v, ok, ctx in probes(p, DEFAULTS)]
+
+
+@pytest.mark.parametrize("name, value, accepted, ctx", SP_PROBES,
+                         ids=[f"{n}={v!r}" for n, v, _, _ in SP_PROBES])
+def test_sp_core_accepts_each_bound_of_the_table_and_refuses_just_outside(name, value, accepted, ctx):
+    assert sp_core_refuses(name, value, ctx) != accepted
+
+
+def test_sp_dimensions_follow_the_table():
+    for name in ("input_dimensions", "column_dimensions"):
+        assert sp_core_refuses(name, (1,) * MAX_RANK, {}) is False
+        assert sp_core_refuses(name, (1,) * (MAX_RANK + 1), {}) is True
+        assert sp_core_refuses(name, (1, 1), {}) is False
+        assert sp_core_refuses(name, (1, 0), {}) is True
+        assert sp_core_refuses(name, (), {}) is True
+
+
+def test_sp_alternatives_and_limits_beside_the_ranges():
+    # local_area_density <= 0 switches to num_active_columns_per_inh_area (>= 1)
+    for density in (0.0, -1.0):
+        assert sp_core_refuses("local_area_density", density, {"num_active_columns_per_inh_area": 1.0}) is False
+    with pytest.raises(ValueError, match="num_active_columns_per_inh_area"):
+        _core.SpatialPoolerFloat(core_params(dict(SP_BASE, local_area_density=0.0,
+                                                  num_active_columns_per_inh_area=0.5)))
+    # seed -1 draws one (the Python layer's alternative; the core holds the drawn seed)
+    assert 0 <= htmhw.SpatialPooler(**dict(SP_BASE, seed=-1)).params["seed"] < 2**64
+    with pytest.raises(ValueError, match="seed"):
+        htmhw.SpatialPooler(**dict(SP_BASE, seed=-2))
+    # stimulus_threshold <= the smallest potential pool (SP_BASE: every pool has all 8 inputs)
+    assert BY_NAME["stimulus_threshold"].limit == "<= the smallest potential pool"
+    assert sp_core_refuses("stimulus_threshold", 8.0, {}) is False
+    assert sp_core_refuses("stimulus_threshold", float(np.nextafter(8.0, 9.0)), {}) is True
+
+
+def families():
+    hw = lambda d: _core.hw_validate(d)  # noqa: E731
+    return [("HardwareConfig", HW_FIELDS, htmhw.HardwareConfig, hw),
+            ("Device", DEVICE_FIELDS, crossbar.Device, _core.crossbar_validate_device),
+            ("Array", ARRAY_FIELDS, crossbar.Array, _core.crossbar_validate_array),
+            ("Periphery", PERIPHERY_FIELDS, crossbar.Periphery, _core.crossbar_validate_periphery)]
+
+
+STRUCT_PROBES = [(fam, p.name, v, ok, ctx) for fam, fields, _, _ in families()
+                 for p in fields if p.range is not None
+                 for v, ok, ctx in probes(p, {q.name: q.default for q in fields})]
+
+
+@pytest.mark.parametrize("family, name, value, accepted, ctx", STRUCT_PROBES,
+                         ids=[f"{f}.{n}={v!r}" for f, n, v, _, _ in STRUCT_PROBES])
+def test_struct_validators_accept_each_bound_of_the_table_and_refuse_just_outside(family, name, value, accepted,
+                                                                                   ctx):
+    _, fields, cls, core_validate = next(f for f in families() if f[0] == family)
+    p = next(q for q in fields if q.name == name)
+    values = dict({q.name: q.default for q in fields}, **ctx, **{name: value})
+    assert refused_for(name, value, p.range.integer, lambda: core_validate(values), uint32_limit) != accepted
+    # the Python dataclass (its own check from the table, then the core's) agrees
+    assert refused_for(name, value, p.range.integer, lambda: cls(**values), uint32_limit) != accepted
+
+
+def test_every_cross_field_bound_is_probed_inside_the_static_range():
+    for fields in (SP_PARAMS, HW_FIELDS, DEVICE_FIELDS, ARRAY_FIELDS, PERIPHERY_FIELDS):
+        values = {q.name: q.default for q in fields}
+        for p in fields:
+            if p.range is None or (p.range.lo_ref is None and p.range.hi_ref is None):
+                continue
+            for ref in (p.range.lo_ref, p.range.hi_ref):
+                if ref is None:
+                    continue
+                b = ref.value(dict(values, **REF_CONTEXT[p.name]))
+                r = p.range
+                assert (r.lo is None or b > r.lo) and (r.hi is None or b < r.hi), (p.name, b)
+
+
+# -- defaults --------------------------------------------------------------------------------------
+def cpp_struct_defaults(struct: str) -> dict:
+    """Member initializers of ``struct`` in cpp/include/htmhw (``type a = 1, b = 2;``)."""
+    for header in sorted((REPO / "cpp" / "include" / "htmhw").glob("*.hpp")):
+        m = re.search(r"struct\s+" + struct + r"\s*\{(.*?)\n\};", header.read_text(), re.S)
+        if m:
+            break
+    else:
+        raise AssertionError(f"struct {struct} not found in cpp/include/htmhw")
+    body = re.sub(r"//[^\n]*", "", m.group(1))
+    out = {}
+    for statement in body.split(";"):
+        decl = re.match(r"\s*[\w:]+\s+(.*)", statement, re.S)
+        if not decl or "(" in statement:
+            continue
+        for part in decl.group(1).split(","):
+            name, _, value = (s.strip() for s in part.partition("="))
+            enum = {"CellType::OneT1R": "1T1R", "CellType::ZeroT1R": "0T1R"}
+            out[name] = enum[value] if value in enum else float(value)
+    return out
+
+
+@pytest.mark.parametrize("struct, fields", [("HwConfig", HW_FIELDS), ("CrossbarDevice", DEVICE_FIELDS),
+                                            ("CrossbarArray", ARRAY_FIELDS), ("CrossbarPeriphery", PERIPHERY_FIELDS)])
+def test_cpp_struct_defaults_equal_the_table(struct, fields):
+    assert cpp_struct_defaults(struct) == {p.name: p.default for p in fields}
+
+
+def test_binding_defaults_for_missing_crossbar_keys_equal_the_table():
+    # The crossbar bindings fill a key left out of a dict with the C++ default.
+    from_table = _core.crossbar_array_figures(crossbar.Device().to_dict(), crossbar.Array().to_dict(),
+                                              crossbar.Periphery().to_dict(), 0.33, 0.1, 256)
+    assert _core.crossbar_array_figures({}, {}, {}, 0.33, 0.1, 256) == from_table
+
+
+def test_dataclasses_are_the_tables():
+    for _, fields, cls, _ in families():
+        obj = cls()
+        assert [f for f in obj.to_dict()] == [p.name for p in fields]
+        assert obj.to_dict() == {p.name: p.default for p in fields}
+        for p in fields:
+            assert f"{p.name}: " in cls.__doc__ and p.allowed in cls.__doc__, (cls.__name__, p.name)
+
+
+def test_sp_defaults_docstring_and_nupic_signature_are_the_table():
+    sig = inspect.signature(htmhw.nupic.SpatialPooler.__init__).parameters
+    assert {p.name: sig[p.nupic].default for p in SP_PARAMS} == DEFAULTS
+    for p in SP_PARAMS:
+        assert p.allowed in htmhw.SpatialPooler.__doc__, p.name
+    sp = htmhw.SpatialPooler(**SP_BASE)
+    assert {k: v for k, v in sp.params.items() if k not in SP_BASE} == \
+        {k: v for k, v in DEFAULTS.items() if k not in SP_BASE}
+
+
+def test_estimator_constraints_and_docstring_are_the_table():
+    constraints = SpatialPoolerTransformer._parameter_constraints
+    doc = SpatialPoolerTransformer.__doc__
+    for name in inspect.signature(SpatialPoolerTransformer.__init__).parameters:
+        p = BY_NAME.get(name)
+        if p is None or p.kind in ("bool", "dims"):
+            continue
+        interval = constraints[name][0]
+        table = p.range.interval()
+        assert (interval.type, interval.left, interval.right, interval.closed) == \
+            (table.type, table.left, table.right, table.closed), name
+        assert p.allowed_text(alternatives=False, article=name == "potential_radius") in doc, name
+    for name in ("global_inhibition", "wrap_around", "boost_in_inference"):
+        assert constraints[name] == ["boolean"]
+    # the estimator never uses the "<= 0" alternative of local_area_density
+    with pytest.raises(ValueError, match="local_area_density"):
+        SpatialPoolerTransformer(local_area_density=0.0).fit(np.eye(8, dtype=np.uint8))
