@@ -28,7 +28,6 @@ STATIC_CONTEXT = {
     "num_active_columns_per_inh_area": {"local_area_density": -1.0},
     "syn_perm_active_inc": {"syn_perm_connected": 1.0},
     "syn_perm_connected": {"syn_perm_active_inc": 0.0},
-    "boosted_frac_bits": {"boost_frac_bits": 16},
     "boost_lut_bits": {"duty_bits": 16},
     "r_on_ohm": {"r_off_ohm": 1e15},
     "stuck_off_rate": {"stuck_on_rate": 0.0},
@@ -250,3 +249,18 @@ def test_estimator_constraints_and_docstring_are_the_table():
     # the estimator never uses the "<= 0" alternative of local_area_density
     with pytest.raises(ValueError, match="local_area_density"):
         SpatialPoolerTransformer(local_area_density=0.0).fit(np.eye(8, dtype=np.uint8))
+
+
+def test_datapath_doc_configuration_table_states_the_tables_defaults_and_ranges():
+    """docs/datapath.md keeps its own table of HardwareConfig (with symbols and meanings);
+    each row states the table's default and both static bounds of its range."""
+    text = (REPO / "docs" / "datapath.md").read_text()
+    for p in HW_FIELDS:
+        row = re.search(r"^\| `" + p.name + r"`[^|]*\| ([^|]*) \| ([^|]*) \|", text, re.M)
+        assert row, p.name
+        allowed, default = row.groups()
+        assert default.strip() == str(p.default), p.name
+        numbers = [int(n) for n in re.findall(r"\d+", allowed)]
+        assert all(b in numbers for b in (p.range.lo, p.range.hi) if b is not None), (p.name, allowed)
+        if p.range.hi_ref is not None:  # written with the field's symbol (B_f, D)
+            assert re.search(r"\b[A-Z]_?\w*\b", allowed), (p.name, allowed)

@@ -226,7 +226,7 @@ HW_FIELDS = (
        "narrower counters saturate"),
     _P("boost_int_bits", 3, "int", _R(1, 8, **_I), "integer bits of the boost factor UQ(int).(frac)"),
     _P("boost_frac_bits", 8, "int", _R(0, 16, **_I), "fraction bits of the boost factor"),
-    _P("boosted_frac_bits", 4, "int", _R(0, 16, hi_ref=Ref("boost_frac_bits"), **_I),
+    _P("boosted_frac_bits", 4, "int", _R(0, hi_ref=Ref("boost_frac_bits"), **_I),
        "fraction bits kept of the boosted overlap (rounding RND); when the pooler is built, "
        "overlap + boost_int + boosted_frac bits must be <= 24"),
     _P("duty_bits", 16, "int", _R(4, 16, **_I), "duty-cycle registers"),
