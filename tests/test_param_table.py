@@ -12,7 +12,7 @@ import pytest
 import htmhw
 from htmhw import _core, crossbar
 from htmhw._param_table import (ARRAY_FIELDS, BY_NAME, DEFAULTS, DEVICE_FIELDS, HW_FIELDS, MAX_RANK,
-                                PERIPHERY_FIELDS, SP_PARAMS, core_params)
+                                PERIPHERY_FIELDS, SOM, SOM_PARAMS, SP_PARAMS, core_params)
 from htmhw.estimator import SpatialPoolerTransformer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +41,10 @@ REF_CONTEXT = {
     "stuck_off_rate": {"stuck_on_rate": 0.25},
 }
 
+# Parameters whose alternative (Param.also) takes the values just below the range: they are
+# probed in test_sp_alternatives_and_limits_beside_the_ranges.
+ALTERNATIVE_BELOW = {"local_area_density": "<= 0 to use num_active_columns_per_inh_area", "seed": "-1 to draw one"}
+
 
 def beyond(x, integer, down):
     """The nearest value past x (downwards or upwards)."""
@@ -52,11 +56,12 @@ def beyond(x, integer, down):
 def probes(p, values):
     """(value, accepted, context) at every bound of p's range: a closed bound and the value
     just inside an open one are accepted, an open bound and the value just outside a closed
-    one refused. A lower bound that an alternative (``also``) continues is left out here."""
+    one refused. A lower bound that an alternative continues (ALTERNATIVE_BELOW) is left out
+    here."""
     r, integer = p.range, p.range.integer
     ctx = STATIC_CONTEXT.get(p.name, {})
     out = []
-    if r.lo is not None and not p.also:
+    if r.lo is not None and p.name not in ALTERNATIVE_BELOW:
         out += [(r.lo, not r.lo_open, ctx), (beyond(r.lo, integer, r.lo_open is False), r.lo_open, ctx)]
     if r.hi is not None:
         out += [(r.hi, not r.hi_open, ctx), (beyond(r.hi, integer, r.hi_open is True), r.hi_open, ctx)]
@@ -264,3 +269,79 @@ def test_datapath_doc_configuration_table_states_the_tables_defaults_and_ranges(
         assert all(b in numbers for b in (p.range.lo, p.range.hi) if b is not None), (p.name, allowed)
         if p.range.hi_ref is not None:  # written with the field's symbol (B_f, D)
             assert re.search(r"\b[A-Z]_?\w*\b", allowed), (p.name, allowed)
+
+
+# -- the SOM encoder's ranges (its defaults live in SOMEncoder's signature) --------------------------
+# The subject of the core's messages where it differs from the parameter's name.
+SOM_SUBJECT = {"n_rows": "grid", "n_cols": "grid", "n_active": "k"}
+SOM_BASE = dict(n_rows=2, n_cols=2, lattice="rect", topology="planar", method="online", neighborhood="gaussian",
+                n_epochs=1, radius_start=1.0, radius_end=1.0, radius_decay="linear", learning_rate_start=0.5,
+                learning_rate_end=0.01, learning_rate_decay="linear", std_coeff=0.5, n_active=1, n_threads=1)
+
+
+def som_core_refuses(name, value, ctx=None):
+    """Whether the core refuses SOM_BASE with ``name`` = ``value``: the grid through
+    som_unit_coordinates, n_active through som_topk, the rest through som_train (one
+    sample, one feature)."""
+    v = dict(SOM_BASE, **(ctx or {}), **{name: value})
+    grid = (v["n_rows"], v["n_cols"], v["lattice"], v["topology"])
+    weights = np.zeros((v["n_rows"] * v["n_cols"], 1), np.float32)
+    X = np.ones((1, 1), np.float32)
+    if name in ("n_rows", "n_cols"):
+        call = lambda: _core.som_unit_coordinates(*grid)  # noqa: E731
+    elif name == "n_active":
+        call = lambda: _core.som_topk(*grid, weights, X, v["n_active"], v["n_threads"])  # noqa: E731
+    else:
+        call = lambda: _core.som_train(  # noqa: E731
+            *grid, weights, X, v["method"], v["neighborhood"], v["n_epochs"], v["radius_start"], v["radius_end"],
+            v["radius_decay"], v["learning_rate_start"], v["learning_rate_end"], v["learning_rate_decay"],
+            v["std_coeff"], 0, v["n_threads"])
+    try:
+        call()
+    except ValueError as e:
+        return subject(str(e)) == SOM_SUBJECT.get(name, name)
+    return False
+
+
+SOM_PROBES = [(p.name, v, ok) for p in SOM_PARAMS if p.range is not None
+              for v, ok, ctx in probes(p, {}) if not ctx]
+
+
+@pytest.mark.parametrize("name, value, accepted", SOM_PROBES, ids=[f"{n}={v!r}" for n, v, _ in SOM_PROBES])
+def test_som_core_accepts_each_bound_of_the_table_and_refuses_just_outside(name, value, accepted):
+    ctx = {"n_cols": 1} if name == "n_rows" else {"n_rows": 1} if name == "n_cols" else {}
+    assert som_core_refuses(name, value, ctx) != accepted
+
+
+def test_som_choices_and_limits():
+    for p in SOM_PARAMS:
+        if p.kind == "choice":
+            for choice in p.choices:
+                assert som_core_refuses(p.name, choice) is False, (p.name, choice)
+            assert som_core_refuses(p.name, "other") is True, p.name
+    assert SOM["n_rows"].limit == "n_rows * n_cols <= 2**20"
+    assert som_core_refuses("n_rows", 2**10, {"n_cols": 2**10}) is False
+    assert som_core_refuses("n_rows", 2**10 + 1, {"n_cols": 2**10}) is True
+    assert SOM["n_active"].limit == "<= n_rows * n_cols"
+    assert som_core_refuses("n_active", 4) is False  # the 2 x 2 grid of SOM_BASE
+    assert som_core_refuses("n_active", 5) is True
+
+
+def test_som_constraints_and_docstring_are_the_table():
+    from htmhw import SOMEncoder
+
+    doc = SOMEncoder.__doc__
+    for p in SOM_PARAMS:
+        assert f"{p.name} : " in doc, p.name
+        if p.kind == "choice":
+            assert SOMEncoder._parameter_constraints[p.name][0].options == set(p.choices)
+            continue
+        interval, table = SOMEncoder._parameter_constraints[p.name][0], p.range.interval()
+        assert (interval.type, interval.left, interval.right, interval.closed) == \
+            (table.type, table.left, table.right, table.closed), p.name
+        assert p.allowed_text(article=False) in doc, p.name
+    assert SOMEncoder._parameter_constraints["radius_start"][1] is None
+
+
+def test_alternatives_below_the_range_are_the_tables():
+    assert {p.name: p.also for p in SP_PARAMS if p.name in ALTERNATIVE_BELOW} == ALTERNATIVE_BELOW

@@ -3,13 +3,14 @@
 Families: the spatial pooler (``SP_PARAMS``; snake_case and NuPIC names), the widths of
 the fixed-point datapath (``HW_FIELDS``, :class:`htmhw.HardwareConfig`) and the crossbar
 device, array and periphery (``DEVICE_FIELDS``, ``ARRAY_FIELDS``, ``PERIPHERY_FIELDS``,
-:mod:`htmhw.crossbar`). Built from these tables: the dataclasses' fields and defaults
+:mod:`htmhw.crossbar`), and the ranges of :class:`htmhw.SOMEncoder` (``SOM_PARAMS``). Built
+from these tables: the dataclasses' fields and defaults
 (:func:`table_dataclass`), the NuPIC signature's defaults, the ranges in the docstrings
-(:func:`fill_doc`, :func:`fields_doc`), the estimator's ``_parameter_constraints``
-(:meth:`Range.interval`) and the command line's checks.
+(:func:`fill_doc`, :func:`fields_doc`), the estimators' ``_parameter_constraints``
+(:func:`constraints`) and the command line's checks.
 
 The C++ core validates again at its boundary (``validate`` in sp_float.cpp, datapath.cpp,
-crossbar.cpp); ``tests/test_param_table.py`` probes those validators at every bound written
+crossbar.cpp, ``som_check_*`` in som.cpp); ``tests/test_param_table.py`` probes those validators at every bound written
 here (the bound accepted, just outside refused) and compares the C++ structs' defaults
 (``HwConfig``, ``CrossbarDevice``, ``CrossbarArray``, ``CrossbarPeriphery``) with them.
 """
@@ -27,13 +28,17 @@ MAX_RANK = 16  # dimensions of input_dimensions / column_dimensions
 
 
 def _num(x) -> str:
-    """A bound as the messages write it: integers as such, powers of ten from 1e6 (and
-    below 1) as 1eN, 2**k and 2**k - 1 beyond 2**32 as such."""
-    if isinstance(x, int) and x >= 2**32:
-        k = (x + 1).bit_length() - 1
-        return f"2**{k}" if x == 2**k else f"2**{k} - 1" if x + 1 == 2**k else str(x)
-    if float(x).is_integer() and abs(x) < 1e6:
-        return str(int(x))
+    """A bound as the messages write it: integers below 1e6 as such, powers of two
+    (and 2**k - 1) beyond as 2**k, powers of ten from 1e6 and below 1 as 1eN."""
+    if float(x).is_integer():
+        i = int(x)
+        if abs(i) < 10**6:
+            return str(i)
+        k = (i + 1).bit_length() - 1
+        if i == 2**k:
+            return f"2**{k}"
+        if i + 1 == 2**k:
+            return f"2**{k} - 1"
     e = round(math.log10(abs(x)))
     if 10.0**e == abs(x):
         return ("-" if x < 0 else "") + f"1e{e}"
@@ -281,6 +286,29 @@ PERIPHERY_FIELDS = (
 )
 
 HW = {p.name: p for p in HW_FIELDS}
+
+# -- the SOM encoder (docs/som.md): ranges and choices; SOMEncoder's signature holds the
+# defaults (scikit-learn reads them from it). -----------------------------------------------------
+_DECAY = ("linear", "exponential")
+SOM_PARAMS = (
+    _P("n_rows", None, "int", _R(1, 2**20, **_I), limit="n_rows * n_cols <= 2**20"),
+    _P("n_cols", None, "int", _R(1, 2**20, **_I), limit="n_rows * n_cols <= 2**20"),
+    _P("lattice", None, "choice", choices=("rect", "hex")),
+    _P("topology", None, "choice", choices=("planar", "toroidal")),
+    _P("neighborhood", None, "choice", choices=("gaussian", "bubble")),
+    _P("method", None, "choice", choices=("batch", "online")),
+    _P("n_epochs", None, "int", _R(1, 10**6, **_I)),
+    _P("radius_start", None, "float", _R(0, 1e9, lo_open=True), also="None"),
+    _P("radius_end", None, "float", _R(0, 1e9, lo_open=True)),
+    _P("radius_decay", None, "choice", choices=_DECAY),
+    _P("learning_rate_start", None, "float", _R(0, 1, lo_open=True)),
+    _P("learning_rate_end", None, "float", _R(0, 1, lo_open=True)),
+    _P("learning_rate_decay", None, "choice", choices=_DECAY),
+    _P("std_coeff", None, "float", _R(0, 1e6, lo_open=True)),
+    _P("n_active", None, "int", _R(1, **_I), limit="<= n_rows * n_cols"),
+    _P("n_threads", None, "int", _R(1, 1024, **_I)),
+)
+SOM = {p.name: p for p in SOM_PARAMS}
 FAMILIES = {"HardwareConfig": HW_FIELDS, "Device": DEVICE_FIELDS, "Array": ARRAY_FIELDS,
             "Periphery": PERIPHERY_FIELDS}
 
@@ -313,10 +341,27 @@ def fill_doc(doc: str, params=SP_PARAMS, defaults: dict | None = None, alternati
         if kind == "range":
             return p.allowed_text(alternatives)
         d = defaults.get(name, p.default)
+        if p.kind == "choice":
+            return f"{name} : {{{', '.join(repr(c) for c in p.choices)}}}, default {d!r}"
         allowed = "" if p.kind == "bool" else " " + p.allowed_text(alternatives, article=False)
         return f"{name} : {p.type_name}{allowed}, default {d!r}"
 
     return _MARKER.sub(sub, doc)
+
+
+def constraints(params) -> dict:
+    """scikit-learn ``_parameter_constraints`` of ``params``: an ``Interval`` of each range
+    (the static bounds), ``StrOptions`` of each choice, "boolean" for a bool."""
+    from sklearn.utils._param_validation import StrOptions
+
+    def one(p):
+        if p.kind == "bool":
+            return ["boolean"]
+        if p.kind == "choice":
+            return [StrOptions(set(p.choices))]
+        return [p.range.interval()]
+
+    return {p.name: one(p) for p in params}
 
 
 def table_dataclass(fields):

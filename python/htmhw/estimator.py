@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._param_table import BY_NAME, fill_doc
+from ._param_table import BY_NAME, constraints, fill_doc
 from .datapath import HardwareConfig
 from .sp import SpatialPooler
 
@@ -78,8 +78,7 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         "column_dimensions": [tuple, list, None],
         "input_dimensions": [tuple, list, None],
         "potential_radius": [BY_NAME["potential_radius"].range.interval(), None],
-        **{name: [BY_NAME[name].range.interval()] for name in _SP_RANGES},
-        **{name: ["boolean"] for name in _SP_BOOLS},
+        **constraints(BY_NAME[name] for name in _SP_RANGES + _SP_BOOLS),
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "binarize_threshold": [Interval(numbers.Real, None, None, closed="neither")],
         "output": [StrOptions({"sparse", "dense"})],
