@@ -1,18 +1,19 @@
 """Every parameter family's names, defaults and allowed ranges, written once.
 
 Families: the spatial pooler (``SP_PARAMS``; snake_case and NuPIC names), the widths of
-the fixed-point datapath (``HW_FIELDS``, :class:`htmhw.HardwareConfig`) and the crossbar
+the fixed-point datapath (``HW_FIELDS``, :class:`htmhw.HardwareConfig`), the crossbar
 device, array and periphery (``DEVICE_FIELDS``, ``ARRAY_FIELDS``, ``PERIPHERY_FIELDS``,
-:mod:`htmhw.crossbar`), and the ranges of :class:`htmhw.SOMEncoder` (``SOM_PARAMS``). Built
-from these tables: the dataclasses' fields and defaults
-(:func:`table_dataclass`), the NuPIC signature's defaults, the ranges in the docstrings
-(:func:`fill_doc`, :func:`fields_doc`), the estimators' ``_parameter_constraints``
-(:func:`constraints`) and the command line's checks.
+:mod:`htmhw.crossbar`), and the ranges of :class:`htmhw.SOMEncoder` (``SOM_PARAMS``).
+Built from these tables: the dataclasses' fields and defaults (:func:`table_dataclass`),
+the NuPIC signature's defaults, the ranges in the docstrings (:func:`fill_doc`,
+:func:`fields_doc`), the estimators' ``_parameter_constraints`` (:func:`constraints`) and
+the command line's checks.
 
-The C++ core validates again at its boundary (``validate`` in sp_float.cpp, datapath.cpp,
-crossbar.cpp, ``som_check_*`` in som.cpp); ``tests/test_param_table.py`` probes those validators at every bound written
-here (the bound accepted, just outside refused) and compares the C++ structs' defaults
-(``HwConfig``, ``CrossbarDevice``, ``CrossbarArray``, ``CrossbarPeriphery``) with them.
+The C++ core validates again at its boundary (``validate`` in sp_float.cpp, datapath.cpp
+and crossbar.cpp, the ``som_check_*`` functions of som.cpp); ``tests/test_param_table.py``
+probes those validators at every bound written here (the bound accepted, just outside
+refused) and compares the C++ structs' defaults (``HwConfig``, ``CrossbarDevice``,
+``CrossbarArray``, ``CrossbarPeriphery``) with them.
 """
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ class Range:
         return lo, lo_open, hi, hi_open
 
     def contains(self, v, values: dict | None = None) -> bool:
-        if not np.isfinite(v):
+        if not isinstance(v, numbers.Integral) and not math.isfinite(v):  # ints of any size are finite
             return False
         lo, lo_open, hi, hi_open = self.bounds(values)
         if lo is not None and (v < lo or (lo_open and v == lo)):
@@ -139,8 +140,8 @@ class Param:
 
     kind: "dims", "int", "float", "bool", "seed" (an integer or -1) or "choice" (one of
     ``choices``). ``also`` names values accepted besides ``range`` (e.g. a mode switch),
-    ``when`` the condition under which ``range`` applies, ``limit`` a further bound that
-    depends on the built pooler; ``doc`` says what it is.
+    ``when`` the condition under which ``range`` applies, ``limit`` a further bound (checked
+    by the core) that ``range`` cannot express; ``doc`` says what it is.
     """
 
     name: str
