@@ -345,3 +345,22 @@ def test_som_constraints_and_docstring_are_the_table():
 
 def test_alternatives_below_the_range_are_the_tables():
     assert {p.name: p.also for p in SP_PARAMS if p.name in ALTERNATIVE_BELOW} == ALTERNATIVE_BELOW
+
+
+def test_docs_state_the_tables_intervals():
+    """Where docs/*.md write a table field's interval ("`levels` L in [2, 65536]",
+    "`nonlinearity_ltp`, `nonlinearity_ltd` in [0, 20]"), it is the table's."""
+    fields = {p.name: p for fam in (SP_PARAMS, HW_FIELDS, DEVICE_FIELDS, ARRAY_FIELDS, PERIPHERY_FIELDS, SOM_PARAMS)
+              for p in fam if p.range is not None}
+    pattern = re.compile(r"((?:`\w+`,? )+)(?:\w+ )?in ([\[(])([-\w.*]+), ([-\w.*]+)([\])])")
+    seen = 0
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        for m in pattern.finditer(doc.read_text()):
+            names, left, lo, hi, right = m.groups()
+            for name in re.findall(r"`(\w+)`", names):
+                if name in fields:
+                    r = fields[name].range
+                    stated = f"in {left}{lo}, {hi}{right}"
+                    assert stated in r.text(), (doc.name, name, stated, r.text())
+                    seen += 1
+    assert seen >= 5  # crossbar.md states levels, the nonlinearities and the sigmas
