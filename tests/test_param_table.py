@@ -84,7 +84,9 @@ def subject(message: str) -> str:
 
 def refused_for(name, value, integer, call, type_limit) -> bool:
     """Whether ``call()`` refuses ``name``: a ValueError about ``name``; for a value the
-    core's integer field cannot hold (``type_limit``), the binding's conversion error."""
+    core's integer field cannot hold (``type_limit``), the binding's conversion error.
+    A ValueError about another field does not count: the value is then accepted for
+    ``name`` (r_on_ohm = 1e15 is, though no r_off_ohm can then exceed it)."""
     try:
         call()
     except ValueError as e:
@@ -199,9 +201,11 @@ def cpp_struct_defaults(struct: str) -> dict:
         if not decl or "(" in statement:
             continue
         for part in decl.group(1).split(","):
-            name, _, value = (s.strip() for s in part.partition("="))
-            enum = {"CellType::OneT1R": "1T1R", "CellType::ZeroT1R": "0T1R"}
-            out[name] = enum[value] if value in enum else float(value)
+            name, eq, value = (s.strip() for s in part.partition("="))
+            if not eq:
+                continue
+            words = {"CellType::OneT1R": "1T1R", "CellType::ZeroT1R": "0T1R", "true": True, "false": False}
+            out[name] = words[value] if value in words else float(value)
     return out
 
 
@@ -209,6 +213,13 @@ def cpp_struct_defaults(struct: str) -> dict:
                                             ("CrossbarArray", ARRAY_FIELDS), ("CrossbarPeriphery", PERIPHERY_FIELDS)])
 def test_cpp_struct_defaults_equal_the_table(struct, fields):
     assert cpp_struct_defaults(struct) == {p.name: p.default for p in fields}
+
+
+def test_cpp_sp_params_initializers_are_placeholders_or_the_tables_defaults():
+    # SpParams has no defaults of its own (every field is read from the Python dict); an
+    # initializer other than zero must at least agree with the table.
+    for name, value in cpp_struct_defaults("SpParams").items():
+        assert value in (0, False) or value == DEFAULTS[name], name
 
 
 def test_binding_defaults_for_missing_crossbar_keys_equal_the_table():
