@@ -12,6 +12,7 @@ import pytest
 
 import htmhw
 from htmhw import HardwareConfig
+from htmhw.configs import named_config
 
 # 16 inputs, 4 columns, every pool = all 16 inputs (radius covers them, pct 1.0, no
 # wrap so the candidate list has no duplicates). At P = 8 (M = 255):
@@ -24,12 +25,8 @@ BASE = dict(input_dimensions=(16,), column_dimensions=(4,), potential_radius=16,
             min_pct_overlap_duty_cycle=0.0, duty_cycle_period=1000, boost_strength=0.0, seed=11,
             wrap_around=False)
 
-# The MNIST anchor configuration (docs/fixed_vs_float.md), smaller column grid for speed
-# where only the constants matter.
-ANCHOR = dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
-              global_inhibition=True, local_area_density=0.1, stimulus_threshold=6, syn_perm_inactive_dec=0.002,
-              syn_perm_active_inc=0.14, syn_perm_connected=0.5, min_pct_overlap_duty_cycle=0.2,
-              duty_cycle_period=1402, boost_strength=2.0, seed=4)
+# The MNIST anchor configuration (docs/fixed_vs_float.md).
+ANCHOR = named_config("mnist")
 
 # A mid-sized random configuration for the multi-step tests: pools of 180 inputs
 # (several 64-bit words and a partial tail for the vector kernels).

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import htmhw
+from htmhw._param_table import HW
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -90,12 +91,18 @@ def test_demo_mnist_text_table(tmp_path, mnist_dir):
         assert [r["method"] for r in csv.DictReader(f)] == SP_METHODS
 
 
+PERMANENCE_BITS = f"--permanence-bits must be {HW['permanence_bits'].allowed}"  # an integer in [2, 16]
+
+
 @pytest.mark.parametrize("args,message", [
     (["--n-train", "5"], "--n-train must be >= 10"),
     (["--n-test", "0"], "--n-test must be >= 1"),
     (["--n-train", "9000", "--n-test", "2000"], "--n-train + --n-test must be <= 10000"),
     (["--threads", "0"], "--threads must be in|--threads must be >= 1"),
-    (["--arith", "fixed", "--permanence-bits", "0"], "--permanence-bits must be in [1, 16]"),
+    (["--arith", "fixed", "--permanence-bits", "0"], PERMANENCE_BITS),
+    # the datapath's lower bound, for float runs too (the option once accepted 1)
+    (["--permanence-bits", "1"], PERMANENCE_BITS),
+    (["--arith", "fixed", "--permanence-bits", "17"], PERMANENCE_BITS),
     (["--threshold", "300"], "--threshold must be in [0, 255)"),
     (["--threshold", "-1"], "--threshold must be in [0, 255)"),
 ])

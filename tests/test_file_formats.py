@@ -1,4 +1,4 @@
-"""File formats: saved SOM state (the pooler's is in test_determinism_io.py) and
+"""File formats: saved SOM state (the pooler's is in test_sp_seeds_and_persistence.py) and
 sweep rows are written atomically, carry a version and a checksum, and a truncated,
 bit-flipped, wrong-version or wrong-config file is refused with a message naming the file."""
 import json

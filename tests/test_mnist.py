@@ -24,12 +24,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 import htmhw
+from htmhw.configs import named_config
 from htmhw.datasets import load_mnist
 
-ANCHOR = dict(input_dimensions=(28, 28), column_dimensions=(28, 28, 8), potential_radius=7, potential_pct=0.1,
-              global_inhibition=True, local_area_density=0.1, stimulus_threshold=6, syn_perm_inactive_dec=0.002,
-              syn_perm_active_inc=0.14, syn_perm_connected=0.5, min_pct_overlap_duty_cycle=0.2,
-              duty_cycle_period=1402, boost_strength=2.0, seed=4, wrap_around=True)
+ANCHOR = named_config("mnist")
 K = int(0.1 * 28 * 28 * 8)  # 627 winners
 N_TRAIN, N_TEST = 1500, 500
 

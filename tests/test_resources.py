@@ -6,7 +6,7 @@ import pytest
 import htmhw
 from htmhw import _core
 from htmhw._resources import ResourceLimitError, available_memory_bytes
-from htmhw._params import core_params
+from htmhw._param_table import core_params
 from htmhw.configs import named_config
 
 

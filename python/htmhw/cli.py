@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._param_table import HW
+
 
 class _Parser(argparse.ArgumentParser):
     """Every parser of the command line: no prefix abbreviations (``--data`` must not be read
@@ -274,7 +276,8 @@ def _add_mnist_dir_argument(parser, *aliases) -> None:
 # -- htmhw demo mnist: digit -> SDR -> digit by every reconstruction method, classifier, timings ----
 # Protocol mnist-10k (docs/protocols.md): MNIST test split, pixels > 30, the `mnist` SP
 # config, one learning pass over digits 0..n_train-1, evaluation on the next n_test digits.
-MNIST_DEMO_DEFAULTS = dict(n_train=8000, n_test=2000, threshold=30, seed=4, n_show=10, permanence_bits=8)
+MNIST_DEMO_DEFAULTS = dict(n_train=8000, n_test=2000, threshold=30, seed=4, n_show=10,
+                           permanence_bits=HW["permanence_bits"].default)
 
 
 def reconstruction_methods(sp, n_threads: int = 1):
@@ -301,8 +304,8 @@ def _check_demo_mnist_args(a) -> None:
             raise ValueError(f"--{name.replace('_', '-')} must be >= {lo}; got {getattr(a, name)}")
     if a.threads > 1024:
         raise ValueError(f"--threads must be in [1, 1024]; got {a.threads}")
-    if not 1 <= a.permanence_bits <= 16:
-        raise ValueError(f"--permanence-bits must be in [1, 16]; got {a.permanence_bits}")
+    if not HW["permanence_bits"].range.contains(a.permanence_bits):
+        raise ValueError(f"--permanence-bits must be {HW['permanence_bits'].allowed}; got {a.permanence_bits}")
     # pixels are 0..255 and the rule is pixel > threshold: outside [0, 255) every image is blank
     # (or, below 0, every pixel on), and the metrics would score nothing.
     if not 0 <= a.threshold < 255:
@@ -532,7 +535,8 @@ def _add_demo_subparsers(demo) -> None:
     p.add_argument("--arith", choices=("float", "fixed"), default="float",
                    help="float reference or fixed-point datapath (default: float)")
     p.add_argument("--permanence-bits", dest="permanence_bits", type=int, default=d["permanence_bits"],
-                   help=f"fixed point: permanence width in bits (default: {d['permanence_bits']})")
+                   help=f"fixed point: permanence width in bits, {HW['permanence_bits'].allowed} "
+                        f"(default: {d['permanence_bits']})")
     p.add_argument("--n-train", dest="n_train", type=int, default=d["n_train"],
                    help=f"training digits, learned in one pass (default: {d['n_train']})")
     p.add_argument("--n-test", dest="n_test", type=int, default=d["n_test"],

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core
+from ._param_table import ARRAY_FIELDS, DEVICE_FIELDS, PERIPHERY_FIELDS, table_dataclass
 from ._validation import as_binary_matrix
 from .golden import learn_schedule, random_inputs
 
@@ -28,50 +29,27 @@ MNSIM_ON_FRACTION = 0.33
 MNSIM_INPUT_DENSITY = 0.1
 
 
-def _check_numbers(obj, int_fields=()):
-    for f in dataclasses.fields(obj):
+def _check_numbers(obj, fields):
+    """Types only: the ranges are the core's to check (``_core.crossbar_validate_*``)."""
+    for f in fields:
         v = getattr(obj, f.name)
-        if f.name == "cell":
+        if f.kind == "choice":
             continue
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise TypeError(f"{type(obj).__name__}.{f.name} must be a number; got {v!r}")
-        if f.name in int_fields and (not isinstance(v, numbers.Integral) or not 0 <= v < 2**32):
+        if f.kind == "int" and (not isinstance(v, numbers.Integral) or not 0 <= v < 2**32):
             raise ValueError(f"{type(obj).__name__}.{f.name} must be an integer in [0, 2**32); got {v!r}")
 
 
 @dataclass(frozen=True)
+@table_dataclass(DEVICE_FIELDS)
 class Device:
-    """A memristive device. Ranges: 1e-3 <= r_on_ohm < r_off_ohm <= 1e15; levels in
-    [2, 65536]; v_read0_v in [0, 1000]; v_read1_v, v_write_v in (0, 1000]; pulse_width_ns,
-    read_latency_ns, write_latency_ns, cell_area_um2 in (0, 1e12] (bounds far outside any
-    device, so that every cost stays finite).
-
-    Non-idealities (used in the loop by :func:`attach_device`; the cost model uses
-    nonlinearity_ltp for the stored conductances): nonlinearity_ltp, nonlinearity_ltd in
-    [0, 20] (NeuroSim's nu of the potentiation / depression curves, 0 = linear; NeuroSim
-    writes the depression value with a minus sign), d2d_sigma and c2c_sigma in [0, 1]
-    (device-to-device spread of a cell's conductance range; cycle-to-cycle error per
-    pulse, as a fraction of the full range), stuck_on_rate, stuck_off_rate in [0, 1]
-    with a sum <= 1 (fraction of each column's cells stuck)."""
-    r_on_ohm: float = 10e3
-    r_off_ohm: float = 1e6
-    levels: int = 2
-    v_read0_v: float = 0.0
-    v_read1_v: float = 0.15
-    v_write_v: float = 3.0
-    pulse_width_ns: float = 10.0
-    read_latency_ns: float = 3.16
-    write_latency_ns: float = 10.0
-    cell_area_um2: float = 1.44
-    nonlinearity_ltp: float = 0.0
-    nonlinearity_ltd: float = 0.0
-    d2d_sigma: float = 0.0
-    c2c_sigma: float = 0.0
-    stuck_on_rate: float = 0.0
-    stuck_off_rate: float = 0.0
+    """A memristive device. The non-idealities are used in the loop by
+    :func:`attach_device`; the cost model uses only nonlinearity_ltp (the stored
+    conductances)."""
 
     def __post_init__(self):
-        _check_numbers(self, int_fields=("levels",))
+        _check_numbers(self, DEVICE_FIELDS)
         _core.crossbar_validate_device(self.to_dict())
 
     def to_dict(self) -> dict:
@@ -79,16 +57,12 @@ class Device:
 
 
 @dataclass(frozen=True)
+@table_dataclass(ARRAY_FIELDS)
 class Array:
-    """A crossbar array: rows, columns in [1, 65536]; cell "1T1R" or "0T1R";
-    driver_area_um2_per_row in [0, 1e12] (MNSIM: 1150)."""
-    rows: int = 256
-    columns: int = 256
-    cell: str = "1T1R"
-    driver_area_um2_per_row: float = 1150.0
+    """A crossbar array."""
 
     def __post_init__(self):
-        _check_numbers(self, int_fields=("rows", "columns"))
+        _check_numbers(self, ARRAY_FIELDS)
         _core.crossbar_validate_array(self.to_dict())
 
     def to_dict(self) -> dict:
@@ -96,25 +70,13 @@ class Array:
 
 
 @dataclass(frozen=True)
+@table_dataclass(PERIPHERY_FIELDS)
 class Periphery:
-    """Column read-out and digital logic: adc_bits in [1, 16]; adc_sample_rate_gsps in
-    (0, 1e6]; adc_power_mw in [0, 1e9], adc_area_um2 in [0, 1e12] (MNSIM's array figures).
-    For the SP mapping: sense_amp_energy_pj (per comparison), sense_amp_area_um2 (per
-    column), digital_energy_pj_per_cycle (each in [0, 1e12]), digital_area_um2 (in [0,
-    1e15]; 0 = not modelled: no published default), clock_mhz in (0, 1e6] (digital kWTA /
-    update logic)."""
-    adc_bits: int = 6
-    adc_sample_rate_gsps: float = 1.0
-    adc_power_mw: float = 1.26
-    adc_area_um2: float = 1650.0
-    sense_amp_energy_pj: float = 0.0
-    sense_amp_area_um2: float = 0.0
-    digital_energy_pj_per_cycle: float = 0.0
-    digital_area_um2: float = 0.0
-    clock_mhz: float = 100.0
+    """Column read-out (MNSIM's array figures) and, for the SP mapping, the sense
+    amplifiers and the digital kWTA / update logic."""
 
     def __post_init__(self):
-        _check_numbers(self, int_fields=("adc_bits",))
+        _check_numbers(self, PERIPHERY_FIELDS)
         _core.crossbar_validate_periphery(self.to_dict())
 
     def to_dict(self) -> dict:

@@ -9,50 +9,19 @@ from pathlib import Path
 import numpy as np
 
 from . import _core
-
-_RANGES = {  # field: (low, high) inclusive; the C++ core checks the same ranges
-    "permanence_bits": (2, 16),
-    "overlap_bits": (0, 16),
-    "boost_int_bits": (1, 8),
-    "boost_frac_bits": (0, 16),
-    "boosted_frac_bits": (0, 16),
-    "duty_bits": (4, 16),
-    "boost_lut_bits": (1, 12),
-}
+from ._param_table import HW, HW_FIELDS, check_fields, table_dataclass
 
 
 @dataclass(frozen=True)
+@table_dataclass(HW_FIELDS)
 class HardwareConfig:
-    """Widths of the fixed-point spatial-pooler datapath (docs/datapath.md).
-
-    permanence_bits: permanence memory word, 2..16 (default 8; <= 8 is stored in one byte).
-    overlap_bits: overlap counter width, 1..16, or 0 (default) = derived from the
-        largest potential pool (never saturates); narrower counters saturate.
-    boost_int_bits, boost_frac_bits: boost factor format UQ(int).(frac), 1..8 and 0..16
-        (defaults 3 and 8).
-    boosted_frac_bits: fraction bits kept of the boosted overlap, 0..boost_frac_bits
-        (default 4; rounding RND). overlap + boost_int + boosted_frac bits <= 24.
-    duty_bits: duty-cycle registers, 4..16 (default 16).
-    boost_lut_bits: boost lookup-table address bits, 1..min(12, duty_bits + 1) (default 10).
-    """
-
-    permanence_bits: int = 8
-    overlap_bits: int = 0
-    boost_int_bits: int = 3
-    boost_frac_bits: int = 8
-    boosted_frac_bits: int = 4
-    duty_bits: int = 16
-    boost_lut_bits: int = 10
+    """Widths of the fixed-point spatial-pooler datapath (docs/datapath.md), in bits.
+    The boost factor has the format UQ(boost_int_bits).(boost_frac_bits)."""
 
     def __post_init__(self):
-        for name, (lo, hi) in _RANGES.items():
-            v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"HardwareConfig.{name} must be an integer; got {v!r}")
-            if not lo <= v <= hi:
-                raise ValueError(f"HardwareConfig.{name} must be an integer in [{lo}, {hi}]; got {v}")
-            object.__setattr__(self, name, int(v))
-        _core.hw_validate(self.to_dict())  # cross-field rules (e.g. boosted_frac_bits <= boost_frac_bits)
+        for name, v in check_fields(self, HW_FIELDS).items():
+            object.__setattr__(self, name, v)
+        _core.hw_validate(self.to_dict())  # the rules the core builds with (tests keep the table equal to them)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -65,9 +34,9 @@ class HardwareConfig:
         if isinstance(hw, cls):
             return hw
         if isinstance(hw, dict):
-            unknown = set(hw) - set(_RANGES)
+            unknown = set(hw) - set(HW)
             if unknown:
-                raise TypeError(f"unknown HardwareConfig field(s): {sorted(unknown)}; known: {sorted(_RANGES)}")
+                raise TypeError(f"unknown HardwareConfig field(s): {sorted(unknown)}; known: {sorted(HW)}")
             return cls(**hw)
         raise TypeError(f"hw must be a HardwareConfig, a dict or None; got {type(hw).__name__}")
 

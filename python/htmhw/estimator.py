@@ -1,6 +1,7 @@
 """scikit-learn transformer around the spatial pooler."""
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -10,8 +11,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._param_table import BY_NAME, constraints, fill_doc
 from .datapath import HardwareConfig
 from .sp import SpatialPooler
+
+
+# The pooler's parameters the estimator exposes under their own names; their ranges are the
+# pooler's (local_area_density without its "<= 0" alternative: the estimator always sets the
+# density).
+_SP_RANGES = ("potential_pct", "local_area_density", "stimulus_threshold", "syn_perm_inactive_dec",
+              "syn_perm_active_inc", "syn_perm_connected", "min_pct_overlap_duty_cycle", "duty_cycle_period",
+              "boost_strength")
+_SP_BOOLS = ("global_inhibition", "wrap_around", "boost_in_inference")
 
 
 class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
@@ -26,20 +37,22 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
     input_dimensions : tuple of int or None
         Input topology; None means 1-D of ``n_features``. Its product must equal
         the number of features.
-    potential_radius : int >= 0 or None, default None
+    potential_radius : {range:potential_radius} or None, default None
         None: every column's pool spans the whole input.
-    potential_pct : float in (0, 1], default 0.5
-    global_inhibition : bool, default True
-    local_area_density : float in (0, 0.5], default 0.02
-    stimulus_threshold : float >= 0, default 0
-    syn_perm_inactive_dec, syn_perm_active_inc : float in [0, 1], defaults 0.008, 0.05
-    syn_perm_connected : float in (syn_perm_active_inc / 2, 1], default 0.1
-    min_pct_overlap_duty_cycle : float in [0, 1], default 0.001
-    duty_cycle_period : int >= 1, default 1000
-    boost_strength : float >= 0, default 0
-    boost_in_inference : bool, default False
+    {param:potential_pct}
+    {param:global_inhibition}
+    {param:local_area_density}
+        (``num_active_columns_per_inh_area`` is not used.)
+    {param:stimulus_threshold}
+    {param:syn_perm_inactive_dec}
+    {param:syn_perm_active_inc}
+    {param:syn_perm_connected}
+    {param:min_pct_overlap_duty_cycle}
+    {param:duty_cycle_period}
+    {param:boost_strength}
+    {param:boost_in_inference}
         Apply the boost factors in ``transform`` too (htm.core's behaviour).
-    wrap_around : bool, default True
+    {param:wrap_around}
     n_epochs : int >= 1, default 1
         Passes over X during ``fit`` (learning on).
     binarize_threshold : float, default 0.0
@@ -64,19 +77,8 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         "n_columns": [Interval(numbers.Integral, 1, None, closed="left")],
         "column_dimensions": [tuple, list, None],
         "input_dimensions": [tuple, list, None],
-        "potential_radius": [Interval(numbers.Integral, 0, None, closed="left"), None],
-        "potential_pct": [Interval(numbers.Real, 0, 1, closed="right")],
-        "global_inhibition": ["boolean"],
-        "local_area_density": [Interval(numbers.Real, 0, 0.5, closed="right")],
-        "stimulus_threshold": [Interval(numbers.Real, 0, None, closed="left")],
-        "syn_perm_inactive_dec": [Interval(numbers.Real, 0, 1, closed="both")],
-        "syn_perm_active_inc": [Interval(numbers.Real, 0, 1, closed="both")],
-        "syn_perm_connected": [Interval(numbers.Real, 0, 1, closed="right")],
-        "min_pct_overlap_duty_cycle": [Interval(numbers.Real, 0, 1, closed="both")],
-        "duty_cycle_period": [Interval(numbers.Integral, 1, None, closed="left")],
-        "boost_strength": [Interval(numbers.Real, 0, 1e6, closed="both")],
-        "wrap_around": ["boolean"],
-        "boost_in_inference": ["boolean"],
+        "potential_radius": [BY_NAME["potential_radius"].range.interval(), None],
+        **constraints(BY_NAME[name] for name in _SP_RANGES + _SP_BOOLS),
         "n_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "binarize_threshold": [Interval(numbers.Real, None, None, closed="neither")],
         "output": [StrOptions({"sparse", "dense"})],
@@ -194,5 +196,9 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
         tags.input_tags.sparse = False
         return tags
 
+
+SpatialPoolerTransformer.__doc__ = fill_doc(
+    SpatialPoolerTransformer.__doc__, alternatives=False,
+    defaults={k: v.default for k, v in inspect.signature(SpatialPoolerTransformer.__init__).parameters.items()})
 
 __all__ = ["SpatialPoolerTransformer"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._params import BY_NUPIC, DEFAULTS
+from ._param_table import BY_NUPIC, DEFAULTS
 from ._validation import as_binary_matrix, check_index
 from .sp import SpatialPooler as _Pooler
 from .sp import _float_vector

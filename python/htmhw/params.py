@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._param_table import HW_FIELDS, fill_doc
 from ._validation import as_binary_matrix
 
 __all__ = ["PermanenceSteps", "mle_permanence_steps"]
@@ -115,7 +116,7 @@ def mle_permanence_steps(X, permanence_bits: int | None = None) -> PermanenceSte
     ----------
     X : array-like (n_samples, n_inputs) of 0/1 or bool
         At least one active and one inactive bit overall (a in (0, 1)).
-    permanence_bits : int in [2, 16] or None, default None
+    permanence_bits : {range:permanence_bits} or None, default None
         Also map the steps to the fixed-point datapath's integer steps for
         P-bit permanence words and report steps whose nearest integer is 0.
 
@@ -142,7 +143,10 @@ def mle_permanence_steps(X, permanence_bits: int | None = None) -> PermanenceSte
         return PermanenceSteps(inc, dec, a, s)
     from .datapath import HardwareConfig
 
-    hw = HardwareConfig(permanence_bits=permanence_bits)  # its own check: an integer in [2, 16]
+    hw = HardwareConfig(permanence_bits=permanence_bits)  # its own check of the range
     m, inc_q, dec_q = _datapath_steps(inc, dec, hw)
     return PermanenceSteps(inc, dec, a, s, hw.permanence_bits, m, inc_q, dec_q,
                            inc_rounds_to_zero=inc * m < 0.5, dec_rounds_to_zero=dec * m < 0.5)
+
+
+mle_permanence_steps.__doc__ = fill_doc(mle_permanence_steps.__doc__, HW_FIELDS)

@@ -8,6 +8,7 @@ scores and plots live here too. Specification: ``docs/som.md``.
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -19,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
 from ._fileformat import StateFileError, read_state, write_state
+from ._param_table import SOM, SOM_PARAMS, constraints, fill_doc
 from ._resources import check_memory
 
 _SEED_MAX = 2**63 - 1
@@ -70,33 +72,35 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_rows, n_cols : int >= 1, default 32, 32
+    {param:n_rows}
+    {param:n_cols}
         Map shape; units are numbered row-major (unit = row * n_cols + col).
-    lattice : {"rect", "hex"}, default "rect"
+    {param:lattice}
         Unit layout. hex: offset rows, odd rows shifted right by half a unit, row
         spacing sqrt(3)/2 (all six neighbours at distance 1).
-    topology : {"planar", "toroidal"}, default "planar"
+    {param:topology}
         toroidal wraps both axes (hex needs an even ``n_rows``).
-    neighborhood : {"gaussian", "bubble"}, default "gaussian"
+    {param:neighborhood}
         gaussian: exp(-d^2 / (2 (std_coeff * radius)^2)); bubble: 1 within ``radius``.
-    method : {"batch", "online"}, default "batch"
+    {param:method}
         Batch SOM (one update per epoch from all samples) or online (one per sample).
-    n_epochs : int >= 1, default 10
-    radius_start : float > 0 or None, default None
+    {param:n_epochs}
+    {param:radius_start}
         Neighbourhood radius of the first epoch (online: first step); None means
         max(n_rows, n_cols) / 2.
-    radius_end : float > 0, default 1.0
-    radius_decay : {"linear", "exponential"}, default "linear"
-    learning_rate_start, learning_rate_end : float in (0, 1], defaults 0.5, 0.01
+    {param:radius_end}
+    {param:radius_decay}
+    {param:learning_rate_start}
+    {param:learning_rate_end}
         Online training only (batch training has no learning rate).
-    learning_rate_decay : {"linear", "exponential"}, default "linear"
-    std_coeff : float > 0, default 0.5
+    {param:learning_rate_decay}
+    {param:std_coeff}
         Gaussian sigma = std_coeff * radius (somoclu's convention).
     init : {"pca", "sample"} or array of shape (n_units, n_features), default "pca"
         Initial prototypes: the plane of the first two principal components,
         random training samples, or given.
-    n_active : int >= 1, default 16
-        K, active units per SDR; at most n_rows * n_cols.
+    {param:n_active}
+        K, active units per SDR.
     weighting : {None, "rank", "distance"}, default None
         SDR values: None 1.0; "rank" (K - r) / K for the r-th nearest unit
         (r = 0 .. K-1); "distance" (d_0 + 1e-12) / (d_r + 1e-12) with d_r the
@@ -107,7 +111,7 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
         distance.
     random_state : int, RandomState or None, default 0
         Seed of the initialization and the online sample order (project PRNG).
-    n_threads : int in [1, 1024], default 1
+    {param:n_threads}
         Threads for training and encoding; results are identical for any value.
 
     Attributes
@@ -123,26 +127,12 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "n_rows": [Interval(numbers.Integral, 1, 1 << 20, closed="both")],
-        "n_cols": [Interval(numbers.Integral, 1, 1 << 20, closed="both")],
-        "lattice": [StrOptions({"rect", "hex"})],
-        "topology": [StrOptions({"planar", "toroidal"})],
-        "neighborhood": [StrOptions({"gaussian", "bubble"})],
-        "method": [StrOptions({"batch", "online"})],
-        "n_epochs": [Interval(numbers.Integral, 1, 1000000, closed="both")],
-        "radius_start": [Interval(numbers.Real, 0, 1e9, closed="right"), None],
-        "radius_end": [Interval(numbers.Real, 0, 1e9, closed="right")],
-        "radius_decay": [StrOptions({"linear", "exponential"})],
-        "learning_rate_start": [Interval(numbers.Real, 0, 1, closed="right")],
-        "learning_rate_end": [Interval(numbers.Real, 0, 1, closed="right")],
-        "learning_rate_decay": [StrOptions({"linear", "exponential"})],
-        "std_coeff": [Interval(numbers.Real, 0, 1e6, closed="right")],
+        **constraints(SOM_PARAMS),
+        "radius_start": [*constraints([SOM["radius_start"]])["radius_start"], None],
         "init": [StrOptions({"pca", "sample"}), "array-like"],
-        "n_active": [Interval(numbers.Integral, 1, None, closed="left")],
         "weighting": [StrOptions({"rank", "distance"}), None],
         "output": [StrOptions({"sparse", "dense", "indices"})],
         "random_state": ["random_state"],
-        "n_threads": [Interval(numbers.Integral, 1, 1024, closed="both")],
     }
 
     def __init__(
@@ -423,6 +413,10 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------- plots ----
+
+SOMEncoder.__doc__ = fill_doc(SOMEncoder.__doc__, SOM_PARAMS, defaults={
+    k: v.default for k, v in inspect.signature(SOMEncoder.__init__).parameters.items()})
+
 
 def _pyplot():
     import matplotlib

@@ -8,7 +8,7 @@ from . import _core
 from ._fileformat import read_state, write_state
 from .datapath import HardwareConfig
 from ._resources import check_spatial_pooler
-from ._params import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params
+from ._param_table import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params, fields_doc
 from ._validation import as_binary_matrix, check_finite, check_index, check_real_dtype
 
 _OUTPUTS = ("indices", "dense", "sparse")
@@ -20,21 +20,8 @@ _CORE = {"float": _core.SpatialPoolerFloat, "fixed": _core.SpatialPoolerFixed}
 class SpatialPooler:
     """Float reference spatial pooler with NuPIC 1.0 semantics.
 
-    Parameters are NuPIC's, in snake_case (see ``htmhw.nupic`` for the
-    camelCase class): ``input_dimensions`` and ``column_dimensions`` (sequences
-    of sizes >= 1; the shorter is padded with trailing 1s), ``potential_radius``
-    (int >= 0), ``potential_pct`` ((0, 1]), ``global_inhibition`` (bool),
-    ``local_area_density`` ((0, 0.5], or <= 0 to use
-    ``num_active_columns_per_inh_area`` >= 1), ``stimulus_threshold`` (>= 0),
-    ``syn_perm_inactive_dec``, ``syn_perm_active_inc`` ([0, 1]),
-    ``syn_perm_connected`` ((syn_perm_active_inc / 2, 1]),
-    ``min_pct_overlap_duty_cycle`` ([0, 1]), ``duty_cycle_period`` (int >= 1),
-    ``boost_strength`` ([0, 1e6]), ``seed`` (int in [0, 2**64), or -1 to draw
-    one; the drawn seed is kept in ``params['seed']``), ``sp_verbosity``,
-    ``wrap_around`` (bool). Defaults are NuPIC's. Extension:
-    ``boost_in_inference`` (bool, default False = NuPIC 1.0, which boosts only
-    while learning; True = htm.core, which also boosts when not learning).
-
+    Parameters are NuPIC's, in snake_case (see ``htmhw.nupic`` for the camelCase
+    class), with NuPIC's defaults; they are listed below with their allowed values.
     Deviations from NuPIC are listed in docs/sp_float.md (tie-break: the lower
     column index wins).
 
@@ -405,6 +392,9 @@ class SpatialPooler:
             f"SpatialPooler(input_dimensions={p['input_dimensions']}, column_dimensions={p['column_dimensions']}, "
             f"seed={p['seed']}, iterations={self.iteration_num})"
         )
+
+
+SpatialPooler.__doc__ = SpatialPooler.__doc__.rstrip() + "\n\n    Parameters:\n\n" + fields_doc(SP_PARAMS, "    - ") + "\n"
 
 
 def _check_output(output):

@@ -69,7 +69,7 @@ class SweepError(ValueError):
 # -- spec ------------------------------------------------------------------------------------------
 
 def _param_names() -> tuple[set, set]:
-    from ._params import BY_NAME
+    from ._param_table import BY_NAME
     from .datapath import HardwareConfig
 
     return set(BY_NAME) | {"arithmetic"}, set(HardwareConfig.__dataclass_fields__)

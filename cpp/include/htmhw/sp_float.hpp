@@ -15,7 +15,7 @@
 namespace htmhw {
 
 // Parameters, named as in NuPIC (snake_case). No defaults here: the Python
-// layer owns the defaults (python/htmhw/_params.py), so they live in one place.
+// layer owns the defaults (python/htmhw/_param_table.py), so they live in one place.
 struct SpParams {
     Dims input_dimensions;
     Dims column_dimensions;
