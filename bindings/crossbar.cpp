@@ -43,7 +43,7 @@ void init_crossbar(py::module_& m) {
     m.def(
         "level_fraction",
         [](std::uint32_t level, std::uint32_t levels, float nonlinearity) {
-            htmhw::validate(htmhw::DeviceRead{levels, nonlinearity, 0.0f, 0.0f, 0.0f, 0});
+            htmhw::validate(htmhw::CellModel{levels, nonlinearity, 0.0f, 0.0f, 0.0f, 0});
             if (level >= levels) throw std::invalid_argument("level must be in [0, levels - 1]");
             return htmhw::level_fraction(level, levels, nonlinearity);
         },

@@ -409,7 +409,12 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     [0, 2**64 - 1): the same seed gives the same run. The device is part of the
     pooler's state (copies, save/load); :func:`detach_device` restores the ideal read.
     Returns the (stuck_on, stuck_off) masks."""
-    core = sp._fixed("attach_device")
+    from .sp import SpatialPooler
+
+    if not isinstance(sp, SpatialPooler):
+        raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
+    if sp.arithmetic != "fixed":
+        raise ValueError("attach_device is only available with arithmetic='fixed'")
     if isinstance(device, str):
         device = preset(device).device
     if not isinstance(device, Device):
@@ -417,31 +422,26 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     rate = device.stuck_on_rate + device.stuck_off_rate
     on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, min(rate, 1.0), seed,
                              device.stuck_on_rate / rate if rate > 0 else 0.0)
-    core.set_device_read({"levels": int(device.levels), "nonlinearity_ltp": float(device.nonlinearity_ltp),
-                          "nonlinearity_ltd": float(device.nonlinearity_ltd),
-                          "d2d_sigma": float(device.d2d_sigma), "c2c_sigma": float(device.c2c_sigma),
-                          "seed": int(seed)})
+    cells = {"levels": int(device.levels), "nonlinearity_ltp": float(device.nonlinearity_ltp),
+             "nonlinearity_ltd": float(device.nonlinearity_ltd), "d2d_sigma": float(device.d2d_sigma),
+             "c2c_sigma": float(device.c2c_sigma), "seed": int(seed)}
     if on.any() or off.any():
-        core.set_read_faults(on.astype(np.uint8), off.astype(np.uint8))
+        sp.attach_crossbar_read(cells, on, off)
     else:
-        empty = np.zeros((0, 0), dtype=np.uint8)
-        core.set_read_faults(empty, empty)
+        sp.attach_crossbar_read(cells)
     return on, off
 
 
 def read_connected(sp) -> np.ndarray:
     """Boolean (num_columns, num_inputs): the cells the pooler's overlap counts now —
-    the attached device's read (with stuck-at cells), or the ideal connected synapses."""
-    return sp._fixed("read_connected").read_connected_dense().astype(bool)
+    the attached device's read (with stuck-at cells), or the ideal connected synapses
+    (:meth:`htmhw.SpatialPooler.effective_connected`)."""
+    return sp.effective_connected()
 
 
 def detach_device(sp) -> None:
     """Back to the ideal read of the datapath contract (no device, no stuck cells)."""
-    core = sp._fixed("detach_device")
-    empty = np.zeros((0, 0), dtype=np.uint8)
-    core.set_read_faults(empty, empty)
-    core.set_device_read({"levels": 0, "nonlinearity_ltp": 0.0, "nonlinearity_ltd": 0.0, "d2d_sigma": 0.0,
-                          "c2c_sigma": 0.0, "seed": 0})
+    sp.detach_crossbar_read()
 
 
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",

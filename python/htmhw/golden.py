@@ -116,7 +116,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
     if sp.arithmetic != "fixed":
         raise ValueError("golden vectors need arithmetic='fixed' (the float model is not the hardware contract)")
-    if sp._sp.has_read_faults:
+    if sp.crossbar_read is not None:
         raise ValueError("golden vectors describe the ideal datapath; this pooler reads through a crossbar device "
                          "(htmhw.crossbar.detach_device(sp) first, or export from a copy without it)")
     x = as_binary_matrix(inputs, sp.num_inputs)
