@@ -49,7 +49,8 @@ void init_crossbar(py::module_& m) {
         },
         py::arg("level"), py::arg("levels"), py::arg("nonlinearity"));
     // Range checks of the dataclasses (they call these on construction).
-    m.def("crossbar_validate_device", [](const py::dict& d) { htmhw::validate(device_from(d)); });
-    m.def("crossbar_validate_array", [](const py::dict& d) { htmhw::validate(array_from(d)); });
-    m.def("crossbar_validate_periphery", [](const py::dict& d) { htmhw::validate(periphery_from(d)); });
+    m.def("crossbar_validate_device", [](const py::dict& d) { htmhw::validate(device_from(d)); }, py::arg("device"));
+    m.def("crossbar_validate_array", [](const py::dict& d) { htmhw::validate(array_from(d)); }, py::arg("array"));
+    m.def("crossbar_validate_periphery", [](const py::dict& d) { htmhw::validate(periphery_from(d)); },
+          py::arg("periphery"));
 }

@@ -265,7 +265,7 @@ py::array_t<T> matrix(const std::vector<T>& v, std::size_t rows, std::size_t col
 }  // namespace
 
 void init_datapath(py::module_& m) {
-    m.def("hw_validate", [](const py::dict& hw) { htmhw::validate(hw_from_dict(hw)); });
+    m.def("hw_validate", [](const py::dict& hw) { htmhw::validate(hw_from_dict(hw)); }, py::arg("hw"));
     py::class_<PyFixed> cls(m, "SpatialPoolerFixed");
     cls.def(py::init([](const py::dict& params, const py::dict& hw) {
             auto obj = std::make_unique<PyFixed>();
@@ -317,7 +317,7 @@ void init_datapath(py::module_& m) {
                                    return s.crossbar.has_value();
                                })
         .def("set_portable_kernels", [](PyFixed& s, bool on) { ObjectLock lock(s.mutex); s.ws.portable_kernels = on; },
-             "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
+             py::arg("portable"), "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(
             "trace_batch",
             // Every step's outputs and, after each learning step, the state a
@@ -497,7 +497,8 @@ void init_datapath(py::module_& m) {
                  ObjectLock lock(s.mutex);
                  htmhw::sp_fixed_set_column(s.sp, c, to_vector<std::uint32_t>(words, "permanence words", n));
                  if (s.crossbar) htmhw::crossbar_read_follow(*s.crossbar, s.sp, &c, 1);
-             })
+             },
+             py::arg("column"), py::arg("words"))
         .def("get_state", [](const PyFixed& s) { ObjectLock lock(s.mutex); return get_state(s); })
-        .def_static("from_state", &from_state);
+        .def_static("from_state", &from_state, py::arg("state"));
 }

@@ -122,22 +122,22 @@ void init_sp(py::module_& m) {
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.boost_factors = float_vector(v, "boostFactors", s.sp.num_columns, 0.0f, 3.4e38f);
-             })
+             }, py::arg("boost_factors"))
         .def("set_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.overlap_duty_cycles = float_vector(v, "overlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("overlap_duty_cycles"))
         .def("set_active_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.active_duty_cycles = float_vector(v, "activeDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("active_duty_cycles"))
         .def("set_min_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.min_overlap_duty_cycles = float_vector(v, "minOverlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("min_overlap_duty_cycles"))
         .def("set_column_permanences",
              [](PySp& s, std::int64_t column, const carray<float>& row) {
                  ObjectLock lock(s.mutex);
@@ -155,7 +155,7 @@ void init_sp(py::module_& m) {
                  for (auto k = s.sp.pool_offsets[c]; k < s.sp.pool_offsets[c + 1]; ++k)
                      s.sp.permanences[k] = v[s.sp.pool_inputs[k]];
                  htmhw::update_column_permanences(s.sp, c, false);
-             })
+             }, py::arg("column"), py::arg("permanence"))
         .def("set_column_potential",
              [](PySp& s, std::int64_t column, const carray<std::uint8_t>& row) {
                  ObjectLock lock(s.mutex);
@@ -166,7 +166,7 @@ void init_sp(py::module_& m) {
                  for (std::uint32_t i = 0; i < s.sp.num_inputs; ++i)
                      if (v[i]) inputs.push_back(i);
                  htmhw::set_potential_pool(s.sp, static_cast<std::uint32_t>(column), inputs);
-             })
+             }, py::arg("column"), py::arg("potential"))
         .def("get_state",
              [](const PySp& s) {
                  ObjectLock lock(s.mutex);
@@ -210,5 +210,5 @@ void init_sp(py::module_& m) {
             vec("boosted_overlaps", sp.boosted_overlaps);
             htmhw::sp_rebuild_and_check(sp);
             return obj;
-        });
+        }, py::arg("state"));
 }
