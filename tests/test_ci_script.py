@@ -62,7 +62,8 @@ def test_ci_passes_when_install_and_tests_pass(ci):
     status, calls = ci(0, 0)
     assert status == 0
     assert "python3 -m pip install .[test]" in calls and "python3 -m pytest" in calls
-    assert any(c.startswith("sanitize") for c in calls)  # the shims let the whole script run: the failures below are real
+    # The shims let the whole script run: the failures below are real.
+    assert any(c.startswith("sanitize") for c in calls)
 
 
 def test_ci_fails_when_the_install_fails(ci):

@@ -472,7 +472,8 @@ def test_c2c_error_per_write_is_sigma_sqrt_pulses():
 
 def test_device_runs_are_reproducible_and_seeded():
     x = random_inputs(80, 16, 5, 8)
-    dev = dict(levels=16, nonlinearity_ltp=1.5, nonlinearity_ltd=2.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05, stuck_off_rate=0.05)
+    dev = dict(levels=16, nonlinearity_ltp=1.5, nonlinearity_ltd=2.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05,
+               stuck_off_rate=0.05)
 
     def run(seed):
         sp = _tiny()
@@ -495,8 +496,8 @@ def test_device_survives_copy_and_save(tmp_path):
 
     x = random_inputs(40, 16, 4, 5)
     sp = _tiny()
-    X.attach_device(sp, X.Device(levels=8, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.1,
-                                 stuck_off_rate=0.1), 4)
+    X.attach_device(sp, X.Device(levels=8, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, d2d_sigma=0.1, c2c_sigma=0.1,
+                                 stuck_on_rate=0.1, stuck_off_rate=0.1), 4)
     sp.compute(x[:10], learn=True)
     clone = copy.deepcopy(sp)
     sp.save(tmp_path / "sp.htmhw")
@@ -555,8 +556,10 @@ def test_corrupted_device_state_is_rejected():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(nonlinearity_ltp=21.0), "nonlinearity_ltp"), (dict(nonlinearity_ltd=-1.0), "nonlinearity_ltd"), (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
-    (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"), (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
+    (dict(nonlinearity_ltp=21.0), "nonlinearity_ltp"), (dict(nonlinearity_ltd=-1.0), "nonlinearity_ltd"),
+    (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
+    (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"),
+    (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
     (dict(r_on_ohm=2e6), "r_off_ohm"), (dict(v_read1_v=-0.1), "v_read1_v"), (dict(levels=0), "levels"),
 ])
 def test_invalid_device_parameters(kwargs, match):

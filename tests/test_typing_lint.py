@@ -105,7 +105,8 @@ def test_stub_signatures_match_the_module():
             runtime = _runtime_params(obj)
             if runtime is None:
                 continue
-            assert runtime == stub_params, f"{getattr(scope, '__name__', scope)}.{name}: {runtime} vs stub {stub_params}"
+            where = f"{getattr(scope, '__name__', scope)}.{name}"
+            assert runtime == stub_params, f"{where}: {runtime} vs stub {stub_params}"
             checked += 1
     assert checked > 60  # every function and method of the module
 

@@ -279,7 +279,8 @@ class Report:
     def table(self) -> str:
         """A printable breakdown."""
         s = self.summary()
-        lines = [f"crossbar estimate ({self.preset}), {self.layout['row_tiles']} x {self.layout['column_tiles']} arrays"]
+        tiles = f"{self.layout['row_tiles']} x {self.layout['column_tiles']}"
+        lines = [f"crossbar estimate ({self.preset}), {tiles} arrays"]
         for kind in ("inference", "learning"):
             if not s[f"{kind}_steps"]:
                 continue
@@ -353,7 +354,8 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     for name, obj, cls in (("device", device, Device), ("array", array, Array), ("periphery", periphery, Periphery)):
         if not isinstance(obj, cls):
             raise TypeError(f"{name} must be a crossbar.{cls.__name__}; got {type(obj).__name__}")
-    if input_rate_hz is not None and not (isinstance(input_rate_hz, numbers.Real) and not isinstance(input_rate_hz, bool)
+    if input_rate_hz is not None and not (isinstance(input_rate_hz, numbers.Real)
+                                          and not isinstance(input_rate_hz, bool)
                                           and np.isfinite(input_rate_hz) and input_rate_hz > 0):
         raise ValueError(f"input_rate_hz must be a positive number; got {input_rate_hz!r}")
     sp = copy.deepcopy(sp)
@@ -405,8 +407,9 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     c2c_sigma error; a cell reads as connected when its conductance, scaled by its
     d2d spread, reaches the conductance the connected threshold has when programmed
     from reset. The stuck-at rates make that many of every column's cells
-    (``stuck_at_masks``) read as connected (stuck on, even outside the pool) or never. All draws come from the project PRNG (docs/rng.md) with ``seed`` in
-    [0, 2**64 - 1): the same seed gives the same run. The device is part of the
+    (``stuck_at_masks``) read as connected (stuck on, even outside the pool) or never.
+    All draws come from the project PRNG (docs/rng.md) with ``seed`` in [0, 2**64 - 1):
+    the same seed gives the same run. The device is part of the
     pooler's state (copies, save/load); :func:`detach_device` restores the ideal read.
     Returns the (stuck_on, stuck_off) masks."""
     from .sp import SpatialPooler

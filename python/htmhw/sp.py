@@ -75,7 +75,7 @@ class SpatialPooler:
 
     # -- construction helpers -------------------------------------------------
     @classmethod
-    def _wrap(cls, core) -> "SpatialPooler":
+    def _wrap(cls, core) -> SpatialPooler:
         obj = cls.__new__(cls)
         obj._sp = core
         return obj
@@ -446,7 +446,7 @@ class SpatialPooler:
         write_state(path, _STATE_KIND[self.arithmetic], meta, arrays)
 
     @classmethod
-    def load(cls, path) -> "SpatialPooler":
+    def load(cls, path) -> SpatialPooler:
         """Read a file written by :meth:`save`; raises ValueError on any corruption."""
         meta, arrays, kind = read_state(path, tuple(_STATE_KIND.values()))
         arithmetic = "fixed" if kind == _STATE_KIND["fixed"] else "float"
