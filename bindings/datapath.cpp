@@ -86,8 +86,7 @@ py::dict constants(const SpFixed& sp) {
     d["update_period"] = sp.update_period;
     // Winners per step under global inhibition (docs/datapath.md step 4); local inhibition has no single k.
     if (sp.params.global_inhibition)
-        d["k"] = static_cast<std::uint64_t>(htmhw::inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns) *
-                                            static_cast<double>(sp.num_columns));
+        d["k"] = htmhw::sp_fixed_global_winners(sp);
     else
         d["k"] = py::none();
     return d;
@@ -117,12 +116,17 @@ py::array_t<T> dense(const SpFixed& sp, F value) {
 constexpr const char* kCellModelKeys[] = {"levels", "nonlinearity_ltp", "nonlinearity_ltd", "d2d_sigma", "c2c_sigma",
                                           "seed"};
 
-htmhw::CellModel cell_model_from_dict(const py::dict& d) {
+// The arrays of a saved read, besides the model's fields.
+constexpr const char* kCrossbarStateKeys[] = {"cell_level", "cell_conductance", "stuck_on_bits", "stuck_off_bits"};
+
+// with_state: the dict is a saved read (crossbar_read_to_dict), else the model alone.
+htmhw::CellModel cell_model_from_dict(const py::dict& d, bool with_state) {
+    auto is_one_of = [](const std::string& key, const auto& keys) {
+        return std::any_of(std::begin(keys), std::end(keys), [&](const char* k) { return key == k; });
+    };
     for (auto item : d) {
         const auto key = py::cast<std::string>(item.first);
-        if (std::find_if(std::begin(kCellModelKeys), std::end(kCellModelKeys),
-                         [&](const char* k) { return key == k; }) == std::end(kCellModelKeys) &&
-            key != "cell_level" && key != "cell_conductance" && key != "stuck_on_bits" && key != "stuck_off_bits")
+        if (!is_one_of(key, kCellModelKeys) && !(with_state && is_one_of(key, kCrossbarStateKeys)))
             throw std::invalid_argument("crossbar read model: unknown field '" + key + "'");
     }
     htmhw::CellModel m;
@@ -173,12 +177,6 @@ py::dict get_state(const PyFixed& s) {
     return d;
 }
 
-template <class T>
-void load_vec(const py::dict& d, const char* key, std::vector<T>& out) {
-    auto a = take<carray<T>>(d, key);
-    if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
-    out.assign(a.data(), a.data() + a.size());
-}
 
 std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     auto obj = std::make_unique<PyFixed>();
@@ -216,7 +214,7 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
         load_vec(r, "stuck_off_bits", off);
         load_vec(r, "cell_level", levels);
         load_vec(r, "cell_conductance", g);
-        obj->crossbar = htmhw::crossbar_read_restore(sp, cell_model_from_dict(r), std::move(on), std::move(off),
+        obj->crossbar = htmhw::crossbar_read_restore(sp, cell_model_from_dict(r, true), std::move(on), std::move(off),
                                                      std::move(levels), std::move(g));
     }
     return obj;
@@ -285,7 +283,7 @@ void init_datapath(py::module_& m) {
             "attach_crossbar_read",
             [](PyFixed& s, const py::dict& model, const carray<std::uint8_t>& stuck_on,
                const carray<std::uint8_t>& stuck_off) {
-                const htmhw::CellModel cells = cell_model_from_dict(model);
+                const htmhw::CellModel cells = cell_model_from_dict(model, false);
                 std::vector<std::uint64_t> on, off;
                 if (stuck_on.size() != 0 || stuck_off.size() != 0) {
                     on = pack_columns(s.sp, stuck_on, "stuck_on");

@@ -193,12 +193,7 @@ void init_sp(py::module_& m) {
             sp.iteration_num = take<std::uint64_t>(d, "iteration_num");
             sp.iteration_learn_num = take<std::uint64_t>(d, "iteration_learn_num");
             sp.inhibition_radius = take<std::uint32_t>(d, "inhibition_radius");
-            auto vec = [&](const char* key, auto& out) {
-                using T = typename std::decay_t<decltype(out)>::value_type;
-                auto a = take<carray<T>>(d, key);
-                if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
-                out.assign(a.data(), a.data() + a.size());
-            };
+            auto vec = [&](const char* key, auto& out) { load_vec(d, key, out); };
             vec("pool_offsets", sp.pool_offsets);
             vec("pool_inputs", sp.pool_inputs);
             vec("permanences", sp.permanences);

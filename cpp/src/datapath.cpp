@@ -861,7 +861,7 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
     std::vector<std::uint32_t>& histogram = ws.histogram;
     if (uses_global(sp)) {
-        const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
+        const auto k = static_cast<std::size_t>(sp_fixed_global_winners(sp));
 #ifdef HTMHW_DATAPATH_X86
         if (unit && num_planes)
             return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
@@ -1226,6 +1226,11 @@ SpFixed sp_fixed_with_params(const SpFixed& sp, const SpParams& params, bool inh
     if (inhibition_changed)
         check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
     return copy;
+}
+
+std::uint64_t sp_fixed_global_winners(const SpFixed& sp) {
+    const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
+    return static_cast<std::uint64_t>(density * static_cast<double>(sp.num_columns));
 }
 
 }  // namespace htmhw

@@ -114,6 +114,9 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
 void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
                     std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits = nullptr);
 
+// Winners per step under global inhibition (docs/datapath.md step 4): int(density x columns).
+std::uint64_t sp_fixed_global_winners(const SpFixed& sp);
+
 // Permanence word k of the flat memory, whatever the storage width.
 inline std::uint32_t sp_fixed_perm(const SpFixed& sp, std::uint64_t k) {
     return sp.hw.permanence_bits <= 8 ? sp.perm8[k] : sp.perm16[k];
