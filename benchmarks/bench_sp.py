@@ -96,7 +96,7 @@ def main() -> int:
                            "--warmup", str(args.warmup)]
                     if config == "mnist":
                         cmd += ["--mnist-images", str(raw)]
-                    run = lambda extra: json.loads(  # noqa: E731
+                    run = lambda extra, cmd=cmd: json.loads(  # noqa: E731
                         subprocess.run(cmd + extra, check=True, capture_output=True, text=True).stdout)
                     cpp_runs.append(run([]))
                     cpp2_runs.append(run(["--threads", "2"]))

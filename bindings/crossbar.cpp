@@ -43,13 +43,14 @@ void init_crossbar(py::module_& m) {
     m.def(
         "level_fraction",
         [](std::uint32_t level, std::uint32_t levels, float nonlinearity) {
-            htmhw::validate(htmhw::DeviceRead{levels, nonlinearity, 0.0f, 0.0f, 0.0f, 0});
+            htmhw::validate(htmhw::CellModel{levels, nonlinearity, 0.0f, 0.0f, 0.0f, 0});
             if (level >= levels) throw std::invalid_argument("level must be in [0, levels - 1]");
             return htmhw::level_fraction(level, levels, nonlinearity);
         },
         py::arg("level"), py::arg("levels"), py::arg("nonlinearity"));
     // Range checks of the dataclasses (they call these on construction).
-    m.def("crossbar_validate_device", [](const py::dict& d) { htmhw::validate(device_from(d)); });
-    m.def("crossbar_validate_array", [](const py::dict& d) { htmhw::validate(array_from(d)); });
-    m.def("crossbar_validate_periphery", [](const py::dict& d) { htmhw::validate(periphery_from(d)); });
+    m.def("crossbar_validate_device", [](const py::dict& d) { htmhw::validate(device_from(d)); }, py::arg("device"));
+    m.def("crossbar_validate_array", [](const py::dict& d) { htmhw::validate(array_from(d)); }, py::arg("array"));
+    m.def("crossbar_validate_periphery", [](const py::dict& d) { htmhw::validate(periphery_from(d)); },
+          py::arg("periphery"));
 }

@@ -1,14 +1,17 @@
 // Binding of the fixed-point datapath (docs/datapath.md). Converts and
 // validates; all logic lives in cpp/.
 #include <algorithm>
-#include <iterator>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "common.hpp"
-#include "htmhw/datapath.hpp"
 #include "crossbar_dicts.hpp"
+#include "htmhw/crossbar_read.hpp"
+#include "htmhw/datapath.hpp"
+#include "htmhw/fixed_trace.hpp"
 #include "htmhw/hdl_cycles.hpp"
+#include "pooler_common.hpp"
 #include "sp_shared.hpp"
 
 using htmhw::HwConfig;
@@ -17,9 +20,26 @@ using htmhw::SpFixed;
 namespace {
 
 struct PyFixed {
+    using Workspace = htmhw::SpFixedWorkspace;
     SpFixed sp;
-    htmhw::SpFixedWorkspace ws;
+    std::optional<htmhw::CrossbarRead> crossbar;  // the read the overlap goes through; none = the contract's
+    Workspace ws;
     mutable std::mutex mutex;  // one call at a time per object: ObjectLock (GIL held) or lock_guard (GIL released)
+
+    htmhw::CrossbarRead* read() { return crossbar ? &*crossbar : nullptr; }
+    const htmhw::CrossbarRead* read() const { return crossbar ? &*crossbar : nullptr; }
+    void step(const std::uint8_t* input, bool learn, std::vector<std::uint32_t>& winners) {
+        htmhw::sp_fixed_step(sp, read(), input, learn, ws, winners);
+    }
+    void infer(const std::uint8_t* input, Workspace& w, std::uint32_t* overlaps,
+               std::vector<std::uint32_t>& winners) const {
+        htmhw::sp_fixed_infer(sp, input, w, overlaps, winners, htmhw::read_bits_of(read()));
+    }
+    void set_params(const htmhw::SpParams& p, bool inhibition_changed) {
+        SpFixed next = htmhw::sp_fixed_with_params(sp, p, inhibition_changed);
+        if (crossbar) htmhw::crossbar_read_rederive(*crossbar, next);
+        sp = std::move(next);
+    }
 };
 
 HwConfig hw_from_dict(const py::dict& d) {
@@ -66,8 +86,7 @@ py::dict constants(const SpFixed& sp) {
     d["update_period"] = sp.update_period;
     // Winners per step under global inhibition (docs/datapath.md step 4); local inhibition has no single k.
     if (sp.params.global_inhibition)
-        d["k"] = static_cast<std::uint64_t>(htmhw::inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns) *
-                                            static_cast<double>(sp.num_columns));
+        d["k"] = htmhw::sp_fixed_global_winners(sp);
     else
         d["k"] = py::none();
     return d;
@@ -93,24 +112,24 @@ py::array_t<T> dense(const SpFixed& sp, F value) {
     return out;
 }
 
-template <class T>
-py::array_t<T> words_array(const std::vector<std::uint64_t>& v) {
-    return to_numpy(std::vector<T>(v.begin(), v.end()));
-}
+// The cell model's fields, as the Python side names them (crossbar.attach_device).
+constexpr const char* kCellModelKeys[] = {"levels", "nonlinearity_ltp", "nonlinearity_ltd", "d2d_sigma", "c2c_sigma",
+                                          "seed"};
 
-py::dict device_read_to_dict(const htmhw::DeviceRead& m) {
-    py::dict d;
-    d["levels"] = m.levels;
-    d["nonlinearity_ltp"] = m.nonlinearity_ltp;
-    d["nonlinearity_ltd"] = m.nonlinearity_ltd;
-    d["d2d_sigma"] = m.d2d_sigma;
-    d["c2c_sigma"] = m.c2c_sigma;
-    d["seed"] = m.seed;
-    return d;
-}
+// The arrays of a saved read, besides the model's fields.
+constexpr const char* kCrossbarStateKeys[] = {"cell_level", "cell_conductance", "stuck_on_bits", "stuck_off_bits"};
 
-htmhw::DeviceRead device_read_from_dict(const py::dict& d) {
-    htmhw::DeviceRead m;
+// with_state: the dict is a saved read (crossbar_read_to_dict), else the model alone.
+htmhw::CellModel cell_model_from_dict(const py::dict& d, bool with_state) {
+    auto is_one_of = [](const std::string& key, const auto& keys) {
+        return std::any_of(std::begin(keys), std::end(keys), [&](const char* k) { return key == k; });
+    };
+    for (auto item : d) {
+        const auto key = py::cast<std::string>(item.first);
+        if (!is_one_of(key, kCellModelKeys) && !(with_state && is_one_of(key, kCrossbarStateKeys)))
+            throw std::invalid_argument("crossbar read model: unknown field '" + key + "'");
+    }
+    htmhw::CellModel m;
     m.levels = take<std::uint32_t>(d, "levels");
     m.nonlinearity_ltp = take<float>(d, "nonlinearity_ltp");
     m.nonlinearity_ltd = take<float>(d, "nonlinearity_ltd");
@@ -120,7 +139,25 @@ htmhw::DeviceRead device_read_from_dict(const py::dict& d) {
     return m;
 }
 
-py::dict get_state(const SpFixed& sp) {
+// The read's saved form: the model's fields and its state arrays.
+py::dict crossbar_read_to_dict(const htmhw::CrossbarRead& r) {
+    py::dict d;
+    d["levels"] = r.model.levels;
+    d["nonlinearity_ltp"] = r.model.nonlinearity_ltp;
+    d["nonlinearity_ltd"] = r.model.nonlinearity_ltd;
+    d["d2d_sigma"] = r.model.d2d_sigma;
+    d["c2c_sigma"] = r.model.c2c_sigma;
+    d["seed"] = r.model.seed;
+    d["cell_level"] = to_numpy(r.cell_level);
+    d["cell_conductance"] = to_numpy(r.cell_conductance);
+    d["stuck_on_bits"] = to_numpy(r.stuck_on_bits);
+    d["stuck_off_bits"] = to_numpy(r.stuck_off_bits);
+    return d;
+}
+
+// The contract's state (docs/datapath.md), plus "crossbar_read" when one is attached.
+py::dict get_state(const PyFixed& s) {
+    const SpFixed& sp = s.sp;
     py::dict d;
     d["params"] = params_to_dict(sp.params);
     d["hw"] = hw_to_dict(sp.hw);
@@ -136,24 +173,10 @@ py::dict get_state(const SpFixed& sp) {
     d["boost"] = to_numpy(sp.boost);
     d["overlaps"] = to_numpy(sp.overlaps);
     d["boosted"] = to_numpy(sp.boosted);
-    if (!sp.stuck_on_bits.empty()) {  // only a pooler with crossbar read faults carries them
-        d["stuck_on_bits"] = to_numpy(sp.stuck_on_bits);
-        d["stuck_off_bits"] = to_numpy(sp.stuck_off_bits);
-    }
-    if (sp.device.levels) {  // only a pooler reading through a non-ideal device carries it
-        d["device_read"] = device_read_to_dict(sp.device);
-        d["device_cell_level"] = to_numpy(sp.cell_level);
-        d["device_cell_g"] = to_numpy(sp.cell_g);
-    }
+    if (s.crossbar) d["crossbar_read"] = crossbar_read_to_dict(*s.crossbar);
     return d;
 }
 
-template <class T>
-void load_vec(const py::dict& d, const char* key, std::vector<T>& out) {
-    auto a = take<carray<T>>(d, key);
-    if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
-    out.assign(a.data(), a.data() + a.size());
-}
 
 std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     auto obj = std::make_unique<PyFixed>();
@@ -182,18 +205,17 @@ std::unique_ptr<PyFixed> from_state(const py::dict& d) {
     load_vec(d, "boosted", sp.boosted);
     sp.num_columns = 0;  // re-derived and checked
     htmhw::sp_fixed_rebuild_and_check(sp);
-    if (d.contains("stuck_on_bits") || d.contains("stuck_off_bits")) {
+    if (d.contains("crossbar_read")) {
+        const auto r = d["crossbar_read"].cast<py::dict>();
         std::vector<std::uint64_t> on, off;
-        load_vec(d, "stuck_on_bits", on);
-        load_vec(d, "stuck_off_bits", off);
-        htmhw::sp_fixed_set_read_faults(sp, std::move(on), std::move(off));
-    }
-    if (d.contains("device_read")) {
         std::vector<std::uint16_t> levels;
         std::vector<float> g;
-        load_vec(d, "device_cell_level", levels);
-        load_vec(d, "device_cell_g", g);
-        htmhw::sp_fixed_restore_device_read(sp, device_read_from_dict(d["device_read"].cast<py::dict>()), levels, g);
+        load_vec(r, "stuck_on_bits", on);
+        load_vec(r, "stuck_off_bits", off);
+        load_vec(r, "cell_level", levels);
+        load_vec(r, "cell_conductance", g);
+        obj->crossbar = htmhw::crossbar_read_restore(sp, cell_model_from_dict(r, true), std::move(on), std::move(off),
+                                                     std::move(levels), std::move(g));
     }
     return obj;
 }
@@ -207,142 +229,93 @@ const std::uint8_t* check_learn_flags(const carray<std::uint8_t>& flags, std::si
     return flags.data();
 }
 
+// Dense (num_columns, num_inputs) 0/1 mask -> columns x input_words bit rows.
+std::vector<std::uint64_t> pack_columns(const SpFixed& sp, const carray<std::uint8_t>& m, const char* name) {
+    if (m.ndim() != 2 || static_cast<std::size_t>(m.shape(0)) != sp.num_columns ||
+        static_cast<std::size_t>(m.shape(1)) != sp.num_inputs)
+        throw std::invalid_argument(std::string(name) + " must have shape (num_columns, num_inputs) = (" +
+                                    std::to_string(sp.num_columns) + ", " + std::to_string(sp.num_inputs) + ")");
+    check_binary(m.data(), static_cast<std::size_t>(m.size()), name);
+    std::vector<std::uint64_t> bits(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
+    for (std::size_t c = 0; c < sp.num_columns; ++c)
+        for (std::size_t i = 0; i < sp.num_inputs; ++i)
+            if (m.data()[c * sp.num_inputs + i]) bits[c * sp.input_words + i / 64] |= 1ULL << (i % 64);
+    return bits;
+}
+
+// Columns x input_words bit rows -> dense (num_columns, num_inputs) uint8.
+py::array_t<std::uint8_t> unpack_columns(const SpFixed& sp, const std::uint64_t* bits) {
+    py::array_t<std::uint8_t> out({static_cast<py::ssize_t>(sp.num_columns), static_cast<py::ssize_t>(sp.num_inputs)});
+    auto o = out.mutable_unchecked<2>();
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+        for (std::uint32_t i = 0; i < sp.num_inputs; ++i)
+            o(c, i) = static_cast<std::uint8_t>((bits[static_cast<std::size_t>(c) * sp.input_words + i / 64] >> (i % 64)) & 1);
+    return out;
+}
+
+template <class T>
+py::array_t<T> matrix(const std::vector<T>& v, std::size_t rows, std::size_t columns) {
+    py::array_t<T> out({rows, columns});
+    if (!v.empty()) std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+
 }  // namespace
 
 void init_datapath(py::module_& m) {
-    m.def("hw_validate", [](const py::dict& hw) { htmhw::validate(hw_from_dict(hw)); });
-    py::class_<PyFixed>(m, "SpatialPoolerFixed")
-        .def(py::init([](const py::dict& params, const py::dict& hw) {
-                 auto obj = std::make_unique<PyFixed>();
-                 htmhw::SpParams p = params_from_dict(params);
-                 HwConfig h = hw_from_dict(hw);
-                 {
-                     py::gil_scoped_release release;
-                     obj->sp = htmhw::sp_fixed_create(p, h);
-                 }
-                 return obj;
-             }),
-             py::arg("params"), py::arg("hw"))
-        .def_property_readonly("params", [](const PyFixed& s) { ObjectLock lock(s.mutex); return params_to_dict(s.sp.params); })
-        .def_property_readonly("hw", [](const PyFixed& s) { ObjectLock lock(s.mutex); return hw_to_dict(s.sp.hw); })
+    m.def("hw_validate", [](const py::dict& hw) { htmhw::validate(hw_from_dict(hw)); }, py::arg("hw"));
+    py::class_<PyFixed> cls(m, "SpatialPoolerFixed");
+    cls.def(py::init([](const py::dict& params, const py::dict& hw) {
+            auto obj = std::make_unique<PyFixed>();
+            htmhw::SpParams p = params_from_dict(params);
+            HwConfig h = hw_from_dict(hw);
+            {
+                py::gil_scoped_release release;
+                obj->sp = htmhw::sp_fixed_create(p, h);
+            }
+            return obj;
+        }),
+        py::arg("params"), py::arg("hw"));
+    bind_pooler_common(cls);
+    cls.def_property_readonly("hw", [](const PyFixed& s) { ObjectLock lock(s.mutex); return hw_to_dict(s.sp.hw); })
         .def_property_readonly("constants", [](const PyFixed& s) { ObjectLock lock(s.mutex); return constants(s.sp); })
-        .def("set_param",
-             [](PyFixed& s, const std::string& name, py::object value) {
-                 ObjectLock lock(s.mutex);
-                 py::dict d = params_to_dict(s.sp.params);
-                 if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
-                 for (const char* init_only : {"input_dimensions", "column_dimensions", "potential_radius",
-                                               "potential_pct", "seed"})
-                     if (name == init_only)
-                         throw std::invalid_argument(name + " only takes effect at construction; it cannot be changed");
-                 d[name.c_str()] = value;
-                 SpFixed copy = s.sp;
-                 copy.params = params_from_dict(d);
-                 htmhw::sp_fixed_rebuild_and_check(copy);
-                 // A saved state's radius may have shrunk during learning; only a change of
-                 // the inhibition parameters is checked against it.
-                 if (name == "local_area_density" || name == "num_active_columns_per_inh_area" ||
-                     name == "global_inhibition")
-                     htmhw::check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims,
-                                                      copy.num_columns);
-                 s.sp = std::move(copy);
-             })
-        .def_property_readonly("num_inputs", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })
-        .def_property_readonly("num_columns", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.num_columns; })
-        .def_property(
-            "iteration_num", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.iteration_num; },
-            [](PyFixed& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_num = v; })
-        .def_property(
-            "iteration_learn_num", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.iteration_learn_num; },
-            [](PyFixed& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_learn_num = v; })
-        .def_property(
-            "inhibition_radius", [](const PyFixed& s) { ObjectLock lock(s.mutex); return s.sp.inhibition_radius; },
-            [](PyFixed& s, std::uint32_t v) { ObjectLock lock(s.mutex); s.sp.inhibition_radius = v; })
         .def(
-            "set_read_faults",
-            [](PyFixed& s, const carray<std::uint8_t>& stuck_on, const carray<std::uint8_t>& stuck_off) {
-                // Dense (columns, inputs) 0/1 masks, packed here; two empty arrays clear the faults.
-                ObjectLock lock(s.mutex);
-                SpFixed& sp = s.sp;
-                if (stuck_on.size() == 0 && stuck_off.size() == 0) {
-                    htmhw::sp_fixed_set_read_faults(sp, {}, {});
-                    return;
+            "attach_crossbar_read",
+            [](PyFixed& s, const py::dict& model, const carray<std::uint8_t>& stuck_on,
+               const carray<std::uint8_t>& stuck_off) {
+                const htmhw::CellModel cells = cell_model_from_dict(model, false);
+                std::vector<std::uint64_t> on, off;
+                if (stuck_on.size() != 0 || stuck_off.size() != 0) {
+                    on = pack_columns(s.sp, stuck_on, "stuck_on");
+                    off = pack_columns(s.sp, stuck_off, "stuck_off");
                 }
-                for (const auto* m : {&stuck_on, &stuck_off}) {
-                    if (m->ndim() != 2 || static_cast<std::size_t>(m->shape(0)) != sp.num_columns ||
-                        static_cast<std::size_t>(m->shape(1)) != sp.num_inputs)
-                        throw std::invalid_argument("stuck-at masks must have shape (num_columns, num_inputs) = (" +
-                                                    std::to_string(sp.num_columns) + ", " +
-                                                    std::to_string(sp.num_inputs) + ")");
-                    check_binary(m->data(), static_cast<std::size_t>(m->size()), "stuck-at mask");
-                }
-                auto pack = [&](const carray<std::uint8_t>& m) {
-                    std::vector<std::uint64_t> bits(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
-                    for (std::size_t c = 0; c < sp.num_columns; ++c)
-                        for (std::size_t i = 0; i < sp.num_inputs; ++i)
-                            if (m.data()[c * sp.num_inputs + i]) bits[c * sp.input_words + i / 64] |= 1ULL << (i % 64);
-                    return bits;
-                };
-                htmhw::sp_fixed_set_read_faults(sp, pack(stuck_on), pack(stuck_off));
-            },
-            py::arg("stuck_on").noconvert(), py::arg("stuck_off").noconvert())
-        .def(
-            "set_device_read",
-            [](PyFixed& s, const py::dict& model) {
-                const htmhw::DeviceRead m = device_read_from_dict(model);
                 py::gil_scoped_release release;
                 std::lock_guard<std::mutex> lock(s.mutex);
-                htmhw::sp_fixed_set_device_read(s.sp, m);
+                s.crossbar = htmhw::crossbar_read_create(s.sp, cells, std::move(on), std::move(off));
             },
-            py::arg("model"),
-            "Reads overlaps through non-ideal crossbar cells (keys levels, nonlinearity_ltp, nonlinearity_ltd, "
-            "d2d_sigma, c2c_sigma, "
-            "seed; levels 0 = the ideal read).")
-        .def_property_readonly("device_read",
-                               [](const PyFixed& s) -> py::object {
+            py::arg("model"), py::arg("stuck_on").noconvert(), py::arg("stuck_off").noconvert(),
+            "Reads overlaps through crossbar cells (model keys levels, nonlinearity_ltp, nonlinearity_ltd, "
+            "d2d_sigma, c2c_sigma, seed; levels 0 = cells holding the ideal connected bits) with stuck-at "
+            "(num_columns, num_inputs) 0/1 masks (two empty arrays = none), programmed to the present "
+            "permanences.")
+        .def("detach_crossbar_read",
+             [](PyFixed& s) {
                  ObjectLock lock(s.mutex);
-                                   if (!s.sp.device.levels) return py::none();
-                                   return device_read_to_dict(s.sp.device);
+                 s.crossbar.reset();
+             })
+        .def_property_readonly("crossbar_read",
+                               [](const PyFixed& s) -> py::object {
+                                   ObjectLock lock(s.mutex);
+                                   if (!s.crossbar) return py::none();
+                                   return crossbar_read_to_dict(*s.crossbar);
                                })
-        .def_property_readonly("has_read_faults",
-                               [](const PyFixed& s) { ObjectLock lock(s.mutex); return !s.sp.stuck_on_bits.empty() || s.sp.device.levels != 0; })
+        .def_property_readonly("has_crossbar_read",
+                               [](const PyFixed& s) {
+                                   ObjectLock lock(s.mutex);
+                                   return s.crossbar.has_value();
+                               })
         .def("set_portable_kernels", [](PyFixed& s, bool on) { ObjectLock lock(s.mutex); s.ws.portable_kernels = on; },
-             "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
-        .def(
-            "compute_batch",
-            [](PyFixed& s, const carray<std::uint8_t>& x, bool learn) {
-                std::size_t rows = 0;
-                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                std::vector<std::vector<std::uint32_t>> per_row(rows);
-                {
-                    py::gil_scoped_release release;
-                    std::lock_guard<std::mutex> lock(s.mutex);
-                    for (std::size_t r = 0; r < rows; ++r)
-                        htmhw::sp_fixed_compute(s.sp, data + r * s.sp.num_inputs, learn, s.ws, per_row[r]);
-                }
-                return rows_to_csr(per_row);
-            },
-            py::arg("inputs").noconvert(), py::arg("learn"))
-        .def(
-            "infer_batch",
-            [](const PyFixed& s, const carray<std::uint8_t>& x, int n_threads) {
-                const unsigned threads = check_threads(n_threads);
-                std::size_t rows = 0;
-                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                std::vector<std::vector<std::uint32_t>> per_row(rows);
-                {
-                    py::gil_scoped_release release;
-                    std::lock_guard<std::mutex> lock(s.mutex);
-                    parallel_for(rows, threads, [&](std::size_t begin, std::size_t end) {
-                        htmhw::SpFixedWorkspace ws;
-                        std::vector<std::uint32_t> overlaps(s.sp.num_columns);
-                        for (std::size_t r = begin; r < end; ++r)
-                            htmhw::sp_fixed_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), per_row[r]);
-                    });
-                }
-                return rows_to_csr(per_row);
-            },
-            py::arg("inputs").noconvert(), py::arg("n_threads") = 1)
+             py::arg("portable"), "Testing hook: use the portable kernels instead of BMI2/AVX-512 (identical results).")
         .def(
             "trace_batch",
             // Every step's outputs and, after each learning step, the state a
@@ -351,68 +324,25 @@ void init_datapath(py::module_& m) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
                 const std::uint8_t* learn = check_learn_flags(learn_flags, rows);
-                std::size_t n_learn = 0;
-                for (std::size_t r = 0; r < rows; ++r) n_learn += learn[r];
-                SpFixed& sp = s.sp;
-                const std::size_t C = sp.num_columns;
-                const std::size_t Cm = sp.params.global_inhibition ? 1 : C;
-                py::array_t<std::uint16_t> overlap({rows, C});
-                py::array_t<std::uint32_t> boosted({rows, C});
-                py::array_t<std::uint8_t> winners({rows, C});
-                py::array_t<std::uint16_t> overlap_duty({n_learn, C}), active_duty({n_learn, C});
-                py::array_t<std::uint16_t> min_duty({n_learn, Cm});
-                py::array_t<std::uint32_t> boost({n_learn, C});
-                std::vector<std::uint64_t> written_offset{0}, written_perm_offset{0};
-                std::vector<std::uint32_t> written_column;
-                std::vector<std::uint16_t> written_perm;
+                htmhw::FixedTrace t;
                 {
-                    std::uint16_t* o_ov = overlap.mutable_data();
-                    std::uint32_t* o_bo = boosted.mutable_data();
-                    std::uint8_t* o_wi = winners.mutable_data();
-                    std::uint16_t* o_vd = overlap_duty.mutable_data();
-                    std::uint16_t* o_ad = active_duty.mutable_data();
-                    std::uint16_t* o_md = min_duty.mutable_data();
-                    std::uint32_t* o_b = boost.mutable_data();
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
-                    std::fill(o_wi, o_wi + rows * C, std::uint8_t(0));
-                    std::vector<std::uint32_t> win, written;
-                    std::size_t l = 0;
-                    for (std::size_t r = 0; r < rows; ++r) {
-                        htmhw::sp_fixed_compute(sp, data + r * sp.num_inputs, learn[r] != 0, s.ws, win);
-                        std::copy(sp.overlaps.begin(), sp.overlaps.end(), o_ov + r * C);
-                        std::copy(sp.boosted.begin(), sp.boosted.end(), o_bo + r * C);
-                        for (std::uint32_t c : win) o_wi[r * C + c] = 1;
-                        if (!learn[r]) continue;
-                        std::copy(sp.overlap_duty.begin(), sp.overlap_duty.end(), o_vd + l * C);
-                        std::copy(sp.active_duty.begin(), sp.active_duty.end(), o_ad + l * C);
-                        std::copy(sp.min_overlap_duty.begin(), sp.min_overlap_duty.begin() + Cm, o_md + l * Cm);
-                        std::copy(sp.boost.begin(), sp.boost.end(), o_b + l * C);
-                        written.clear();
-                        std::set_union(win.begin(), win.end(), s.ws.bumped.begin(), s.ws.bumped.end(),
-                                       std::back_inserter(written));
-                        for (std::uint32_t c : written) {
-                            written_column.push_back(c);
-                            for (std::uint64_t k = sp.perm_offsets[c]; k < sp.perm_offsets[c + 1]; ++k)
-                                written_perm.push_back(static_cast<std::uint16_t>(htmhw::sp_fixed_perm(sp, k)));
-                        }
-                        written_offset.push_back(written_column.size());
-                        written_perm_offset.push_back(written_perm.size());
-                        ++l;
-                    }
+                    t = htmhw::sp_fixed_trace_batch(s.sp, s.read(), data, learn, rows, s.ws);
                 }
+                const std::size_t C = t.columns, L = t.learning_steps;
                 py::dict d;
-                d["overlap"] = overlap;
-                d["boosted"] = boosted;
-                d["winners"] = winners;
-                d["overlap_duty"] = overlap_duty;
-                d["active_duty"] = active_duty;
-                d["min_overlap_duty"] = min_duty;
-                d["boost"] = boost;
-                d["written_offset"] = to_numpy(written_offset);
-                d["written_column"] = to_numpy(written_column);
-                d["written_perm_offset"] = to_numpy(written_perm_offset);
-                d["written_perm"] = to_numpy(written_perm);
+                d["overlap"] = matrix(t.overlap, rows, C);
+                d["boosted"] = matrix(t.boosted, rows, C);
+                d["winners"] = matrix(t.winners, rows, C);
+                d["overlap_duty"] = matrix(t.overlap_duty, L, C);
+                d["active_duty"] = matrix(t.active_duty, L, C);
+                d["min_overlap_duty"] = matrix(t.min_overlap_duty, L, t.min_duty_columns);
+                d["boost"] = matrix(t.boost, L, C);
+                d["written_offset"] = to_numpy(t.written_offset);
+                d["written_column"] = to_numpy(t.written_column);
+                d["written_perm_offset"] = to_numpy(t.written_perm_offset);
+                d["written_perm"] = to_numpy(t.written_perm);
                 return d;
             },
             py::arg("inputs").noconvert(), py::arg("learn").noconvert())
@@ -435,7 +365,7 @@ void init_datapath(py::module_& m) {
                     std::lock_guard<std::mutex> lock(s.mutex);
                     std::vector<std::uint32_t> win;
                     for (std::size_t r = 0; r < rows; ++r) {
-                        htmhw::sp_fixed_compute(s.sp, data + r * s.sp.num_inputs, learn[r] != 0, s.ws, win);
+                        s.step(data + r * s.sp.num_inputs, learn[r] != 0, win);
                         const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(s.sp, learn[r] != 0, win, s.ws, synapse_lanes);
                         const std::uint64_t row[5] = {cy.overlap, cy.kwta, cy.duty_boost, cy.permanence, cy.finish};
                         std::copy(row, row + 5, out + r * 5);
@@ -462,7 +392,7 @@ void init_datapath(py::module_& m) {
                     py::gil_scoped_release release;
                     std::lock_guard<std::mutex> lock(s.mutex);
                     layout = htmhw::crossbar_layout(s.sp, d, a, p);
-                    costs = htmhw::crossbar_run(s.sp, data, learn, rows, d, a, p, s.ws);
+                    costs = htmhw::crossbar_run(s.sp, s.read(), data, learn, rows, d, a, p, s.ws);
                 }
                 auto column = [&](auto member) {
                     using T = std::decay_t<decltype(costs[0].*member)>;
@@ -504,7 +434,7 @@ void init_datapath(py::module_& m) {
                 ObjectLock lock(s.mutex);
                 const std::vector<std::uint16_t> before = perm_words(s.sp);
                 std::vector<std::uint32_t> winners;
-                htmhw::sp_fixed_compute(s.sp, data, learn, s.ws, winners);
+                s.step(data, learn, winners);
                 const std::vector<std::uint16_t> after = perm_words(s.sp);
                 std::vector<std::int32_t> delta(after.size());
                 for (std::size_t i = 0; i < after.size(); ++i)
@@ -538,24 +468,12 @@ void init_datapath(py::module_& m) {
                      return htmhw::sp_fixed_perm(s.sp, k) >= s.sp.q.conn_q ? 1 : 0;
                  });
              })
-        .def("read_connected_dense",
+        .def("effective_connected_dense",
              [](const PyFixed& s) {
                  ObjectLock lock(s.mutex);
-                 // What the overlap counts: device read (or connected bits) with stuck-at cells.
-                 const SpFixed& sp = s.sp;
-                 const auto& bits = sp.device.levels ? sp.device_bits : sp.connected_bits;
-                 const bool stuck = !sp.stuck_on_bits.empty();
-                 py::array_t<std::uint8_t> out({static_cast<py::ssize_t>(sp.num_columns),
-                                                static_cast<py::ssize_t>(sp.num_inputs)});
-                 auto o = out.mutable_unchecked<2>();
-                 for (std::uint32_t c = 0; c < sp.num_columns; ++c)
-                     for (std::uint32_t i = 0; i < sp.num_inputs; ++i) {
-                         const std::size_t w = static_cast<std::size_t>(c) * sp.input_words + i / 64;
-                         std::uint64_t word = bits[w];
-                         if (stuck) word = (word & ~sp.stuck_off_bits[w]) | sp.stuck_on_bits[w];
-                         o(c, i) = static_cast<std::uint8_t>((word >> (i % 64)) & 1);
-                     }
-                 return out;
+                 // What the overlap counts: the crossbar read's cells, or the connected bits.
+                 return unpack_columns(s.sp, s.crossbar ? s.crossbar->effective_connected_bits.data()
+                                                        : s.sp.connected_bits.data());
              })
         .def("potential_dense",
              [](const PyFixed& s) { ObjectLock lock(s.mutex); return dense<std::uint8_t>(s.sp, [](std::uint64_t) -> std::uint8_t { return 1; }); })
@@ -563,8 +481,6 @@ void init_datapath(py::module_& m) {
         .def("perm_offsets", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.perm_offsets); })
         .def("potential_bits", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.potential_bits); })
         .def("connected_bits", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_bits); })
-        .def("connected_counts", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_counts); })
-        .def("overlaps", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlaps); })
         .def("boosted_overlaps_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boosted); })
         .def("boost_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boost); })
         .def("overlap_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlap_duty); })
@@ -578,7 +494,9 @@ void init_datapath(py::module_& m) {
                  const auto n = s.sp.perm_offsets[c + 1] - s.sp.perm_offsets[c];
                  ObjectLock lock(s.mutex);
                  htmhw::sp_fixed_set_column(s.sp, c, to_vector<std::uint32_t>(words, "permanence words", n));
-             })
-        .def("get_state", [](const PyFixed& s) { ObjectLock lock(s.mutex); return get_state(s.sp); })
-        .def_static("from_state", &from_state);
+                 if (s.crossbar) htmhw::crossbar_read_follow(*s.crossbar, s.sp, &c, 1);
+             },
+             py::arg("column"), py::arg("words"))
+        .def("get_state", [](const PyFixed& s) { ObjectLock lock(s.mutex); return get_state(s); })
+        .def_static("from_state", &from_state, py::arg("state"));
 }

@@ -7,8 +7,9 @@
 #include <mutex>
 
 #include "common.hpp"
-#include "sp_shared.hpp"
 #include "htmhw/sp_float.hpp"
+#include "pooler_common.hpp"
+#include "sp_shared.hpp"
 
 using htmhw::SpFloat;
 using htmhw::SpParams;
@@ -18,9 +19,19 @@ namespace {
 // One object, one compute at a time: concurrent calls on the same pooler from
 // several Python threads are serialized (the GIL is released while computing).
 struct PySp {
+    using Workspace = htmhw::SpWorkspace;
     SpFloat sp;
-    htmhw::SpWorkspace ws;
+    Workspace ws;
     mutable std::mutex mutex;  // one call at a time per object: ObjectLock (GIL held) or lock_guard (GIL released)
+
+    void step(const std::uint8_t* input, bool learn, std::vector<std::uint32_t>& winners) {
+        htmhw::sp_compute(sp, input, learn, ws, winners);
+    }
+    void infer(const std::uint8_t* input, Workspace& w, std::uint32_t* overlaps,
+               std::vector<std::uint32_t>& winners) const {
+        htmhw::sp_infer(sp, input, w, overlaps, winners);
+    }
+    void set_params(const SpParams& p, bool inhibition_changed) { sp = htmhw::sp_with_params(sp, p, inhibition_changed); }
 };
 
 template <class T, class F>
@@ -60,104 +71,27 @@ void init_sp(py::module_& m) {
         py::arg("params"),
         "Sizes a configuration implies, from the parameters alone (upper bound of the potential synapses, "
         "bytes of the connected-bit matrix); nothing is allocated.");
-    py::class_<PySp>(m, "SpatialPoolerFloat")
-        .def(py::init([](const py::dict& params) {
-                 auto obj = std::make_unique<PySp>();
-                 SpParams p = params_from_dict(params);
-                 {
-                     py::gil_scoped_release release;
-                     obj->sp = htmhw::sp_create(p);
-                 }
-                 return obj;
-             }),
-             py::arg("params"))
-        .def_property_readonly("params", [](const PySp& s) { ObjectLock lock(s.mutex); return params_to_dict(s.sp.params); })
-        .def("set_param",
-             [](PySp& s, const std::string& name, py::object value) {
-                 ObjectLock lock(s.mutex);
-                 py::dict d = params_to_dict(s.sp.params);
-                 if (!d.contains(name.c_str())) throw std::invalid_argument("unknown parameter " + name);
-                 // These only shape initialization; params must keep describing how the
-                 // pooler was built (SpatialPooler(**params) rebuilds the same pooler).
-                 for (const char* init_only : {"input_dimensions", "column_dimensions", "potential_radius",
-                                               "potential_pct", "seed"})
-                     if (name == init_only)
-                         throw std::invalid_argument(name + " only takes effect at construction; it cannot be changed");
-                 d[name.c_str()] = value;
-                 SpFloat copy = s.sp;
-                 copy.params = params_from_dict(d);
-                 htmhw::sp_rebuild_and_check(copy);
-                 // A saved state's radius may have shrunk during learning; only a change of
-                 // the inhibition parameters is checked against it.
-                 if (name == "local_area_density" || name == "num_active_columns_per_inh_area" ||
-                     name == "global_inhibition")
-                     htmhw::check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims,
-                                                      copy.num_columns);
-                 s.sp = std::move(copy);
-             })
-        .def_property_readonly("connected_threshold",
+    py::class_<PySp> cls(m, "SpatialPoolerFloat");
+    cls.def(py::init([](const py::dict& params) {
+            auto obj = std::make_unique<PySp>();
+            SpParams p = params_from_dict(params);
+            {
+                py::gil_scoped_release release;
+                obj->sp = htmhw::sp_create(p);
+            }
+            return obj;
+        }),
+        py::arg("params"));
+    bind_pooler_common(cls);
+    cls.def_property_readonly("connected_threshold",
                                [](const PySp& s) {
                                    ObjectLock lock(s.mutex);
                                    return htmhw::connected_threshold(s.sp);
                                })
-        .def_property_readonly("num_inputs", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_inputs; })
-        .def_property_readonly("num_columns", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.num_columns; })
-        .def_property(
-            "iteration_num", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.iteration_num; },
-            [](PySp& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_num = v; })
-        .def_property(
-            "iteration_learn_num", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.iteration_learn_num; },
-            [](PySp& s, std::uint64_t v) { ObjectLock lock(s.mutex); s.sp.iteration_learn_num = v; })
-        .def_property(
-            "inhibition_radius", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.inhibition_radius; },
-            [](PySp& s, std::uint32_t v) { ObjectLock lock(s.mutex); s.sp.inhibition_radius = v; })
         .def_property_readonly("update_period", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.update_period; })
         .def_property_readonly("syn_perm_trim_threshold", [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.syn_perm_trim_threshold; })
         .def_property_readonly("syn_perm_below_stimulus_inc",
                                [](const PySp& s) { ObjectLock lock(s.mutex); return s.sp.syn_perm_below_stimulus_inc; })
-        .def(
-            "compute_batch",
-            [](PySp& s, const carray<std::uint8_t>& x, bool learn) {
-                std::size_t rows = 0;
-                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                std::vector<std::int64_t> indptr(rows + 1, 0);
-                std::vector<std::uint32_t> indices, winners;
-                {
-                    py::gil_scoped_release release;
-                    std::lock_guard<std::mutex> lock(s.mutex);
-                    for (std::size_t r = 0; r < rows; ++r) {
-                        htmhw::sp_compute(s.sp, data + r * s.sp.num_inputs, learn, s.ws, winners);
-                        indices.insert(indices.end(), winners.begin(), winners.end());
-                        indptr[r + 1] = static_cast<std::int64_t>(indices.size());
-                    }
-                }
-                return py::make_tuple(to_numpy(indptr), to_numpy(indices));
-            },
-            py::arg("inputs").noconvert(), py::arg("learn"),
-            "Compute every row of a (n, num_inputs) uint8 0/1 matrix in order, exactly as n compute "
-            "calls; returns (indptr, indices) of the winners in CSR form.")
-        .def(
-            "infer_batch",
-            [](const PySp& s, const carray<std::uint8_t>& x, int n_threads) {
-                const unsigned threads = check_threads(n_threads);
-                std::size_t rows = 0;
-                const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
-                std::vector<std::vector<std::uint32_t>> per_row(rows);
-                {
-                    py::gil_scoped_release release;
-                    std::lock_guard<std::mutex> lock(s.mutex);
-                    parallel_for(rows, threads, [&](std::size_t begin, std::size_t end) {
-                        htmhw::SpWorkspace ws;
-                        std::vector<std::uint32_t> overlaps(s.sp.num_columns);
-                        for (std::size_t r = begin; r < end; ++r)
-                            htmhw::sp_infer(s.sp, data + r * s.sp.num_inputs, ws, overlaps.data(), per_row[r]);
-                    });
-                }
-                return rows_to_csr(per_row);
-            },
-            py::arg("inputs").noconvert(), py::arg("n_threads") = 1,
-            "Pure inference (learn=False winners) of every row on n_threads threads; changes no state, "
-            "not even counters; identical results for any thread count.")
         .def("connected_dense",
              [](const PySp& s) {
                  ObjectLock lock(s.mutex);
@@ -179,8 +113,6 @@ void init_sp(py::module_& m) {
         .def("pool_offsets", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.pool_offsets); })
         .def("pool_inputs", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.pool_inputs); })
         .def("permanences", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.permanences); })
-        .def("connected_counts", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.connected_counts); })
-        .def("overlaps", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlaps); })
         .def("boosted_overlaps", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boosted_overlaps); })
         .def("boost_factors", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.boost_factors); })
         .def("overlap_duty_cycles", [](const PySp& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.overlap_duty_cycles); })
@@ -190,22 +122,22 @@ void init_sp(py::module_& m) {
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.boost_factors = float_vector(v, "boostFactors", s.sp.num_columns, 0.0f, 3.4e38f);
-             })
+             }, py::arg("boost_factors"))
         .def("set_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.overlap_duty_cycles = float_vector(v, "overlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("overlap_duty_cycles"))
         .def("set_active_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.active_duty_cycles = float_vector(v, "activeDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("active_duty_cycles"))
         .def("set_min_overlap_duty_cycles",
              [](PySp& s, const carray<float>& v) {
                  ObjectLock lock(s.mutex);
                  s.sp.min_overlap_duty_cycles = float_vector(v, "minOverlapDutyCycles", s.sp.num_columns, 0.0f, 1.0f);
-             })
+             }, py::arg("min_overlap_duty_cycles"))
         .def("set_column_permanences",
              [](PySp& s, std::int64_t column, const carray<float>& row) {
                  ObjectLock lock(s.mutex);
@@ -223,7 +155,7 @@ void init_sp(py::module_& m) {
                  for (auto k = s.sp.pool_offsets[c]; k < s.sp.pool_offsets[c + 1]; ++k)
                      s.sp.permanences[k] = v[s.sp.pool_inputs[k]];
                  htmhw::update_column_permanences(s.sp, c, false);
-             })
+             }, py::arg("column"), py::arg("permanence"))
         .def("set_column_potential",
              [](PySp& s, std::int64_t column, const carray<std::uint8_t>& row) {
                  ObjectLock lock(s.mutex);
@@ -234,7 +166,7 @@ void init_sp(py::module_& m) {
                  for (std::uint32_t i = 0; i < s.sp.num_inputs; ++i)
                      if (v[i]) inputs.push_back(i);
                  htmhw::set_potential_pool(s.sp, static_cast<std::uint32_t>(column), inputs);
-             })
+             }, py::arg("column"), py::arg("potential"))
         .def("get_state",
              [](const PySp& s) {
                  ObjectLock lock(s.mutex);
@@ -261,12 +193,7 @@ void init_sp(py::module_& m) {
             sp.iteration_num = take<std::uint64_t>(d, "iteration_num");
             sp.iteration_learn_num = take<std::uint64_t>(d, "iteration_learn_num");
             sp.inhibition_radius = take<std::uint32_t>(d, "inhibition_radius");
-            auto vec = [&](const char* key, auto& out) {
-                using T = typename std::decay_t<decltype(out)>::value_type;
-                auto a = take<carray<T>>(d, key);
-                if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
-                out.assign(a.data(), a.data() + a.size());
-            };
+            auto vec = [&](const char* key, auto& out) { load_vec(d, key, out); };
             vec("pool_offsets", sp.pool_offsets);
             vec("pool_inputs", sp.pool_inputs);
             vec("permanences", sp.permanences);
@@ -278,5 +205,5 @@ void init_sp(py::module_& m) {
             vec("boosted_overlaps", sp.boosted_overlaps);
             htmhw::sp_rebuild_and_check(sp);
             return obj;
-        });
+        }, py::arg("state"));
 }

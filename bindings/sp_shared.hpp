@@ -59,6 +59,14 @@ inline py::dict params_to_dict(const htmhw::SpParams& p) {
     return d;
 }
 
+// A 1-D array of a saved state into `out` ("invalid saved state: ..." otherwise).
+template <class T>
+void load_vec(const py::dict& d, const char* key, std::vector<T>& out) {
+    auto a = take<carray<T>>(d, key);
+    if (a.ndim() != 1) throw std::invalid_argument(std::string("invalid saved state: ") + key + " must be 1-D");
+    out.assign(a.data(), a.data() + a.size());
+}
+
 template <class Sp>
 const std::uint8_t* check_input_matrix(const carray<std::uint8_t>& x, const Sp& sp, std::size_t& rows) {
     if (x.ndim() != 2 || static_cast<std::uint64_t>(x.shape(1)) != sp.num_inputs)

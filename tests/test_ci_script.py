@@ -70,7 +70,7 @@ def test_ci_passes_when_install_and_tests_pass(ci):
     status, calls = ci(0, 0)
     assert status == 0
     assert "python3 -m pip install .[test]" in calls and "python3 -m pytest" in calls
-    # the shims let the whole script run: the failures below are real
+    # The shims let the whole script run: the failures below are real.
     assert "sanitize build" in calls and "sanitize" in calls
 
 

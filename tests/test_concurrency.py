@@ -96,13 +96,13 @@ def test_one_pooler_shared_by_threads_is_serialized(arith):
         sp = pooler(arith)
         reads = []
 
-        def reader():
+        def reader(sp=sp, reads=reads):
             for _ in range(50):
                 p = sp.permanences()
                 reads.append(p.shape)
 
-        run_threads([lambda: sp.compute(x1, learn=True, output="sparse"),
-                     lambda: sp.compute(x2, learn=True, output="sparse"), reader])
+        run_threads([lambda sp=sp: sp.compute(x1, learn=True, output="sparse"),
+                     lambda sp=sp: sp.compute(x2, learn=True, output="sparse"), reader])
         assert sp.iteration_learn_num == 300
         assert any(sp == e for e in expected)
         assert set(reads) == {(sp.num_columns, sp.num_inputs)}

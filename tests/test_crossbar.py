@@ -1,6 +1,8 @@
 """Crossbar cost model: MNSIM 2.0 array figures against hand computation from the
 formulas in docs/crossbar.md, monotonicity, level mapping and parameter errors."""
+import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -140,7 +142,7 @@ def test_read_and_write_costs_by_hand():
     x = random_inputs(1, 16, 4, 3)
     before = _levels(sp, 16)
     _, offsets = sp.permanence_memory()
-    potential = np.asarray(sp._sp.potential_dense()).astype(bool)   # (columns, inputs)
+    potential = np.asarray(sp.potential()).astype(bool)   # (columns, inputs)
     syn_input = np.nonzero(potential)[1]                              # pool order = row-major nonzeros
     report = X.estimate(sp, x, True, device=dev, array=arr)
     # Read: every active row's cells, non-potential ones at level 0.
@@ -329,8 +331,8 @@ def test_ideal_device_is_the_datapath_contract():
         a, b = ideal.trace(row[None, :]), dev.trace(row[None, :])
         assert np.array_equal(a["overlaps"], b["overlaps"]) and np.array_equal(a["winners"], b["winners"])
     assert np.array_equal(X.read_connected(dev), np.asarray(dev.connected()).astype(bool))
-    levels = np.asarray(dev._sp.get_state()["device_cell_level"])
-    g = np.asarray(dev._sp.get_state()["device_cell_g"])           # linear, no noise: no drift at all
+    levels = dev.crossbar_read["cell_level"]
+    g = dev.crossbar_read["cell_conductance"]                        # linear, no noise: no drift at all
     assert np.array_equal(g, levels.astype(np.float32) / np.float32(dev.constants["perm_max"]))
 
 
@@ -389,18 +391,18 @@ def test_nonlinear_curves_make_cells_drift_by_hand():
     ltd = np.array([1 - X.level_fraction(levels - 1 - l, levels, nu_d) for l in range(levels)], dtype=np.float64)
     n0 = int(np.asarray(sp.potential())[0].sum())
     words = list(np.asarray(sp.permanence_memory()[0])[:n0])
-    state = lambda: sp._sp.get_state()                                  # noqa: E731
+    state = lambda: sp.crossbar_read                                    # noqa: E731
     level_of = lambda p: (2 * p * (levels - 1) + pmax) // (2 * pmax)   # noqa: E731
     g = float(ltp[level_of(words[0])])                                  # programmed (and verified) from reset
-    assert state()["device_cell_g"][0] == pytest.approx(g, abs=1e-6)
+    assert state()["cell_conductance"][0] == pytest.approx(g, abs=1e-6)
     drift = []
     for target in (pmax, 2 * pmax // 5, pmax // 2, 0, 2 * pmax // 5):  # up, down, up, down, up
         start = level_of(words[0])
         words[0] = target
         sp.set_column_permanences_q(0, words)
         g = _write_by_hand(g, start, level_of(target), ltp, ltd)
-        assert state()["device_cell_level"][0] == level_of(target)
-        assert state()["device_cell_g"][0] == pytest.approx(g, abs=2e-6)
+        assert state()["cell_level"][0] == level_of(target)
+        assert state()["cell_conductance"][0] == pytest.approx(g, abs=2e-6)
         drift.append(g - ltp[level_of(target)])
     assert drift[0] == pytest.approx(0.0, abs=1e-6)       # the top is the top on both curves
     assert drift[1] < -0.05                                # depression overshoots below the level
@@ -455,11 +457,11 @@ def test_c2c_error_per_write_is_sigma_sqrt_pulses():
     sigma = 0.01
     pmax = sp.constants["perm_max"]
     X.attach_device(sp, _device(sp, c2c_sigma=sigma), 3)
-    before = np.asarray(sp._sp.get_state()["device_cell_level"]).astype(np.int64)
-    assert np.array_equal(sp._sp.get_state()["device_cell_g"], before.astype(np.float32) / np.float32(pmax))
+    before = sp.crossbar_read["cell_level"].astype(np.int64)
+    assert np.array_equal(sp.crossbar_read["cell_conductance"], before.astype(np.float32) / np.float32(pmax))
     sp.compute(random_inputs(1, 400, 120, 5), learn=True)
-    st = sp._sp.get_state()
-    after, g = np.asarray(st["device_cell_level"]).astype(np.int64), np.asarray(st["device_cell_g"], dtype=np.float64)
+    st = sp.crossbar_read
+    after, g = st["cell_level"].astype(np.int64), st["cell_conductance"].astype(np.float64)
     n = np.abs(after - before)
     written = (n > 0) & (after > 10) & (after < pmax - 10)         # away from the clamps
     assert written.sum() > 1000
@@ -470,7 +472,8 @@ def test_c2c_error_per_write_is_sigma_sqrt_pulses():
 
 def test_device_runs_are_reproducible_and_seeded():
     x = random_inputs(80, 16, 5, 8)
-    dev = dict(levels=16, nonlinearity_ltp=1.5, nonlinearity_ltd=2.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05, stuck_off_rate=0.05)
+    dev = dict(levels=16, nonlinearity_ltp=1.5, nonlinearity_ltd=2.5, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.05,
+               stuck_off_rate=0.05)
 
     def run(seed):
         sp = _tiny()
@@ -483,7 +486,9 @@ def test_device_runs_are_reproducible_and_seeded():
 
 
 def _restored(sp):
-    return SpatialPooler._wrap(type(sp._sp).from_state(sp._sp.get_state()))
+    clone = SpatialPooler.__new__(SpatialPooler)
+    clone.__setstate__(sp.__getstate__())
+    return clone
 
 
 def test_device_survives_copy_and_save(tmp_path):
@@ -491,15 +496,17 @@ def test_device_survives_copy_and_save(tmp_path):
 
     x = random_inputs(40, 16, 4, 5)
     sp = _tiny()
-    X.attach_device(sp, X.Device(levels=8, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, d2d_sigma=0.1, c2c_sigma=0.1, stuck_on_rate=0.1,
-                                 stuck_off_rate=0.1), 4)
+    X.attach_device(sp, X.Device(levels=8, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, d2d_sigma=0.1, c2c_sigma=0.1,
+                                 stuck_on_rate=0.1, stuck_off_rate=0.1), 4)
     sp.compute(x[:10], learn=True)
     clone = copy.deepcopy(sp)
     sp.save(tmp_path / "sp.htmhw")
     loaded = SpatialPooler.load(tmp_path / "sp.htmhw")
+    before = sp.crossbar_read
     ref = sp.compute(x[10:], learn=True, output="dense")
     for other in (clone, loaded):
-        assert other._sp.device_read == sp._sp.device_read
+        read = other.crossbar_read
+        assert read.keys() == before.keys() and all(np.array_equal(read[k], before[k]) for k in read)
         assert np.array_equal(other.compute(x[10:], learn=True, output="dense"), ref)
     ideal = _tiny()
     ideal.compute(x[:10], learn=True)
@@ -535,22 +542,24 @@ def test_device_attached_after_training_programs_the_learned_permanences():
 def test_corrupted_device_state_is_rejected():
     sp = _tiny()
     X.attach_device(sp, X.Device(levels=8), 4)
-    state = sp._sp.get_state()
-    state["device_cell_level"] = state["device_cell_level"].copy()
-    state["device_cell_level"][0] ^= 1
+    state = sp.__getstate__()
+    state["crossbar_read"]["cell_level"] = state["crossbar_read"]["cell_level"].copy()
+    state["crossbar_read"]["cell_level"][0] ^= 1
     with pytest.raises(ValueError, match="does not match its permanence"):
-        type(sp._sp).from_state(state)
-    state = sp._sp.get_state()
-    state["device_cell_g"] = state["device_cell_g"] + 2
+        SpatialPooler.__new__(SpatialPooler).__setstate__(state)
+    state = sp.__getstate__()
+    state["crossbar_read"]["cell_conductance"] = state["crossbar_read"]["cell_conductance"] + 2
     with pytest.raises(ValueError, match=r"outside \[0, 1\]"):
-        type(sp._sp).from_state(state)
+        SpatialPooler.__new__(SpatialPooler).__setstate__(state)
     clone = _restored(sp)
     assert np.array_equal(X.read_connected(clone), X.read_connected(sp))
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(nonlinearity_ltp=21.0), "nonlinearity_ltp"), (dict(nonlinearity_ltd=-1.0), "nonlinearity_ltd"), (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
-    (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"), (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
+    (dict(nonlinearity_ltp=21.0), "nonlinearity_ltp"), (dict(nonlinearity_ltd=-1.0), "nonlinearity_ltd"),
+    (dict(d2d_sigma=-0.1), "d2d_sigma"), (dict(c2c_sigma=1.5), "c2c_sigma"),
+    (dict(stuck_on_rate=0.6, stuck_off_rate=0.5), "stuck_off_rate"),
+    (dict(stuck_on_rate=float("nan")), "stuck_on_rate"),
     (dict(r_on_ohm=2e6), "r_off_ohm"), (dict(v_read1_v=-0.1), "v_read1_v"), (dict(levels=0), "levels"),
 ])
 def test_invalid_device_parameters(kwargs, match):
@@ -579,3 +588,83 @@ def test_golden_export_refuses_a_device(tmp_path):
         golden.export(tmp_path / "g", sp, random_inputs(3, 16, 4, 1))
     X.detach_device(sp)
     golden.export(tmp_path / "g", sp, random_inputs(3, 16, 4, 1))
+
+
+# --- the crossbar read is the pooler's own state, under its own key ------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("stem, prefix", [("crossbar-state-2026-12", ""), ("crossbar-stuck-state-2026-12", "stuck_")])
+def test_state_files_from_before_the_crossbar_read_had_its_own_key_load(stem, prefix):
+    # Written by the code that kept the read in top-level device_read / device_cell_* /
+    # stuck_*_bits entries; the expected outputs were recorded by that code after loading.
+    expected = json.loads((DATA / "crossbar-state-2026-12.json").read_text())
+    x = random_inputs(60, 16, 5, 8)
+    sp = SpatialPooler.load(DATA / f"{stem}.htmhw")
+    assert sp.crossbar_read is not None
+    assert np.array_equal(X.read_connected(sp), np.array(expected[f"{prefix}read_connected"], dtype=bool))
+    assert np.array_equal(sp.compute(x[30:], learn=True, output="dense"), np.array(expected[f"{prefix}next_winners"]))
+
+
+def test_saved_file_keeps_the_read_under_its_own_key(tmp_path):
+    from htmhw._fileformat import read_state
+
+    sp = _tiny()
+    X.attach_device(sp, X.Device(levels=8, stuck_on_rate=0.1, stuck_off_rate=0.1), 4)
+    sp.save(tmp_path / "sp.htmhw")
+    meta, arrays, _ = read_state(tmp_path / "sp.htmhw", "htmhw.SpatialPooler.fixed")
+    assert set(meta["crossbar_read"]) == {"levels", "nonlinearity_ltp", "nonlinearity_ltd", "d2d_sigma",
+                                          "c2c_sigma", "seed"}
+    assert {k for k in arrays if k.startswith("crossbar_read.")} == {
+        "crossbar_read.cell_level", "crossbar_read.cell_conductance", "crossbar_read.stuck_on_bits",
+        "crossbar_read.stuck_off_bits"}
+    ideal = _tiny()
+    ideal.save(tmp_path / "ideal.htmhw")
+    meta, arrays, _ = read_state(tmp_path / "ideal.htmhw", "htmhw.SpatialPooler.fixed")
+    assert "crossbar_read" not in meta and not any(k.startswith("crossbar_read") for k in arrays)
+    assert SpatialPooler.load(tmp_path / "ideal.htmhw").crossbar_read is None
+
+
+def test_attach_crossbar_read_public_call():
+    sp = _tiny()
+    cells = dict(levels=sp.constants["perm_max"] + 1, nonlinearity_ltp=0.0, nonlinearity_ltd=0.0, d2d_sigma=0.0,
+                 c2c_sigma=0.0, seed=0)
+    on = np.zeros((sp.num_columns, sp.num_inputs), dtype=bool)
+    on[:, 0] = True
+    sp.attach_crossbar_read(cells, on, np.zeros_like(on))
+    read = sp.crossbar_read
+    assert np.array_equal(read["stuck_on"], on) and not read["stuck_off"].any()
+    assert np.array_equal(sp.effective_connected(), np.asarray(sp.connected()).astype(bool) | on)
+    sp.detach_crossbar_read()
+    assert sp.crossbar_read is None
+    assert np.array_equal(sp.effective_connected(), np.asarray(sp.connected()).astype(bool))
+    with pytest.raises(ValueError, match="keys"):
+        sp.attach_crossbar_read(dict(cells, extra=1))
+    with pytest.raises(ValueError, match="levels"):
+        sp.attach_crossbar_read(dict(cells, levels=1))
+    with pytest.raises(ValueError, match="nonlinearity_ltp"):
+        sp.attach_crossbar_read(dict(cells, nonlinearity_ltp=float("nan")))
+    with pytest.raises(ValueError, match="stuck_on"):
+        sp.attach_crossbar_read(cells, on[:, :3], on[:, :3])
+    with pytest.raises(ValueError, match="stuck on and stuck off"):
+        sp.attach_crossbar_read(cells, on, on)
+    with pytest.raises(ValueError, match="together"):
+        sp.attach_crossbar_read(cells, on)
+    with pytest.raises(ValueError, match="fixed"):
+        SpatialPooler(**named_config("tiny")).attach_crossbar_read(cells)
+    assert SpatialPooler(**named_config("tiny")).crossbar_read is None
+
+
+def test_parameter_change_with_a_device_matches_save_and_load(tmp_path):
+    # The sense reference follows conn_q when syn_perm_connected changes, as a reload derives it.
+    x = random_inputs(40, 16, 5, 3)
+    sp = _tiny()
+    X.attach_device(sp, X.Device(levels=16, nonlinearity_ltp=2.0, nonlinearity_ltd=1.0, c2c_sigma=0.05), 2)
+    sp.compute(x[:20], learn=True)
+    sp.set_param("syn_perm_connected", 0.3)
+    sp.save(tmp_path / "sp.htmhw")
+    loaded = SpatialPooler.load(tmp_path / "sp.htmhw")
+    assert np.array_equal(X.read_connected(loaded), X.read_connected(sp))
+    assert np.array_equal(loaded.compute(x[20:], learn=True, output="dense"), sp.compute(x[20:], learn=True,
+                                                                                          output="dense"))

@@ -651,8 +651,6 @@ def test_boost_target_under_local_inhibition():
                   global_inhibition=False, local_area_density=0.2, duty_cycle_period=16, boost_strength=2.0,
                   stimulus_threshold=1, syn_perm_connected=0.3, min_pct_overlap_duty_cycle=0.1)
     sp = fixed(**params)
-    q = sp.constants
-    s = q["duty_one"]
     lut = sp.boost_lut().astype(np.int64)
     radius = sp.inhibition_radius
     assert radius < 16  # really local
@@ -711,7 +709,7 @@ def test_weak_column_bump_by_hand():
     set_words(sp, [[200] * 16] * 3 + [col3])
     x = np.zeros(16, np.uint8)
     x[:12] = 1
-    for it in range(1, 51):
+    for _ in range(1, 51):
         t = sp.trace(x, learn=True)
         assert t["overlaps"].tolist() == [12, 12, 12, 0]
         assert t["winners"].tolist() == [0, 1]
@@ -952,7 +950,8 @@ def test_fast_and_portable_kernels_agree_and_threads_agree():
         ra = a.compute(X[:100], learn=True, output="sparse")
         rb = b.compute(X[:100], learn=True, output="sparse")
         assert (ra != rb).nnz == 0 and a == b, bits
-        assert (a.infer(X[100:], output="sparse", n_threads=1) != a.infer(X[100:], output="sparse", n_threads=2)).nnz == 0
+        one, two = (a.infer(X[100:], output="sparse", n_threads=n) for n in (1, 2))
+        assert (one != two).nnz == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1106,7 +1105,10 @@ def test_inhibition_radius_follows_the_documented_formula(arithmetic, input_dims
 def doc_det_expf(x):
     """det_expf as docs/datapath.md "Boost lookup table" specifies it (float32 operations)."""
     f32 = np.float32
-    c = lambda bits: np.array([bits], np.uint32).view(np.float32)[0]
+
+    def c(bits):
+        return np.array([bits], np.uint32).view(np.float32)[0]
+
     x = np.asarray(x, np.float32)
     x = np.where(x >= f32(-86), x, f32(-86)).astype(np.float32)
     x = np.where(x <= f32(88), x, f32(88)).astype(np.float32)
@@ -1142,7 +1144,8 @@ def test_a_correctly_rounded_exp_does_not_reproduce_every_table():
     # the documented counterexample: det_expf is 1 ulp above the correctly rounded exp at
     # x = 0.0733604953 and exp(x) * 2^16 = 70524.4956 lies between the two
     lut = fixed(hw=dict(boost_frac_bits=16, boosted_frac_bits=0), boost_strength=0.12).boost_lut().astype(np.int64)
-    correctly_rounded = doc_boost_lut(16, 10, 3, 16, 0.12, exp=lambda x: np.exp(x.astype(np.float64)).astype(np.float32))
+    correctly_rounded = doc_boost_lut(16, 10, 3, 16, 0.12,
+                                      exp=lambda x: np.exp(x.astype(np.float64)).astype(np.float32))
     assert lut[199] == 70525 and correctly_rounded[199] == 70524
     assert np.flatnonzero(lut != correctly_rounded).tolist() == [199]
 
@@ -1166,7 +1169,8 @@ def test_local_inhibition_without_winners_is_refused(arithmetic):
                         **MNIST256_LOCAL)
     # the global equivalent is refused too: int(0.003 * 256) = 0
     with pytest.raises(ValueError, match=r"local_area_density"):
-        htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=0.003, **dict(MNIST256_LOCAL, global_inhibition=True))
+        htmhw.SpatialPooler(arithmetic=arithmetic, local_area_density=0.003,
+                            **dict(MNIST256_LOCAL, global_inhibition=True))
     # the accepted configuration really has winners
     rng = np.random.default_rng(0)
     x = (rng.random((5, 784)) < 0.2).astype(np.uint8)

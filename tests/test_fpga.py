@@ -6,10 +6,8 @@ about a minute) on an ECP5-25k, through the CLI. A missing tool fails, it is nev
 skipped. The first call of each tool compiles its WebAssembly into the user cache
 directory (about a minute each on a shared two-core machine); later calls reuse it.
 """
-import json
 import re
 
-import numpy as np
 import pytest
 
 from htmhw import fpga, hdl

@@ -169,7 +169,8 @@ VALID_SOM = st.fixed_dictionaries({"n_rows": st.integers(1, 6), "n_cols": st.int
 
 SOM_FUZZ_PARAMS = st.fixed_dictionaries({}, optional={
     "n_rows": st.integers(-1, 9), "n_cols": st.integers(-1, 9), "lattice": st.sampled_from(["rect", "hex", "x"]),
-    "topology": st.sampled_from(["planar", "toroidal", "x"]), "neighborhood": st.sampled_from(["gaussian", "bubble", "x"]),
+    "topology": st.sampled_from(["planar", "toroidal", "x"]),
+    "neighborhood": st.sampled_from(["gaussian", "bubble", "x"]),
     "method": st.sampled_from(["batch", "online", "x"]), "n_epochs": st.integers(-1, 3),
     "n_active": st.integers(-1, 100), "radius_end": extreme_float, "random_state": st.integers(-1, 2**64),
     "n_threads": st.integers(0, 3), "init": st.sampled_from(["pca", "sample", "x"])})

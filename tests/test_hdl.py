@@ -226,7 +226,8 @@ MUTATIONS = {
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
     "lut_addr_old_duty": ("sp_duty_update.v", [("wire [DUTY_BITS+1:0] biased = a_next + HALF - TARGET;",
-                                                "wire [DUTY_BITS+1:0] biased = a + HALF - TARGET;")], "edge-60", "boost"),
+                                                "wire [DUTY_BITS+1:0] biased = a + HALF - TARGET;")],
+                          "edge-60", "boost"),
     # kWTA tie-break flipped: the marking pass walks from the last column down, so
     # higher indices win ties (the contract: lower index wins).
     "tie_higher_index": ("sp_kwta.v", [
@@ -287,7 +288,8 @@ MUTATIONS = {
     # Not a contract deviation: the finish phase takes one more cycle. Every word
     # matches; only the cycle counts differ from the model.
     "finish_extra_cycle": ("sp_top.v", [
-        ("if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];\n                    state <= S_DONE;",
+        ("if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];\n"
+         "                    state <= S_DONE;",
          "if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];\n"
          "                    if (col == LAST_COLUMN) col <= {COLUMN_BITS{1'b0}}; else state <= S_DONE;")],
         "edge-12", None),

@@ -250,6 +250,7 @@ def test_identical_bits_for_any_simd_level_and_kernel_path(digits):
     top = _core.som_simd_level()
     try:
         ref = _train(X, 2)
+        Wo_ref = None
         for level in range(top + 1):
             assert _core.som_set_simd_level(level) == level
             for path in (0, 1, 2):

@@ -142,10 +142,10 @@ def test_global_inhibition_ties_with_boosted_scores():
     perms = [[0.3, 0, 0, 0, 0, 0, 0, 0], [0.3, 0.3, 0, 0, 0, 0, 0, 0],
              [0.3, 0.3, 0, 0, 0, 0, 0, 0], [0.3, 0.3, 0, 0, 0, 0, 0, 0]]
     x = binary(1, 1, 0, 0, 0, 0, 0, 0)  # overlaps 1, 2, 2, 2
-    sp = NupicSP(**{"inputDimensions": (8,), "columnDimensions": (4,), "potentialRadius": 8, "potentialPct": 1.0,
-                    "globalInhibition": True, "localAreaDensity": -1.0, "numActiveColumnsPerInhArea": 2,
-                    "synPermInactiveDec": 0.01, "synPermActiveInc": 0.1, "synPermConnected": 0.2,
-                    "minPctOverlapDutyCycle": 0.0, "seed": 7, "wrapAround": False})
+    sp = NupicSP(inputDimensions=(8,), columnDimensions=(4,), potentialRadius=8, potentialPct=1.0,
+                 globalInhibition=True, localAreaDensity=-1.0, numActiveColumnsPerInhArea=2,
+                 synPermInactiveDec=0.01, synPermActiveInc=0.1, synPermConnected=0.2,
+                 minPctOverlapDutyCycle=0.0, seed=7, wrapAround=False)
     for c, row in enumerate(perms):
         sp.setPermanence(c, np.array(row, dtype=np.float32))
     # Uniform non-unit boost keeps the ties: boosted 3, 6, 6, 6 -> columns 1, 2.
@@ -355,7 +355,7 @@ def test_boost_factors_follow_the_global_formula():
                                  num_active_columns_per_inh_area=num_active, boost_strength=3.0,
                                  duty_cycle_period=20, seed=2)
         rng = np.random.default_rng(4)
-        for step in range(6):
+        for _ in range(6):
             prev_boost = sp.boost_factors()
             x = (rng.random(32) < 0.3).astype(np.uint8)
             winners = sp.compute(x, learn=True)[0]

@@ -2,35 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 
-#include "htmhw/detmath.hpp"
+#include "htmhw/check.hpp"
 #include "htmhw/hdl_cycles.hpp"
-#include "htmhw/rng.hpp"
 
 namespace htmhw {
 namespace {
 
 void require(bool ok, const char* field, const std::string& range, double value) {
-    if (!ok) throw std::invalid_argument(std::string(field) + " must be " + range + "; got " + std::to_string(value));
+    if (!ok) fail_field(field, range, value);
 }
 
-// The range text of a bound as the messages write it: integers as such, powers of ten
-// beyond them as 1eN (1e12, 1e-3).
-std::string bound_text(double x) {
-    if (x == std::floor(x) && std::fabs(x) < 1e6) return std::to_string(static_cast<long long>(x));
-    const int e = static_cast<int>(std::lround(std::log10(x)));
-    if (std::pow(10.0, e) == x) return "1e" + std::to_string(e);
-    return std::to_string(x);
-}
-
-// value in [lo, hi] (or (lo, hi] with lo_open), finite; the message states the range tested.
 void require_in(double value, const char* field, double lo, double hi, bool lo_open = false) {
-    const bool ok = std::isfinite(value) && (lo_open ? value > lo : value >= lo) && value <= hi;
-    require(ok, field, std::string("in ") + (lo_open ? "(" : "[") + bound_text(lo) + ", " + bound_text(hi) + "]",
-            value);
+    check_in_range(field, value, lo, hi, lo_open);
 }
 
 void require_positive_up_to(double value, const char* field, double hi) { require_in(value, field, 0, hi, true); }
@@ -112,31 +98,9 @@ ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a
     return f;
 }
 
-std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uint32_t levels) {
-    if (perm_max == 0) throw std::invalid_argument("perm_max must be >= 1");
-    if (p > perm_max) throw std::invalid_argument("permanence must be in [0, perm_max]; got " + std::to_string(p));
-    const std::uint64_t num = static_cast<std::uint64_t>(p) * (levels - 1);
-    return static_cast<std::uint32_t>((2 * num + perm_max) / (2 * static_cast<std::uint64_t>(perm_max)));
-}
-
-namespace {
-
-bool curve_is_linear(double nonlinearity) { return nonlinearity < kLinearBelowNonlinearity; }
-
-float curve_fraction(float x, float nonlinearity) {
-    if (curve_is_linear(nonlinearity)) return x;
-    return (1.0f - det_expf(-nonlinearity * x)) / (1.0f - det_expf(-nonlinearity));
-}
-
-}  // namespace
-
-float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity) {
-    return curve_fraction(static_cast<float>(level) / static_cast<float>(levels - 1), nonlinearity);
-}
-
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level) {
     const double g_off = 1.0 / d.r_off_ohm, g_on = 1.0 / d.r_on_ohm;
-    if (curve_is_linear(d.nonlinearity_ltp))  // exactly the linear formula of the MNSIM-anchored tests
+    if (d.nonlinearity_ltp < kLinearBelowNonlinearity)  // exactly the linear formula of the MNSIM-anchored tests
         return g_off + (g_on - g_off) * static_cast<double>(level) / static_cast<double>(d.levels - 1);
     // Cells are programmed from reset along the potentiation curve.
     return g_off + (g_on - g_off) *
@@ -159,7 +123,8 @@ CrossbarLayout crossbar_layout(const SpFixed& sp, const CrossbarDevice& d, const
     return l;
 }
 
-std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inputs, const std::uint8_t* learn,
+std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, CrossbarRead* read, const std::uint8_t* inputs,
+                                           const std::uint8_t* learn,
                                            std::size_t rows, const CrossbarDevice& d, const CrossbarArray& a,
                                            const CrossbarPeriphery& p, SpFixedWorkspace& ws) {
     const CrossbarLayout layout = crossbar_layout(sp, d, a, p);
@@ -188,7 +153,7 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
     const double ns_per_cycle = 1e3 / p.clock_mhz;
 
     std::vector<CrossbarStepCost> out(rows);
-    std::vector<std::uint32_t> tile_rows(layout.row_tiles), winners, written;
+    std::vector<std::uint32_t> tile_rows(layout.row_tiles), winners;
     std::vector<std::uint32_t> max_pot(n_in, 0), max_dep(n_in, 0), touched;
     for (std::size_t r = 0; r < rows; ++r) {
         CrossbarStepCost& cost = out[r];
@@ -208,7 +173,7 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
         cost.sense_energy_pj = static_cast<double>(cost.active_rows) * n_col * p.sense_amp_energy_pj;
 
         const bool learning = learn[r] != 0;
-        sp_fixed_compute(sp, x, learning, ws, winners);
+        sp_fixed_step(sp, read, x, learning, ws, winners);
         const HdlCycles cy = hdl_step_cycles(sp, learning, winners, ws, 1);
         const double digital_cycles = static_cast<double>(cy.kwta + cy.duty_boost + cy.permanence + cy.finish);
         cost.digital_latency_ns = digital_cycles * ns_per_cycle;
@@ -219,11 +184,8 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
         // per phase the changed rows are programmed one after another, each for as many
         // pulses as its largest change. Energy per cell (NeuroSim): V_w^2 (G_old + G_new)/2
         // x t_pw x pulses.
-        written.clear();
-        std::set_union(winners.begin(), winners.end(), ws.bumped.begin(), ws.bumped.end(),
-                       std::back_inserter(written));
         touched.clear();
-        for (std::uint32_t c : written) {
+        for (std::uint32_t c : ws.written_columns) {
             for (std::uint64_t k = sp.perm_offsets[c]; k < sp.perm_offsets[c + 1]; ++k) {
                 const std::uint32_t now = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, d.levels);
                 if (now == level[k]) continue;
@@ -252,184 +214,6 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inpu
         cost.write_latency_ns = static_cast<double>(phase_pulses) * d.pulse_width_ns;
     }
     return out;
-}
-
-// --- Non-ideal cells in the loop ---
-
-namespace {
-
-constexpr std::uint64_t kD2dTag = 0x6432645F6761696EULL;  // "d2d_gain"
-constexpr std::uint64_t kC2cTag = 0x6332635F77726974ULL;  // "c2c_writ"
-
-std::uint64_t cell_index(const SpFixed& sp, std::uint32_t column, std::uint32_t input) {
-    return static_cast<std::uint64_t>(column) * sp.num_inputs + input;
-}
-
-float cell_gain(const SpFixed& sp, std::uint64_t cell) {
-    if (sp.device.d2d_sigma == 0.0f) return 1.0f;
-    Rng r(sp.device.seed ^ kD2dTag, cell);
-    return std::max(0.0f, 1.0f + sp.device.d2d_sigma * static_cast<float>(r.normal12()));
-}
-
-// Error of an open-loop write of n pulses at learning step `step`. Step 0 is the initial
-// programming, done with program-and-verify: no error.
-float write_error(const SpFixed& sp, std::uint64_t cell, std::uint64_t step, std::uint32_t n) {
-    if (sp.device.c2c_sigma == 0.0f || n == 0 || step == 0) return 0.0f;
-    Rng r(sp.device.seed ^ kC2cTag ^ (step * 0x9E3779B97F4A7C15ULL), cell);
-    return sp.device.c2c_sigma * std::sqrt(static_cast<float>(n)) * static_cast<float>(r.normal12());
-}
-
-// Pulse coordinate of conductance g on a rising table (piecewise linear between levels).
-float pulses_at(const std::vector<float>& table, float g) {
-    const std::size_t top = table.size() - 1;
-    if (g <= table[0]) return 0.0f;
-    if (g >= table[top]) return static_cast<float>(top);
-    const std::size_t hi = static_cast<std::size_t>(std::upper_bound(table.begin(), table.end(), g) - table.begin());
-    const std::size_t lo = hi - 1;  // table[lo] <= g < table[hi]
-    return static_cast<float>(lo) + (g - table[lo]) / (table[hi] - table[lo]);
-}
-
-// Conductance at a pulse coordinate (clamped to [0, levels - 1]).
-float conductance_at(const std::vector<float>& table, float x) {
-    const std::size_t top = table.size() - 1;
-    if (x <= 0.0f) return table[0];
-    if (x >= static_cast<float>(top)) return table[top];
-    const std::size_t lo = static_cast<std::size_t>(x);
-    const float frac = x - static_cast<float>(lo);
-    return frac == 0.0f ? table[lo] : table[lo] + (table[lo + 1] - table[lo]) * frac;
-}
-
-// The write of a cell whose level moves from `from` to `to`: |to - from| pulses along
-// the potentiation or the depression curve from its present conductance, plus the
-// cycle-to-cycle error, clamped to the device range.
-float write_cell(const SpFixed& sp, float g, std::uint32_t from, std::uint32_t to, std::uint64_t cell,
-                 std::uint64_t step) {
-    const std::uint32_t n = to > from ? to - from : from - to;
-    const auto& curve = to > from ? sp.ltp_g : sp.ltd_g;
-    const float x = pulses_at(curve, g) + (to > from ? 1.0f : -1.0f) * static_cast<float>(n);
-    const float out = conductance_at(curve, x) + write_error(sp, cell, step, n);
-    return std::min(1.0f, std::max(0.0f, out));
-}
-
-// Reads one column's cells into device_bits; with `record`, cells whose level changed
-// are written first.
-void read_column(SpFixed& sp, std::uint32_t c, bool record) {
-    const std::uint32_t words = sp.input_words;
-    const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * words;
-    std::uint64_t* out = sp.device_bits.data() + static_cast<std::size_t>(c) * words;
-    std::uint64_t k = sp.perm_offsets[c];
-    for (std::uint32_t w = 0; w < words; ++w) {
-        std::uint64_t bits_out = 0;
-        for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k) {
-            const std::uint32_t b = static_cast<std::uint32_t>(__builtin_ctzll(bits));
-            if (record) {
-                const auto level = permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, sp.device.levels);
-                if (level != sp.cell_level[k]) {
-                    sp.cell_g[k] = write_cell(sp, sp.cell_g[k], sp.cell_level[k], level, cell_index(sp, c, w * 64 + b),
-                                              sp.iteration_learn_num);
-                    sp.cell_level[k] = static_cast<std::uint16_t>(level);
-                }
-            }
-            if (sp.cell_g[k] * sp.cell_gain[k] >= sp.device_reference) bits_out |= 1ULL << b;
-        }
-        out[w] = bits_out;
-    }
-}
-
-// Curves, reference and per-cell gains from the model; then reads every column.
-void derive_cells(SpFixed& sp) {
-    const DeviceRead& m = sp.device;
-    sp.ltp_g.resize(m.levels);
-    sp.ltd_g.resize(m.levels);
-    for (std::uint32_t l = 0; l < m.levels; ++l) {
-        sp.ltp_g[l] = level_fraction(l, m.levels, m.nonlinearity_ltp);
-        // Depression mirrors the potentiation shape from the top of the range.
-        sp.ltd_g[l] = curve_is_linear(m.nonlinearity_ltd)
-                          ? level_fraction(l, m.levels, 0.0f)
-                          : 1.0f - level_fraction(m.levels - 1 - l, m.levels, m.nonlinearity_ltd);
-    }
-    // The conductance the threshold permanence reaches when programmed from reset.
-    const float x = static_cast<float>(sp.q.conn_q) / static_cast<float>(sp.q.perm_max);
-    sp.device_reference = curve_fraction(x, m.nonlinearity_ltp);
-    const std::uint64_t synapses = sp.perm_offsets.back();
-    sp.cell_gain.resize(synapses);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-        std::uint64_t k = sp.perm_offsets[c];
-        const std::uint64_t* pool = sp.potential_bits.data() + static_cast<std::size_t>(c) * sp.input_words;
-        for (std::uint32_t w = 0; w < sp.input_words; ++w)
-            for (std::uint64_t bits = pool[w]; bits; bits &= bits - 1, ++k)
-                sp.cell_gain[k] =
-                    cell_gain(sp, cell_index(sp, c, w * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits))));
-    }
-    sp.device_bits.assign(static_cast<std::size_t>(sp.num_columns) * sp.input_words, 0);
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) read_column(sp, c, false);
-}
-
-void clear_device(SpFixed& sp) {
-    sp.device = DeviceRead{};
-    for (auto* v : {&sp.cell_gain, &sp.cell_g, &sp.ltp_g, &sp.ltd_g}) std::vector<float>().swap(*v);
-    std::vector<std::uint16_t>().swap(sp.cell_level);
-    std::vector<std::uint64_t>().swap(sp.device_bits);
-}
-
-}  // namespace
-
-void validate(const DeviceRead& m) {
-    if (m.levels != 0 && (m.levels < 2 || m.levels > 65536))
-        throw std::invalid_argument("device levels must be 0 (ideal read) or in [2, 65536]; got " +
-                                    std::to_string(m.levels));
-    if (!(m.nonlinearity_ltp >= 0.0f && m.nonlinearity_ltp <= 20.0f))
-        throw std::invalid_argument("nonlinearity_ltp must be in [0, 20]; got " + std::to_string(m.nonlinearity_ltp));
-    if (!(m.nonlinearity_ltd >= 0.0f && m.nonlinearity_ltd <= 20.0f))
-        throw std::invalid_argument("nonlinearity_ltd must be in [0, 20]; got " + std::to_string(m.nonlinearity_ltd));
-    if (!(m.d2d_sigma >= 0.0f && m.d2d_sigma <= 1.0f))
-        throw std::invalid_argument("d2d_sigma must be in [0, 1]; got " + std::to_string(m.d2d_sigma));
-    if (!(m.c2c_sigma >= 0.0f && m.c2c_sigma <= 1.0f))
-        throw std::invalid_argument("c2c_sigma must be in [0, 1]; got " + std::to_string(m.c2c_sigma));
-}
-
-void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m) {
-    validate(m);
-    if (m.levels == 0) {
-        clear_device(sp);
-        return;
-    }
-    sp.device = m;
-    const std::uint64_t synapses = sp.perm_offsets.back();
-    sp.cell_level.assign(synapses, 0);  // every cell starts reset ...
-    sp.cell_g.assign(synapses, 0.0f);
-    derive_cells(sp);
-    const std::uint64_t saved = sp.iteration_learn_num;
-    sp.iteration_learn_num = 0;  // ... and is programmed to its level: write step 0
-    for (std::uint32_t c = 0; c < sp.num_columns; ++c) read_column(sp, c, true);
-    sp.iteration_learn_num = saved;
-}
-
-void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
-                                  const std::vector<float>& cell_g) {
-    validate(m);
-    if (m.levels == 0) throw std::invalid_argument("invalid saved state: device levels is 0 but cell states are saved");
-    const std::uint64_t synapses = sp.perm_offsets.back();
-    if (cell_level.size() != synapses || cell_g.size() != synapses)
-        throw std::invalid_argument("invalid saved state: device cell arrays must have one entry per potential synapse (" +
-                                    std::to_string(synapses) + ")");
-    for (std::uint64_t k = 0; k < synapses; ++k) {
-        if (cell_level[k] != permanence_level(sp_fixed_perm(sp, k), sp.q.perm_max, m.levels))
-            throw std::invalid_argument("invalid saved state: device cell level " + std::to_string(k) +
-                                        " does not match its permanence");
-        if (!(cell_g[k] >= 0.0f && cell_g[k] <= 1.0f))
-            throw std::invalid_argument("invalid saved state: device cell conductance " + std::to_string(k) +
-                                        " outside [0, 1]");
-    }
-    sp.device = m;
-    sp.cell_level = cell_level;
-    sp.cell_g = cell_g;
-    derive_cells(sp);
-}
-
-void device_read_refresh(SpFixed& sp, const std::uint32_t* columns, std::size_t n) {
-    if (sp.device.levels == 0) return;
-    for (std::size_t i = 0; i < n; ++i) read_column(sp, columns[i], true);
 }
 
 }  // namespace htmhw

@@ -3,12 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 
-#include "htmhw/crossbar.hpp"
+#include "htmhw/check.hpp"
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
 #include "htmhw/rng.hpp"
@@ -21,16 +22,6 @@
 
 namespace htmhw {
 namespace {
-
-[[noreturn]] void fail_hw(const std::string& name, const std::string& allowed, std::int64_t value) {
-    std::ostringstream os;
-    os << name << " must be " << allowed << "; got " << value;
-    throw std::invalid_argument(os.str());
-}
-
-void check_field(const char* name, std::uint32_t v, std::uint32_t lo, std::uint32_t hi) {
-    if (v < lo || v > hi) fail_hw(name, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]", v);
-}
 
 std::uint32_t bitlen(std::uint64_t x) { return x == 0 ? 0 : 64 - static_cast<std::uint32_t>(__builtin_clzll(x)); }
 
@@ -566,7 +557,7 @@ void derive_overlap_width(SpFixed& sp) {
     sp.q.overlap_bits = sp.hw.overlap_bits == 0 ? derived : sp.hw.overlap_bits;
     sp.q.overlap_max = (1u << sp.q.overlap_bits) - 1;
     if (sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boosted_frac_bits > 24)
-        fail_hw("overlap_bits + boost_int_bits + boosted_frac_bits", "<= 24 (the boosted overlap is at most 24 bits)",
+        fail_field("overlap_bits + boost_int_bits + boosted_frac_bits", "<= 24 (the boosted overlap is at most 24 bits)",
                 sp.q.overlap_bits + sp.hw.boost_int_bits + sp.hw.boosted_frac_bits);
     for (std::uint32_t c = 0; c < sp.num_columns; ++c)
         if (static_cast<double>(sp.perm_offsets[c + 1] - sp.perm_offsets[c]) < sp.params.stimulus_threshold)
@@ -870,7 +861,7 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
     const std::uint32_t threshold = sp.q.stimulus << sp.hw.boosted_frac_bits;
     std::vector<std::uint32_t>& histogram = ws.histogram;
     if (uses_global(sp)) {
-        const auto k = static_cast<std::size_t>(density * static_cast<double>(sp.num_columns));
+        const auto k = static_cast<std::size_t>(sp_fixed_global_winners(sp));
 #ifdef HTMHW_DATAPATH_X86
         if (unit && num_planes)
             return kwta_planes(ws.planes.data(), num_planes, sp.column_words, sp.num_columns, k, sp.q.stimulus,
@@ -892,23 +883,20 @@ void select_winners(const SpFixed& sp, const std::uint32_t* scores, const std::u
 }
 
 // Step 2. Returns the number of bit planes left in ws.planes (0 = none).
-std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out) {
-    const bool stuck = !sp.stuck_on_bits.empty(), device = !sp.device_bits.empty();
-    if (stuck || device) {
-        // Non-ideal crossbar read (crossbar.hpp): the cells the device reads as connected,
-        // or stuck on, unless stuck off (the fast kernels assume an ideal read, so this
-        // path is scalar).
+std::uint32_t overlaps_of(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* out,
+                          const std::uint64_t* read_bits) {
+    if (read_bits) {
+        // A read other than the contract's (sp_fixed_compute): its cells may lie outside the
+        // pool windows and it has no input-major copy, which the fast kernels rely on; so
+        // every word of every column, scalar. Same counts as the contract's kernels when
+        // read_bits equals connected_bits.
         pack_input(input, sp.num_inputs, ws.input_bits, ws.active_inputs);
         const std::uint32_t words = sp.input_words, mx = sp.q.overlap_max;
-        const std::uint64_t* read = device ? sp.device_bits.data() : sp.connected_bits.data();
         for (std::uint32_t c = 0; c < sp.num_columns; ++c) {
-            const std::size_t base = static_cast<std::size_t>(c) * words;
+            const std::uint64_t* row = read_bits + static_cast<std::size_t>(c) * words;
             std::uint32_t n = 0;
-            for (std::uint32_t w = 0; w < words; ++w) {
-                std::uint64_t cells = read[base + w];
-                if (stuck) cells = (cells & ~sp.stuck_off_bits[base + w]) | sp.stuck_on_bits[base + w];
-                n += static_cast<std::uint32_t>(__builtin_popcountll(cells & ws.input_bits[w]));
-            }
+            for (std::uint32_t w = 0; w < words; ++w)
+                n += static_cast<std::uint32_t>(__builtin_popcountll(row[w] & ws.input_bits[w]));
             out[c] = std::min(n, mx);  // SAT at 2^B_o - 1
         }
         return 0;
@@ -1063,13 +1051,13 @@ void update_inhibition_radius(SpFixed& sp) {
 }  // namespace
 
 void validate(const HwConfig& hw) {
-    check_field("permanence_bits", hw.permanence_bits, 2, 16);
-    if (hw.overlap_bits != 0) check_field("overlap_bits (0 = derived)", hw.overlap_bits, 1, 16);
-    check_field("boost_int_bits", hw.boost_int_bits, 1, 8);
-    check_field("boost_frac_bits", hw.boost_frac_bits, 0, 16);
-    check_field("boosted_frac_bits (at most boost_frac_bits)", hw.boosted_frac_bits, 0, hw.boost_frac_bits);
-    check_field("duty_bits", hw.duty_bits, 4, 16);
-    check_field("boost_lut_bits (at most duty_bits + 1)", hw.boost_lut_bits, 1, std::min(12u, hw.duty_bits + 1));
+    check_integer_in("permanence_bits", hw.permanence_bits, 2, 16);
+    if (hw.overlap_bits != 0) check_integer_in("overlap_bits (0 = derived)", hw.overlap_bits, 1, 16);
+    check_integer_in("boost_int_bits", hw.boost_int_bits, 1, 8);
+    check_integer_in("boost_frac_bits", hw.boost_frac_bits, 0, 16);
+    check_integer_in("boosted_frac_bits (at most boost_frac_bits)", hw.boosted_frac_bits, 0, hw.boost_frac_bits);
+    check_integer_in("duty_bits", hw.duty_bits, 4, 16);
+    check_integer_in("boost_lut_bits (at most duty_bits + 1)", hw.boost_lut_bits, 1, std::min(12u, hw.duty_bits + 1));
 }
 
 SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
@@ -1125,15 +1113,16 @@ SpFixed sp_fixed_create(const SpParams& params, const HwConfig& hw) {
 }
 
 void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixedWorkspace& ws,
-                      std::vector<std::uint32_t>& winners) {
+                      std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits) {
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
-    const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data());
+    const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data(), read_bits);
     const bool boost_on = learn || sp.params.boost_in_inference;
     const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), boost_on, sp.boosted.data());
     select_winners(sp, sp.boosted.data(), sp.overlaps.data(), unit, planes, ws, winners);
     ws.bumped.clear();
     ws.raise_rounds.clear();
+    ws.written_columns.clear();
     if (!learn) return;
     column_phase(sp, Phase::Learn, winners, ws.input_bits.data(), ws);
     ws.active_mask.assign(sp.num_columns, 0);
@@ -1142,8 +1131,8 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
     ws.bumped.resize(sp.num_columns);
     ws.bumped.resize(weak_columns(sp, use_x86(ws), ws.bumped.data()));
     column_phase(sp, Phase::Bump, winners, nullptr, ws);
-    device_read_refresh(sp, winners.data(), winners.size());
-    device_read_refresh(sp, ws.bumped.data(), ws.bumped.size());
+    std::set_union(winners.begin(), winners.end(), ws.bumped.begin(), ws.bumped.end(),
+                   std::back_inserter(ws.written_columns));
     update_boost(sp, ws);
     if (sp.iteration_num % sp.update_period == 0) {
         update_inhibition_radius(sp);
@@ -1152,32 +1141,11 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
 }
 
 void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
-                    std::vector<std::uint32_t>& winners) {
-    const std::uint32_t planes = overlaps_of(sp, input, ws, overlaps_out);
+                    std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits) {
+    const std::uint32_t planes = overlaps_of(sp, input, ws, overlaps_out, read_bits);
     ws.scores.resize(sp.num_columns);
     const bool unit = compute_boosted(use_x86(ws), sp, overlaps_out, sp.params.boost_in_inference, ws.scores.data());
     select_winners(sp, ws.scores.data(), overlaps_out, unit, planes, ws, winners);
-}
-
-void sp_fixed_set_read_faults(SpFixed& sp, std::vector<std::uint64_t> stuck_on, std::vector<std::uint64_t> stuck_off) {
-    if (stuck_on.empty() && stuck_off.empty()) {
-        sp.stuck_on_bits.clear();
-        sp.stuck_off_bits.clear();
-        return;
-    }
-    const std::size_t n = static_cast<std::size_t>(sp.num_columns) * sp.input_words;
-    if (stuck_on.size() != n || stuck_off.size() != n)
-        throw std::invalid_argument("stuck-at masks must have columns x input_words = " + std::to_string(n) +
-                                    " words each");
-    const std::uint32_t tail = sp.num_inputs % 64;
-    const std::uint64_t valid_last = tail ? (1ULL << tail) - 1 : ~0ULL;
-    for (std::size_t k = 0; k < n; ++k) {
-        if (stuck_on[k] & stuck_off[k]) throw std::invalid_argument("a cell cannot be stuck on and stuck off");
-        if ((k % sp.input_words) == sp.input_words - 1 && ((stuck_on[k] | stuck_off[k]) & ~valid_last))
-            throw std::invalid_argument("stuck-at masks have bits past num_inputs");
-    }
-    sp.stuck_on_bits = std::move(stuck_on);
-    sp.stuck_off_bits = std::move(stuck_off);
 }
 
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words) {
@@ -1187,7 +1155,7 @@ void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<st
                                     std::to_string(n) + " potential synapses; got " + std::to_string(words.size()));
     for (std::uint64_t i = 0; i < n; ++i) {
         if (words[i] > sp.q.perm_max)
-            fail_hw("permanence words", "in [0, " + std::to_string(sp.q.perm_max) + "]", words[i]);
+            fail_field("permanence words", "in [0, " + std::to_string(sp.q.perm_max) + "]", words[i]);
         if (sp.hw.permanence_bits <= 8)
             sp.perm8[b + i] = static_cast<std::uint8_t>(words[i]);
         else
@@ -1196,7 +1164,6 @@ void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<st
     SpFixedWorkspace ws;
     ws.bumped.assign(1, column);
     column_phase(sp, Phase::Refresh, {}, nullptr, ws);
-    device_read_refresh(sp, &column, 1);
 }
 
 void sp_fixed_rebuild_and_check(SpFixed& sp) {
@@ -1249,8 +1216,21 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
     SpFixedWorkspace ws;
     for (std::uint32_t c = 0; c < nc; ++c) ws.bumped.push_back(c);
     column_phase(sp, Phase::Refresh, {}, nullptr, ws);
-    device_read_refresh(sp, ws.bumped.data(), ws.bumped.size());  // the reference follows conn_q
     build_boost_lut(sp);
+}
+
+SpFixed sp_fixed_with_params(const SpFixed& sp, const SpParams& params, bool inhibition_changed) {
+    SpFixed copy = sp;
+    copy.params = params;
+    sp_fixed_rebuild_and_check(copy);
+    if (inhibition_changed)
+        check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
+    return copy;
+}
+
+std::uint64_t sp_fixed_global_winners(const SpFixed& sp) {
+    const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
+    return static_cast<std::uint64_t>(density * static_cast<double>(sp.num_columns));
 }
 
 }  // namespace htmhw

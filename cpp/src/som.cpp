@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "htmhw/check.hpp"
 #include "htmhw/detmath.hpp"
 #include "htmhw/parallel.hpp"
 #include "htmhw/rng.hpp"
@@ -307,9 +308,9 @@ float pair_weight(const SomGrid& g, SomNeighborhood h, std::uint32_t u, std::uin
 }
 
 void check_radius(double radius, double std_coeff) {
-    if (!(radius > 0.0 && radius <= 1e9)) fail("radius must be in (0, 1e9]; got " + std::to_string(radius));
+    if (!(radius > 0.0 && radius <= 1e9)) fail_field("radius", "in (0, 1e9]", radius);
     if (!(std_coeff > 0.0 && std_coeff <= 1e6))
-        fail("std_coeff must be in (0, 1e6]; got " + std::to_string(std_coeff));
+        fail_field("std_coeff", "in (0, 1e6]", std_coeff);
 }
 
 // ------------------------------------------------------------ prepared map ----
@@ -604,8 +605,7 @@ void som_check_grid(const SomGrid& g) {
 
 static void check_unit(const SomGrid& g, std::uint32_t u, const char* name) {
     if (u >= g.num_units())
-        fail(std::string(name) + " must be a unit index in [0, " + std::to_string(g.num_units()) + "); got " +
-             std::to_string(u));
+        fail_field(name, "a unit index in [0, " + std::to_string(g.num_units()) + ")", u);
 }
 
 double som_grid_distance2(const SomGrid& g, std::uint32_t a, std::uint32_t b) {
@@ -703,7 +703,7 @@ double som_schedule(SomDecay decay, double start, double end, std::uint64_t t, s
 void som_check_map(const SomMap& m) {
     som_check_grid(m.grid);
     if (m.dim < 1 || m.dim > kSomMaxDim)
-        fail("dim must be in [1, " + std::to_string(kSomMaxDim) + "]; got " + std::to_string(m.dim));
+        fail_field("dim", "in [1, " + std::to_string(kSomMaxDim) + "]", m.dim);
     const std::uint64_t need = static_cast<std::uint64_t>(m.grid.num_units()) * m.dim;
     if (m.weights.size() != need)
         fail("weights must have units * dim = " + std::to_string(need) + " entries; got " +
@@ -725,14 +725,14 @@ void som_check_train_params(const SomTrainParams& p) {
     if (p.neighborhood != SomNeighborhood::gaussian && p.neighborhood != SomNeighborhood::bubble)
         fail("neighborhood must be 'gaussian' or 'bubble'");
     if (p.n_epochs < 1 || p.n_epochs > 1000000)
-        fail("n_epochs must be in [1, 1000000]; got " + std::to_string(p.n_epochs));
+        fail_field("n_epochs", "in [1, 1000000]", p.n_epochs);
     for (auto [name, v] : {std::pair<const char*, double>{"radius_start", p.radius_start}, {"radius_end", p.radius_end}})
-        if (!(v > 0.0 && v <= 1e9)) fail(std::string(name) + " must be in (0, 1e9]; got " + std::to_string(v));
+        if (!(v > 0.0 && v <= 1e9)) fail_field(name, "in (0, 1e9]", v);
     for (auto [name, v] : {std::pair<const char*, double>{"learning_rate_start", p.learning_rate_start},
                            {"learning_rate_end", p.learning_rate_end}})
-        if (!(v > 0.0 && v <= 1.0)) fail(std::string(name) + " must be in (0, 1]; got " + std::to_string(v));
+        if (!(v > 0.0 && v <= 1.0)) fail_field(name, "in (0, 1]", v);
     if (!(p.std_coeff > 0.0 && p.std_coeff <= 1e6))
-        fail("std_coeff must be in (0, 1e6]; got " + std::to_string(p.std_coeff));
+        fail_field("std_coeff", "in (0, 1e6]", p.std_coeff);
     for (SomDecay d : {p.radius_decay, p.learning_rate_decay})
         if (d != SomDecay::linear && d != SomDecay::exponential) fail("decay must be 'linear' or 'exponential'");
 }
@@ -741,7 +741,7 @@ static void check_data(const SomGrid& g, const float* x, std::size_t n, std::uin
     som_check_grid(g);
     checked_threads(threads);
     if (dim < 1 || dim > kSomMaxDim)
-        fail("dim must be in [1, " + std::to_string(kSomMaxDim) + "]; got " + std::to_string(dim));
+        fail_field("dim", "in [1, " + std::to_string(kSomMaxDim) + "]", dim);
     if (n < 1) fail("X must have at least 1 sample; got 0");
     som_check_inputs(x, n, dim, "X");
 }

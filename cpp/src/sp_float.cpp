@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "htmhw/check.hpp"
 #include "htmhw/detmath.hpp"
 #include "htmhw/kwta.hpp"
 #include "htmhw/rng.hpp"
@@ -16,14 +17,9 @@ namespace {
 constexpr double kPermanenceEpsilon = 0.000001;  // NuPIC's PERMANENCE_EPSILON
 constexpr double kInitConnectedPct = 0.5;        // NuPIC's initConnectedPct
 
-[[noreturn]] void fail(const char* name, const char* allowed, double value) {
-    std::ostringstream os;
-    os << name << " must be " << allowed << "; got " << value;
-    throw std::invalid_argument(os.str());
-}
-
+// `allowed` is the range as the NuPIC-facing messages state it (some add words to it).
 void check_range(const char* name, double v, double lo, double hi, bool lo_open, const char* allowed) {
-    if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo)) fail(name, allowed, v);
+    if (!std::isfinite(v) || v > hi || v < lo || (lo_open && v == lo)) fail_field(name, allowed, v);
 }
 
 void check_dims(const char* name, const Dims& d, std::uint64_t max_product) {
@@ -34,7 +30,7 @@ void check_dims(const char* name, const Dims& d, std::uint64_t max_product) {
     }
     std::uint64_t n = 1;
     for (auto v : d) {
-        if (v < 1) fail(name, "a sequence of positive sizes (each >= 1)", v);
+        if (v < 1) fail_field(name, "a sequence of positive sizes (each >= 1)", v);
         n *= v;
         if (n > max_product) {
             std::ostringstream os;
@@ -198,28 +194,28 @@ void validate(const SpParams& p) {
     check_range("syn_perm_active_inc (synPermActiveInc)", p.syn_perm_active_inc, 0.0, 1.0, false, "in [0, 1]");
     check_range("syn_perm_connected (synPermConnected)", p.syn_perm_connected, 0.0, 1.0, true, "in (0, 1]");
     if (p.syn_perm_active_inc / 2.0 >= p.syn_perm_connected)
-        fail("syn_perm_connected (synPermConnected)",
+        fail_field("syn_perm_connected (synPermConnected)",
              "greater than the trim threshold syn_perm_active_inc / 2 (NuPIC's synPermTrimThreshold)",
              p.syn_perm_connected);
     check_range("min_pct_overlap_duty_cycle (minPctOverlapDutyCycle)", p.min_pct_overlap_duty_cycle, 0.0, 1.0,
                 false, "in [0, 1]");
-    if (p.duty_cycle_period < 1) fail("duty_cycle_period (dutyCyclePeriod)", "an integer >= 1", p.duty_cycle_period);
+    if (p.duty_cycle_period < 1) fail_field("duty_cycle_period (dutyCyclePeriod)", "an integer >= 1", p.duty_cycle_period);
     check_range("boost_strength (boostStrength)", p.boost_strength, 0.0, 1e6, false, "a finite number in [0, 1e6]");
     check_range("num_active_columns_per_inh_area (numActiveColumnsPerInhArea)", p.num_active_columns_per_inh_area,
                 -1e12, 1e12, false, "a finite number");
-    if (std::isnan(p.local_area_density)) fail("local_area_density (localAreaDensity)", "a number", p.local_area_density);
+    if (std::isnan(p.local_area_density)) fail_field("local_area_density (localAreaDensity)", "a number", p.local_area_density);
     if (p.local_area_density > 0) {
         check_range("local_area_density (localAreaDensity)", p.local_area_density, 0.0, 0.5, true,
                     "in (0, 0.5] (or <= 0 to use num_active_columns_per_inh_area)");
     } else if (std::floor(p.num_active_columns_per_inh_area) < 1) {
-        fail("num_active_columns_per_inh_area (numActiveColumnsPerInhArea)",
+        fail_field("num_active_columns_per_inh_area (numActiveColumnsPerInhArea)",
              ">= 1 when local_area_density <= 0 (one of the two inhibition parameters must be set)",
              p.num_active_columns_per_inh_area);
     }
     const std::uint64_t num_columns = dims_product(p.column_dimensions);
     if (p.global_inhibition && p.local_area_density > 0 &&
         static_cast<std::uint64_t>(p.local_area_density * static_cast<double>(num_columns)) < 1)
-        fail("local_area_density (localAreaDensity)",
+        fail_field("local_area_density (localAreaDensity)",
              "large enough that local_area_density * number of columns >= 1 (otherwise no column can win)",
              p.local_area_density);
     // Refuse sizes that would not fit before allocating anything.
@@ -235,6 +231,16 @@ void validate(const SpParams& p) {
     if (size.connected_bytes > 16e9)
         throw std::invalid_argument(
             "column_dimensions x input_dimensions too large: the connected-bit matrix would exceed 16 GB");
+}
+
+bool param_is_construction_only(const std::string& name) {
+    for (const char* n : {"input_dimensions", "column_dimensions", "potential_radius", "potential_pct", "seed"})
+        if (name == n) return true;
+    return false;
+}
+
+bool param_sets_inhibition(const std::string& name) {
+    return name == "local_area_density" || name == "num_active_columns_per_inh_area" || name == "global_inhibition";
 }
 
 double inhibition_density(const SpParams& p, std::uint32_t inhibition_radius, std::uint32_t num_columns) {
@@ -622,6 +628,15 @@ void sp_rebuild_and_check(SpFloat& sp) {
     for (std::uint32_t c = 0; c < nc; ++c) refresh_connections(sp, c);
     if (sp.overlaps.size() != nc) sp.overlaps.assign(nc, 0);
     if (sp.boosted_overlaps.size() != nc) sp.boosted_overlaps.assign(nc, 0.0f);
+}
+
+SpFloat sp_with_params(const SpFloat& sp, const SpParams& params, bool inhibition_changed) {
+    SpFloat copy = sp;
+    copy.params = params;
+    sp_rebuild_and_check(copy);
+    if (inhibition_changed)
+        check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
+    return copy;
 }
 
 }  // namespace htmhw

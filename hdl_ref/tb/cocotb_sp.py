@@ -114,7 +114,8 @@ async def golden_vectors(dut):
         check("winners", s, 0, mask_to_int(g["winners"][s]), dut.winners.value.to_unsigned())
         if g["learn"][s]:
             lo, hi = g["written_offset"][learn_index], g["written_offset"][learn_index + 1]
-            words = iter(g["written_perm"][g["written_perm_offset"][learn_index]:g["written_perm_offset"][learn_index + 1]])
+            perm_lo, perm_hi = g["written_perm_offset"][learn_index], g["written_perm_offset"][learn_index + 1]
+            words = iter(g["written_perm"][perm_lo:perm_hi])
             for col in g["written_column"][lo:hi]:
                 for z in range(offsets[col], offsets[col + 1]):
                     check("written_perm", s, z, next(words), await host_read(dut, H_PERM, z))

@@ -33,7 +33,8 @@ def as_binary_matrix(x, num_inputs: int, name: str = "inputs") -> np.ndarray:
     bad = (a != 0) & (a != 1)
     if np.any(bad):
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name} must be binary (0 or 1); found {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}")
+        raise ValueError(f"{name} must be binary (0 or 1); found {a[tuple(idx)]!r} "
+                         f"at index {tuple(int(i) for i in idx)}")
     return np.ascontiguousarray(a, dtype=np.uint8)
 
 

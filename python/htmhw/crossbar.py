@@ -241,7 +241,8 @@ class Report:
     def table(self) -> str:
         """A printable breakdown."""
         s = self.summary()
-        lines = [f"crossbar estimate ({self.preset}), {self.layout['row_tiles']} x {self.layout['column_tiles']} arrays"]
+        tiles = f"{self.layout['row_tiles']} x {self.layout['column_tiles']}"
+        lines = [f"crossbar estimate ({self.preset}), {tiles} arrays"]
         for kind in ("inference", "learning"):
             if not s[f"{kind}_steps"]:
                 continue
@@ -315,7 +316,8 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
     for name, obj, cls in (("device", device, Device), ("array", array, Array), ("periphery", periphery, Periphery)):
         if not isinstance(obj, cls):
             raise TypeError(f"{name} must be a crossbar.{cls.__name__}; got {type(obj).__name__}")
-    if input_rate_hz is not None and not (isinstance(input_rate_hz, numbers.Real) and not isinstance(input_rate_hz, bool)
+    if input_rate_hz is not None and not (isinstance(input_rate_hz, numbers.Real)
+                                          and not isinstance(input_rate_hz, bool)
                                           and np.isfinite(input_rate_hz) and input_rate_hz > 0):
         raise ValueError(f"input_rate_hz must be a positive number; got {input_rate_hz!r}")
     sp = copy.deepcopy(sp)
@@ -367,11 +369,17 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     c2c_sigma error; a cell reads as connected when its conductance, scaled by its
     d2d spread, reaches the conductance the connected threshold has when programmed
     from reset. The stuck-at rates make that many of every column's cells
-    (``stuck_at_masks``) read as connected (stuck on, even outside the pool) or never. All draws come from the project PRNG (docs/rng.md) with ``seed`` in
-    [0, 2**64 - 1): the same seed gives the same run. The device is part of the
+    (``stuck_at_masks``) read as connected (stuck on, even outside the pool) or never.
+    All draws come from the project PRNG (docs/rng.md) with ``seed`` in [0, 2**64 - 1):
+    the same seed gives the same run. The device is part of the
     pooler's state (copies, save/load); :func:`detach_device` restores the ideal read.
     Returns the (stuck_on, stuck_off) masks."""
-    core = sp._fixed("attach_device")
+    from .sp import SpatialPooler
+
+    if not isinstance(sp, SpatialPooler):
+        raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
+    if sp.arithmetic != "fixed":
+        raise ValueError("attach_device is only available with arithmetic='fixed'")
     if isinstance(device, str):
         device = preset(device).device
     if not isinstance(device, Device):
@@ -379,31 +387,26 @@ def attach_device(sp, device="mnsim2-default", seed: int = 0):
     rate = device.stuck_on_rate + device.stuck_off_rate
     on, off = stuck_at_masks(sp.num_columns, sp.num_inputs, min(rate, 1.0), seed,
                              device.stuck_on_rate / rate if rate > 0 else 0.0)
-    core.set_device_read({"levels": int(device.levels), "nonlinearity_ltp": float(device.nonlinearity_ltp),
-                          "nonlinearity_ltd": float(device.nonlinearity_ltd),
-                          "d2d_sigma": float(device.d2d_sigma), "c2c_sigma": float(device.c2c_sigma),
-                          "seed": int(seed)})
+    cells = {"levels": int(device.levels), "nonlinearity_ltp": float(device.nonlinearity_ltp),
+             "nonlinearity_ltd": float(device.nonlinearity_ltd), "d2d_sigma": float(device.d2d_sigma),
+             "c2c_sigma": float(device.c2c_sigma), "seed": int(seed)}
     if on.any() or off.any():
-        core.set_read_faults(on.astype(np.uint8), off.astype(np.uint8))
+        sp.attach_crossbar_read(cells, on, off)
     else:
-        empty = np.zeros((0, 0), dtype=np.uint8)
-        core.set_read_faults(empty, empty)
+        sp.attach_crossbar_read(cells)
     return on, off
 
 
 def read_connected(sp) -> np.ndarray:
     """Boolean (num_columns, num_inputs): the cells the pooler's overlap counts now —
-    the attached device's read (with stuck-at cells), or the ideal connected synapses."""
-    return sp._fixed("read_connected").read_connected_dense().astype(bool)
+    the attached device's read (with stuck-at cells), or the ideal connected synapses
+    (:meth:`htmhw.SpatialPooler.effective_connected`)."""
+    return sp.effective_connected()
 
 
 def detach_device(sp) -> None:
     """Back to the ideal read of the datapath contract (no device, no stuck cells)."""
-    core = sp._fixed("detach_device")
-    empty = np.zeros((0, 0), dtype=np.uint8)
-    core.set_read_faults(empty, empty)
-    core.set_device_read({"levels": 0, "nonlinearity_ltp": 0.0, "nonlinearity_ltd": 0.0, "d2d_sigma": 0.0,
-                          "c2c_sigma": 0.0, "seed": 0})
+    sp.detach_crossbar_read()
 
 
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",

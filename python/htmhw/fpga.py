@@ -258,9 +258,11 @@ def software_steps_per_second(manifest: dict, inputs, repeats: int = 5) -> dict:
         sp.infer(x, output="sparse", n_threads=1)
         infer_s.append(time.perf_counter() - t)
     n = len(x)
+    def rates(seconds):
+        return {"best": round(n / min(seconds), 1), "median": round(n / statistics.median(seconds), 1)}
+
     return {"steps": n, "repeats": len(learn_s), "threads": 1,
-            "learn_steps_per_s": {"best": round(n / min(learn_s), 1), "median": round(n / statistics.median(learn_s), 1)},
-            "infer_steps_per_s": {"best": round(n / min(infer_s), 1), "median": round(n / statistics.median(infer_s), 1)}}
+            "learn_steps_per_s": rates(learn_s), "infer_steps_per_s": rates(infer_s)}
 
 
 def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1) -> dict:
@@ -362,7 +364,8 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
             return {**result, "status": "timeout", "fits": None, "error": str(e),
                     "seconds": {**result["seconds"], "total": round(time.perf_counter() - t0, 1)}}
         plog = (work / "nextpnr.log").read_text()
-        report = json.loads((work / "report.json").read_text()) if rc == 0 and (work / "report.json").is_file() else None
+        report_path = work / "report.json"
+        report = json.loads(report_path.read_text()) if rc == 0 and report_path.is_file() else None
         parsed = parse_nextpnr(plog, report)
         result["seconds"]["place_route"] = round(time.perf_counter() - tp, 1)
         if not parsed["bels"]:

@@ -67,7 +67,8 @@ def learn_schedule(spec, n_steps: int) -> np.ndarray:
                 return (np.arange(n_steps) % n == 0).astype(np.uint8)
         raise ValueError(f"learn schedule must be 'all', 'none', 'first:N' or 'every:K' (K >= 1); got {spec!r}")
     a = np.asarray(spec)
-    if a.shape != (n_steps,) or not (a.dtype == bool or np.issubdtype(a.dtype, np.integer)) or np.any((a != 0) & (a != 1)):
+    if (a.shape != (n_steps,) or not (a.dtype == bool or np.issubdtype(a.dtype, np.integer))
+            or np.any((a != 0) & (a != 1))):
         raise ValueError(f"learn must be a bool, a schedule string or {n_steps} booleans; got shape {a.shape}")
     return a.astype(np.uint8)
 
@@ -116,7 +117,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
     if sp.arithmetic != "fixed":
         raise ValueError("golden vectors need arithmetic='fixed' (the float model is not the hardware contract)")
-    if sp._sp.has_read_faults:
+    if sp.crossbar_read is not None:
         raise ValueError("golden vectors describe the ideal datapath; this pooler reads through a crossbar device "
                          "(htmhw.crossbar.detach_device(sp) first, or export from a copy without it)")
     x = as_binary_matrix(inputs, sp.num_inputs)
@@ -268,7 +269,7 @@ def coverage_counts(constants: dict, hw: dict, boost_strength: float, g: dict) -
     """
     M, conn, inc, dec = constants["perm_max"], constants["conn_q"], constants["inc_q"], constants["dec_q"]
     bump_q, trim, theta, k = constants["bump_q"], constants["trim_q"], constants["stimulus"], constants["k"]
-    S, t_q, D, A = constants["duty_one"], constants["target_q"], hw["duty_bits"], hw["boost_lut_bits"]
+    t_q, D, A = constants["target_q"], hw["duty_bits"], hw["boost_lut_bits"]
     omax = (1 << constants["overlap_bits"]) - 1
     threshold = theta << hw["boosted_frac_bits"]
     offsets = np.asarray(g["pool_offset"], dtype=np.int64)
@@ -414,4 +415,5 @@ def _write_npz(path, arrays: dict) -> str:
         return out.digest.hexdigest()
 
 
-__all__ = ["export", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS", "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]
+__all__ = ["export", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS", "random_inputs",
+           "learn_schedule", "bitlen", "FORMAT_VERSION"]

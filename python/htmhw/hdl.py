@@ -511,10 +511,11 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
             raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
         report = json.loads(stat.read_text())
     design = report.get("design", {})
-    return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"), "cells": design.get("num_cells_by_type", {}),
-            "seconds": round(seconds, 1)}
+    return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
+            "cells": design.get("num_cells_by_type", {}), "seconds": round(seconds, 1)}
 
 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
-           "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator", "run_cocotb", "check_synth",
-           "resources", "read_cycles", "model_cycles", "golden_model_cycles", "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
+           "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
+           "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
+           "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]

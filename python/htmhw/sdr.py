@@ -78,9 +78,9 @@ def add_noise(sdr, fraction, seed=None):
     are switched off and the same number of previously inactive bits switched on
     (capped by the number of inactive bits). Uses numpy's PCG64 seeded by `seed`.
     """
-    if isinstance(fraction, (bool, np.bool_)) or not isinstance(fraction, (int, float, np.integer, np.floating)) or not (
-        0.0 <= float(fraction) <= 1.0
-    ):
+    is_number = (isinstance(fraction, (int, float, np.integer, np.floating))
+                 and not isinstance(fraction, (bool, np.bool_)))
+    if not is_number or not 0.0 <= float(fraction) <= 1.0:
         raise ValueError(f"fraction must be a number in [0, 1]; got {fraction!r}")
     a = _as_bool(sdr, "sdr")
     single = a.ndim == 1

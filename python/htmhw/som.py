@@ -262,7 +262,7 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
         write_state(path, self._STATE_KIND, meta, {"weights": np.ascontiguousarray(self.weights_, np.float32)})
 
     @classmethod
-    def load(cls, path) -> "SOMEncoder":
+    def load(cls, path) -> SOMEncoder:
         """Read a file written by :meth:`save`; a truncated, corrupted, foreign or
         inconsistent file raises ValueError naming the file and the problem."""
         meta, arrays, _ = read_state(path, cls._STATE_KIND)
@@ -647,7 +647,7 @@ def _study_figures(out_dir, encoders, Xtr, Xte, yte, ood, shape):
     paths.append(out_dir / "som_maps.png")
     fig.savefig(paths[-1], dpi=90)
     plt.close(fig)
-    for lattice, (enc, scores) in encoders.items():
+    for lattice, (enc, _scores) in encoders.items():
         p = out_dir / f"som_class_average_{lattice}.png"
         plot_class_averages(enc, Xte, yte, path=p)
         paths.append(p)

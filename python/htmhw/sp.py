@@ -62,7 +62,7 @@ class SpatialPooler:
 
     # -- construction helpers -------------------------------------------------
     @classmethod
-    def _wrap(cls, core) -> "SpatialPooler":
+    def _wrap(cls, core) -> SpatialPooler:
         obj = cls.__new__(cls)
         obj._sp = core
         return obj
@@ -174,6 +174,58 @@ class SpatialPooler:
     def set_portable_kernels(self, portable: bool) -> None:
         """Testing hook (fixed-point): force the portable kernels; results are identical."""
         self._fixed("set_portable_kernels").set_portable_kernels(bool(portable))
+
+    # -- crossbar read (docs/crossbar.md "Non-idealities in the loop") -------------------
+    def attach_crossbar_read(self, cells: dict, stuck_on=None, stuck_off=None) -> None:
+        """Read the overlaps through memristor-crossbar cells instead of the ideal connected
+        bits (fixed-point only; :func:`htmhw.crossbar.attach_device` builds the arguments
+        from a :class:`htmhw.crossbar.Device`).
+
+        cells: the cell model, keys ``levels`` (0 = cells holding the ideal connected bits,
+        else an integer in [2, 65536]), ``nonlinearity_ltp``, ``nonlinearity_ltd`` (in
+        [0, 20]), ``d2d_sigma``, ``c2c_sigma`` (in [0, 1]) and ``seed`` (an integer in
+        [0, 2**64)). stuck_on, stuck_off: binary (num_columns, num_inputs) masks of cells
+        stuck on (read as connected) and stuck off, disjoint; None = no stuck cells. The
+        cells are programmed to the present permanences; the read is part of the pooler's
+        state (copies, save/load) until :meth:`detach_crossbar_read`."""
+        core = self._fixed("attach_crossbar_read")
+        model = _cell_model(cells)
+        if (stuck_on is None) != (stuck_off is None):
+            raise ValueError("stuck_on and stuck_off must be given together (or both None)")
+        if stuck_on is None:
+            on = off = np.zeros((0, 0), dtype=np.uint8)
+        else:
+            on, off = (_column_mask(m, self.num_columns, self.num_inputs, name)
+                       for m, name in ((stuck_on, "stuck_on"), (stuck_off, "stuck_off")))
+        core.attach_crossbar_read(model, on, off)
+
+    def detach_crossbar_read(self) -> None:
+        """Back to the ideal read of the datapath contract (fixed-point only)."""
+        self._fixed("detach_crossbar_read").detach_crossbar_read()
+
+    @property
+    def crossbar_read(self) -> dict | None:
+        """The attached crossbar read (None without one, and for arithmetic='float'): its
+        cell model (the keys of :meth:`attach_crossbar_read`'s ``cells``), ``cell_level``
+        (uint16) and ``cell_conductance`` (float32, 0 = 1/r_off, 1 = 1/r_on) per potential
+        synapse in permanence-memory order (empty with ideal cells), and the ``stuck_on`` /
+        ``stuck_off`` bool (num_columns, num_inputs) masks (None without stuck cells)."""
+        if self.arithmetic != "fixed":
+            return None
+        state = self._sp.crossbar_read
+        if state is None:
+            return None
+        state = dict(state)
+        for key in ("stuck_on", "stuck_off"):
+            bits = state.pop(f"{key}_bits")
+            state[key] = _unpack_columns(bits, self.num_columns, self.num_inputs) if bits.size else None
+        return state
+
+    def effective_connected(self) -> np.ndarray:
+        """Boolean (num_columns, num_inputs): the cells the overlap counts now, the attached
+        crossbar read's (with its stuck cells) or the ideal connected synapses (fixed-point
+        only)."""
+        return self._fixed("effective_connected").effective_connected_dense().astype(bool)
 
     def _format(self, indptr, indices, n, output):
         if output == "indices":
@@ -351,7 +403,7 @@ class SpatialPooler:
         return dict(self._sp.get_state(), arithmetic=self.arithmetic)
 
     def __setstate__(self, state):
-        state = dict(state)
+        state = _upgrade_crossbar_state(dict(state))
         self._sp = _CORE[state.pop("arithmetic", "float")].from_state(state)
         self._touch_permanences()
 
@@ -370,18 +422,30 @@ class SpatialPooler:
         meta = {k: v for k, v in state.items() if not isinstance(v, np.ndarray)}
         meta["params"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in meta["params"].items()}
         meta["params"]["seed"] = str(meta["params"]["seed"])  # JSON has no uint64
+        if "crossbar_read" in meta:  # its own key: the model in the header, the cells as arrays
+            read = dict(meta["crossbar_read"])
+            for name in [k for k, v in read.items() if isinstance(v, np.ndarray)]:
+                arrays[_CROSSBAR_ARRAY_PREFIX + name] = read.pop(name)
+            read["seed"] = str(read["seed"])
+            meta["crossbar_read"] = read
         if "hw" in meta:
             meta["hw"] = dict(meta["hw"])
         write_state(path, _STATE_KIND[self.arithmetic], meta, arrays)
 
     @classmethod
-    def load(cls, path) -> "SpatialPooler":
+    def load(cls, path) -> SpatialPooler:
         """Read a file written by :meth:`save`; raises ValueError on any corruption."""
         meta, arrays, kind = read_state(path, tuple(_STATE_KIND.values()))
         arithmetic = "fixed" if kind == _STATE_KIND["fixed"] else "float"
         try:
             meta["params"]["seed"] = int(meta["params"]["seed"])
-            state = dict(meta, **arrays)
+            state = dict(meta, **{k: v for k, v in arrays.items() if not k.startswith(_CROSSBAR_ARRAY_PREFIX)})
+            if "crossbar_read" in meta:
+                read = dict(meta["crossbar_read"], seed=int(meta["crossbar_read"]["seed"]))
+                read.update({k[len(_CROSSBAR_ARRAY_PREFIX):]: v for k, v in arrays.items()
+                             if k.startswith(_CROSSBAR_ARRAY_PREFIX)})
+                state["crossbar_read"] = read
+            state = _upgrade_crossbar_state(state)
             return cls._wrap(_CORE[arithmetic].from_state(state))
         except (KeyError, TypeError, RuntimeError) as e:
             raise ValueError(f"{path}: invalid spatial pooler state ({e})") from None
@@ -392,6 +456,65 @@ class SpatialPooler:
             f"SpatialPooler(input_dimensions={p['input_dimensions']}, column_dimensions={p['column_dimensions']}, "
             f"seed={p['seed']}, iterations={self.iteration_num})"
         )
+
+
+_CROSSBAR_ARRAY_PREFIX = "crossbar_read."
+_CELL_MODEL_INTS = {"levels": 2**32, "seed": 2**64}
+_CELL_MODEL_REALS = ("nonlinearity_ltp", "nonlinearity_ltd", "d2d_sigma", "c2c_sigma")
+# Before the crossbar read had its own key (htmhw <= 2026-12), the fixed pooler's state held
+# it in these top-level entries; such states (files, pickles) are converted on loading.
+_LEGACY_CROSSBAR_KEYS = ("device_read", "device_cell_level", "device_cell_g", "stuck_on_bits", "stuck_off_bits")
+
+
+def _upgrade_crossbar_state(state: dict) -> dict:
+    if not any(k in state for k in _LEGACY_CROSSBAR_KEYS):
+        return state
+    if "crossbar_read" in state:
+        raise ValueError("invalid saved state: both the crossbar_read entry and the older device_read / "
+                         "device_cell_* / stuck_*_bits entries are present")
+    model = state.pop("device_read", None)
+    if model is None:  # stuck cells on ideal cells
+        model = {"levels": 0, "nonlinearity_ltp": 0.0, "nonlinearity_ltd": 0.0, "d2d_sigma": 0.0,
+                 "c2c_sigma": 0.0, "seed": 0}
+    empty = {"device_cell_level": np.uint16, "device_cell_g": np.float32, "stuck_on_bits": np.uint64,
+             "stuck_off_bits": np.uint64}
+    old = {k: state.pop(k) if k in state else np.zeros(0, dtype=t) for k, t in empty.items()}
+    state["crossbar_read"] = dict(model, cell_level=old["device_cell_level"], cell_conductance=old["device_cell_g"],
+                                  stuck_on_bits=old["stuck_on_bits"], stuck_off_bits=old["stuck_off_bits"])
+    return state
+
+
+def _cell_model(cells) -> dict:
+    if not isinstance(cells, dict):
+        raise TypeError(f"cells must be a dict; got {type(cells).__name__}")
+    known = set(_CELL_MODEL_INTS) | set(_CELL_MODEL_REALS)
+    if set(cells) != known:
+        raise ValueError(f"cells must have exactly the keys {sorted(known)}; got {sorted(cells)}")
+    model = {}
+    for name, bound in _CELL_MODEL_INTS.items():
+        v = cells[name]
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or not 0 <= v < bound:
+            raise ValueError(f"cells[{name!r}] must be an integer in [0, {bound}); got {v!r}")
+        model[name] = int(v)
+    for name in _CELL_MODEL_REALS:
+        v = cells[name]
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"cells[{name!r}] must be a number; got {v!r}")
+        model[name] = float(v)
+    return model
+
+
+def _column_mask(mask, num_columns: int, num_inputs: int, name: str) -> np.ndarray:
+    a = np.asarray(mask)
+    if a.shape != (num_columns, num_inputs):
+        raise ValueError(f"{name} must have shape (num_columns, num_inputs) = ({num_columns}, {num_inputs}); "
+                         f"got {a.shape}")
+    return as_binary_matrix(a, num_inputs, name)
+
+
+def _unpack_columns(bits: np.ndarray, num_columns: int, num_inputs: int) -> np.ndarray:
+    rows = np.asarray(bits, dtype="<u8").reshape(num_columns, -1).view(np.uint8)
+    return np.unpackbits(rows, axis=1, bitorder="little")[:, :num_inputs].astype(bool)
 
 
 SpatialPooler.__doc__ = SpatialPooler.__doc__.rstrip() + "\n\n    Parameters:\n\n" + fields_doc(SP_PARAMS, "    - ") + "\n"

@@ -472,7 +472,6 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
     sp, X, y = _pooler(spec, params, seed)
     tr, te = _split(proto, fold, spec["folds"])
     Xtr, Xte, ytr, yte = X[tr], X[te], y[tr], y[te]
-    arithmetic = sp.arithmetic
     out = {"num_columns": sp.num_columns}
     t = time.perf_counter()
     for _ in range(proto["epochs"]):
@@ -883,5 +882,5 @@ def format_summary(s: dict) -> str:
 
 
 __all__ = ["PROTOCOLS", "METRICS", "SweepError", "load_spec", "normalize_spec", "configurations", "tasks",
-           "evaluate", "resource_counts", "run", "resume", "read_rows", "write_csv", "pareto_front", "aggregate", "summarize",
-           "plot_pareto", "report", "format_summary", "VOLATILE_COLUMNS"]
+           "evaluate", "resource_counts", "run", "resume", "read_rows", "write_csv", "pareto_front", "aggregate",
+           "summarize", "plot_pareto", "report", "format_summary", "VOLATILE_COLUMNS"]

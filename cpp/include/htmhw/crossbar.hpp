@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "htmhw/crossbar_read.hpp"
 #include "htmhw/datapath.hpp"
 
 namespace htmhw {
@@ -53,7 +54,7 @@ struct CrossbarPeriphery {
     double clock_mhz = 100.0;               // digital clock, > 0
 };
 
-// Throw std::invalid_argument naming the field, the allowed range and the value.
+// Throw std::invalid_argument naming the field, the allowed range and the value (check.hpp).
 void validate(const CrossbarDevice& d);
 void validate(const CrossbarArray& a);
 void validate(const CrossbarPeriphery& p);
@@ -72,18 +73,7 @@ struct ArrayFigures {
 ArrayFigures mnsim_array_figures(const CrossbarDevice& d, const CrossbarArray& a, const CrossbarPeriphery& p,
                                  double on_fraction, double input_density, std::uint32_t rows_written);
 
-// Conductance level of an integer permanence p in [0, perm_max] on a device with
-// `levels` levels: round-half-up(p * (levels - 1) / perm_max), exact integer arithmetic.
-std::uint32_t permanence_level(std::uint32_t p, std::uint32_t perm_max, std::uint32_t levels);
-
-// Normalized conductance (0 = 1/r_off, 1 = 1/r_on) of a level programmed by `level`
-// pulses from reset: x = level / (levels - 1), (1 - exp(-nu x)) / (1 - exp(-nu)) (NeuroSim's
-// nonlinear weight-update curve; x when nu = 0), float32 with det_expf.
-float level_fraction(std::uint32_t level, std::uint32_t levels, float nonlinearity);
-// Below this nonlinearity the curve is taken as linear: it differs from x by at most nu / 8
-// of the range, while the float32 formula loses all precision (1 - exp(-nu) rounds to 0 for
-// nu < 6e-8, giving 0/0).
-constexpr double kLinearBelowNonlinearity = 1e-3;
+// permanence_level and level_fraction (the cells' levels and curves): crossbar_read.hpp.
 
 // Conductance of a level: 1/r_off + (1/r_on - 1/r_off) * level_fraction.
 double level_conductance_s(const CrossbarDevice& d, std::uint32_t level);
@@ -104,36 +94,15 @@ struct CrossbarStepCost {
     std::uint64_t active_rows = 0, potentiation_pulses = 0, depression_pulses = 0, cells_written = 0;
 };
 
-// Runs `rows` steps of sp (it advances, as sp_fixed_compute) and returns each step's
-// costs, driven by the step's real activity: the active input rows, the stored levels
-// (read energy), the winners/weak columns (digital cycles, hdl_cycles.hpp) and the
-// level changes of the written cells (write pulses).
-std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, const std::uint8_t* inputs, const std::uint8_t* learn,
+// Runs `rows` steps of sp (it advances, as sp_fixed_step through `read`, null = the ideal
+// read) and returns each step's costs, driven by the step's real activity: the active input
+// rows, the stored levels (read energy), the winners/weak columns (digital cycles,
+// hdl_cycles.hpp) and the level changes of the written cells (write pulses).
+std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, CrossbarRead* read, const std::uint8_t* inputs,
+                                           const std::uint8_t* learn,
                                            std::size_t rows, const CrossbarDevice& d, const CrossbarArray& a,
                                            const CrossbarPeriphery& p, SpFixedWorkspace& ws);
 
-// --- Non-ideal cells in the loop (docs/crossbar.md "Non-idealities in the loop") ---
-// Every potential synapse is a cell with a normalized conductance g in [0, 1]
-// (0 = 1/r_off, 1 = 1/r_on) and the level it was last programmed to,
-// permanence_level(p, perm_max, levels). When learning changes the level by n, the
-// controller applies n pulses: potentiation moves n steps along
-//   ltp(x) = (1 - exp(-nu_p x / (L-1))) / (1 - exp(-nu_p))   (x / (L-1) if nu_p = 0),
-// depression n steps back along ltd(x) = 1 - ltp_{nu_d}(L-1-x), both tabulated per level
-// and interpolated linearly, starting from the pulse coordinate of the cell's present g
-// (so unequal curves make the cell drift from its level); a learning write of n pulses
-// adds c2c_sigma * sqrt(n) * z and clamps to [0, 1] (the initial programming, step 0, is
-// program-and-verify: exact). The cell reads as connected when
-// g * (1 + d2d_sigma * z_cell) >= ltp(conn_q / perm_max), the conductance the threshold
-// permanence reaches from reset. z from Rng::normal12 (docs/rng.md). Stuck-at masks
-// override the read. With levels = perm_max + 1, linear curves and no variation this is
-// exactly the ideal read. Throws std::invalid_argument naming the field.
-void validate(const DeviceRead& m);
-void sp_fixed_set_device_read(SpFixed& sp, const DeviceRead& m);
-// Restores a saved model: level and conductance per potential synapse; the levels must
-// match the current permanences (the cells are rewritten after every learning step).
-void sp_fixed_restore_device_read(SpFixed& sp, const DeviceRead& m, const std::vector<std::uint16_t>& cell_level,
-                                  const std::vector<float>& cell_g);
-// Re-reads the listed columns after their permanences changed (a no-op when off).
-void device_read_refresh(SpFixed& sp, const std::uint32_t* columns, std::size_t n);
+// The non-ideal cells in the loop (the read the overlap counts): crossbar_read.hpp.
 
 }  // namespace htmhw

@@ -29,7 +29,7 @@ struct HwConfig {
     std::uint32_t boost_lut_bits = 10;    // 1..12
 };
 
-// Throws std::invalid_argument naming the field, the allowed range and the value.
+// Throws std::invalid_argument naming the field, the allowed range and the value (check.hpp).
 void validate(const HwConfig& hw);
 
 // Integer constants derived once from the float parameters (docs/datapath.md,
@@ -46,16 +46,6 @@ struct HwConstants {
     std::uint32_t min_pct_q = 0;     // UQ0.16
     std::uint32_t boost_one = 0;     // 2^B_f
     std::vector<std::uint32_t> boost_lut;  // 2^A entries, UQ B_i.B_f
-};
-
-// Non-ideal crossbar cells in the loop (docs/crossbar.md "Non-idealities in the loop").
-struct DeviceRead {
-    std::uint32_t levels = 0;     // conductance levels, 0 = ideal read, else [2, 65536]
-    float nonlinearity_ltp = 0.0f;  // potentiation curve nu in [0, 20] (0 = linear)
-    float nonlinearity_ltd = 0.0f;  // depression curve nu in [0, 20]
-    float d2d_sigma = 0.0f;       // device-to-device sigma of a cell's conductance range, [0, 1]
-    float c2c_sigma = 0.0f;       // cycle-to-cycle sigma per pulse (full range = 1), [0, 1]
-    std::uint64_t seed = 0;
 };
 
 struct SpFixed {
@@ -85,18 +75,6 @@ struct SpFixed {
     std::vector<std::uint32_t> boost;                                        // UQ B_i.B_f
     // Last step (NuPIC's getOverlaps / getBoostedOverlaps), integers.
     std::vector<std::uint32_t> overlaps, boosted;
-    // Crossbar read faults: cells stuck on read as connected, stuck off as not,
-    // whatever the permanence. columns x input_words each; empty = ideal read (the contract).
-    std::vector<std::uint64_t> stuck_on_bits, stuck_off_bits;
-    // Crossbar device read (crossbar.hpp): the overlap counts cells whose stored
-    // conductance reaches the sense reference, not the ideal connected bits. Off when
-    // device.levels == 0. Per potential synapse (perm order): the level last written and
-    // the cell's normalized conductance (state); its d2d gain and the curves (derived).
-    DeviceRead device;
-    std::vector<std::uint16_t> cell_level;
-    std::vector<float> cell_g, cell_gain, ltp_g, ltd_g;
-    float device_reference = 0.0f;
-    std::vector<std::uint64_t> device_bits;  // columns x input_words: cells read as connected
 };
 
 // Builds and initializes (docs/datapath.md "Initialization"). Validates both.
@@ -116,17 +94,28 @@ struct SpFixedWorkspace {
     std::vector<std::uint32_t> positions;  // scratch of the x86 bit-position lists
     std::vector<std::uint32_t> bumped;   // weak columns bumped in the last learning step
     std::vector<std::uint32_t> raise_rounds;  // per winner of the last learning step: raise-loop rounds
+    // The columns whose permanences the last learning step wrote (winners and bumped columns,
+    // ascending, each once; empty after an inference step): what a read model outside the
+    // contract (crossbar_read.hpp) must follow.
+    std::vector<std::uint32_t> written_columns;
     bool portable_kernels = false;       // force the portable (non-SIMD) kernels; same results
 };
 
 // One step (docs/datapath.md "One step, in order"); winners ascending.
+// read_bits: the connected matrix the overlap counts (columns x input_words), when it is
+// not the contract's own connected_bits (a crossbar read, crossbar_read.hpp); null = the
+// contract. Learning always updates the contract's permanences and connected bits; the
+// caller brings read_bits up to date for ws.written_columns before the next step.
 void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixedWorkspace& ws,
-                      std::vector<std::uint32_t>& winners);
+                      std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits = nullptr);
 
 // Inference without any state change (= compute with learn=False, minus the
 // counter); const so it can run on several threads. overlaps_out: num_columns.
 void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspace& ws, std::uint32_t* overlaps_out,
-                    std::vector<std::uint32_t>& winners);
+                    std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits = nullptr);
+
+// Winners per step under global inhibition (docs/datapath.md step 4): int(density x columns).
+std::uint64_t sp_fixed_global_winners(const SpFixed& sp);
 
 // Permanence word k of the flat memory, whatever the storage width.
 inline std::uint32_t sp_fixed_perm(const SpFixed& sp, std::uint64_t k) {
@@ -138,13 +127,11 @@ inline std::uint32_t sp_fixed_perm(const SpFixed& sp, std::uint64_t k) {
 // Throws std::invalid_argument naming the field.
 void sp_fixed_rebuild_and_check(SpFixed& sp);
 
+// sp with its parameters replaced by `params`, rebuilt and checked, as sp_with_params.
+SpFixed sp_fixed_with_params(const SpFixed& sp, const SpParams& params, bool inhibition_changed);
+
 // Sets one column's permanence words (pool order), then trims and refreshes
 // its connected bits (no raise), as NuPIC's setPermanence.
 void sp_fixed_set_column(SpFixed& sp, std::uint32_t column, const std::vector<std::uint32_t>& words);
-
-// Sets (or, with two empty vectors, clears) the stuck-at read faults: bit i of column
-// c's word row is cell (input i, column c). Sizes must be columns x input_words; the
-// two masks must be disjoint and zero past num_inputs (std::invalid_argument otherwise).
-void sp_fixed_set_read_faults(SpFixed& sp, std::vector<std::uint64_t> stuck_on, std::vector<std::uint64_t> stuck_off);
 
 }  // namespace htmhw

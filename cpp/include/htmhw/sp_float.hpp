@@ -43,6 +43,14 @@ struct SpParams {
 // value received.
 void validate(const SpParams& p);
 
+// Parameters that only shape initialization (dimensions, potential pools, the seed):
+// `params` must keep describing how a pooler was built (SpatialPooler(**params) rebuilds
+// it), so they cannot change afterwards.
+bool param_is_construction_only(const std::string& name);
+// Parameters that set the inhibition density: changing one can leave no column able to
+// win (check_some_column_can_win).
+bool param_sets_inhibition(const std::string& name);
+
 // Sizes a configuration implies, computed from the parameters alone (before allocating):
 // potential synapses at their upper bound (every pool at round(field x potential_pct), field =
 // product over input dimensions of min(size, 2 potential_radius + 1)) and the bytes of the
@@ -162,6 +170,12 @@ void update_inhibition_radius(SpFloat& sp);
 // counts, windows, derived constants) and checks every field for consistency;
 // used after loading a saved state. Throws std::invalid_argument naming the field.
 void sp_rebuild_and_check(SpFloat& sp);
+
+// sp with its parameters replaced by `params` (construction-only ones unchanged), rebuilt
+// and checked; sp itself is left alone when that throws. With inhibition_changed the new
+// density is checked against the present radius (a saved state's radius may have shrunk
+// during learning, so it is not checked otherwise).
+SpFloat sp_with_params(const SpFloat& sp, const SpParams& params, bool inhibition_changed);
 
 // A synapse is connected when its float32 permanence >= this (NuPIC: syn_perm_connected -
 // PERMANENCE_EPSILON, compared in float32).
