@@ -414,11 +414,11 @@ def run_demo_mnist(a, progress: bool = True) -> dict:
     _write_metrics_csv(rows, csv_path)
     active = np.diff(test_sdr.indptr)
     result = {
-        "dataset": "MNIST test split (t10k), pixels > %g" % a.threshold,
+        "dataset": f"MNIST test split (t10k), pixels > {a.threshold:g}",
         "protocol": "mnist-10k" if (n_train, n_test) == (8000, 2000) else "mnist-10k subset",
         "arithmetic": a.arith,
         "hw": hw.to_dict() if hw is not None else None,
-        "sp_config": "mnist (docs/protocols.md), boost_in_inference=True, seed %d" % a.seed,
+        "sp_config": f"mnist (docs/protocols.md), boost_in_inference=True, seed {a.seed:d}",
         "n_train": n_train, "n_test": n_test, "num_columns": sp.num_columns, "threads": a.threads,
         "mean_active_columns_test": float(active.mean()),
         **acc,
@@ -519,7 +519,8 @@ def _add_demo_subparsers(demo) -> None:
     som.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
                      help="mnist (3,000 train / 1,000 test digits) or the 8x8 digits (default: mnist)")
     _add_mnist_dir_argument(som, "--data")
-    som.add_argument("--out", type=Path, default=Path("htmhw-som-demo"), help="output directory (default: htmhw-som-demo)")
+    som.add_argument("--out", type=Path, default=Path("htmhw-som-demo"),
+                     help="output directory (default: htmhw-som-demo)")
     som.add_argument("--seed", type=int, default=1, help="SOM seed (default: 1)")
     som.add_argument("--json", action="store_true", help="print the result as JSON")
     som.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -828,7 +829,8 @@ def build_parser() -> argparse.ArgumentParser:
         textwrap.fill(RTL_LOOKUP[0].upper() + RTL_LOOKUP[1:], 90),
         epilog="examples:\n  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny\n  htmhw hdl verify out/tiny --simulator icarus --json\n"
-               "  htmhw hdl verify out/tiny --rtl hdl_ref/rtl --simulator icarus   # this RTL directory (e.g. your edited copy)")
+               "  htmhw hdl verify out/tiny --rtl hdl_ref/rtl --simulator icarus"
+               "   # this RTL directory (e.g. your edited copy)")
     hver.add_argument("golden_dir", type=Path)
     hver.add_argument("--rtl", type=Path, default=None, metavar="DIR",
                       help="directory of the RTL files to verify (default: see the lookup order above)")
@@ -848,13 +850,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_hdl_implement_parser(hsub)
     xb = sub.add_parser("crossbar", help="memristor-crossbar cost estimates (docs/crossbar.md)",
                         formatter_class=argparse.RawDescriptionHelpFormatter,
-                        epilog="example:\n  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
+                        epilog="example:\n"
+                               "  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xsub = xb.add_subparsers(dest="crossbar_command", required=True)
     xrep = xsub.add_parser(
         "report", help="run a fixed-point pooler on a stimulus and print its crossbar costs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
-               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 300 --learn first:200\n"
+               "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist"
+               " --steps 300 --learn first:200\n"
                "  htmhw crossbar report --preset zyarah-htm --config tiny --learn first:500 --json")
     xrep.add_argument("--preset", default="mnsim2-default", help="crossbar preset (default: mnsim2-default)")
     _add_run_arguments(xrep)
@@ -970,7 +974,8 @@ def main(argv=None) -> int:
             print(json.dumps(result, indent=2))
         elif not args.quiet:
             print(f"htmhw demo: float spatial pooler on {result['dataset']}")
-            print(f"  train/test digits      : {result['n_train']} / {result['n_test']} ({result['epochs']} learning passes)")
+            print(f"  train/test digits      : {result['n_train']} / {result['n_test']} "
+                  f"({result['epochs']} learning passes)")
             print(f"  columns, SDR sparsity  : {result['num_columns']}, {result['sdr_sparsity']:.3f}")
             print(f"  accuracy on SDRs       : {result['accuracy_sdr']:.4f}  (LogisticRegression C=0.1)")
             print(f"  accuracy on raw pixels : {result['accuracy_raw_pixels']:.4f}")

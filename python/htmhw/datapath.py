@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import numbers
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +26,7 @@ class HardwareConfig:
         return asdict(self)
 
     @classmethod
-    def coerce(cls, hw) -> "HardwareConfig":
+    def coerce(cls, hw) -> HardwareConfig:
         """HardwareConfig from None (defaults), a dict of fields, or a HardwareConfig."""
         if hw is None:
             return cls()

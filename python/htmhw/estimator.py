@@ -5,7 +5,6 @@ import inspect
 import numbers
 
 import numpy as np
-import scipy.sparse as sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions

@@ -517,7 +517,8 @@ def _unpack_columns(bits: np.ndarray, num_columns: int, num_inputs: int) -> np.n
     return np.unpackbits(rows, axis=1, bitorder="little")[:, :num_inputs].astype(bool)
 
 
-SpatialPooler.__doc__ = SpatialPooler.__doc__.rstrip() + "\n\n    Parameters:\n\n" + fields_doc(SP_PARAMS, "    - ") + "\n"
+SpatialPooler.__doc__ = (SpatialPooler.__doc__.rstrip() + "\n\n    Parameters:\n\n"
+                         + fields_doc(SP_PARAMS, "    - ") + "\n")
 
 
 def _check_output(output):
