@@ -184,15 +184,23 @@ module sp_top #(
         end
     endgenerate
 
-    // floor(log2(iteration)), iteration >= 1 during a step; the duty shift saturates at DUTY_SHIFT_MAX.
-    reg [SHIFT_BITS-1:0] log2_iteration;
+    // Duty shift min(floor(log2(iteration)), DUTY_SHIFT_MAX), iteration >= 1 during a step:
+    // DUTY_SHIFT_MAX when a bit from DUTY_SHIFT_MAX up is set (an OR tree), else the highest
+    // set bit below it. (A priority search over all 64 bits is a 64-deep multiplexer chain,
+    // the design's longest path on iCE40.)
+    localparam [SHIFT_BITS-1:0] SHIFT_CAP = DUTY_SHIFT_MAX;
+    wire shift_at_cap = |(iteration >> SHIFT_CAP);
+    reg [SHIFT_BITS-1:0] log2_low;
     integer i;
     always @* begin
-        log2_iteration = {SHIFT_BITS{1'b0}};
+        log2_low = {SHIFT_BITS{1'b0}};
         for (i = 0; i < 64; i = i + 1)
-            if (iteration[i]) log2_iteration = i[SHIFT_BITS-1:0];
+            if (i < SHIFT_CAP && iteration[i]) log2_low = i[SHIFT_BITS-1:0];
     end
-    wire [SHIFT_BITS-1:0] duty_shift = (log2_iteration > DUTY_SHIFT_MAX) ? DUTY_SHIFT_MAX[SHIFT_BITS-1:0] : log2_iteration;
+    // Registered: iteration changes only at `start` (or by the host while idle), many
+    // cycles before the duty phase, and the duty arithmetic then starts from a register.
+    reg [SHIFT_BITS-1:0] duty_shift;
+    always @(posedge clk) duty_shift <= shift_at_cap ? SHIFT_CAP : log2_low;
     sp_duty_update #(.DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .TARGET_Q(TARGET_Q), .SHIFT_BITS(SHIFT_BITS)) duty_update (
         .overlap_duty(overlap_duty_rdata), .active_duty(active_duty_rdata), .overlap_nonzero(overlap_rdata != 0),
         .winner(winners[col]), .shift(duty_shift), .overlap_duty_next(overlap_duty_next),
