@@ -487,6 +487,29 @@ def test_yosys_synthesizable(golden):
     hdl.check_synth(parameters=hdl.sp_top_parameters(m))
 
 
+# Every memory of sp_top (sp_ram instances); each scales with the synapses, the columns
+# or the boost LUT, so each must be block RAM.
+MEMORIES = {"perm_mem", "pool_input_mem", "pool_offset", "overlap_mem", "boosted_mem", "boost_mem",
+            "overlap_duty_mem", "active_duty_mem", "lut_mem"}
+
+
+@pytest.mark.parametrize("target, cell", [("ice40", "SB_RAM40_4K"), ("xc7", "RAMB18E1")])
+def test_memories_are_block_ram(golden, target, cell):
+    """yosys (apt, 0.23) maps every memory to block RAM on iCE40 and xc7, each to one
+    block at tiny-stress's sizes (ECP5: tests/test_fpga.py)."""
+    r = hdl.resources(golden("stress-p4"), target=target)
+    assert {m["name"]: m["mapped_to"] for m in r["memories"]} == dict.fromkeys(MEMORIES, "block_ram")
+    assert r["cells"].get(cell) == len(MEMORIES)
+
+
+def test_banked_memories_are_block_ram(golden):
+    """With 3 lanes the per-synapse memories are 3 banks each, every bank block RAM."""
+    r = hdl.resources(golden("stress-p4"), target="ice40", synapse_lanes=3)
+    mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
+    banked = {f"{m}.bank[{b}]" for m in ("perm_mem", "pool_input_mem") for b in range(3)}
+    assert mapped == dict.fromkeys((MEMORIES - {"perm_mem", "pool_input_mem"}) | banked, "block_ram")
+
+
 def test_verify_errors(tmp_path, golden, monkeypatch):
     with pytest.raises(ValueError, match="simulators"):
         hdl.verify(golden("stress-p4"), simulators=("modelsim",))
@@ -495,6 +518,10 @@ def test_verify_errors(tmp_path, golden, monkeypatch):
     m, _ = load(golden("stress-p4"))
     m["sp_params"]["global_inhibition"] = False
     with pytest.raises(ValueError, match="global inhibition"):
+        hdl.sp_top_parameters(m)
+    m, _ = load(golden("stress-p4"))
+    m["sizes"]["num_columns"] = 1
+    with pytest.raises(ValueError, match="at least 2 columns"):
         hdl.sp_top_parameters(m)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="iverilog not found"):

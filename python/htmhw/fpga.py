@@ -193,8 +193,9 @@ def parse_memories(yosys_log: str) -> list[dict]:
 
 
 def _memory_name(path: str) -> str:
-    # sp_impl_top.core.perm_mem.bank[0].mem -> perm_mem.bank[0] (parse_memories drops a lone bank[0])
-    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "core", "mem")]
+    # sp_impl_top.core.perm_mem.bank[0].mem (or sp_top.perm_mem.bank[0].mem) -> perm_mem.bank[0]
+    # (parse_memories drops a lone bank[0])
+    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "sp_top", "core", "mem")]
     return ".".join(parts) or path
 
 
