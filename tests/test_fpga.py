@@ -82,7 +82,7 @@ def test_implement_lists_each_memory_mapping(implemented):
     r, work = implemented
     mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
     assert mapped == dict.fromkeys(MEMORIES, "block_ram")
-    assert {m["via"] for m in r["memories"]} == {"$__ECP5_DP16KD_"}
+    assert all("DP16KD" in m["via"] for m in r["memories"])  # yosys 0.70: $__DP16KD_
     assert r["memories_not_in_block_ram"] == []
     assert r["utilization"]["bram"]["used"] == len(MEMORIES)
     assert r["cells"]["DP16KD"] == len(MEMORIES)
