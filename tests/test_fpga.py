@@ -133,7 +133,9 @@ def test_format_report_states_the_numbers(implemented):
     r, _ = implemented
     text = fpga.format_report(r)
     assert f"fmax (post-route): {r['fmax_mhz']} MHz" in text
-    assert "perm_mem -> block_ram" in text and "not in block RAM" not in text
+    assert "perm_mem -> block_ram (" in text and "  not in block RAM: none" in text
+    fell_back = dict(r, memories_not_in_block_ram=["lut_mem"])
+    assert "  not in block RAM: lut_mem" in fpga.format_report(fell_back)
     assert f"learn {r['cycles']['learn_per_step']}" in text
 
 

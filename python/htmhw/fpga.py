@@ -412,9 +412,8 @@ def format_report(r: dict) -> str:
         lines.append("  DOES NOT FIT: " + ", ".join(f"{b} needs {v['used']}, device has {v['available']}"
                                                      for b, v in r["over"].items()))
     if r.get("memories"):
-        lines.append("  memories: " + ", ".join(f"{m['name']} -> {m['mapped_to']}" for m in r["memories"]))
-        if r["memories_not_in_block_ram"]:
-            lines.append("  not in block RAM: " + ", ".join(r["memories_not_in_block_ram"]))
+        lines.append("  memories: " + ", ".join(f"{m['name']} -> {m['mapped_to']} ({m['via']})" for m in r["memories"]))
+        lines.append("  not in block RAM: " + (", ".join(r["memories_not_in_block_ram"]) or "none"))
     if r["status"] == "ok":
         lines.append(f"  fmax (post-route): {r['fmax_mhz']} MHz (constraint {r['freq_constraint_mhz']:g} MHz)"
                      if r["fmax_mhz"] else "  fmax: none reported (no register-to-register path)")
