@@ -1,9 +1,9 @@
 """Place and route of hdl_ref/ (htmhw.fpga, ``htmhw hdl implement``) on the pip-installed
 WebAssembly yosys and nextpnr (the ``fpga`` extra, part of ``test``).
 
-One real run: tiny-stress with a 32-entry boost LUT (so that it places and routes in
-about a minute) on an ECP5-25k, through the CLI. A missing tool fails, it is never
-skipped. The first call of each tool compiles its WebAssembly into the user cache
+Real runs: tiny-stress with a 32-entry boost LUT (so that each places and routes in
+well under a minute) on an ECP5-25k and on an iCE40 UP5K. A missing tool fails, it is
+never skipped. The first call of each tool compiles its WebAssembly into the user cache
 directory (about a minute each on a shared two-core machine); later calls reuse it.
 """
 import re
@@ -16,12 +16,16 @@ from htmhw.golden import load
 
 pytestmark = pytest.mark.hdl
 
-# Every memory of sp_top: the sp_ram instances and the pool-offset register file.
+# Every memory of sp_top (the sp_ram instances). Each scales with the synapses, the
+# columns or the boost LUT, so each must be block RAM.
 MEMORIES = {"perm_mem", "pool_input_mem", "overlap_mem", "boosted_mem", "boost_mem", "overlap_duty_mem",
             "active_duty_mem", "lut_mem", "pool_offset"}
 # LFE5U-25F (Lattice ECP5 family data sheet): 24,288 LUT4 and as many FFs, 56 sysMEM
 # EBR (DP16KD), 28 18x18 multipliers; 197 user I/O in nextpnr's default CABGA381 package.
 ECP5_25K = {"lut4": 24288, "ff": 24288, "bram": 56, "dsp": 28, "io": 197}
+# iCE40UP5K (iCE40 UltraPlus data sheet): 5,280 logic cells (one LUT4, one FF and one
+# carry each), 30 EBR (SB_RAM40_4K), 8 DSP; 39 I/O in the SG48 package.
+ICE40_UP5K = {"logic_cells": 5280, "lut4": 5280, "ff": 5280, "carry": 5280, "bram": 30, "dsp": 8, "io": 39}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,12 @@ def golden_small(tmp_path_factory):
 def implemented(golden_small, tmp_path_factory):
     work = tmp_path_factory.mktemp("fpga-work")
     return fpga.implement(golden_small, "ecp5", "25k", work_dir=work, timeout=900), work
+
+
+@pytest.fixture(scope="module")
+def implemented_ice40(golden_small, tmp_path_factory):
+    work = tmp_path_factory.mktemp("fpga-work-ice40")
+    return fpga.implement(golden_small, "ice40", "up5k", work_dir=work, timeout=900, repeats=1), work
 
 
 def test_implement_routes_and_reports_fmax(implemented):
@@ -65,14 +75,34 @@ def test_implement_utilization_within_device(implemented):
 
 
 def test_implement_lists_each_memory_mapping(implemented):
-    """The asynchronous-read memories cannot be block RAM (DP16KD reads synchronously):
-    on ECP5 yosys makes them distributed RAM, and the report names every one."""
-    r, _ = implemented
+    """Every memory is block RAM on ECP5 (DP16KD), one block each at these sizes, and
+    the report names each one with its mapping."""
+    r, work = implemented
     mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
-    assert set(mapped) == MEMORIES
-    assert set(mapped.values()) == {"lut_ram"}
-    assert set(r["memories_not_in_block_ram"]) == MEMORIES
-    assert r["utilization"]["bram"]["used"] == 0
+    assert mapped == dict.fromkeys(MEMORIES, "block_ram")
+    assert all("DP16KD" in m["via"] for m in r["memories"])  # yosys 0.70: $__DP16KD_
+    assert r["memories_not_in_block_ram"] == []
+    assert r["utilization"]["bram"]["used"] == len(MEMORIES)
+    assert r["cells"]["DP16KD"] == len(MEMORIES)
+    assert not any(c.startswith("TRELLIS_DPR") for c in r["cells"])  # no distributed RAM
+
+
+def test_implement_ice40_block_ram_fmax_and_fit(implemented_ice40):
+    """On an iCE40 UP5K (no asynchronous RAM there at all) the whole design fits, every
+    memory is an SB_RAM40_4K, and nextpnr reports a post-route fmax."""
+    r, work = implemented_ice40
+    assert r["status"] == "ok" and r["fits"] is True
+    mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
+    assert mapped == dict.fromkeys(MEMORIES, "block_ram") and r["memories_not_in_block_ram"] == []
+    assert r["cells"]["SB_RAM40_4K"] == len(MEMORIES) == r["utilization"]["bram"]["used"]
+    u = r["utilization"]
+    for name, available in ICE40_UP5K.items():
+        assert u[name]["available"] == available, name
+        assert 0 <= u[name]["used"] <= available, name
+    assert u["io"]["used"] == 13
+    lines = re.findall(r"Max frequency for clock\s+'[^']+':\s+([\d.]+) MHz", (work / "nextpnr.log").read_text())
+    assert r["fmax_mhz"] == pytest.approx(float(lines[-1]), abs=0.01)
+    assert 1 < r["fmax_mhz"] < 300 and r["fmax_mhz"] != r["freq_constraint_mhz"]
 
 
 def test_implement_cycles_and_steps_per_second(implemented, golden_small):
@@ -101,13 +131,16 @@ def test_format_report_states_the_numbers(implemented):
     r, _ = implemented
     text = fpga.format_report(r)
     assert f"fmax (post-route): {r['fmax_mhz']} MHz" in text
-    assert "not in block RAM: " in text and "perm_mem" in text
+    assert "perm_mem -> block_ram (" in text and "  not in block RAM: none" in text
+    fell_back = dict(r, memories_not_in_block_ram=["lut_mem"])
+    assert "  not in block RAM: lut_mem" in fpga.format_report(fell_back)
     assert f"learn {r['cycles']['learn_per_step']}" in text
 
 
 def test_parse_nextpnr_over_device():
     """The utilization block nextpnr-ice40 prints before it gives up (an hx8k asked to
-    hold tiny-stress with its memories in flip-flops), as the implementation reads it."""
+    hold tiny-stress with the earlier asynchronous-read memories in flip-flops), as the
+    implementation reads it."""
     log = ("Info: Device utilisation:\n"
            "Info: \t         ICESTORM_LC:   26946/   7680   350%\n"
            "Info: \t        ICESTORM_RAM:       0/     32     0%\n"
@@ -120,13 +153,19 @@ def test_parse_nextpnr_over_device():
 
 
 def test_parse_memories_kinds():
-    log = ("mapping memory sp_impl_top.core.perm_mem.mem via $__ECP5_DP16KD_\n"
-           "mapping memory sp_impl_top.core.pool_offset via $__TRELLIS_DPR16X4_\n"
-           "using FF mapping for memory sp_impl_top.core.lut_mem.mem\n")
+    """Each kind of mapping, named: a one-bank memory by its instance, a banked one
+    (SYN_LANES > 1) by instance and bank."""
+    log = ("mapping memory sp_impl_top.core.perm_mem.bank[0].mem via $__ECP5_DP16KD_\n"
+           "mapping memory sp_impl_top.core.pool_offset.bank[0].mem via $__TRELLIS_DPR16X4_\n"
+           "using FF mapping for memory sp_impl_top.core.lut_mem.bank[0].mem\n"
+           "mapping memory sp_top.pool_input_mem.bank[0].mem via $__ICE40_RAM4K_\n"
+           "mapping memory sp_top.pool_input_mem.bank[1].mem via $__ICE40_RAM4K_\n")
     assert fpga.parse_memories(log) == [
         {"name": "perm_mem", "mapped_to": "block_ram", "via": "$__ECP5_DP16KD_"},
         {"name": "pool_offset", "mapped_to": "lut_ram", "via": "$__TRELLIS_DPR16X4_"},
-        {"name": "lut_mem", "mapped_to": "flip_flops", "via": "FF mapping"}]
+        {"name": "lut_mem", "mapped_to": "flip_flops", "via": "FF mapping"},
+        {"name": "pool_input_mem.bank[0]", "mapped_to": "block_ram", "via": "$__ICE40_RAM4K_"},
+        {"name": "pool_input_mem.bank[1]", "mapped_to": "block_ram", "via": "$__ICE40_RAM4K_"}]
 
 
 def test_implement_timeout_is_reported(golden_small, tmp_path):

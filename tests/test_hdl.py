@@ -95,8 +95,11 @@ def assert_clean(verdict, sim, golden_dir):
     assert verdict["ok"] is True and verdict["problems"] == []
 
 
+# edge with 8 lanes (its pool size): every permanence pass is one cycle, and each pass
+# after the first rereads the words the previous one writes in the same cycle (sp_ram's
+# BYPASS).
 @pytest.mark.parametrize("name,lanes", [("stress-p4", 1), ("stress-p4", 3), ("stress-p16", 1),
-                                        ("mnist256-p8-short", 1), ("odd-p12-short", 1), ("edge", 1)])
+                                        ("mnist256-p8-short", 1), ("odd-p12-short", 1), ("edge", 1), ("edge", 8)])
 def test_icarus_bit_exact(golden, name, lanes):
     g = golden(name)
     v = hdl.verify(g, simulators=("icarus",), synapse_lanes=lanes)
@@ -209,8 +212,10 @@ def test_model_cycles_throughput_and_errors():
 
 
 # (file, [(old, new)], golden vectors, the field that mismatches first). Every RTL file
-# and behaviour has a mutant; each runs on Icarus (the fastest here for tiny vectors)
-# with the shortest "edge" prefix that catches it.
+# and behaviour has a mutant, the block-RAM read pipeline included (read addresses one
+# cycle ahead, read-during-write forwarding, the boost write one cycle behind); each runs
+# on Icarus (the fastest here for tiny vectors) with the shortest "edge" prefix that
+# catches it.
 MUTATIONS = {
     # Overlap unit: connected means perm > conn_q instead of >=.
     "overlap_conn_gt": ("sp_overlap_unit.v", [("perm[j*PERM_BITS +: PERM_BITS] >= CONN_Q",
@@ -220,8 +225,24 @@ MUTATIONS = {
         ("assign count_out = (sum > COUNT_MAX) ? COUNT_MAX[OVERLAP_BITS-1:0] : sum[OVERLAP_BITS-1:0];",
          "assign count_out = sum[OVERLAP_BITS-1:0];")], "edge-60", "overlap"),
     # RAM: the last word of every memory reads as 0.
-    "ram_last_word": ("sp_ram.v", [("(address < DEPTH) ? mem[address]", "(address < DEPTH - 1) ? mem[address]")],
+    "ram_last_word": ("sp_ram.v", [("q <= mem[row_r];",
+                                    "q <= (row_r == BANK_DEPTH - 1) ? {WIDTH{1'b0}} : mem[row_r];")],
                       "edge-60", "overlap"),
+    # RAM: no forwarding of a word written at the clock edge of its read. With 8 lanes
+    # (edge's pool size) every permanence pass after the first rereads the words the
+    # previous pass wrote in the same cycle, and gets the old ones (MUTATION_LANES).
+    "ram_no_bypass": ("sp_ram.v", [("forward <= (BYPASS != 0) && bank_we && (row_w == row_r);", "forward <= 1'b0;")],
+                      "edge-60", "written_perm"),
+    # RAM banks: the read lanes are rotated by the bank of this cycle's read address
+    # instead of the one whose data the read registers hold (3 lanes, MUTATION_LANES).
+    "ram_lane_rotation": ("sp_ram.v", [("wire [LANE_BITS:0] sum = read_lane_q + j;",
+                                        "wire [LANE_BITS:0] sum = read_lane + j;")], "edge-60", "overlap"),
+    # Read pipeline: the kWTA reads the score memory at its current column, a cycle late.
+    "score_read_late": ("sp_top.v", [(".raddr(host_next ? host_addr[COLUMN_BITS-1:0] : kwta_col_next)",
+                                      ".raddr(host_next ? host_addr[COLUMN_BITS-1:0] : kwta_col)")], "edge-60",
+                        "winners"),
+    # Boost write-behind: the LUT word goes to the next cycle's column.
+    "boost_write_column": ("sp_top.v", [("boost_col <= col;", "boost_col <= col_d;")], "edge-60", "boost"),
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
@@ -231,12 +252,11 @@ MUTATIONS = {
     # kWTA tie-break flipped: the marking pass walks from the last column down, so
     # higher indices win ties (the contract: lower index wins).
     "tie_higher_index": ("sp_kwta.v", [
-        ("ties_won <= {COLUMN_BITS{1'b0}};\n                        column <= {COLUMN_BITS{1'b0}};",
-         "ties_won <= {COLUMN_BITS{1'b0}};\n                        column <= LAST;"),
-        ("if (column == LAST) begin\n                        state <= IDLE;\n                    end else begin\n"
-         "                        column <= column + 1'b1;",
-         "if (column == 0) begin\n                        state <= IDLE;\n                    end else begin\n"
-         "                        column <= column - 1'b1;"),
+        ("COUNT: column_next = (column == LAST) ? {COLUMN_BITS{1'b0}} : column + 1'b1;",
+         "COUNT: column_next = (column == LAST) ? LAST : column + 1'b1;"),
+        ("default: if (column != LAST) column_next = column + 1'b1;",
+         "default: if (column != 0) column_next = column - 1'b1;"),
+        ("if (column == LAST) state <= IDLE;", "if (column == 0) state <= IDLE;"),
         ("assign done = (state == MARK) && (column == LAST);", "assign done = (state == MARK) && (column == 0);"),
     ], "edge-60", "winners"),
     # kWTA gives one tie slot too many.
@@ -248,12 +268,13 @@ MUTATIONS = {
         ("wire above = eligible && (score > threshold);", "wire above = (score > threshold);"),
         ("wire tie = eligible && (score == threshold);", "wire tie = (score == threshold);")], "edge-60", "winners"),
     # Eligibility s > threshold instead of s >= threshold.
-    "eligible_gt": ("sp_top.v", [("({32'd0, score} >= STIMULUS_SCORE)", "({32'd0, score} > STIMULUS_SCORE)")],
+    "eligible_gt": ("sp_top.v", [("({32'd0, score_rdata} >= STIMULUS_SCORE)",
+                                  "({32'd0, score_rdata} > STIMULUS_SCORE)")],
                     "edge-60", "winners"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
-    "weak_le": ("sp_top.v", [("weak_mask[col] <= (overlap_duty_next < min_duty);",
-                              "weak_mask[col] <= (overlap_duty_next <= min_duty);")], "edge-60", "overlap"),
+    "weak_le": ("sp_top.v", [("wire weak_now = (overlap_duty_rdata < min_duty);",
+                              "wire weak_now = (overlap_duty_rdata <= min_duty);")], "edge-60", "overlap"),
     # Raise-to-threshold loop skipped.
     "no_raise": ("sp_top.v", [("(conn_count_next < STIMULUS) ? MODE_RAISE : MODE_TRIM", "MODE_TRIM")], "edge-60",
                  "written_perm"),
@@ -264,10 +285,9 @@ MUTATIONS = {
     # Period counter counts 0..50: the minimum duty updates every 51 iterations.
     "period_51": ("sp_top.v", [("(period_phase == UPDATE_PERIOD - 1)", "(period_phase == UPDATE_PERIOD)")],
                   "edge-60", "min_overlap_duty"),
-    # Duty shift not clamped at s_max (shows from iteration 2^(s_max+1) = 128 on).
-    "duty_shift_unclamped": ("sp_top.v", [
-        ("(log2_iteration > DUTY_SHIFT_MAX) ? DUTY_SHIFT_MAX[SHIFT_BITS-1:0] : log2_iteration", "log2_iteration")],
-        "edge", "overlap_duty"),
+    # Duty shift clamped at s_max + 1 instead of s_max (shows from iteration 2^(s_max+1) = 128 on).
+    "duty_shift_cap": ("sp_top.v", [("SHIFT_CAP = DUTY_SHIFT_MAX;", "SHIFT_CAP = DUTY_SHIFT_MAX + 1;")],
+                       "edge", "overlap_duty"),
     # Permanence increment wraps (the ap_fixed default) instead of saturating.
     "inc_wrap": ("sp_perm_update.v", [("inc_sat = (plus_inc > PERM_MAX) ? PERM_MAX : plus_inc;",
                                        "inc_sat = plus_inc & PERM_MAX;")], "edge-60", "written_perm"),
@@ -288,15 +308,15 @@ MUTATIONS = {
     # Not a contract deviation: the finish phase takes one more cycle. Every word
     # matches; only the cycle counts differ from the model.
     "finish_extra_cycle": ("sp_top.v", [
-        ("if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];\n"
-         "                    state <= S_DONE;",
-         "if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];\n"
-         "                    if (col == LAST_COLUMN) col <= {COLUMN_BITS{1'b0}}; else state <= S_DONE;")],
+        ("S_MIN: state_d = S_DONE;",
+         "S_MIN: if (col == LAST_COLUMN) col_d = {COLUMN_BITS{1'b0}}; else state_d = S_DONE;")],
         "edge-12", None),
     # kWTA never signals done: the step hangs and the testbench gives up (no result).
     "kwta_never_done": ("sp_kwta.v", [("assign done = (state == MARK) && (column == LAST);", "assign done = 1'b0;")],
                         "edge-12", None),
 }
+# SYN_LANES of a mutant's run where it is not 1.
+MUTATION_LANES = {"ram_no_bypass": 8, "ram_lane_rotation": 3}
 RTL_FILES = {f"{m}.v" for m in hdl.RTL_MODULES}
 
 
@@ -321,7 +341,8 @@ def test_mutated_rtl_fails(golden, tmp_path, mutation):
     """The testbench catches a small deviation from the contract and names the field
     that goes wrong first."""
     _, _, vectors, field = MUTATIONS[mutation]
-    v = hdl.verify(golden(vectors), simulators=("icarus",), rtl_dir=mutated_rtl(tmp_path, mutation))
+    v = hdl.verify(golden(vectors), simulators=("icarus",), rtl_dir=mutated_rtl(tmp_path, mutation),
+                   synapse_lanes=MUTATION_LANES.get(mutation, 1))
     r = v["simulators"]["icarus"]
     assert v["ok"] is False
     assert r["failed"] > 0 and r["exit_code"] != 0
@@ -469,6 +490,33 @@ def test_yosys_synthesizable(golden):
     hdl.check_synth(parameters=hdl.sp_top_parameters(m))
 
 
+# Every memory of sp_top (sp_ram instances); each scales with the synapses, the columns
+# or the boost LUT, so each must be block RAM.
+MEMORIES = {"perm_mem", "pool_input_mem", "pool_offset", "overlap_mem", "boosted_mem", "boost_mem",
+            "overlap_duty_mem", "active_duty_mem", "lut_mem"}
+
+
+# Blocks at tiny-stress's sizes: one per memory, except the 1,024 x 11-bit boost LUT on
+# iCE40, which takes three 1,024 x 4 blocks.
+@pytest.mark.parametrize("target, cell, blocks", [("ice40", "SB_RAM40_4K", 11), ("xc7", "RAMB18E1", 9)])
+def test_memories_are_block_ram(golden, target, cell, blocks):
+    """yosys (apt, 0.23) maps every memory to block RAM on iCE40 and xc7 (ECP5:
+    tests/test_fpga.py)."""
+    r = hdl.resources(golden("stress-p4"), target=target)
+    assert {m["name"]: m["mapped_to"] for m in r["memories"]} == dict.fromkeys(MEMORIES, "block_ram")
+    assert r["cells"].get(cell) == blocks
+
+
+def test_banked_memories_are_block_ram(golden):
+    """With 2 lanes the per-synapse memories are 2 banks each, every bank block RAM.
+    (2, not 3: a lane count that is not a power of two divides the address by a
+    constant, which yosys 0.23 takes minutes to synthesize.)"""
+    r = hdl.resources(golden("stress-p4"), target="ice40", synapse_lanes=2)
+    mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
+    banked = {f"{m}.bank[{b}]" for m in ("perm_mem", "pool_input_mem") for b in range(2)}
+    assert mapped == dict.fromkeys((MEMORIES - {"perm_mem", "pool_input_mem"}) | banked, "block_ram")
+
+
 def test_verify_errors(tmp_path, golden, monkeypatch):
     with pytest.raises(ValueError, match="simulators"):
         hdl.verify(golden("stress-p4"), simulators=("modelsim",))
@@ -477,6 +525,10 @@ def test_verify_errors(tmp_path, golden, monkeypatch):
     m, _ = load(golden("stress-p4"))
     m["sp_params"]["global_inhibition"] = False
     with pytest.raises(ValueError, match="global inhibition"):
+        hdl.sp_top_parameters(m)
+    m, _ = load(golden("stress-p4"))
+    m["sizes"]["num_columns"] = 1
+    with pytest.raises(ValueError, match="at least 2 columns"):
         hdl.sp_top_parameters(m)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="iverilog not found"):

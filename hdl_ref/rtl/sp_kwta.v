@@ -7,6 +7,9 @@
 // 3. Mark, in ascending column order: eligible and s > T wins; eligible and s == T wins
 //    while fewer than K - G such ties have won (lower index wins ties). 1 pass of C cycles.
 // Total: (SCORE_BITS + 2) * C cycles; done is high in the last of them.
+// `score` and `eligible` are those of `column`; `column_next` is the column of the next
+// cycle, the read address of a synchronous-read score memory (its data then arrives with
+// `column`, so the passes need no extra cycles).
 `default_nettype none
 module sp_kwta #(
     parameter NUM_COLUMNS = 8,
@@ -18,6 +21,7 @@ module sp_kwta #(
     input  wire                   rst,
     input  wire                   start,
     output reg  [COLUMN_BITS-1:0] column,    // column whose score is read this cycle
+    output reg  [COLUMN_BITS-1:0] column_next,  // `column` of the next cycle
     input  wire [SCORE_BITS-1:0]  score,
     input  wire                   eligible,
     output wire                   win_we,    // write win_bit for `column` at the clock edge
@@ -48,49 +52,52 @@ module sp_kwta #(
     assign win_we = (state == MARK);
     assign win_bit = above || (tie && (ties_won < K_COUNT - greater));
 
+    // Column order: ascending within each pass; every pass starts at column 0.
+    always @* begin
+        column_next = column;
+        case (state)
+            IDLE: if (start) column_next = {COLUMN_BITS{1'b0}};
+            SEARCH: column_next = (column == LAST) ? {COLUMN_BITS{1'b0}} : column + 1'b1;
+            COUNT: column_next = (column == LAST) ? {COLUMN_BITS{1'b0}} : column + 1'b1;  // MARK starts at 0
+            default: if (column != LAST) column_next = column + 1'b1;                    // MARK
+        endcase
+    end
+
     always @(posedge clk) begin
         if (rst) begin
             state <= IDLE;
             column <= {COLUMN_BITS{1'b0}};
         end else begin
+            column <= column_next;
             case (state)
                 IDLE: if (start) begin
                     state <= SEARCH;
                     bit_index <= SCORE_BITS - 1;
                     threshold <= {SCORE_BITS{1'b0}};
                     count <= {COLUMN_BITS{1'b0}};
-                    column <= {COLUMN_BITS{1'b0}};
                 end
                 SEARCH: begin
                     if (column == LAST) begin
                         if (count_next >= K_COUNT) threshold <= candidate;
                         count <= {COLUMN_BITS{1'b0}};
-                        column <= {COLUMN_BITS{1'b0}};
                         if (bit_index == 0) state <= COUNT;
                         else bit_index <= bit_index - 1'b1;
                     end else begin
                         count <= count_next;
-                        column <= column + 1'b1;
                     end
                 end
                 COUNT: begin
                     if (column == LAST) begin
                         greater <= count_next;
                         ties_won <= {COLUMN_BITS{1'b0}};
-                        column <= {COLUMN_BITS{1'b0}};
                         state <= MARK;
                     end else begin
                         count <= count_next;
-                        column <= column + 1'b1;
                     end
                 end
                 MARK: begin
                     if (tie && !above && win_bit) ties_won <= ties_won + 1'b1;
-                    if (column == LAST) begin
-                        state <= IDLE;
-                    end else begin
-                        column <= column + 1'b1;
-                    end
+                    if (column == LAST) state <= IDLE;
                 end
                 default: state <= IDLE;
             endcase

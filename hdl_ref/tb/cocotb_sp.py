@@ -54,8 +54,11 @@ async def host_write(dut, sel, addr, data):
 
 
 async def host_read(dut, sel, addr):
+    # The memories read synchronously: the data is there after the next rising edge.
+    await FallingEdge(dut.clk)
     dut.host_sel.value = sel
     dut.host_addr.value = int(addr)
+    await RisingEdge(dut.clk)
     await Timer(1, "ns")
     return dut.host_rdata.value.to_unsigned()
 

@@ -103,9 +103,12 @@ module tb_sp;
         end
     endtask
 
+    // The memories read synchronously: the data is there after the next rising edge.
     task host_read(input [3:0] sel, input [31:0] addr);
         begin
+            @(negedge clk);
             host_sel = sel; host_addr = addr;
+            @(posedge clk);
             #1;
             got = host_rdata;
         end

@@ -59,7 +59,7 @@ _RESOURCES = {
     "ecp5": {"lut4": "TRELLIS_COMB", "ff": "TRELLIS_FF", "bram": "DP16KD", "dsp": "MULT18X18D", "io": "TRELLIS_IO"},
     "ice40": {"logic_cells": "ICESTORM_LC", "bram": "ICESTORM_RAM", "dsp": "ICESTORM_DSP", "io": "SB_IO"},
 }
-_BRAM_CELLS = ("DP16KD", "SB_RAM40_4K", "RAMB18E1", "RAMB36E1")
+_BRAM_CELLS = ("DP16KD", "SB_RAM40_4K", "ICE40_RAM4K", "RAMB18E1", "RAMB36E1", "BLOCKRAM")
 _LUTRAM_CELLS = ("DPR16X4", "RAM16X", "RAM32", "RAM64", "RAM128", "RAM256")
 _FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz")
 _UTIL_RE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
@@ -170,7 +170,9 @@ def _nextpnr_phase(line: str, current):
 
 def parse_memories(yosys_log: str) -> list[dict]:
     """How yosys mapped each memory: ``[{"name", "mapped_to", "via"}]`` with
-    ``mapped_to`` one of block_ram, lut_ram, flip_flops (from memory_libmap's log)."""
+    ``mapped_to`` one of block_ram, lut_ram, flip_flops (from memory_libmap's log).
+    A memory of one bank (sp_ram with LANES = 1) is named by its instance (perm_mem); a
+    banked one (SYN_LANES > 1) by instance and bank (perm_mem.bank[2])."""
     out = {}
     for line in yosys_log.splitlines():
         m = _MEM_LIB_RE.search(line)
@@ -183,12 +185,17 @@ def parse_memories(yosys_log: str) -> list[dict]:
         m = _MEM_FF_RE.search(line)
         if m:
             out[_memory_name(m.group(1))] = {"mapped_to": "flip_flops", "via": "FF mapping"}
-    return [{"name": k, **v} for k, v in out.items()]
+    def name(n):
+        prefix = n[:-len(".bank[0]")]
+        return prefix if n.endswith(".bank[0]") and f"{prefix}.bank[1]" not in out else n
+
+    return [{"name": name(n), **v} for n, v in out.items()]
 
 
 def _memory_name(path: str) -> str:
-    # sp_impl_top.core.perm_mem.mem -> perm_mem; sp_impl_top.core.pool_offset -> pool_offset
-    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "core", "mem")]
+    # sp_impl_top.core.perm_mem.bank[0].mem (or sp_top.perm_mem.bank[0].mem) -> perm_mem.bank[0]
+    # (parse_memories drops a lone bank[0])
+    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "sp_top", "core", "mem")]
     return ".".join(parts) or path
 
 
@@ -408,9 +415,8 @@ def format_report(r: dict) -> str:
         lines.append("  DOES NOT FIT: " + ", ".join(f"{b} needs {v['used']}, device has {v['available']}"
                                                      for b, v in r["over"].items()))
     if r.get("memories"):
-        lines.append("  memories: " + ", ".join(f"{m['name']} -> {m['mapped_to']}" for m in r["memories"]))
-        if r["memories_not_in_block_ram"]:
-            lines.append("  not in block RAM: " + ", ".join(r["memories_not_in_block_ram"]))
+        lines.append("  memories: " + ", ".join(f"{m['name']} -> {m['mapped_to']} ({m['via']})" for m in r["memories"]))
+        lines.append("  not in block RAM: " + (", ".join(r["memories_not_in_block_ram"]) or "none"))
     if r["status"] == "ok":
         lines.append(f"  fmax (post-route): {r['fmax_mhz']} MHz (constraint {r['freq_constraint_mhz']:g} MHz)"
                      if r["fmax_mhz"] else "  fmax: none reported (no register-to-register path)")

@@ -31,7 +31,7 @@ SIMULATORS = ("icarus", "verilator", "cocotb")
 TARGETS = {
     "generic": "synth -top sp_top -flatten",
     "ice40": "synth_ice40 -top sp_top",
-    "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad",
+    "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
 }
 RTL_MODULES = ("sp_ram", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_perm_update", "sp_duty_update", "sp_top")
 _INSTALL_HINT = {
@@ -161,6 +161,10 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
                          "(global_inhibition=False)")
     if sizes.get("min_duty_words", 1) != 1:
         raise ValueError("hdl_ref expects one minimum-duty word (global inhibition)")
+    if sizes["num_columns"] < 2:
+        # The read pipeline relies on it: the column read one cycle ahead differs from the
+        # one being written (hdl_ref/README.md, "Read-during-write").
+        raise ValueError(f"hdl_ref needs at least 2 columns; this golden directory has {sizes['num_columns']}")
     return {
         "NUM_INPUTS": sizes["num_inputs"], "NUM_COLUMNS": sizes["num_columns"], "NUM_SYNAPSES": sizes["num_synapses"],
         "PERM_BITS": hw["permanence_bits"], "OVERLAP_BITS": q["overlap_bits"], "BOOST_INT_BITS": hw["boost_int_bits"],
@@ -494,25 +498,30 @@ def _read_script(rtl_dir, parameters) -> str:
 
 def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1) -> dict:
     """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
-    ``{"target", "cells": {cell type: count}, "seconds"}`` (``target`` one of generic,
-    ice40, xc7). yosys gives no timing; memories are counted as yosys maps them."""
+    ``{"target", "cells": {cell type: count}, "memories", "seconds"}`` (``target`` one of
+    generic, ice40, xc7). yosys gives no timing; memories are counted as yosys maps them,
+    and ``memories`` lists how (``htmhw.fpga.parse_memories``: name, mapped_to, via;
+    the generic target has no memory library and lists none)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {tuple(TARGETS)}; got {target!r}")
     manifest = _check_golden(golden_dir)
     yosys = _tool("yosys")
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
-        stat = Path(tmp) / "stat.json"
+        stat, log = Path(tmp) / "stat.json", Path(tmp) / "yosys.log"
         script = (_read_script(rtl_dir, sp_top_parameters(manifest, synapse_lanes)) + TARGETS[target] + "\n" +
                   f"tee -q -o {stat} stat -json\n")
         t0 = time.perf_counter()
-        proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
+        proc = subprocess.run([yosys, "-q", "-l", str(log), "-p", script], capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
         report = json.loads(stat.read_text())
+        from .fpga import parse_memories
+
+        memories = parse_memories(log.read_text())
     design = report.get("design", {})
     return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
-            "cells": design.get("num_cells_by_type", {}), "seconds": round(seconds, 1)}
+            "cells": design.get("num_cells_by_type", {}), "memories": memories, "seconds": round(seconds, 1)}
 
 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",

@@ -1,7 +1,9 @@
 // Cycle model of the Verilog reference (hdl_ref/rtl/sp_top.v): clock cycles of one
 // step by phase, from the step's architectural facts (winners, weak columns, raise
 // rounds). The formulas are in hdl_ref/README.md; tests compare them with the cycles
-// the testbench counts in simulation, step by step.
+// the testbench counts in simulation, step by step. The block-RAM memories' read
+// pipeline (addresses of the next cycle, the boost write one cycle behind) adds no
+// cycle to any phase, so the formulas are those of the asynchronous-read reference.
 #pragma once
 #include <cstdint>
 #include <vector>
