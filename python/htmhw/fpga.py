@@ -21,7 +21,6 @@ import importlib.util
 import json
 import queue
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .golden import load as load_golden
-from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_sources, sp_top_parameters
+from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_sources, sp_top_parameters, staged_read_script
 
 # nextpnr's device options and the resources of each part (for the table and the fit
 # check; the numbers a run reports are nextpnr's own "available" counts).
@@ -330,16 +329,10 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
         # relative paths from the tools' working directory.
         work = Path(work_dir) if work_dir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        src = work / "src"
-        src.mkdir(exist_ok=True)
         shell = hdl_ref_dir() / "impl" / "sp_impl_top.v"
         if not shell.is_file():
             raise FileNotFoundError(f"the implementation shell {shell} is missing")
-        files = [*rtl_sources(), shell]
-        for f in files:
-            shutil.copy(f, src / f.name)
-        script = ("".join(f"read_verilog src/{f.name}\n" for f in files) +
-                  "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in params.items()) + " sp_impl_top\n" +
+        script = (staged_read_script([*rtl_sources(), shell], params, "sp_impl_top", work) +
                   f"{_SYNTH[family]} -top sp_impl_top -json design.json\n"
                   "tee -q -o stat.json stat -json\n")
         (work / "synth.ys").write_text(script)

