@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 import htmhw
-from htmhw.cli import MNIST_DEMO_DEFAULTS, reconstruction_methods, run_demo_mnist
+from htmhw.demos.mnist import MNIST_DEMO_DEFAULTS, reconstruction_methods, run_demo_mnist
 from htmhw.configs import named_config
 
 TARGET_S = 2.0  # target: reconstruction of 2,000 test digits by any method < 2 s

@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from htmhw.som import run_study, study_markdown
+from htmhw.demos.som_study import run_study, study_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- som-study:begin -->", "<!-- som-study:end -->"

@@ -1,4 +1,5 @@
 // The private extension module htmhw._core; one init_* per area.
+#include "htmhw/parallel.hpp"
 #include <pybind11/pybind11.h>
 
 namespace py = pybind11;
@@ -31,4 +32,5 @@ PYBIND11_MODULE(_core, m) {
     init_som(m);
     init_sdr_search(m);
     m.attr("__version__") = HTMHW_STR(HTMHW_VERSION);
+    m.attr("MAX_THREADS") = htmhw::kMaxThreads;
 }

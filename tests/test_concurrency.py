@@ -9,7 +9,7 @@ import pytest
 
 import htmhw
 from htmhw.configs import named_config
-from htmhw.golden import random_inputs
+from htmhw.hw.golden import random_inputs
 
 ARITHS = ("float", "fixed")
 

@@ -114,7 +114,7 @@ import numpy as np  # noqa: E402
 
 from htmhw import HardwareConfig, SpatialPooler  # noqa: E402
 from htmhw.configs import named_config  # noqa: E402
-from htmhw.golden import random_inputs  # noqa: E402
+from htmhw.hw.golden import random_inputs  # noqa: E402
 
 
 def _tiny(**hw):
@@ -207,7 +207,7 @@ def test_more_columns_more_area_and_energy():
 
 
 def test_digital_costs_follow_the_cycle_model():
-    from htmhw import hdl
+    from htmhw.hw import hdl
 
     per = X.Periphery(digital_energy_pj_per_cycle=0.5, clock_mhz=200.0)
     x = random_inputs(30, 16, 3, 4)
@@ -580,7 +580,7 @@ def test_device_needs_a_fixed_pooler_and_valid_arguments():
 
 
 def test_golden_export_refuses_a_device(tmp_path):
-    from htmhw import golden
+    from htmhw.hw import golden
 
     sp = _tiny()
     X.attach_device(sp, "mnsim2-default", 1)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import htmhw
-from htmhw import crossbar, golden
+from htmhw import crossbar
+from htmhw.hw import golden
 from htmhw.configs import named_config
 from htmhw.datasets import load_mnist
 

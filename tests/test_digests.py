@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import htmhw
-from htmhw import golden
+from htmhw.hw import golden
 from htmhw.configs import named_config
 
 DIGESTS = Path(__file__).resolve().parent / "digests.json"

@@ -1,4 +1,4 @@
-"""Place and route of hdl_ref/ (htmhw.fpga, ``htmhw hdl implement``) on the pip-installed
+"""Place and route of hdl_ref/ (htmhw.hw.fpga, ``htmhw hdl implement``) on the pip-installed
 WebAssembly yosys and nextpnr (the ``fpga`` extra, part of ``test``).
 
 Real runs: tiny-stress with a 32-entry boost LUT (so that each places and routes in
@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from htmhw import fpga, hdl
+from htmhw.hw import fpga, hdl
 from htmhw.cli import main as cli_main
-from htmhw.golden import load
+from htmhw.hw.golden import load
 
 pytestmark = pytest.mark.hdl
 

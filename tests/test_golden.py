@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import htmhw
-from htmhw import golden
+from htmhw.hw import golden
 from htmhw.cli import main as cli_main
 from htmhw.configs import named_config
-from htmhw.datapath import HardwareConfig, memh_bytes
+from htmhw.datapath import HardwareConfig
+from htmhw.hw.memh import memh_bytes
 
 from test_datapath import _Rng
 

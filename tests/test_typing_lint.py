@@ -84,8 +84,10 @@ def test_stub_names_match_the_module():
     tree = _stub_tree()
     stub_funcs = _stub_functions(tree.body)
     stub_classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    stub_constants = _public(n.target.id for n in tree.body if isinstance(n, ast.AnnAssign))
     runtime = _public(dir(_core))
-    assert runtime == set(stub_funcs) | set(stub_classes), "module names differ from the stub"
+    assert runtime == set(stub_funcs) | set(stub_classes) | stub_constants, "module names differ from the stub"
+    assert isinstance(_core.MAX_THREADS, int) and "MAX_THREADS" in stub_constants
     for name, node in stub_classes.items():
         cls = getattr(_core, name)
         members = _public(n for n in dir(cls) if n not in dir(object) and not n.startswith("_pybind11"))

@@ -1,14 +1,14 @@
 """cocotb 2.x test of sp_top (Icarus): streams a golden directory's vectors from its
 golden.npz and manifest (docs/golden.md) through the host port and the start/done
 handshake, and compares every expected word. Run through `htmhw hdl verify DIR
---simulator cocotb` (htmhw._cocotb_run builds sp_top with the directory's parameters)."""
+--simulator cocotb` (htmhw.hw._cocotb_run builds sp_top with the directory's parameters)."""
 import os
 
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
-from htmhw.golden import load
+from htmhw.hw.golden import load
 
 H_PERM, H_POOL_INPUT, H_POOL_OFFSET, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = range(8)
 H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
@@ -16,7 +16,7 @@ H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
 
 class Checker:
     """Counts compared and mismatched words per field and prints the report lines
-    htmhw.hdl parses (the same as tb_sp.v's)."""
+    htmhw.hw.hdl parses (the same as tb_sp.v's)."""
 
     def __init__(self):
         self.passed = 0

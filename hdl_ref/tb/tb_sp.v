@@ -3,7 +3,7 @@
 // expected field word by word. Prints one "field NAME: N compared, N mismatched, first step S"
 // line per field, then "N passed, N failed"; $fatal on any mismatch.
 // Per-step cycle counts go to cycles.txt in the working directory.
-// tb_config.vh (written by htmhw.hdl) defines GOLDEN_DIR, the sizes and sp_top's parameters.
+// tb_config.vh (written by htmhw.hw.hdl) defines GOLDEN_DIR, the sizes and sp_top's parameters.
 `timescale 1ns / 1ps
 `default_nettype none
 module tb_sp;
@@ -16,7 +16,7 @@ module tb_sp;
     localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_OFFSET = 4'd2, H_OVERLAP_DUTY = 4'd3,
                      H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
                      H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
-    // Checked fields, in the order they are checked within a step (htmhw.hdl.FIELDS).
+    // Checked fields, in the order they are checked within a step (htmhw.hw.hdl.FIELDS).
     localparam integer F_OVERLAP = 0, F_BOOSTED = 1, F_WINNERS = 2, F_WRITTEN_PERM = 3, F_OVERLAP_DUTY = 4,
                        F_ACTIVE_DUTY = 5, F_BOOST = 6, F_MIN_DUTY = 7, F_FINAL_PERM = 8, F_FINAL_OVERLAP_DUTY = 9,
                        F_FINAL_ACTIVE_DUTY = 10, F_FINAL_BOOST = 11, F_FINAL_MIN_DUTY = 12, N_FIELDS = 13;

@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
 from . import datapath, datasets, metrics, novelty, params, reconstruct, sdr
+from ._core import MAX_THREADS
 from .datapath import HardwareConfig
 from .estimator import SpatialPoolerTransformer
 from .kwta import kwta_global, kwta_local
@@ -15,9 +16,9 @@ try:
 except _PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
-# Documented submodules imported on first use (htmhw.hdl.model_cycles works after `import htmhw`)
-# so that `import htmhw` does not pay for dask, the HDL tools' wrappers or the CLI.
-_LAZY = ("configs", "crossbar", "golden", "hdl", "nupic", "sweep")
+# Documented subpackages and modules imported on first use (htmhw.hw.hdl.model_cycles works after
+# `import htmhw`), so that `import htmhw` does not pay for dask, the HDL tools' wrappers or the CLI.
+_LAZY = ("configs", "crossbar", "demos", "golden", "hdl", "hw", "nupic", "sweep")
 
 
 def __getattr__(name):
@@ -32,4 +33,4 @@ def __dir__():
 
 __all__ = ["SpatialPooler", "SOMEncoder", "HardwareConfig", "datapath", "SpatialPoolerTransformer", "kwta_global",
            "kwta_local", "sdr", "datasets", "reconstruct", "metrics", "params", "novelty", "configs", "crossbar",
-           "golden", "hdl", "nupic", "sweep", "__version__"]
+           "golden", "hdl", "hw", "demos", "nupic", "sweep", "MAX_THREADS", "__version__"]

@@ -246,3 +246,4 @@ def sum_selected_rows(
 ) -> NDArray[np.float32]: ...
 
 __version__: str
+MAX_THREADS: int

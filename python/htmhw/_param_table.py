@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
+
 MAX_RANK = 16  # dimensions of input_dimensions / column_dimensions
 
 
@@ -307,7 +309,7 @@ SOM_PARAMS = (
     _P("learning_rate_decay", None, "choice", choices=_DECAY),
     _P("std_coeff", None, "float", _R(0, 1e6, lo_open=True)),
     _P("n_active", None, "int", _R(1, **_I), limit="<= n_rows * n_cols"),
-    _P("n_threads", None, "int", _R(1, 1024, **_I)),
+    _P("n_threads", None, "int", _R(1, _core.MAX_THREADS, **_I)),
 )
 SOM = {p.name: p for p in SOM_PARAMS}
 FAMILIES = {"HardwareConfig": HW_FIELDS, "Device": DEVICE_FIELDS, "Array": ARRAY_FIELDS,
@@ -325,19 +327,22 @@ def fields_doc(fields, indent: str = "    ") -> str:
     return "\n".join(lines)
 
 
-_MARKER = re.compile(r"\{(range|param):(\w+)\}")
+_MARKER = re.compile(r"\{(range|param|default):(\w+)\}")
 
 
 def fill_doc(doc: str, params=SP_PARAMS, defaults: dict | None = None, alternatives: bool = True) -> str:
     """``doc`` with ``{range:NAME}`` replaced by NAME's allowed values and
     ``{param:NAME}`` by a numpydoc line ``NAME : type <allowed>, default D`` (D from
-    ``defaults``, else the table's). ``alternatives=False`` states the range alone (for
+    ``defaults``, else the table's), and ``{default:NAME}`` by ``defaults[NAME]`` (for a
+    caller's own parameters, which are not in the table). ``alternatives=False`` states the range alone (for
     callers that do not offer a parameter's alternative values)."""
     table = {p.name: p for p in params}
     defaults = {} if defaults is None else defaults
 
     def sub(m):
         kind, name = m.groups()
+        if kind == "default":
+            return repr(defaults[name])
         p = table[name]
         if kind == "range":
             return p.allowed_text(alternatives)

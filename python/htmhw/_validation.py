@@ -1,7 +1,12 @@
 """Input checks shared by every Python entry point."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+from sklearn.exceptions import NotFittedError
+
+from . import _core
 
 
 def as_binary_matrix(x, num_inputs: int, name: str = "inputs") -> np.ndarray:
@@ -60,3 +65,50 @@ def check_finite(a: np.ndarray, name: str) -> np.ndarray:
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} must not contain NaN or infinity")
     return a
+
+
+# ---------------------------------------------------------------------------
+# argument checks
+def check_int(value, name, lo, hi=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer in [{lo}, {hi if hi is not None else 'inf'}]; got {value!r}")
+    if value < lo or (hi is not None and value > hi):
+        raise ValueError(f"{name} must be in [{lo}, {hi if hi is not None else 'inf'}]; got {value}")
+    return int(value)
+
+
+def check_real(value, name, lo, hi=None, lo_open=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    v = float(value)
+    bad = not np.isfinite(v) or (v <= lo if lo_open else v < lo) or (hi is not None and v > hi)
+    if bad:
+        interval = f"{'(' if lo_open else '['}{lo}, {hi if hi is not None else 'inf'}{']' if hi is not None else ')'}"
+        raise ValueError(f"{name} must be in {interval}; got {value!r}")
+    return v
+
+
+def check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+    return value
+
+
+def check_fitted(obj, attr):
+    if not hasattr(obj, attr):
+        raise NotFittedError(f"This {type(obj).__name__} instance is not fitted yet; call fit first")
+
+
+def check_range(input_range):
+    try:
+        lo, hi = (float(v) for v in input_range)
+    except (TypeError, ValueError):
+        raise TypeError(f"input_range must be a pair of numbers (low, high); got {input_range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"input_range must be finite with low < high; got {input_range!r}")
+    return lo, hi
+
+
+def check_threads(n_threads, name: str = "n_threads") -> int:
+    """A thread count in [1, htmhw._core.MAX_THREADS] (the C++ core's own limit)."""
+    return check_int(n_threads, name, 1, _core.MAX_THREADS)

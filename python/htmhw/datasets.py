@@ -292,6 +292,16 @@ def load_mnist(directory=None, split: str = "test", binarize_threshold=None, dow
     return images, labels.astype(np.int64)
 
 
+def require_mnist_dir(directory=None, option: str = "--mnist-dir"):
+    """The MNIST test-split directory: ``directory``, else HTMHW_DATA, else the copy shipped
+    with the package; FileNotFoundError naming ``option`` and HTMHW_DATA when there is none."""
+    found = find_mnist_dir(directory, option=option)
+    if found is None:
+        raise FileNotFoundError("MNIST not found (the copy shipped in the package is missing); "
+                                f"use {option} DIR or set HTMHW_DATA")
+    return found
+
+
 __all__ = ["load_digits_binary", "load_mnist", "read_idx", "write_idx", "binarize", "find_mnist_dir",
-           "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_IDX_SHA256", "MNIST_FILES", "SHIPPED_MNIST_DIR",
-           "SHIPPED_MNIST_SHA256"]
+           "require_mnist_dir", "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_IDX_SHA256", "MNIST_FILES",
+           "SHIPPED_MNIST_DIR", "SHIPPED_MNIST_SHA256"]

@@ -29,14 +29,14 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_columns : int >= 1, default 1024
+    n_columns : int >= 1, default {default:n_columns}
         Number of columns (1-D column space) unless ``column_dimensions`` is given.
-    column_dimensions : tuple of int or None
+    column_dimensions : tuple of int or None, default {default:column_dimensions}
         Column topology; overrides ``n_columns``.
-    input_dimensions : tuple of int or None
+    input_dimensions : tuple of int or None, default {default:input_dimensions}
         Input topology; None means 1-D of ``n_features``. Its product must equal
         the number of features.
-    potential_radius : {range:potential_radius} or None, default None
+    potential_radius : {range:potential_radius} or None, default {default:potential_radius}
         None: every column's pool spans the whole input.
     {param:potential_pct}
     {param:global_inhibition}
@@ -52,18 +52,18 @@ class SpatialPoolerTransformer(TransformerMixin, BaseEstimator):
     {param:boost_in_inference}
         Apply the boost factors in ``transform`` too (htm.core's behaviour).
     {param:wrap_around}
-    n_epochs : int >= 1, default 1
+    n_epochs : int >= 1, default {default:n_epochs}
         Passes over X during ``fit`` (learning on).
-    binarize_threshold : float, default 0.0
+    binarize_threshold : float, default {default:binarize_threshold}
         Inputs are binarized as ``X > binarize_threshold`` (a 0/1 input is
         unchanged by the default). MNIST pixels: use 30.
-    output : {"sparse", "dense"}, default "sparse"
+    output : {"sparse", "dense"}, default {default:output}
         ``transform`` returns a scipy.sparse CSR bool matrix or a dense uint8 array.
-    random_state : int, RandomState or None, default 0
+    random_state : int, RandomState or None, default {default:random_state}
         Seeds the pooler (through one 32-bit draw when not an int).
-    arithmetic : {"float", "fixed"}, default "float"
+    arithmetic : {"float", "fixed"}, default {default:arithmetic}
         The float reference or the bit-accurate fixed-point datapath.
-    hw : HardwareConfig, dict or None, default None
+    hw : HardwareConfig, dict or None, default {default:hw}
         Datapath widths for ``arithmetic="fixed"`` (None: the defaults); ignored for float.
 
     Attributes

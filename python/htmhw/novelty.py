@@ -15,8 +15,8 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 
 from . import _core
-from ._validation import check_finite, check_real_dtype
-from .reconstruct import _check_choice, _check_fitted, _check_int, _check_threads, as_sdr_csr
+from ._validation import check_choice, check_finite, check_fitted, check_int, check_real_dtype, check_threads
+from .sdr import as_sdr_csr
 
 __all__ = ["OverlapNoveltyDetector", "roc_auc"]
 
@@ -32,7 +32,7 @@ class OverlapNoveltyDetector(BaseEstimator):
         "query": divide by the query's number of active bits, so scores are in
         [0, 1] (1 = some stored SDR contains every active bit of the query);
         a query with no active bit scores 0. "none": raw overlap counts.
-    n_threads : int in [1, 1024], default 1
+    n_threads : int in [1, htmhw.MAX_THREADS], default 1
 
     ``score_samples`` follows scikit-learn's outlier detectors: higher = more
     normal. ``novelty_scores`` is its negation (higher = more novel), the
@@ -47,9 +47,9 @@ class OverlapNoveltyDetector(BaseEstimator):
         self.n_threads = n_threads
 
     def _validate(self):
-        _check_int(self.k, "k", 1)
-        _check_choice(self.normalize, "normalize", ("query", "none"))
-        return _check_threads(self.n_threads)
+        check_int(self.k, "k", 1)
+        check_choice(self.normalize, "normalize", ("query", "none"))
+        return check_threads(self.n_threads)
 
     def fit(self, sdrs, y=None):
         """Store the SDRs of the known inputs (any form accepted by htmhw.reconstruct)."""
@@ -65,7 +65,7 @@ class OverlapNoveltyDetector(BaseEstimator):
     def score_samples(self, sdrs) -> np.ndarray:
         """(n_samples,) float64 familiarity: mean of the k best overlaps (normalized per ``normalize``)."""
         threads = self._validate()
-        _check_fitted(self, "database_")
+        check_fitted(self, "database_")
         indptr, indices, _, _ = as_sdr_csr(sdrs, self.n_columns_)
         queries = _core.sdr_pack(indptr, indices, self.n_columns_)
         _, overlaps = _core.sdr_topk(self.database_, queries, self.k, threads)

@@ -4,11 +4,19 @@ An SDR is a binary vector. Functions accept a single SDR (1-D array of 0/1 or
 bool) or a batch (2-D array, or a scipy.sparse matrix, one SDR per row) and
 return a scalar or one value per row. Pairwise functions broadcast a single SDR
 against a batch.
+
+Batches for the C++ kernels: :func:`as_sdr_csr` converts any batch form (sparse
+matrix, dense 0/1, list of index arrays) to CSR arrays; :func:`pack_sdrs` packs it to
+64-bit words; :func:`nearest_sdrs` and :func:`pairwise_overlaps` search packed SDRs
+by overlap (popcount), with identical results for any thread count.
 """
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sparse
+
+from . import _core
+from ._validation import check_int, check_threads
 
 
 def _as_bool(x, name):
@@ -97,4 +105,104 @@ def add_noise(sdr, fraction, seed=None):
     return batch[0] if single else batch
 
 
-__all__ = ["sparsity", "overlap", "union", "intersection", "jaccard", "add_noise"]
+
+
+# ---------------------------------------------------------------------------
+# SDR conversion
+def as_sdr_csr(sdrs, width: int | None = None, name: str = "sdrs"):
+    """(indptr int64, indices uint32, n_samples, width) of a batch of SDRs.
+
+    Accepts a scipy.sparse matrix (entries 0/1), a dense 2-D array (or one
+    1-D SDR) of 0/1/bool, or a list/tuple of integer numpy arrays of active
+    indices. ``width`` (the number of columns) is checked when given; index
+    lists need it. Raises TypeError/ValueError naming ``name``.
+    """
+    if width is not None:
+        width = check_int(width, "width", 1)
+    if isinstance(sdrs, (list, tuple)) and len(sdrs) > 0 and all(
+            isinstance(r, np.ndarray) and r.ndim == 1 and np.issubdtype(r.dtype, np.integer) for r in sdrs):
+        if width is None:
+            raise ValueError(f"{name}: a list of index arrays needs the SDR width")
+        lengths = np.fromiter((r.size for r in sdrs), dtype=np.int64, count=len(sdrs))
+        indptr = np.zeros(len(sdrs) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        indices = np.concatenate(sdrs).astype(np.int64, copy=False)
+        if indices.size and (indices.min() < 0 or indices.max() >= width):
+            raise ValueError(f"{name}: active indices must be in [0, {width}); got values in "
+                             f"[{indices.min()}, {indices.max()}]")
+        m = _sdr_matrix(indptr, indices, len(sdrs), width, np.int32)
+        m.sum_duplicates()
+        if m.nnz and m.data.max() > 1:
+            raise ValueError(f"{name}: an index array lists the same active column twice")
+        return m.indptr.astype(np.int64), m.indices.astype(np.uint32), len(sdrs), width
+    if sparse.issparse(sdrs):
+        m = sparse.csr_matrix(sdrs)
+        if m.ndim != 2:
+            raise ValueError(f"{name} must be 2-D; got shape {m.shape}")
+        m.sum_duplicates()
+        m.eliminate_zeros()
+        data = m.data
+        if data.dtype != np.bool_ and np.any(data != 1):
+            raise ValueError(f"{name} must be binary (0 or 1)")
+        n, w = m.shape
+    else:
+        a = np.asarray(sdrs)
+        if a.dtype == object or not (a.dtype == np.bool_ or np.issubdtype(a.dtype, np.number)) \
+                or np.issubdtype(a.dtype, np.complexfloating):
+            raise TypeError(f"{name} must be a binary array, a scipy.sparse matrix or a list of index arrays; "
+                            f"got dtype {a.dtype}")
+        if a.ndim == 1:
+            a = a[None, :]
+        if a.ndim != 2:
+            raise ValueError(f"{name} must be 1-D (one SDR) or 2-D (n_samples, n_columns); got shape {a.shape}")
+        if a.dtype != np.bool_:
+            if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must be binary (0 or 1); found NaN or infinity")
+            if np.any((a != 0) & (a != 1)):
+                raise ValueError(f"{name} must be binary (0 or 1)")
+        m = sparse.csr_matrix(a.astype(bool))
+        n, w = m.shape
+    if width is not None and w != width:
+        raise ValueError(f"{name} must have {width} columns (the SDR width); got {w}")
+    if n == 0:
+        raise ValueError(f"{name} must hold at least one SDR")
+    m.sort_indices()
+    return m.indptr.astype(np.int64), m.indices.astype(np.uint32), n, w
+
+
+def _sdr_matrix(indptr, indices, n, width, dtype) -> sparse.csr_matrix:
+    """The (n, width) CSR matrix of ones of ``dtype`` from :func:`as_sdr_csr`'s arrays."""
+    return sparse.csr_matrix((np.ones(indices.size, dtype=dtype), indices, indptr), shape=(n, width))
+
+
+def pack_sdrs(sdrs, width: int | None = None) -> np.ndarray:
+    """Bit-packed SDRs: (n_samples, ceil(width / 64)) uint64, bit i in word i // 64 at position i % 64."""
+    indptr, indices, _, w = as_sdr_csr(sdrs, width)
+    return _core.sdr_pack(indptr, indices, w)
+
+
+def nearest_sdrs(database, queries, k: int = 1, n_threads: int = 1):
+    """Exact top-k by overlap: (indices, overlaps), each (n_queries, k) uint32.
+
+    ``database`` and ``queries`` are packed SDRs (:func:`pack_sdrs`) of the same
+    width. Overlaps are in decreasing order; among equal overlaps the lower
+    database index comes first. Identical results for any ``n_threads``.
+    """
+    db, q = _packed(database, "database"), _packed(queries, "queries")
+    k = check_int(k, "k", 1, db.shape[0])
+    return _core.sdr_topk(db, q, k, check_threads(n_threads))
+
+
+def pairwise_overlaps(database, queries, n_threads: int = 1) -> np.ndarray:
+    """(n_queries, n_database) uint32 overlaps of packed SDRs."""
+    return _core.sdr_overlaps(_packed(database, "database"), _packed(queries, "queries"), check_threads(n_threads))
+
+
+def _packed(a, name):
+    if not isinstance(a, np.ndarray) or a.dtype != np.uint64 or a.ndim != 2:
+        raise TypeError(f"{name} must be packed SDRs: a 2-D uint64 array from pack_sdrs")
+    return np.ascontiguousarray(a)
+
+
+__all__ = ["sparsity", "overlap", "union", "intersection", "jaccard", "add_noise", "as_sdr_csr", "pack_sdrs",
+           "nearest_sdrs", "pairwise_overlaps"]

