@@ -14,9 +14,32 @@
 #include "htmhw/sp_float.hpp"
 #include "sp_shared.hpp"
 
+// A property of one field of the core state (`Py::sp`), read (and, with `writable`, written)
+// under the object's lock.
+template <class Py, class T>
+void def_locked_field(py::class_<Py>& cls, const char* name, T decltype(Py::sp)::*field, bool writable) {
+    auto get = [field](const Py& s) {
+        ObjectLock lock(s.mutex);
+        return s.sp.*field;
+    };
+    if (writable)
+        cls.def_property(name, get, [field](Py& s, T v) {
+            ObjectLock lock(s.mutex);
+            s.sp.*field = v;
+        });
+    else
+        cls.def_property_readonly(name, get);
+}
+
 template <class Py>
 void bind_pooler_common(py::class_<Py>& cls) {
     using Workspace = typename Py::Workspace;
+    using Core = decltype(Py::sp);
+    def_locked_field(cls, "num_inputs", &Core::num_inputs, false);
+    def_locked_field(cls, "num_columns", &Core::num_columns, false);
+    def_locked_field(cls, "iteration_num", &Core::iteration_num, true);
+    def_locked_field(cls, "iteration_learn_num", &Core::iteration_learn_num, true);
+    def_locked_field(cls, "inhibition_radius", &Core::inhibition_radius, true);
     cls.def_property_readonly("params",
                               [](const Py& s) {
                                   ObjectLock lock(s.mutex);
@@ -34,46 +57,6 @@ void bind_pooler_common(py::class_<Py>& cls) {
                 s.set_params(params_from_dict(d), htmhw::param_sets_inhibition(name));
             },
             py::arg("name"), py::arg("value"))
-        .def_property_readonly("num_inputs",
-                               [](const Py& s) {
-                                   ObjectLock lock(s.mutex);
-                                   return s.sp.num_inputs;
-                               })
-        .def_property_readonly("num_columns",
-                               [](const Py& s) {
-                                   ObjectLock lock(s.mutex);
-                                   return s.sp.num_columns;
-                               })
-        .def_property(
-            "iteration_num",
-            [](const Py& s) {
-                ObjectLock lock(s.mutex);
-                return s.sp.iteration_num;
-            },
-            [](Py& s, std::uint64_t v) {
-                ObjectLock lock(s.mutex);
-                s.sp.iteration_num = v;
-            })
-        .def_property(
-            "iteration_learn_num",
-            [](const Py& s) {
-                ObjectLock lock(s.mutex);
-                return s.sp.iteration_learn_num;
-            },
-            [](Py& s, std::uint64_t v) {
-                ObjectLock lock(s.mutex);
-                s.sp.iteration_learn_num = v;
-            })
-        .def_property(
-            "inhibition_radius",
-            [](const Py& s) {
-                ObjectLock lock(s.mutex);
-                return s.sp.inhibition_radius;
-            },
-            [](Py& s, std::uint32_t v) {
-                ObjectLock lock(s.mutex);
-                s.sp.inhibition_radius = v;
-            })
         .def(
             "compute_batch",
             [](Py& s, const carray<std::uint8_t>& x, bool learn) {

@@ -375,3 +375,33 @@ def test_docs_state_the_tables_intervals():
                     assert stated in r.text(), (doc.name, name, stated, r.text())
                     seen += 1
     assert seen >= 5  # crossbar.md states levels, the nonlinearities and the sigmas
+
+
+# -- the thread-count limit ----------------------------------------------------------------------------
+def test_thread_limit_is_the_cores_and_every_python_check_uses_it():
+    limit = htmhw.MAX_THREADS
+    assert limit == _core.MAX_THREADS and isinstance(limit, int) and limit >= 2
+    db = htmhw.sdr.pack_sdrs(np.eye(4, 64, dtype=np.uint8))
+    # the C++ core itself: the limit is accepted, one more refused
+    assert _core.sdr_overlaps(db, db, limit).shape == (4, 4)
+    with pytest.raises(ValueError, match=rf"n_threads must be an integer in \[1, {limit}\]"):
+        _core.sdr_overlaps(db, db, limit + 1)
+    sp = htmhw.SpatialPooler(input_dimensions=(16,), column_dimensions=(8,), potential_radius=16)
+    x = np.zeros((1, 16), dtype=np.uint8)
+    assert len(sp.infer(x, n_threads=limit)) == 1
+    for call in (lambda n: sp.infer(x, n_threads=n), lambda n: htmhw.sdr.pairwise_overlaps(db, db, n_threads=n),
+                 lambda n: htmhw.SOMEncoder(n_rows=2, n_cols=2, n_active=1, n_threads=n).fit(np.eye(4))):
+        with pytest.raises(ValueError, match=rf"n_threads.* must be .*\[1, {limit}\]"):
+            call(limit + 1)
+    assert SOM["n_threads"].range.hi == limit
+
+
+def test_estimator_docstring_states_each_default_of_its_signature():
+    doc = SpatialPoolerTransformer.__doc__
+    for name, p in inspect.signature(SpatialPoolerTransformer.__init__).parameters.items():
+        if name == "self":
+            continue
+        line = re.search(rf"^\s*{name} : .*$", doc, re.M)
+        assert line is not None, name
+        assert line.group(0).endswith(f"default {p.default!r}"), (name, line.group(0))
+    assert "{default:" not in doc

@@ -1220,12 +1220,7 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
 }
 
 SpFixed sp_fixed_with_params(const SpFixed& sp, const SpParams& params, bool inhibition_changed) {
-    SpFixed copy = sp;
-    copy.params = params;
-    sp_fixed_rebuild_and_check(copy);
-    if (inhibition_changed)
-        check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
-    return copy;
+    return pooler_with_params(sp, params, inhibition_changed, sp_fixed_rebuild_and_check);
 }
 
 std::uint64_t sp_fixed_global_winners(const SpFixed& sp) {

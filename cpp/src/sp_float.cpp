@@ -631,12 +631,7 @@ void sp_rebuild_and_check(SpFloat& sp) {
 }
 
 SpFloat sp_with_params(const SpFloat& sp, const SpParams& params, bool inhibition_changed) {
-    SpFloat copy = sp;
-    copy.params = params;
-    sp_rebuild_and_check(copy);
-    if (inhibition_changed)
-        check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
-    return copy;
+    return pooler_with_params(sp, params, inhibition_changed, sp_rebuild_and_check);
 }
 
 }  // namespace htmhw

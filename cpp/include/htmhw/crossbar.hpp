@@ -13,45 +13,49 @@ namespace htmhw {
 
 enum class CellType : std::uint8_t { ZeroT1R = 0, OneT1R = 1 };
 
+// The defaults below are python/htmhw/_param_table.py's (DEVICE_FIELDS, ARRAY_FIELDS,
+// PERIPHERY_FIELDS; tests/test_param_table.py holds them equal); the allowed ranges are
+// written once, in validate() (crossbar.cpp), which the same test probes at every bound.
+
 struct CrossbarDevice {
     double r_on_ohm = 10e3;       // low-resistance state
-    double r_off_ohm = 1e6;       // high-resistance state, > r_on_ohm
-    std::uint32_t levels = 2;     // programmable conductance levels, >= 2
-    double v_read0_v = 0.0;       // read voltage of a 0 input, >= 0
-    double v_read1_v = 0.15;      // read voltage of a 1 input, > 0
-    double v_write_v = 3.0;       // write (programming) voltage, > 0
-    double pulse_width_ns = 10.0; // programming pulse, > 0
+    double r_off_ohm = 1e6;       // high-resistance state
+    std::uint32_t levels = 2;     // programmable conductance levels
+    double v_read0_v = 0.0;       // read voltage of a 0 input
+    double v_read1_v = 0.15;      // read voltage of a 1 input
+    double v_write_v = 3.0;       // write (programming) voltage
+    double pulse_width_ns = 10.0; // programming pulse
     double read_latency_ns = 3.16;
     double write_latency_ns = 10.0;
     double cell_area_um2 = 1.44;
     // Non-idealities (docs/crossbar.md "Non-idealities in the loop"); the cost model uses
     // only nonlinearity_ltp (stored conductances), the in-the-loop read uses all.
-    double nonlinearity_ltp = 0.0;  // nu of the potentiation curve, [0, 20], 0 = linear
-    double nonlinearity_ltd = 0.0;  // nu of the depression curve, [0, 20]
-    double d2d_sigma = 0.0;       // [0, 1]
-    double c2c_sigma = 0.0;       // [0, 1]
-    double stuck_on_rate = 0.0;   // [0, 1], stuck_on_rate + stuck_off_rate <= 1
+    double nonlinearity_ltp = 0.0;  // nu of the potentiation curve, 0 = linear
+    double nonlinearity_ltd = 0.0;  // nu of the depression curve
+    double d2d_sigma = 0.0;       // device-to-device spread of the read conductance
+    double c2c_sigma = 0.0;       // cycle-to-cycle error of one programming pulse
+    double stuck_on_rate = 0.0;   // fraction of cells stuck on (read as connected)
     double stuck_off_rate = 0.0;
 };
 
 struct CrossbarArray {
-    std::uint32_t rows = 256, columns = 256;  // >= 1
+    std::uint32_t rows = 256, columns = 256;
     CellType cell = CellType::OneT1R;
     double driver_area_um2_per_row = 1150.0;  // MNSIM's row driver
 };
 
 struct CrossbarPeriphery {
-    std::uint32_t adc_bits = 6;             // 1..16
-    double adc_sample_rate_gsps = 1.0;      // > 0
-    double adc_power_mw = 1.26;             // >= 0
-    double adc_area_um2 = 1650.0;           // >= 0
+    std::uint32_t adc_bits = 6;
+    double adc_sample_rate_gsps = 1.0;
+    double adc_power_mw = 1.26;
+    double adc_area_um2 = 1650.0;
     // SP mapping (row-sequential thresholded read, digital kWTA/update); no published
     // default, so 0 = not modelled until the user sets them.
-    double sense_amp_energy_pj = 0.0;       // per comparison, >= 0
-    double sense_amp_area_um2 = 0.0;        // per column, >= 0
-    double digital_energy_pj_per_cycle = 0.0;  // >= 0
-    double digital_area_um2 = 0.0;          // >= 0
-    double clock_mhz = 100.0;               // digital clock, > 0
+    double sense_amp_energy_pj = 0.0;       // per comparison
+    double sense_amp_area_um2 = 0.0;        // per column
+    double digital_energy_pj_per_cycle = 0.0;
+    double digital_area_um2 = 0.0;
+    double clock_mhz = 100.0;               // digital clock
 };
 
 // Throw std::invalid_argument naming the field, the allowed range and the value (check.hpp).

@@ -19,14 +19,17 @@
 
 namespace htmhw {
 
+// The fixed-point widths (docs/datapath.md). Defaults are python/htmhw/_param_table.py's
+// HW_FIELDS (tests/test_param_table.py holds them equal); the ranges are written once, in
+// validate() (datapath.cpp), which the same test probes at every bound.
 struct HwConfig {
-    std::uint32_t permanence_bits = 8;    // 2..16
-    std::uint32_t overlap_bits = 0;       // 0 = derived from the largest pool, else 1..16
-    std::uint32_t boost_int_bits = 3;     // 1..8
-    std::uint32_t boost_frac_bits = 8;    // 0..16
-    std::uint32_t boosted_frac_bits = 4;  // 0..boost_frac_bits
-    std::uint32_t duty_bits = 16;         // 4..16
-    std::uint32_t boost_lut_bits = 10;    // 1..12
+    std::uint32_t permanence_bits = 8;
+    std::uint32_t overlap_bits = 0;  // 0 = derived from the largest pool
+    std::uint32_t boost_int_bits = 3;
+    std::uint32_t boost_frac_bits = 8;
+    std::uint32_t boosted_frac_bits = 4;
+    std::uint32_t duty_bits = 16;
+    std::uint32_t boost_lut_bits = 10;
 };
 
 // Throws std::invalid_argument naming the field, the allowed range and the value (check.hpp).

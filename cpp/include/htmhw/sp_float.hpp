@@ -172,9 +172,22 @@ void update_inhibition_radius(SpFloat& sp);
 void sp_rebuild_and_check(SpFloat& sp);
 
 // sp with its parameters replaced by `params` (construction-only ones unchanged), rebuilt
-// and checked; sp itself is left alone when that throws. With inhibition_changed the new
-// density is checked against the present radius (a saved state's radius may have shrunk
-// during learning, so it is not checked otherwise).
+// and checked by `rebuild_and_check` (sp_rebuild_and_check, sp_fixed_rebuild_and_check); sp
+// itself is left alone when that throws. With inhibition_changed the new density is checked
+// against the present radius (a saved state's radius may have shrunk during learning, so it
+// is not checked otherwise). One definition for both poolers.
+template <class Pooler, class RebuildAndCheck>
+Pooler pooler_with_params(const Pooler& sp, const SpParams& params, bool inhibition_changed,
+                          RebuildAndCheck rebuild_and_check) {
+    Pooler copy = sp;
+    copy.params = params;
+    rebuild_and_check(copy);
+    if (inhibition_changed)
+        check_some_column_can_win(copy.params, copy.inhibition_radius, copy.column_dims, copy.num_columns);
+    return copy;
+}
+
+// pooler_with_params for the float pooler.
 SpFloat sp_with_params(const SpFloat& sp, const SpParams& params, bool inhibition_changed);
 
 // A synapse is connected when its float32 permanence >= this (NuPIC: syn_perm_connected -
