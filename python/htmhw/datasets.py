@@ -292,6 +292,102 @@ def load_mnist(directory=None, split: str = "test", binarize_threshold=None, dow
     return images, labels.astype(np.int64)
 
 
+def load_embeddings(path, name: str = "embeddings") -> np.ndarray:
+    """A (n_samples, n_features) float32 or float64 matrix of embeddings from ``path``: ``.npy``,
+    ``.npz`` (its only array, or the one named ``X`` or ``embeddings``) or ``.csv`` (comma
+    separated, an optional header line). Integer data becomes float64; float16 float32.
+    ValueError naming ``name`` and the file for a missing or empty file, another shape, a
+    non-numeric dtype, NaN or infinity."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{name}: {path} is not a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{name}: {path} is empty")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            a = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                keys = list(z.keys())
+                key = keys[0] if len(keys) == 1 else next((k for k in ("X", "embeddings") if k in keys), None)
+                if key is None:
+                    raise ValueError(f"holds arrays {keys}; name the embeddings X or embeddings, or keep one array")
+                a = z[key]
+        elif suffix == ".csv":
+            with open(path) as f:
+                first = f.readline()
+            try:
+                [float(v) for v in first.split(",")]
+                skip = 0
+            except ValueError:
+                skip = 1  # a header line
+            a = np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float64, ndmin=2)
+        else:
+            raise ValueError(f"has suffix {suffix!r}; expected .npy, .npz or .csv")
+    except ValueError as e:
+        raise ValueError(f"{name}: {path} {e}" if str(e).startswith(("holds", "has suffix")) else
+                         f"{name}: {path} is not a readable {suffix} array ({e})") from None
+    except (OSError, EOFError) as e:
+        raise ValueError(f"{name}: {path} is not a readable {suffix} array ({e})") from None
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+        raise ValueError(f"{name}: {path} must hold real numbers; got dtype {a.dtype}")
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 1:
+        raise ValueError(f"{name}: {path} must be a 2-D (n_samples >= 1, n_features >= 1) array; got shape {a.shape}")
+    if np.issubdtype(a.dtype, np.integer):
+        a = a.astype(np.float64)
+    elif a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float32)
+    if not np.all(np.isfinite(a)):
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name}: {path} holds NaN or infinity (first at row {bad[0]}, column {bad[1]})")
+    return a
+
+
+EMBEDDING_METHODS = ("pca", "mlp")
+
+
+def mnist_embeddings(method: str = "pca", dims: int = 64, n_fit: int = 8000, seed: int = 0, mnist_dir=None):
+    """Dense embeddings of the 10,000 MNIST test digits, made offline: (X float32 (10000, dims),
+    labels int64 (10000,), description). ``method`` "pca": the first ``dims`` principal
+    components of the pixels / 255 (fitted on the first ``n_fit`` digits); "mlp": the hidden
+    layer (ReLU, ``dims`` units) of a scikit-learn MLPClassifier trained on the first ``n_fit``
+    digits for 30 epochs (random_state ``seed``). Every row is scaled to unit L2 norm, as
+    CLIP-style embeddings are (an all-zero MLP row stays zero). dims in [2, 784], n_fit in
+    [100, 10000]. The digits after ``n_fit`` were not seen by the embedding."""
+    if method not in EMBEDDING_METHODS:
+        raise ValueError(f"method must be one of {EMBEDDING_METHODS}; got {method!r}")
+    for name, v, lo, hi in (("dims", dims, 2, 784), ("n_fit", n_fit, 100, 10000), ("seed", seed, 0, 2**32 - 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+            raise ValueError(f"{name} must be an integer in [{lo}, {hi}]; got {v!r}")
+    images, labels = load_mnist(require_mnist_dir(mnist_dir))
+    pixels = images.reshape(len(images), -1).astype(np.float64) / 255.0
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        pca = PCA(n_components=int(dims), svd_solver="full").fit(pixels[:n_fit])
+        X = pca.transform(pixels)
+        what = (f"PCA of MNIST test pixels / 255 to {dims} components (fitted on digits 0..{n_fit - 1}, "
+                f"{pca.explained_variance_ratio_.sum():.3f} of the variance)")
+    else:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPClassifier
+
+        mlp = MLPClassifier(hidden_layer_sizes=(int(dims),), max_iter=30, random_state=int(seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            mlp.fit(pixels[:n_fit], labels[:n_fit])
+        X = np.maximum(pixels @ mlp.coefs_[0] + mlp.intercepts_[0], 0.0)
+        held_out = mlp.score(pixels[n_fit:], labels[n_fit:]) if n_fit < len(pixels) else float("nan")
+        what = (f"hidden layer (ReLU, {dims} units) of an MLPClassifier trained on MNIST test digits "
+                f"0..{n_fit - 1} (30 epochs, seed {seed}; accuracy on the other digits {held_out:.4f})")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    X = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+    return X.astype(np.float32), labels.astype(np.int64), what + "; rows scaled to unit L2 norm"
+
+
 def require_mnist_dir(directory=None, option: str = "--mnist-dir"):
     """The MNIST test-split directory: ``directory``, else HTMHW_DATA, else the copy shipped
     with the package; FileNotFoundError naming ``option`` and HTMHW_DATA when there is none."""
@@ -303,5 +399,6 @@ def require_mnist_dir(directory=None, option: str = "--mnist-dir"):
 
 
 __all__ = ["load_digits_binary", "load_mnist", "read_idx", "write_idx", "binarize", "find_mnist_dir",
-           "require_mnist_dir", "download_mnist", "mnist_cache_dir", "MNIST_SHA256", "MNIST_IDX_SHA256", "MNIST_FILES",
-           "SHIPPED_MNIST_DIR", "SHIPPED_MNIST_SHA256"]
+           "require_mnist_dir", "load_embeddings", "mnist_embeddings", "EMBEDDING_METHODS",
+           "download_mnist", "mnist_cache_dir", "MNIST_SHA256",
+           "MNIST_IDX_SHA256", "MNIST_FILES", "SHIPPED_MNIST_DIR", "SHIPPED_MNIST_SHA256"]

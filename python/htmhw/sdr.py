@@ -204,5 +204,58 @@ def _packed(a, name):
     return np.ascontiguousarray(a)
 
 
+
+SDR_FILE_FORMAT = "htmhw-sdrs"
+
+
+def save_sdrs(path, sdrs, width: int | None = None, **arrays) -> None:
+    """Write a batch of SDRs to ``path`` (.npz, written atomically): CSR arrays ``indptr``,
+    ``indices`` and ``shape`` (what :func:`as_sdr_csr` accepts; ``width`` as there), a
+    ``format`` marker, and any extra named numpy arrays (e.g. ``bmu_distances``, ``grid``).
+    Read it with :func:`load_sdrs`."""
+    import io
+
+    from ._fileformat import atomic_write_bytes
+
+    indptr, indices, n, w = as_sdr_csr(sdrs, width)
+    reserved = {"format", "indptr", "indices", "shape"} & set(arrays)
+    if reserved:
+        raise ValueError(f"extra arrays must not be named {sorted(reserved)} (the SDRs' own arrays)")
+    buf = io.BytesIO()
+    np.savez_compressed(buf, format=np.array(SDR_FILE_FORMAT), indptr=indptr, indices=indices,
+                        shape=np.array([n, w], dtype=np.int64), **{k: np.asarray(v) for k, v in arrays.items()})
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_sdrs(path) -> tuple[sparse.csr_matrix, dict]:
+    """(SDRs as a CSR uint8 matrix, the file's extra arrays) from a file of :func:`save_sdrs`;
+    a dense 0/1 ``.npy`` (n_samples, n_units) is accepted too. ValueError naming the file when
+    it is missing, foreign or inconsistent."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file")
+    try:
+        if path.suffix.lower() == ".npy":
+            indptr, indices, n, w = as_sdr_csr(np.load(path, allow_pickle=False), name=str(path))
+            extra = {}
+        else:
+            with np.load(path, allow_pickle=False) as z:
+                if "format" not in z or str(z["format"]) != SDR_FILE_FORMAT:
+                    raise ValueError(f"is not an SDR file (no format {SDR_FILE_FORMAT!r}; write it with "
+                                     "htmhw.sdr.save_sdrs or `htmhw som encode`)")
+                n, w = (int(v) for v in z["shape"])
+                indptr, indices = z["indptr"].astype(np.int64), z["indices"].astype(np.int64)
+                extra = {k: z[k] for k in z.keys() if k not in ("format", "indptr", "indices", "shape")}
+            if indptr.shape != (n + 1,) or indptr[0] != 0 or np.any(np.diff(indptr) < 0) or \
+                    indptr[-1] != indices.size or (indices.size and (indices.min() < 0 or indices.max() >= w)):
+                raise ValueError("holds inconsistent CSR arrays")
+    except (OSError, EOFError, KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: {e}" if str(e).startswith(("is not", "holds")) else
+                         f"{path}: not a readable SDR file ({e})") from None
+    m = sparse.csr_matrix((np.ones(indices.size, dtype=np.uint8), indices, indptr), shape=(n, w))
+    return m, extra
+
 __all__ = ["sparsity", "overlap", "union", "intersection", "jaccard", "add_noise", "as_sdr_csr", "pack_sdrs",
-           "nearest_sdrs", "pairwise_overlaps"]
+           "nearest_sdrs", "pairwise_overlaps", "save_sdrs", "load_sdrs", "SDR_FILE_FORMAT"]

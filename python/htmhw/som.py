@@ -520,5 +520,59 @@ def plot_class_averages(encoder, X, y, path=None, max_classes=12):
     return fig
 
 
+
+def plot_sdrs(sdrs, n_rows, n_cols, lattice="rect", labels=None, n_show=16, path=None):
+    """SDRs as images on an n_rows x n_cols map (rect squares or hex cells): the first
+    ``n_show`` (1..256) SDRs, titled with their labels when given; with ``labels`` (one per
+    SDR) also the mean activation map of each class (at most 20 classes, in sorted order:
+    the fraction of the class's SDRs in which each unit is active). ``sdrs``: anything
+    :func:`htmhw.sdr.as_sdr_csr` accepts, n_rows * n_cols units wide. Returns the figure;
+    with ``path`` also writes it there (PNG)."""
+    from .sdr import as_sdr_csr
+
+    check_grid(n_rows, n_cols, lattice)
+    if isinstance(n_show, (bool, np.bool_)) or not isinstance(n_show, numbers.Integral) or not 1 <= n_show <= 256:
+        raise ValueError(f"n_show must be an integer in [1, 256]; got {n_show!r}")
+    indptr, indices, n, w = as_sdr_csr(sdrs, n_rows * n_cols)
+    m = sparse.csr_matrix((np.ones(indices.size, dtype=np.float32), indices, indptr), shape=(n, w))
+    classes = None
+    if labels is not None:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != n:
+            raise ValueError(f"labels must be 1-D with one label per SDR ({n}); got shape {labels.shape}")
+        classes = np.unique(labels)
+        if len(classes) > 20:
+            raise ValueError(f"labels hold {len(classes)} classes; class maps are drawn for at most 20")
+    plt = _pyplot()
+    shown = min(n, int(n_show))
+    cols = min(8, shown)
+    rows = -(-shown // cols)
+    class_rows = 0 if classes is None else -(-len(classes) // cols)
+    fig, axes = plt.subplots(rows + class_rows, cols, figsize=(1.7 * cols, 1.8 * (rows + class_rows) + 0.4),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for i in range(shown):
+        ax = axes[i // cols, i % cols]
+        ax.axis("on")
+        title = f"#{i}" + (f" label {labels[i]}" if labels is not None else "")
+        plot_grid(m[i].toarray().ravel(), n_rows, n_cols, lattice, ax=ax, cmap="gray_r", vmin=0.0, vmax=1.0,
+                  title=title)
+    if classes is not None:
+        for j, c in enumerate(classes):
+            ax = axes[rows + j // cols, j % cols]
+            ax.axis("on")
+            mean = np.asarray(m[labels == c].mean(axis=0)).ravel()
+            plot_grid(mean, n_rows, n_cols, lattice, ax=ax, cmap="magma", vmin=0.0, vmax=1.0,
+                      title=f"class {c} mean", colorbar=True)
+    fig.suptitle(f"{shown} of {n} SDRs on the {n_rows}x{n_cols} {lattice} map (black = active)"
+                 + ("; class maps: fraction of the class's SDRs with the unit active" if classes is not None else ""),
+                 fontsize=9)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return fig
+
 __all__ = ["SOMEncoder", "check_grid", "grid_distances", "unit_coordinates", "adjacency", "plot_grid", "plot_sdr",
-           "plot_u_matrix", "plot_hit_map", "plot_class_averages"]
+           "plot_u_matrix", "plot_hit_map", "plot_class_averages", "plot_sdrs"]

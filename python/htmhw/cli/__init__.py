@@ -1,15 +1,15 @@
-"""The ``htmhw`` command line: one module per command group (``demo``, ``golden``, ``hdl``,
-``crossbar``, ``sweep``, ``bench``), each with ``add_parsers(sub)`` and the functions its
+"""The ``htmhw`` command line: one module per command group (``demo``, ``som``, ``sdr``,
+``golden``, ``hdl``, ``crossbar``, ``sweep``, ``bench``), each with ``add_parsers(sub)`` and the functions its
 subcommands run; ``_common`` holds what several groups share (the run options, the stimulus,
 the output rule)."""
 from __future__ import annotations
 
 import argparse
 
-from . import bench, crossbar, demo, golden, hdl, sweep
+from . import bench, crossbar, demo, golden, hdl, sdr, som, sweep
 from ._common import Parser
 
-GROUPS = (demo, golden, hdl, crossbar, sweep, bench)
+GROUPS = (demo, som, sdr, golden, hdl, crossbar, sweep, bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
                "  htmhw demo                                   # the SP on the embedded 8x8 digits\n"
                "  htmhw demo mnist --n-train 1000 --n-test 200 # digit -> SDR -> digit, classifier\n"
+               "  htmhw som fit emb.npy --rows 32 --cols 32 --out som.htmhw  # SOM on embeddings\n"
+               "  htmhw som encode som.htmhw emb.npy --k 16 --out sdrs.npz\n"
+               "  htmhw sdr show sdrs.npz --labels labels.npy --out sdrs.png\n"
                "  htmhw golden export out/tiny --config tiny --steps 1000\n"
                "  htmhw hdl verify out/tiny                    # Verilog reference vs golden vectors\n"
                "  htmhw crossbar report --preset mnsim2-default --config mnist --source mnist --steps 200\n"

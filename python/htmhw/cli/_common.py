@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from ..datasets import require_mnist_dir
 
 
@@ -155,3 +156,18 @@ def print_result(args, result, text) -> None:
         print(json.dumps(result, indent=2, default=str))
     elif not getattr(args, "quiet", False):
         print(text())
+
+
+def add_output_flags(parser) -> None:
+    """--json and --quiet, the two output flags of every command (print_result reads them)."""
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def command_error(command: str, error: Exception) -> int:
+    """Print ``htmhw COMMAND: error: ...`` to stderr; exit status 2 (invalid arguments or input)."""
+    import sys
+
+    print(f"htmhw {command}: error: {error}", file=sys.stderr)
+    return 2
+
