@@ -115,3 +115,16 @@ def test_add_noise_on_batches_and_full_sdrs():
 def test_add_noise_rejects_fraction_outside_unit_interval(bad):
     with pytest.raises(ValueError, match="fraction"):
         sdr.add_noise(A, bad)
+
+
+@pytest.mark.parametrize("fraction, active, dropped", [(0.0, 10, 0), (0.25, 8, 2), (0.5, 5, 2), (1.0, 7, 7)])
+def test_drop_bits_switches_off_exactly_that_many_active_bits(fraction, active, dropped):
+    x = np.zeros((3, 40), dtype=bool)
+    x[:, 3:3 + active] = True
+    y = sdr.drop_bits(x, fraction, seed=5)
+    assert y.shape == x.shape and not np.any(y & ~x)           # nothing switched on
+    assert (x.sum(axis=1) - y.sum(axis=1)).tolist() == [dropped] * 3
+    assert np.array_equal(y, sdr.drop_bits(x, fraction, seed=5))
+    assert sdr.drop_bits(x[0], fraction, seed=5).shape == (40,)
+    with pytest.raises(ValueError, match="fraction must be a number in"):
+        sdr.drop_bits(x, 1.5)

@@ -347,14 +347,17 @@ def load_embeddings(path, name: str = "embeddings") -> np.ndarray:
 EMBEDDING_METHODS = ("pca", "mlp")
 
 
-def mnist_embeddings(method: str = "pca", dims: int = 64, n_fit: int = 8000, seed: int = 0, mnist_dir=None):
+def mnist_embeddings(method: str = "pca", dims: int = 64, n_fit: int = 8000, seed: int = 0, mnist_dir=None,
+                     return_embedder: bool = False):
     """Dense embeddings of the 10,000 MNIST test digits, made offline: (X float32 (10000, dims),
     labels int64 (10000,), description). ``method`` "pca": the first ``dims`` principal
     components of the pixels / 255 (fitted on the first ``n_fit`` digits); "mlp": the hidden
     layer (ReLU, ``dims`` units) of a scikit-learn MLPClassifier trained on the first ``n_fit``
     digits for 30 epochs (random_state ``seed``). Every row is scaled to unit L2 norm, as
     CLIP-style embeddings are (an all-zero MLP row stays zero). dims in [2, 784], n_fit in
-    [100, 10000]. The digits after ``n_fit`` were not seen by the embedding."""
+    [100, 10000]. The digits after ``n_fit`` were not seen by the embedding. With
+    ``return_embedder`` a fourth value: the function (n, 784) pixels in [0, 1] -> embeddings
+    (the same transform and scaling), for images that are not MNIST digits."""
     if method not in EMBEDDING_METHODS:
         raise ValueError(f"method must be one of {EMBEDDING_METHODS}; got {method!r}")
     for name, v, lo, hi in (("dims", dims, 2, 784), ("n_fit", n_fit, 100, 10000), ("seed", seed, 0, 2**32 - 1)):
@@ -366,7 +369,7 @@ def mnist_embeddings(method: str = "pca", dims: int = 64, n_fit: int = 8000, see
         from sklearn.decomposition import PCA
 
         pca = PCA(n_components=int(dims), svd_solver="full").fit(pixels[:n_fit])
-        X = pca.transform(pixels)
+        hidden = pca.transform
         what = (f"PCA of MNIST test pixels / 255 to {dims} components (fitted on digits 0..{n_fit - 1}, "
                 f"{pca.explained_variance_ratio_.sum():.3f} of the variance)")
     else:
@@ -379,13 +382,19 @@ def mnist_embeddings(method: str = "pca", dims: int = 64, n_fit: int = 8000, see
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             mlp.fit(pixels[:n_fit], labels[:n_fit])
-        X = np.maximum(pixels @ mlp.coefs_[0] + mlp.intercepts_[0], 0.0)
+        def hidden(p):
+            return np.maximum(p @ mlp.coefs_[0] + mlp.intercepts_[0], 0.0)
+
         held_out = mlp.score(pixels[n_fit:], labels[n_fit:]) if n_fit < len(pixels) else float("nan")
         what = (f"hidden layer (ReLU, {dims} units) of an MLPClassifier trained on MNIST test digits "
                 f"0..{n_fit - 1} (30 epochs, seed {seed}; accuracy on the other digits {held_out:.4f})")
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    X = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
-    return X.astype(np.float32), labels.astype(np.int64), what + "; rows scaled to unit L2 norm"
+    def embed(p):
+        h = hidden(np.asarray(p, dtype=np.float64))
+        norms = np.linalg.norm(h, axis=1, keepdims=True)
+        return np.divide(h, norms, out=np.zeros_like(h), where=norms > 0).astype(np.float32)
+
+    out = (embed(pixels), labels.astype(np.int64), what + "; rows scaled to unit L2 norm")
+    return out + (embed,) if return_embedder else out
 
 
 def require_mnist_dir(directory=None, option: str = "--mnist-dir"):

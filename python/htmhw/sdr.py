@@ -105,6 +105,23 @@ def add_noise(sdr, fraction, seed=None):
     return batch[0] if single else batch
 
 
+def drop_bits(sdr, fraction, seed=None):
+    """Switch off ``fraction`` (in [0, 1]) of each SDR's active bits: round(fraction * active)
+    of them, chosen with numpy's PCG64 seeded by ``seed`` (as :func:`add_noise`)."""
+    is_number = (isinstance(fraction, (int, float, np.integer, np.floating))
+                 and not isinstance(fraction, (bool, np.bool_)))
+    if not is_number or not 0.0 <= float(fraction) <= 1.0:
+        raise ValueError(f"fraction must be a number in [0, 1]; got {fraction!r}")
+    a = _as_bool(sdr, "sdr")
+    single = a.ndim == 1
+    batch = np.atleast_2d(a).copy()
+    rng = np.random.default_rng(seed)
+    for row in batch:
+        on = np.flatnonzero(row)
+        k = int(round(float(fraction) * on.size))
+        if k:
+            row[rng.choice(on, size=k, replace=False)] = False
+    return batch[0] if single else batch
 
 
 # ---------------------------------------------------------------------------
@@ -257,5 +274,6 @@ def load_sdrs(path) -> tuple[sparse.csr_matrix, dict]:
     m = sparse.csr_matrix((np.ones(indices.size, dtype=np.uint8), indices, indptr), shape=(n, w))
     return m, extra
 
-__all__ = ["sparsity", "overlap", "union", "intersection", "jaccard", "add_noise", "as_sdr_csr", "pack_sdrs",
-           "nearest_sdrs", "pairwise_overlaps", "save_sdrs", "load_sdrs", "SDR_FILE_FORMAT"]
+
+__all__ = ["sparsity", "overlap", "union", "intersection", "jaccard", "add_noise", "drop_bits", "as_sdr_csr",
+           "pack_sdrs", "nearest_sdrs", "pairwise_overlaps", "save_sdrs", "load_sdrs", "SDR_FILE_FORMAT"]

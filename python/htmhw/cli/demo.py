@@ -16,12 +16,23 @@ from ._common import add_mnist_dir_argument, print_result
 
 
 def run_som_demo(out_dir: Path, seed: int, dataset: str, mnist_dir, quiet: bool) -> dict:
-    """The SOM study of docs/som.md on a small scale: MNIST (3,000 train / 1,000 test,
-    20x20 maps) or the 8x8 digits (1,200 / 597, 16x16), rect and hex, 10 epochs."""
+    """The SOM studies of docs/som.md on a small scale: MNIST pixels (3,000 train / 1,000 test,
+    20x20 maps) or the 8x8 digits (1,200 / 597, 16x16), rect and hex, 10 epochs; or dense
+    embeddings of MNIST (mnist-pca, mnist-mlp: 64-d, 3,000 / 1,000, a 20x20 hex map)."""
     from ..demos.som_study import run_study, study_markdown
 
     if seed < 0:
         raise ValueError(f"--seed must be >= 0; got {seed}")
+    if dataset in ("mnist-pca", "mnist-mlp"):
+        from ..demos.embedding_study import embedding_study_markdown, run_embedding_study
+
+        result = run_embedding_study(out_dir, method=dataset.split("-")[1], dims=64, n_train=3000, n_test=1000,
+                                     n_rows=20, n_cols=20, n_active=12, seed=seed,
+                                     mnist_dir=require_mnist_dir(mnist_dir))
+        result["markdown"] = embedding_study_markdown(
+            result, f"htmhw demo som --dataset {dataset} --out {out_dir} --seed {seed}")
+        (Path(out_dir) / "som_demo.json").write_text(json.dumps(result, indent=2) + "\n")
+        return result
     if dataset == "mnist":
         mnist_dir = require_mnist_dir(mnist_dir)
         sizes = dict(n_train=3000, n_test=1000, n_rows=20, n_cols=20, n_active=12)
@@ -44,9 +55,12 @@ def _add_demo_subparsers(demo) -> None:
                          formatter_class=argparse.RawDescriptionHelpFormatter,
                          epilog="examples:\n"
                                 "  htmhw demo som                       # MNIST, writes htmhw-som-demo/\n"
-                                "  htmhw demo som --dataset digits --out out/som-digits")
-    som.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
-                     help="mnist (3,000 train / 1,000 test digits) or the 8x8 digits (default: mnist)")
+                                "  htmhw demo som --dataset digits --out out/som-digits\n"
+                                "  htmhw demo som --dataset mnist-pca --out out/som-embeddings")
+    som.add_argument("--dataset", choices=("mnist", "digits", "mnist-pca", "mnist-mlp"), default="mnist",
+                     help="mnist pixels (3,000 train / 1,000 test digits), the 8x8 digits, or dense 64-d "
+                          "embeddings of MNIST (PCA, or an MLP's hidden layer: the embeddings study) "
+                          "(default: mnist)")
     add_mnist_dir_argument(som, "--data")
     som.add_argument("--out", type=Path, default=Path("htmhw-som-demo"),
                      help="output directory (default: htmhw-som-demo)")
