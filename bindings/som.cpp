@@ -269,5 +269,5 @@ void init_som(py::module_& m) {
           "Cap the SOM kernels' SIMD level (0 portable, 1 AVX2, 2 AVX-512); returns the level in use.");
     m.def("som_simd_level", &htmhw::som_simd_level);
     m.def("som_set_cross_path", &htmhw::som_set_cross_path, py::arg("path"),
-          "0 automatic, 1 always sparse, 2 always dense cross term (tests).");
+          "0 automatic, 1 always sparse, 2 always dense cross term, 3 dense without the prefilter (tests).");
 }

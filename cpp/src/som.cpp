@@ -29,6 +29,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HTMHW_SOM_X86 1
+#include <immintrin.h>
 #endif
 
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -233,6 +234,74 @@ int detect_level() {
 int detect_level() { return 0; }
 #endif
 
+// ------------------------------------------------ prefilter kernels ----
+// Exact int32 dot products of int16-quantized samples and prototypes, four
+// samples x 64 units per call (the approximate cross term of the prefilter, see
+// "prefilter" below). Words hold two int16 (dimension 2k in the low half, 2k + 1
+// in the high half); qw is one panel of 64 units, d2 words x 64. Integer sums are
+// exact, so the order of the additions does not matter here.
+using Approx4Fn = void (*)(const std::int32_t* const*, const std::int32_t*, std::size_t, std::int32_t* const*);
+// Exact cross term of four (sample, 16-unit chunk) pairs: out[i][j] = sum_d
+// x[i][d] * panel[i][16 d + j], d ascending, one rounding per product and per sum:
+// the same operations, in the same order, as dense4_body and wsum_body.
+using Verify4Fn = void (*)(const float* const*, const float* const*, std::size_t, float* const*);
+
+#ifdef HTMHW_SOM_X86
+// (Two copies of one body, not a template: an always-inline helper would have to
+// carry the target attribute, and with avx512vnni enabled GCC may itself fuse
+// vpmaddwd + vpaddd into vpdpwssd.)
+#define SOM_APPROX4_BODY(MAC)                                                                  \
+    __m512i acc[4][4];                                                                         \
+    for (int s = 0; s < 4; ++s)                                                                \
+        for (int q = 0; q < 4; ++q) acc[s][q] = _mm512_setzero_si512();                        \
+    for (std::size_t k = 0; k < d2; ++k) {                                                     \
+        const std::int32_t* r = qw + k * 64;                                                   \
+        __m512i w[4];                                                                          \
+        for (int q = 0; q < 4; ++q) w[q] = _mm512_loadu_si512(r + 16 * q);                     \
+        for (int s = 0; s < 4; ++s) {                                                          \
+            const __m512i xb = _mm512_set1_epi32(qx[s][k]);                                    \
+            for (int q = 0; q < 4; ++q) acc[s][q] = MAC(acc[s][q], xb, w[q]);                  \
+        }                                                                                      \
+    }                                                                                          \
+    for (int s = 0; s < 4; ++s)                                                                \
+        for (int q = 0; q < 4; ++q) _mm512_storeu_si512(out[s] + 16 * q, acc[s][q]);
+
+#define SOM_MADD_ADD(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
+__attribute__((target("avx512f,avx512bw"))) void approx4_avx512bw(const std::int32_t* const* qx,
+                                                                   const std::int32_t* qw, std::size_t d2,
+                                                                   std::int32_t* const* out) {
+    SOM_APPROX4_BODY(SOM_MADD_ADD)
+}
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void approx4_vnni(const std::int32_t* const* qx,
+                                                                         const std::int32_t* qw, std::size_t d2,
+                                                                         std::int32_t* const* out) {
+    SOM_APPROX4_BODY(_mm512_dpwssd_epi32)
+}
+#undef SOM_MADD_ADD
+#undef SOM_APPROX4_BODY
+
+__attribute__((target("avx512f"))) void verify4_avx512(const float* const* x, const float* const* panel,
+                                                       std::size_t dim, float* const* out) {
+    v16f a[4] = {};
+    for (std::size_t d = 0; d < dim; ++d) {
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; ++i) a[i] += vbroadcast<v16f>(x[i][d]) * vload<v16f>(panel[i] + 16 * d);
+    }
+    for (int i = 0; i < 4; ++i) vstore(out[i], a[i]);
+}
+
+Verify4Fn verify4_fn() { return verify4_avx512; }
+
+// The prefilter's kernels, or null when the CPU lacks AVX-512BW.
+Approx4Fn detect_approx4() {
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")) return nullptr;
+    return __builtin_cpu_supports("avx512vnni") ? approx4_vnni : approx4_avx512bw;
+}
+#else
+Approx4Fn detect_approx4() { return nullptr; }
+Verify4Fn verify4_fn() { return nullptr; }
+#endif
+
 const int kMaxLevel = detect_level();
 std::atomic<int> g_level{kMaxLevel};
 std::atomic<int> g_cross_path{0};
@@ -362,7 +431,8 @@ Prepared prepare(const SomMap& m, unsigned threads) {
 bool use_sparse(std::size_t nnz, std::size_t D) {
     switch (g_cross_path.load()) {
         case 1: return true;
-        case 2: return false;
+        case 2:
+        case 3: return false;
         default: return 2 * nnz <= D;
     }
 }
@@ -401,12 +471,248 @@ SparseRows sparse_rows(const float* x, std::size_t n, std::size_t D) {
     return r;
 }
 
+// ------------------------------------------------------------- prefilter ----
+// The dense cross term, pruned without changing a bit of any result (docs/som.md,
+// "Prefilter"). Per sample an approximate key a_u of every unit comes from exact
+// int32 dot products of int16-quantized x and w; E_u bounds |k_u - a_u| where k_u
+// is the exact float32 key (norm_u - 2 c_u, c_u summed in the one fixed order).
+// Only 16-unit chunks holding a unit with a_u - E_u <= B, B the k-th smallest
+// a_v + E_v, can hold one of the k best units (or tie with one), so only those
+// chunks get the exact cross term, with the kernels' arithmetic; the ranking then
+// runs on exact keys as before. A sample whose candidates cover more than a
+// quarter of the map takes the full kernel.
+const Approx4Fn g_approx4 = detect_approx4();
+constexpr std::size_t kPanel = 64;   // units per panel of the quantized map
+constexpr std::size_t kChunk16 = 16;  // units per exactly recomputed chunk
+
+// int16 image of a vector: v ~ scale * q, |q_d| <= qmax; norm >= |v|, resid >= |v - scale q|.
+struct QuantRow {
+    double scale = 0.0, norm = 0.0, resid = 0.0;
+};
+
+// |sum_d qx_d qw_d| <= dim qmax^2 must stay below 2^31 (no int32 overflow).
+std::int32_t prefilter_qmax(std::size_t dim) {
+    return static_cast<std::int32_t>(std::min(32767.0, std::floor(std::sqrt(2147483647.0 / static_cast<double>(dim)))));
+}
+
+QuantRow quantize_row(const float* v, std::size_t dim, std::int32_t qmax, std::int32_t* words) {
+    double m = 0.0;
+    for (std::size_t d = 0; d < dim; ++d) m = std::max(m, static_cast<double>(std::fabs(v[d])));
+    QuantRow r;
+    r.scale = m > 0.0 ? m / qmax : 0.0;
+    const double inv = m > 0.0 ? qmax / m : 0.0;
+    double n2 = 0.0, r2 = 0.0;
+    for (std::size_t k = 0; k < (dim + 1) / 2; ++k) {
+        std::uint32_t word = 0;
+        for (std::size_t h = 0; h < 2 && 2 * k + h < dim; ++h) {
+            const double vd = v[2 * k + h];
+            const double t = std::min<double>(qmax, std::max<double>(-qmax, std::nearbyint(vd * inv)));
+            const double e = vd - r.scale * t;
+            r2 += e * e;
+            n2 += vd * vd;
+            word |= static_cast<std::uint32_t>(static_cast<std::uint16_t>(static_cast<std::int16_t>(t))) << (16 * h);
+        }
+        words[k] = static_cast<std::int32_t>(word);
+    }
+    // Double rounding (~1e-16 relative per operation, also in scale * t) is far
+    // below these margins.
+    r.norm = std::sqrt(n2) * (1.0 + 1e-10);
+    r.resid = std::sqrt(r2) * (1.0 + 1e-10) + 1e-15 * r.norm;
+    return r;
+}
+
+// Quantized samples (training quantizes x once per call).
+struct QuantX {
+    std::size_t d2 = 0;
+    std::vector<std::int32_t> words;  // n x d2
+    std::vector<QuantRow> rows;
+};
+
+struct QuantMap {
+    std::size_t d2 = 0, panels = 0;
+    std::int32_t qmax = 0;
+    std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
+    std::vector<QuantRow> rows;    // per unit
+    std::vector<float> w16;        // W^T by 16-unit chunk c: w16[(c dim + d) 16 + j]
+    double rel = 0.0, tiny = 0.0;  // E's relative and absolute terms
+};
+
+bool prefilter_on(std::size_t units, std::size_t dim) {
+    const int path = g_cross_path.load();
+    return g_approx4 && g_level.load() >= 2 && path != 1 && path != 3 && dim >= 2 && dim <= 65536 && units >= 16;
+}
+
+QuantX quantize_samples(const float* x, std::size_t n, std::size_t dim, const std::uint8_t* dense, unsigned threads) {
+    QuantX q;
+    q.d2 = (dim + 1) / 2;
+    q.words.assign(n * q.d2, 0);
+    q.rows.assign(n, QuantRow{});
+    const std::int32_t qmax = prefilter_qmax(dim);
+    parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
+        for (std::size_t s = s0; s < s1; ++s)
+            if (!dense || dense[s]) q.rows[s] = quantize_row(x + s * dim, dim, qmax, q.words.data() + s * q.d2);
+    });
+    return q;
+}
+
+QuantMap quantize_map(const SomMap& m, unsigned threads) {
+    QuantMap q;
+    const std::size_t U = m.grid.num_units(), D = m.dim;
+    q.d2 = (D + 1) / 2;
+    q.panels = (U + kPanel - 1) / kPanel;
+    q.qmax = prefilter_qmax(D);
+    q.qw.assign(q.panels * q.d2 * kPanel, 0);
+    q.rows.assign(U, QuantRow{});
+    q.w16.assign(((U + kChunk16 - 1) / kChunk16) * D * kChunk16, 0.0f);
+    // c_u in any order: |c_u - x.w| <= gamma_D sum |x_d w_d| <= gamma_D |x| |w|; the
+    // float key's final rounding adds 2^-24 (norm_u + 2 |c_u|); underflow at most
+    // 2^-149 per operation. Margins: 2^-22 for 2^-23 (1 + gamma), 1e-12 for double rounding.
+    const double g = static_cast<double>(D) * 0x1p-24;
+    q.rel = 2.0 * g / (1.0 - g) + 0x1p-22 + 1e-12;
+    q.tiny = std::ldexp(4.0 * static_cast<double>(D) + 8.0, -149);
+    parallel_for(q.panels, threads, [&](std::size_t p0, std::size_t p1) {
+        std::vector<std::int32_t> words(q.d2);
+        for (std::size_t p = p0; p < p1; ++p)
+            for (std::size_t u = p * kPanel; u < std::min(U, (p + 1) * kPanel); ++u) {
+                const float* w = m.weights.data() + u * D;
+                q.rows[u] = quantize_row(w, D, q.qmax, words.data());
+                for (std::size_t k = 0; k < q.d2; ++k) q.qw[(p * q.d2 + k) * kPanel + (u - p * kPanel)] = words[k];
+                float* c = q.w16.data() + (u / kChunk16) * D * kChunk16 + u % kChunk16;
+                for (std::size_t d = 0; d < D; ++d) c[d * kChunk16] = w[d];
+            }
+    });
+    return q;
+}
+
+struct PrefilterScratch {
+    std::vector<std::int32_t> words, dots;
+    std::vector<QuantRow> xr;
+    std::vector<double> lo, hi, tmp;
+    std::vector<std::uint32_t> task_chunk, task_slot;
+    std::vector<std::size_t> task_start;
+    std::vector<float> task_out;
+    std::vector<std::pair<float, std::uint32_t>> cand;
+};
+
+// Runs the prefilter on `samples` (dense samples of one block, at most
+// kSampleBlock), calls emit_pruned(s, pairs, count) with the exact (key, unit)
+// of every unit in the candidate chunks of each pruned sample, and leaves in
+// `samples` those that need the full cross term.
+template <class EmitPruned>
+void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, const float* x, std::size_t U,
+                     std::size_t D, std::uint32_t k, std::vector<std::size_t>& samples, PrefilterScratch& sc,
+                     EmitPruned emit_pruned) {
+    const std::size_t m = samples.size(), UP = qm.panels * kPanel, d2 = qm.d2;
+    if (m == 0) return;
+    sc.xr.resize(m);
+    sc.dots.resize(m * UP);
+    std::vector<const std::int32_t*> wx(m);
+    if (!qx) sc.words.resize(m * d2);
+    for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t s = samples[i];
+        if (qx) {
+            wx[i] = qx->words.data() + s * d2;
+            sc.xr[i] = qx->rows[s];
+        } else {
+            sc.xr[i] = quantize_row(x + s * D, D, qm.qmax, sc.words.data() + i * d2);
+            wx[i] = sc.words.data() + i * d2;
+        }
+    }
+    for (std::size_t p = 0; p < qm.panels; ++p)
+        for (std::size_t g = 0; g < m; g += 4) {
+            const std::int32_t* xs[4];
+            std::int32_t* out[4];
+            for (std::size_t q = 0; q < 4; ++q) {
+                const std::size_t i = std::min(g + q, m - 1);  // a short group repeats its last sample
+                xs[q] = wx[i];
+                out[q] = sc.dots.data() + i * UP + p * kPanel;
+            }
+            g_approx4(xs, qm.qw.data() + p * d2 * kPanel, d2, out);
+        }
+    // Bounds and candidate chunks per sample.
+    const std::size_t chunks = (U + kChunk16 - 1) / kChunk16;
+    sc.lo.resize(U);
+    sc.hi.resize(U);
+    sc.task_chunk.clear();
+    sc.task_slot.clear();
+    sc.task_start.assign(1, 0);
+    std::vector<std::size_t> full, pruned;
+    for (std::size_t i = 0; i < m; ++i) {
+        const QuantRow xr = sc.xr[i];
+        const std::int32_t* dot = sc.dots.data() + i * UP;
+        const double xn = xr.norm, xres = xr.resid;
+        for (std::size_t u = 0; u < U; ++u) {
+            const QuantRow& w = qm.rows[u];
+            const double nu = norms[u];
+            const double a = nu - 2.0 * (xr.scale * w.scale) * static_cast<double>(dot[u]);
+            const double e = (2.0 * (xres * w.norm + (xn + xres) * w.resid) + qm.rel * xn * w.norm + 0x1p-23 * nu +
+                              qm.tiny) * (1.0 + 1e-9);
+            sc.lo[u] = a - e;
+            sc.hi[u] = a + e;
+        }
+        double bound;
+        if (k == 1) {
+            bound = sc.hi[0];
+            for (std::size_t u = 1; u < U; ++u) bound = std::min(bound, sc.hi[u]);
+        } else {
+            sc.tmp.assign(sc.hi.begin(), sc.hi.end());
+            std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
+            bound = sc.tmp[k - 1];
+        }
+        const std::size_t before = sc.task_chunk.size();
+        for (std::size_t c = 0; c < chunks; ++c) {
+            bool any = false;
+            for (std::size_t u = c * kChunk16; u < std::min(U, (c + 1) * kChunk16); ++u) any |= sc.lo[u] <= bound;
+            if (any) {
+                sc.task_chunk.push_back(static_cast<std::uint32_t>(c));
+                sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
+            }
+        }
+        if ((sc.task_chunk.size() - before) * kChunk16 * 4 > U) {  // too many: the full kernel is cheaper
+            sc.task_chunk.resize(before);
+            sc.task_slot.resize(before);
+            full.push_back(samples[i]);
+        } else {
+            pruned.push_back(i);
+            sc.task_start.push_back(sc.task_chunk.size());
+        }
+    }
+    // Exact cross term of the candidate chunks, four (sample, chunk) pairs per call.
+    const std::size_t T = sc.task_chunk.size();
+    sc.task_out.resize((T + 4) * kChunk16);
+    for (std::size_t t = 0; t < T; t += 4) {
+        const float* xs[4];
+        const float* panel[4];
+        float* out[4];
+        for (std::size_t q = 0; q < 4; ++q) {
+            const std::size_t tq = t + q < T ? t + q : T - 1;
+            xs[q] = x + samples[pruned[sc.task_slot[tq]]] * D;
+            panel[q] = qm.w16.data() + static_cast<std::size_t>(sc.task_chunk[tq]) * D * kChunk16;
+            out[q] = sc.task_out.data() + (t + q) * kChunk16;  // slots past T are scratch
+        }
+        verify4_fn()(xs, panel, D, out);
+    }
+    for (std::size_t j = 0; j < pruned.size(); ++j) {
+        sc.cand.clear();
+        for (std::size_t t = sc.task_start[j]; t < sc.task_start[j + 1]; ++t) {
+            const std::size_t u0 = static_cast<std::size_t>(sc.task_chunk[t]) * kChunk16;
+            for (std::size_t u = u0; u < std::min(U, u0 + kChunk16); ++u)
+                sc.cand.emplace_back(norms[u] - 2.0f * sc.task_out[t * kChunk16 + (u - u0)], static_cast<std::uint32_t>(u));
+        }
+        emit_pruned(samples[pruned[j]], sc.cand.data(), sc.cand.size());
+    }
+    samples.swap(full);
+}
+
 // For every sample s in [0, n): cross[u] = sum_d x_sd w_ud (d ascending), then
 // emit(s, cross) on the worker thread that owns s. rows: the precomputed sparse
-// rows of x, or null (then built per block).
-template <class Emit>
+// rows of x, or null (then built per block). With qm (the quantized map) dense
+// samples first go through the prefilter for the k best units: those it prunes
+// are reported by emit_pruned(s, (key, unit) pairs, count) instead; qx: the
+// quantized samples, or null (then quantized per block).
+template <class Emit, class EmitPruned>
 void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned threads, const SparseRows* rows,
-               Emit emit) {
+               Emit emit, const QuantMap* qm, const QuantX* qx, std::uint32_t topk, EmitPruned emit_pruned) {
     const std::size_t U = p.units, D = p.dim, TU = p.tile;
     const Kernels k = kernels();
     parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
@@ -417,6 +723,7 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
         std::vector<const std::uint32_t*> sidx;
         std::vector<const float*> sval;
         std::vector<std::size_t> snnz;
+        PrefilterScratch scratch;
         for (std::size_t b0 = s0; b0 < s1; b0 += kSampleBlock) {
             const std::size_t b1 = std::min(s1, b0 + kSampleBlock);
             dense.clear();
@@ -433,6 +740,7 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                 }
                 (is_dense ? dense : sparse).push_back(s);
             }
+            if (qm) prefilter_block(*qm, qx, p.norms.data(), x, U, D, topk, dense, scratch, emit_pruned);
             // Samples left over from the groups of four go through the sparse kernel.
             std::vector<std::size_t> leftover;
             while (dense.size() % 4) {
@@ -491,7 +799,8 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                 for (std::size_t i = 0; i < sparse.size(); ++i)
                     k.wsum(out.data() + (sparse[i] - b0) * U + u0, p.tile_at(u0), len, sidx[i], sval[i], snnz[i], len);
             }
-            for (std::size_t s = b0; s < b1; ++s) emit(s, out.data() + (s - b0) * U);
+            for (std::size_t s : dense) emit(s, out.data() + (s - b0) * U);
+            for (std::size_t s : sparse) emit(s, out.data() + (s - b0) * U);
         }
     });
 }
@@ -923,14 +1232,24 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     std::vector<std::uint32_t> bmu(n), order(n), start(U + 1);
     std::vector<float> sums(U * D), counts(U), num(U * D), den(U);
     const SparseRows rows = sparse_rows(x, n, D);
+    const bool pf = prefilter_on(U, D);
+    const QuantX qx = pf ? quantize_samples(x, n, D, rows.dense.data(), threads) : QuantX{};
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
         const Prepared prep = prepare(m, threads);
-        cross_all(prep, x, n, threads, &rows, [&](std::size_t s, const float* cross) {
-            thread_local std::vector<float> keys;
-            keys.resize(U);
-            bmu[s] = bmu_of(prep.norms.data(), cross, U, keys.data());
-        });
+        const QuantMap qm = pf ? quantize_map(m, threads) : QuantMap{};
+        cross_all(
+            prep, x, n, threads, &rows,
+            [&](std::size_t s, const float* cross) {
+                thread_local std::vector<float> keys;
+                keys.resize(U);
+                bmu[s] = bmu_of(prep.norms.data(), cross, U, keys.data());
+            },
+            pf ? &qm : nullptr, &qx, 1,
+            [&](std::size_t s, const std::pair<float, std::uint32_t>* cand, std::size_t count) {
+                // The lowest key, ties to the lower unit (pairs compare lexicographically).
+                bmu[s] = std::min_element(cand, cand + count)->second;
+            });
         // Samples grouped by BMU (counting sort, ascending sample index within a unit).
         std::fill(start.begin(), start.end(), 0u);
         for (std::size_t s = 0; s < n; ++s) ++start[bmu[s] + 1];
@@ -1023,6 +1342,17 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
     const std::size_t D = m.dim;
     const Prepared prep = prepare(m, threads);
     const Kernels kern = kernels();
+    const bool pf = prefilter_on(U, D);
+    const QuantMap qm = pf ? quantize_map(m, threads) : QuantMap{};
+    // Pruned samples: the k smallest (key, unit) pairs among the candidates.
+    auto emit_pruned = [&](std::size_t s, std::pair<float, std::uint32_t>* cand, std::size_t count) {
+        std::partial_sort(cand, cand + k, cand + count);
+        std::uint32_t* bu = units + s * k;
+        float* bd = distances + s * k;
+        for (std::uint32_t i = 0; i < k; ++i) bu[i] = cand[i].second;
+        dist2_units(kern, x + s * D, m.weights.data(), D, bu, k, bd);
+        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(bd[i]);
+    };
     cross_all(prep, x, n, threads, nullptr, [&](std::size_t s, const float* cross) {
         thread_local std::vector<float> keys;
         keys.resize(U);
@@ -1056,7 +1386,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
         for (std::uint32_t i = 0; i < k; ++i) bu[i] = cand[i].second;
         dist2_units(kern, x + s * D, m.weights.data(), D, bu, k, bd);
         for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(bd[i]);
-    });
+    }, pf ? &qm : nullptr, nullptr, k, emit_pruned);
 }
 
 void som_dispersion(const SomGrid& g, const std::uint32_t* units, std::size_t n, std::uint32_t k, unsigned threads,
@@ -1107,7 +1437,8 @@ int som_set_simd_level(int max_level) {
 int som_simd_level() { return g_level.load(); }
 
 void som_set_cross_path(int path) {
-    if (path < 0 || path > 2) fail("cross path must be 0 (automatic), 1 (sparse) or 2 (dense)");
+    if (path < 0 || path > 3)
+        fail("cross path must be 0 (automatic), 1 (sparse), 2 (dense) or 3 (dense without the prefilter)");
     g_cross_path.store(path);
 }
 
