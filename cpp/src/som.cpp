@@ -33,6 +33,9 @@
 #endif
 
 #pragma GCC diagnostic ignored "-Wpsabi"
+// GCC 12 flags the undefined-register idiom inside its own AVX-512 intrinsic headers.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace htmhw {
 
@@ -241,56 +244,111 @@ int detect_level() { return 0; }
 // in the high half); qw is one panel of 64 units, d2 words x 64. Integer sums are
 // exact, so the order of the additions does not matter here.
 using Approx4Fn = void (*)(const std::int32_t* const*, const std::int32_t*, std::size_t, std::int32_t* const*);
-// Exact cross term of four (sample, 16-unit chunk) pairs: out[i][j] = sum_d
+// Exact cross term of eight (sample, 16-unit chunk) pairs: out[i][j] = sum_d
 // x[i][d] * panel[i][16 d + j], d ascending, one rounding per product and per sum:
-// the same operations, in the same order, as dense4_body and wsum_body.
-using Verify4Fn = void (*)(const float* const*, const float* const*, std::size_t, float* const*);
+// the same operations, in the same order, as dense4_body and wsum_body (eight
+// independent add chains hide the add latency).
+using Verify8Fn = void (*)(const float* const*, const float* const*, std::size_t, float* const*);
 
 #ifdef HTMHW_SOM_X86
-// (Two copies of one body, not a template: an always-inline helper would have to
-// carry the target attribute, and with avx512vnni enabled GCC may itself fuse
-// vpmaddwd + vpaddd into vpdpwssd.)
-#define SOM_APPROX4_BODY(MAC)                                                                  \
-    __m512i acc[4][4];                                                                         \
-    for (int s = 0; s < 4; ++s)                                                                \
-        for (int q = 0; q < 4; ++q) acc[s][q] = _mm512_setzero_si512();                        \
-    for (std::size_t k = 0; k < d2; ++k) {                                                     \
-        const std::int32_t* r = qw + k * 64;                                                   \
-        __m512i w[4];                                                                          \
-        for (int q = 0; q < 4; ++q) w[q] = _mm512_loadu_si512(r + 16 * q);                     \
-        for (int s = 0; s < 4; ++s) {                                                          \
-            const __m512i xb = _mm512_set1_epi32(qx[s][k]);                                    \
-            for (int q = 0; q < 4; ++q) acc[s][q] = MAC(acc[s][q], xb, w[q]);                  \
-        }                                                                                      \
-    }                                                                                          \
-    for (int s = 0; s < 4; ++s)                                                                \
-        for (int q = 0; q < 4; ++q) _mm512_storeu_si512(out[s] + 16 * q, acc[s][q]);
+// The multiply-accumulate is inline asm with the accumulator as an in/out
+// operand: with the intrinsics GCC 12 copies every accumulator to a fresh register
+// and back on each step (two extra moves per multiply-add).
+#define SOM_DPWSSD(acc, x, w) asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w))
+#define SOM_MADDADD(acc, x, w)                                                                \
+    do {                                                                                     \
+        __m512i t_;                                                                          \
+        asm("vpmaddwd %2, %1, %0" : "=v"(t_) : "v"(x), "v"(w));                              \
+        asm("vpaddd %1, %0, %0" : "+v"(acc) : "v"(t_));                                      \
+    } while (0)
+// (Sixteen named accumulators: GCC keeps asm operands taken from an array in memory.)
+#define SOM_ROW(MAC, s)                \
+    MAC(a##s##0, x##s, w0);            \
+    MAC(a##s##1, x##s, w1);            \
+    MAC(a##s##2, x##s, w2);            \
+    MAC(a##s##3, x##s, w3)
+#define SOM_STORE_ROW(s)                                 \
+    _mm512_storeu_si512(out[s], a##s##0);                \
+    _mm512_storeu_si512(out[s] + 16, a##s##1);           \
+    _mm512_storeu_si512(out[s] + 32, a##s##2);           \
+    _mm512_storeu_si512(out[s] + 48, a##s##3)
+#define SOM_APPROX4_BODY(MAC)                                                                   \
+    const __m512i z = _mm512_setzero_si512();                                                   \
+    __m512i a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;             \
+    __m512i a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;             \
+    const std::int32_t *q0 = qx[0], *q1 = qx[1], *q2 = qx[2], *q3 = qx[3];                      \
+    for (std::size_t k = 0; k < d2; ++k) {                                                      \
+        const std::int32_t* r = qw + k * 64;                                                    \
+        const __m512i w0 = _mm512_loadu_si512(r), w1 = _mm512_loadu_si512(r + 16);              \
+        const __m512i w2 = _mm512_loadu_si512(r + 32), w3 = _mm512_loadu_si512(r + 48);         \
+        const __m512i x0 = _mm512_set1_epi32(q0[k]), x1 = _mm512_set1_epi32(q1[k]);             \
+        const __m512i x2 = _mm512_set1_epi32(q2[k]), x3 = _mm512_set1_epi32(q3[k]);             \
+        SOM_ROW(MAC, 0);                                                                        \
+        SOM_ROW(MAC, 1);                                                                        \
+        SOM_ROW(MAC, 2);                                                                        \
+        SOM_ROW(MAC, 3);                                                                        \
+    }                                                                                           \
+    SOM_STORE_ROW(0);                                                                           \
+    SOM_STORE_ROW(1);                                                                           \
+    SOM_STORE_ROW(2);                                                                           \
+    SOM_STORE_ROW(3);
 
-#define SOM_MADD_ADD(a, x, w) _mm512_add_epi32(a, _mm512_madd_epi16(x, w))
 __attribute__((target("avx512f,avx512bw"))) void approx4_avx512bw(const std::int32_t* const* qx,
                                                                    const std::int32_t* qw, std::size_t d2,
                                                                    std::int32_t* const* out) {
-    SOM_APPROX4_BODY(SOM_MADD_ADD)
+    SOM_APPROX4_BODY(SOM_MADDADD)
 }
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void approx4_vnni(const std::int32_t* const* qx,
                                                                          const std::int32_t* qw, std::size_t d2,
                                                                          std::int32_t* const* out) {
-    SOM_APPROX4_BODY(_mm512_dpwssd_epi32)
+    SOM_APPROX4_BODY(SOM_DPWSSD)
 }
-#undef SOM_MADD_ADD
+#undef SOM_MADDADD
+#undef SOM_DPWSSD
 #undef SOM_APPROX4_BODY
+#undef SOM_ROW
+#undef SOM_STORE_ROW
 
-__attribute__((target("avx512f"))) void verify4_avx512(const float* const* x, const float* const* panel,
+__attribute__((target("avx512f"))) void verify8_avx512(const float* const* x, const float* const* panel,
                                                        std::size_t dim, float* const* out) {
-    v16f a[4] = {};
+    v16f a[8] = {};
     for (std::size_t d = 0; d < dim; ++d) {
-#pragma GCC unroll 4
-        for (int i = 0; i < 4; ++i) a[i] += vbroadcast<v16f>(x[i][d]) * vload<v16f>(panel[i] + 16 * d);
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i) a[i] += vbroadcast<v16f>(x[i][d]) * vload<v16f>(panel[i] + 16 * d);
     }
-    for (int i = 0; i < 4; ++i) vstore(out[i], a[i]);
+    for (int i = 0; i < 8; ++i) vstore(out[i], a[i]);
 }
 
-Verify4Fn verify4_fn() { return verify4_avx512; }
+// Per 16-unit chunk c of one sample: lo_min[c] = min a_u - E_u, hi_min[c] = min
+// a_u + E_u, and hi[u] = a_u + E_u, with a_u = norm_u - (scale_x A_u) dot_u and
+// E_u = resid_x P_u + norm_x Q_u + R_u (UnitCoef; padded units have norm_u = +inf).
+// Min is exact, so its evaluation order does not matter.
+__attribute__((target("avx512f"))) void bounds_avx512(const std::int32_t* dot, std::size_t chunks, const double* nu,
+                                                      const double* A, const double* P, const double* Q,
+                                                      const double* R, double sx, double xn, double xres, double* hi,
+                                                      double* lo_min, double* hi_min) {
+    const __m512d vsx = _mm512_set1_pd(sx), vxn = _mm512_set1_pd(xn), vxr = _mm512_set1_pd(xres);
+    for (std::size_t c = 0; c < chunks; ++c) {
+        __m512d lmin = _mm512_set1_pd(std::numeric_limits<double>::infinity()), hmin = lmin;
+        for (std::size_t h = 0; h < 2; ++h) {
+            const std::size_t u = 16 * c + 8 * h;
+            const __m512d I = _mm512_cvtepi32_pd(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(dot + u)));
+            const __m512d a =
+                _mm512_sub_pd(_mm512_loadu_pd(nu + u), _mm512_mul_pd(_mm512_mul_pd(vsx, _mm512_loadu_pd(A + u)), I));
+            const __m512d e = _mm512_add_pd(
+                _mm512_add_pd(_mm512_mul_pd(vxr, _mm512_loadu_pd(P + u)), _mm512_mul_pd(vxn, _mm512_loadu_pd(Q + u))),
+                _mm512_loadu_pd(R + u));
+            const __m512d lo = _mm512_sub_pd(a, e), hv = _mm512_add_pd(a, e);
+            _mm512_storeu_pd(hi + u, hv);
+            lmin = _mm512_min_pd(lmin, lo);
+            hmin = _mm512_min_pd(hmin, hv);
+        }
+        lo_min[c] = _mm512_reduce_min_pd(lmin);
+        hi_min[c] = _mm512_reduce_min_pd(hmin);
+    }
+}
+
+Verify8Fn verify8_fn() { return verify8_avx512; }
 
 // The prefilter's kernels, or null when the CPU lacks AVX-512BW.
 Approx4Fn detect_approx4() {
@@ -299,7 +357,9 @@ Approx4Fn detect_approx4() {
 }
 #else
 Approx4Fn detect_approx4() { return nullptr; }
-Verify4Fn verify4_fn() { return nullptr; }
+Verify8Fn verify8_fn() { return nullptr; }
+void bounds_avx512(const std::int32_t*, std::size_t, const double*, const double*, const double*, const double*,
+                   const double*, double, double, double, double*, double*, double*) {}
 #endif
 
 const int kMaxLevel = detect_level();
@@ -495,7 +555,7 @@ std::int32_t prefilter_qmax(std::size_t dim) {
     return static_cast<std::int32_t>(std::min(32767.0, std::floor(std::sqrt(2147483647.0 / static_cast<double>(dim)))));
 }
 
-QuantRow quantize_row(const float* v, std::size_t dim, std::int32_t qmax, std::int32_t* words) {
+[[maybe_unused]] QuantRow quantize_row(const float* v, std::size_t dim, std::int32_t qmax, std::int32_t* words) {
     double m = 0.0;
     for (std::size_t d = 0; d < dim; ++d) m = std::max(m, static_cast<double>(std::fabs(v[d])));
     QuantRow r;
@@ -521,6 +581,59 @@ QuantRow quantize_row(const float* v, std::size_t dim, std::int32_t qmax, std::i
     return r;
 }
 
+#ifdef HTMHW_SOM_X86
+// quantize_row with AVX-512: the same q (the int16 array is the word layout:
+// little-endian pairs), norm and resid up to the order of the double sums, which
+// the margins cover.
+__attribute__((target("avx512f,avx512bw"))) QuantRow quantize_row_avx512(const float* v, std::size_t dim,
+                                                                          std::int32_t qmax, std::int32_t* words) {
+    __m512 mx = _mm512_setzero_ps();
+    std::size_t d = 0;
+    for (; d + 16 <= dim; d += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(v + d)));
+    float m = _mm512_reduce_max_ps(mx);
+    for (; d < dim; ++d) m = std::max(m, std::fabs(v[d]));
+    QuantRow r;
+    r.scale = m > 0.0f ? static_cast<double>(m) / qmax : 0.0;
+    // Any rounding of inv only changes which q is chosen; the residual is measured.
+    const float inv = m > 0.0f ? static_cast<float>(qmax / static_cast<double>(m)) : 0.0f;
+    const __m512 vinv = _mm512_set1_ps(inv), vq = _mm512_set1_ps(static_cast<float>(qmax));
+    const __m512d vs = _mm512_set1_pd(r.scale);
+    __m512d n2 = _mm512_setzero_pd(), r2 = _mm512_setzero_pd();
+    auto* q16 = reinterpret_cast<unsigned char*>(words);
+    for (d = 0; d + 16 <= dim; d += 16) {
+        const __m512 x = _mm512_loadu_ps(v + d);
+        __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(x, vinv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        t = _mm512_min_ps(vq, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), vq), t));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q16 + 2 * d), _mm512_cvtepi32_epi16(_mm512_cvtps_epi32(t)));
+        for (int h = 0; h < 2; ++h) {
+            const __m256 xh = _mm512_castps512_ps256(h ? _mm512_shuffle_f32x4(x, x, 0xEE) : x);
+            const __m256 th = _mm512_castps512_ps256(h ? _mm512_shuffle_f32x4(t, t, 0xEE) : t);
+            const __m512d xd = _mm512_cvtps_pd(xh);
+            const __m512d e = _mm512_sub_pd(xd, _mm512_mul_pd(vs, _mm512_cvtps_pd(th)));
+            r2 = _mm512_add_pd(r2, _mm512_mul_pd(e, e));
+            n2 = _mm512_add_pd(n2, _mm512_mul_pd(xd, xd));
+        }
+    }
+    double n2s = _mm512_reduce_add_pd(n2), r2s = _mm512_reduce_add_pd(r2);
+    for (; d < dim; ++d) {
+        const double vd = v[d];
+        const double t = std::min<double>(qmax, std::max<double>(-qmax, std::nearbyint(vd * inv)));
+        const double e = vd - r.scale * t;
+        r2s += e * e;
+        n2s += vd * vd;
+        const std::int16_t t16 = static_cast<std::int16_t>(t);
+        std::memcpy(q16 + 2 * d, &t16, 2);
+    }
+    if (dim % 2) std::memset(q16 + 2 * dim, 0, 2);  // the high half of the last word
+    r.norm = std::sqrt(n2s) * (1.0 + 1e-10);
+    r.resid = std::sqrt(r2s) * (1.0 + 1e-10) + 1e-15 * r.norm;
+    return r;
+}
+#define SOM_QUANTIZE_ROW quantize_row_avx512
+#else
+#define SOM_QUANTIZE_ROW quantize_row
+#endif
+
 // Quantized samples (training quantizes x once per call).
 struct QuantX {
     std::size_t d2 = 0;
@@ -532,9 +645,11 @@ struct QuantMap {
     std::size_t d2 = 0, panels = 0;
     std::int32_t qmax = 0;
     std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
-    std::vector<QuantRow> rows;    // per unit
     std::vector<float> w16;        // W^T by 16-unit chunk c: w16[(c dim + d) 16 + j]
-    double rel = 0.0, tiny = 0.0;  // E's relative and absolute terms
+    // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
+    // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
+    // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
+    std::vector<double> nu, A, P, Q, R;
 };
 
 bool prefilter_on(std::size_t units, std::size_t dim) {
@@ -550,32 +665,45 @@ QuantX quantize_samples(const float* x, std::size_t n, std::size_t dim, const st
     const std::int32_t qmax = prefilter_qmax(dim);
     parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
         for (std::size_t s = s0; s < s1; ++s)
-            if (!dense || dense[s]) q.rows[s] = quantize_row(x + s * dim, dim, qmax, q.words.data() + s * q.d2);
+            if (!dense || dense[s]) q.rows[s] = SOM_QUANTIZE_ROW(x + s * dim, dim, qmax, q.words.data() + s * q.d2);
     });
     return q;
 }
 
-QuantMap quantize_map(const SomMap& m, unsigned threads) {
+QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
     QuantMap q;
     const std::size_t U = m.grid.num_units(), D = m.dim;
     q.d2 = (D + 1) / 2;
     q.panels = (U + kPanel - 1) / kPanel;
     q.qmax = prefilter_qmax(D);
     q.qw.assign(q.panels * q.d2 * kPanel, 0);
-    q.rows.assign(U, QuantRow{});
+
     q.w16.assign(((U + kChunk16 - 1) / kChunk16) * D * kChunk16, 0.0f);
     // c_u in any order: |c_u - x.w| <= gamma_D sum |x_d w_d| <= gamma_D |x| |w|; the
     // float key's final rounding adds 2^-24 (norm_u + 2 |c_u|); underflow at most
     // 2^-149 per operation. Margins: 2^-22 for 2^-23 (1 + gamma), 1e-12 for double rounding.
     const double g = static_cast<double>(D) * 0x1p-24;
-    q.rel = 2.0 * g / (1.0 - g) + 0x1p-22 + 1e-12;
-    q.tiny = std::ldexp(4.0 * static_cast<double>(D) + 8.0, -149);
+    const double rel = 2.0 * g / (1.0 - g) + 0x1p-22 + 1e-12;
+    const double tiny = std::ldexp(4.0 * static_cast<double>(D) + 8.0, -149);
+    const std::size_t UC = ((U + kChunk16 - 1) / kChunk16) * kChunk16;
+    q.nu.assign(UC, std::numeric_limits<double>::infinity());
+    q.A.assign(UC, 0.0);
+    q.P.assign(UC, 0.0);
+    q.Q.assign(UC, 0.0);
+    q.R.assign(UC, 0.0);
+    // 1 + 1e-9: covers the double roundings of these products and of E's evaluation.
+    constexpr double kUp = 1.0 + 1e-9;
     parallel_for(q.panels, threads, [&](std::size_t p0, std::size_t p1) {
         std::vector<std::int32_t> words(q.d2);
         for (std::size_t p = p0; p < p1; ++p)
             for (std::size_t u = p * kPanel; u < std::min(U, (p + 1) * kPanel); ++u) {
                 const float* w = m.weights.data() + u * D;
-                q.rows[u] = quantize_row(w, D, q.qmax, words.data());
+                const QuantRow r = SOM_QUANTIZE_ROW(w, D, q.qmax, words.data());
+                q.nu[u] = norms[u];
+                q.A[u] = 2.0 * r.scale;
+                q.P[u] = 2.0 * (r.norm + r.resid) * kUp;
+                q.Q[u] = (2.0 * r.resid + rel * r.norm) * kUp;
+                q.R[u] = (0x1p-23 * norms[u] + tiny) * kUp;
                 for (std::size_t k = 0; k < q.d2; ++k) q.qw[(p * q.d2 + k) * kPanel + (u - p * kPanel)] = words[k];
                 float* c = q.w16.data() + (u / kChunk16) * D * kChunk16 + u % kChunk16;
                 for (std::size_t d = 0; d < D; ++d) c[d * kChunk16] = w[d];
@@ -614,7 +742,7 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
             wx[i] = qx->words.data() + s * d2;
             sc.xr[i] = qx->rows[s];
         } else {
-            sc.xr[i] = quantize_row(x + s * D, D, qm.qmax, sc.words.data() + i * d2);
+            sc.xr[i] = SOM_QUANTIZE_ROW(x + s * D, D, qm.qmax, sc.words.data() + i * d2);
             wx[i] = sc.words.data() + i * d2;
         }
     }
@@ -631,43 +759,43 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
         }
     // Bounds and candidate chunks per sample.
     const std::size_t chunks = (U + kChunk16 - 1) / kChunk16;
-    sc.lo.resize(U);
-    sc.hi.resize(U);
+    sc.hi.resize(chunks * kChunk16);
+    sc.lo.resize(2 * chunks);  // lo_min, then hi_min
+    double* lo_min = sc.lo.data();
+    double* hi_min = sc.lo.data() + chunks;
     sc.task_chunk.clear();
     sc.task_slot.clear();
     sc.task_start.assign(1, 0);
     std::vector<std::size_t> full, pruned;
     for (std::size_t i = 0; i < m; ++i) {
         const QuantRow xr = sc.xr[i];
-        const std::int32_t* dot = sc.dots.data() + i * UP;
-        const double xn = xr.norm, xres = xr.resid;
-        for (std::size_t u = 0; u < U; ++u) {
-            const QuantRow& w = qm.rows[u];
-            const double nu = norms[u];
-            const double a = nu - 2.0 * (xr.scale * w.scale) * static_cast<double>(dot[u]);
-            const double e = (2.0 * (xres * w.norm + (xn + xres) * w.resid) + qm.rel * xn * w.norm + 0x1p-23 * nu +
-                              qm.tiny) * (1.0 + 1e-9);
-            sc.lo[u] = a - e;
-            sc.hi[u] = a + e;
-        }
+        bounds_avx512(sc.dots.data() + i * UP, chunks, qm.nu.data(), qm.A.data(), qm.P.data(), qm.Q.data(),
+                      qm.R.data(), xr.scale, xr.norm, xr.resid, sc.hi.data(), lo_min, hi_min);
+        // bound >= the k-th smallest a_v + E_v (any such bound is correct; the tighter, the fewer chunks).
         double bound;
         if (k == 1) {
-            bound = sc.hi[0];
-            for (std::size_t u = 1; u < U; ++u) bound = std::min(bound, sc.hi[u]);
+            bound = *std::min_element(hi_min, hi_min + chunks);
         } else {
-            sc.tmp.assign(sc.hi.begin(), sc.hi.end());
+            // The k-th smallest chunk minimum bounds it from above; the exact k-th
+            // smallest is then among the values up to that.
+            double b0 = std::numeric_limits<double>::infinity();
+            if (k <= chunks) {
+                sc.tmp.assign(hi_min, hi_min + chunks);
+                std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
+                b0 = sc.tmp[k - 1];
+            }
+            sc.tmp.clear();
+            for (std::size_t u = 0; u < U; ++u)
+                if (sc.hi[u] <= b0) sc.tmp.push_back(sc.hi[u]);
             std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
             bound = sc.tmp[k - 1];
         }
         const std::size_t before = sc.task_chunk.size();
-        for (std::size_t c = 0; c < chunks; ++c) {
-            bool any = false;
-            for (std::size_t u = c * kChunk16; u < std::min(U, (c + 1) * kChunk16); ++u) any |= sc.lo[u] <= bound;
-            if (any) {
+        for (std::size_t c = 0; c < chunks; ++c)
+            if (lo_min[c] <= bound) {
                 sc.task_chunk.push_back(static_cast<std::uint32_t>(c));
                 sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
             }
-        }
         if ((sc.task_chunk.size() - before) * kChunk16 * 4 > U) {  // too many: the full kernel is cheaper
             sc.task_chunk.resize(before);
             sc.task_slot.resize(before);
@@ -677,20 +805,20 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
             sc.task_start.push_back(sc.task_chunk.size());
         }
     }
-    // Exact cross term of the candidate chunks, four (sample, chunk) pairs per call.
+    // Exact cross term of the candidate chunks, eight (sample, chunk) pairs per call.
     const std::size_t T = sc.task_chunk.size();
-    sc.task_out.resize((T + 4) * kChunk16);
-    for (std::size_t t = 0; t < T; t += 4) {
-        const float* xs[4];
-        const float* panel[4];
-        float* out[4];
-        for (std::size_t q = 0; q < 4; ++q) {
+    sc.task_out.resize((T + 8) * kChunk16);
+    for (std::size_t t = 0; t < T; t += 8) {
+        const float* xs[8];
+        const float* panel[8];
+        float* out[8];
+        for (std::size_t q = 0; q < 8; ++q) {
             const std::size_t tq = t + q < T ? t + q : T - 1;
             xs[q] = x + samples[pruned[sc.task_slot[tq]]] * D;
             panel[q] = qm.w16.data() + static_cast<std::size_t>(sc.task_chunk[tq]) * D * kChunk16;
             out[q] = sc.task_out.data() + (t + q) * kChunk16;  // slots past T are scratch
         }
-        verify4_fn()(xs, panel, D, out);
+        verify8_fn()(xs, panel, D, out);
     }
     for (std::size_t j = 0; j < pruned.size(); ++j) {
         sc.cand.clear();
@@ -1237,7 +1365,7 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
         const Prepared prep = prepare(m, threads);
-        const QuantMap qm = pf ? quantize_map(m, threads) : QuantMap{};
+        const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
         cross_all(
             prep, x, n, threads, &rows,
             [&](std::size_t s, const float* cross) {
@@ -1343,7 +1471,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
     const Prepared prep = prepare(m, threads);
     const Kernels kern = kernels();
     const bool pf = prefilter_on(U, D);
-    const QuantMap qm = pf ? quantize_map(m, threads) : QuantMap{};
+    const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
     // Pruned samples: the k smallest (key, unit) pairs among the candidates.
     auto emit_pruned = [&](std::size_t s, std::pair<float, std::uint32_t>* cand, std::size_t count) {
         std::partial_sort(cand, cand + k, cand + count);
