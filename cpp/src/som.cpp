@@ -311,12 +311,15 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void approx4_vnni(const s
 
 __attribute__((target("avx512f"))) void verify8_avx512(const float* const* x, const float* const* panel,
                                                        std::size_t dim, float* const* out) {
-    v16f a[8] = {};
+    // (_mm512_set1_ps from memory is one vbroadcastss; the generic vbroadcast is two.)
+    __m512 a[8];
+    for (int i = 0; i < 8; ++i) a[i] = _mm512_setzero_ps();
     for (std::size_t d = 0; d < dim; ++d) {
 #pragma GCC unroll 8
-        for (int i = 0; i < 8; ++i) a[i] += vbroadcast<v16f>(x[i][d]) * vload<v16f>(panel[i] + 16 * d);
+        for (int i = 0; i < 8; ++i)
+            a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(_mm512_set1_ps(x[i][d]), _mm512_loadu_ps(panel[i] + 16 * d)));
     }
-    for (int i = 0; i < 8; ++i) vstore(out[i], a[i]);
+    for (int i = 0; i < 8; ++i) _mm512_storeu_ps(out[i], a[i]);
 }
 
 // Per 16-unit chunk c of one sample: lo_min[c] = min a_u - E_u, hi_min[c] = min
@@ -1569,5 +1572,7 @@ void som_set_cross_path(int path) {
         fail("cross path must be 0 (automatic), 1 (sparse), 2 (dense) or 3 (dense without the prefilter)");
     g_cross_path.store(path);
 }
+
+bool som_prefilter_available() { return g_approx4 != nullptr && g_level.load() >= 2; }
 
 }  // namespace htmhw

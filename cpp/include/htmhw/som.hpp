@@ -161,5 +161,7 @@ int som_simd_level();
 // "Prefilter"; it runs on dense samples at SIMD level 2 with AVX-512BW). Results
 // never depend on it.
 void som_set_cross_path(int path);
+// Whether the dense prefilter runs at the current SIMD level (it needs AVX-512BW).
+bool som_prefilter_available();
 
 }  // namespace htmhw
