@@ -271,5 +271,5 @@ void init_som(py::module_& m) {
     m.def("som_prefilter_available", &htmhw::som_prefilter_available,
           "Whether the dense prefilter runs at the current SIMD level (AVX-512BW; docs/som.md).");
     m.def("som_set_cross_path", &htmhw::som_set_cross_path, py::arg("path"),
-          "0 automatic, 1 always sparse, 2 always dense cross term, 3 dense without the prefilter (tests).");
+          "0 automatic, 1 always sparse, 2 always dense (prefilter wherever it can run), 3 dense without the prefilter (tests).");
 }

@@ -283,15 +283,16 @@ def _cpu_has_avx512bw():
 
 @pytest.mark.parametrize("dim", [47, 130])  # odd: a padded last int16 pair; > 128: several words per panel row
 def test_dense_prefilter_identical_bits_for_threads_and_paths(dim):
-    """Dense embeddings: the prefilter (path 0) and the full dense kernel (path 3) give the same
-    bits for 1, 2 and 3 threads, for training (BMUs) and top-K encoding, on rect and hex maps.
+    """Dense embeddings: the prefilter (path 2 forces it also for top-K below 192 dimensions,
+    path 0 is the default choice) and the full dense kernel (path 3) give the same bits for 1, 2
+    and 3 threads, for training (BMUs) and top-K encoding, on rect and hex maps.
     (256 units: most samples are pruned to a few 16-unit chunks, some take the full kernel.)"""
     X = _mixture(900, dim, dim)
     if _cpu_has_avx512bw() and _core.som_simd_level() == 2:
         assert _core.som_prefilter_available()  # so the comparison below really compares two paths
     results = {}
     try:
-        for path in (0, 3):
+        for path in (0, 2, 3):
             _core.som_set_cross_path(path)
             for threads in (1, 2, 3):
                 for lattice in ("rect", "hex"):
@@ -321,7 +322,7 @@ def test_dense_prefilter_keeps_exact_ties_and_lower_unit_first():
     x = rng.standard_normal((1, dim)).astype(np.float32)
     W[[50, 3, 33]] = x[0] + 0.01  # three exact ties, the nearest units
     W[20] = x[0] + 0.02
-    for path in (0, 3):
+    for path in (0, 2, 3):
         _core.som_set_cross_path(path)
         try:
             units, dist = _core.som_topk(8, 8, "rect", "planar", W, x, 4, 1)

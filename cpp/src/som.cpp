@@ -655,9 +655,16 @@ struct QuantMap {
     std::vector<double> nu, A, P, Q, R;
 };
 
-bool prefilter_on(std::size_t units, std::size_t dim) {
+// k: the number of best units wanted. Ranking many units (top-K encoding) costs the
+// prefilter a k-th smallest bound, more candidate chunks and a sort of their units;
+// below ~200 dimensions the full kernel is then as fast (measured, docs/som.md), so
+// for k > 2 it runs only from kPrefilterMinDimTopK dimensions on.
+constexpr std::size_t kPrefilterMinDimTopK = 192;
+bool prefilter_on(std::size_t units, std::size_t dim, std::uint32_t k) {
     const int path = g_cross_path.load();
-    return g_approx4 && g_level.load() >= 2 && path != 1 && path != 3 && dim >= 2 && dim <= 65536 && units >= 16;
+    if (!g_approx4 || g_level.load() < 2 || path == 1 || path == 3) return false;
+    if (k > 2 && dim < kPrefilterMinDimTopK && path != 2) return false;
+    return dim >= 2 && dim <= 65536 && units >= 16;
 }
 
 QuantX quantize_samples(const float* x, std::size_t n, std::size_t dim, const std::uint8_t* dense, unsigned threads) {
@@ -1363,7 +1370,7 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     std::vector<std::uint32_t> bmu(n), order(n), start(U + 1);
     std::vector<float> sums(U * D), counts(U), num(U * D), den(U);
     const SparseRows rows = sparse_rows(x, n, D);
-    const bool pf = prefilter_on(U, D);
+    const bool pf = prefilter_on(U, D, 1);
     const QuantX qx = pf ? quantize_samples(x, n, D, rows.dense.data(), threads) : QuantX{};
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
@@ -1473,7 +1480,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
     const std::size_t D = m.dim;
     const Prepared prep = prepare(m, threads);
     const Kernels kern = kernels();
-    const bool pf = prefilter_on(U, D);
+    const bool pf = prefilter_on(U, D, k);
     const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
     // Pruned samples: the k smallest (key, unit) pairs among the candidates.
     auto emit_pruned = [&](std::size_t s, std::pair<float, std::uint32_t>* cand, std::size_t count) {
