@@ -10,6 +10,7 @@
 //             a 20-cluster Gaussian mixture in D dimensions, drawn with htmhw::Rng(seed, 7))
 // samples/s counts samples x epochs per second of training (initialization
 // included); encode samples/s is the top-K encoder on the same digits.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     unsigned long long seed = 1;
     int simd = -1;
     std::size_t dense_dim = 0, samples = 10000;
+    unsigned encode_repeats = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -96,12 +98,13 @@ int main(int argc, char** argv) {
         else if (a == "--simd") simd = std::stoi(next());
         else if (a == "--dense") dense_dim = std::stoul(next());
         else if (a == "--samples") samples = std::stoul(next());
+        else if (a == "--encode-repeats") encode_repeats = static_cast<unsigned>(std::stoul(next()));
         else {
             std::fprintf(stderr,
                          "usage: som_bench --mnist-images FILE [--threads N] [--epochs N] [--rows R] [--cols C] "
                          "[--lattice rect|hex] [--topology planar|toroidal] [--radius-start R0] [--radius-end RN] "
                          "[--init pca|sample] [--k K] [--seed S] [--simd 0|1|2]\n"
-                         "       som_bench --dense D [--samples N] [same options]\n");
+                         "       som_bench --dense D [--samples N] [same options]  [--encode-repeats R]\n");
             return 2;
         }
     }
@@ -134,9 +137,13 @@ int main(int argc, char** argv) {
 
         std::vector<std::uint32_t> units(n * k), top2(n * 2);
         std::vector<float> dist(n * k), d2(n * 2);
-        t0 = Clock::now();
-        htmhw::som_topk(m, x.data(), n, k, threads, units.data(), dist.data());
-        const double encode_s = seconds_since(t0);
+        // The fastest of encode_repeats runs (the profile of the encoder alone: --epochs 1 --encode-repeats 20).
+        double encode_s = 1e300;
+        for (unsigned r = 0; r < std::max(1u, encode_repeats); ++r) {
+            t0 = Clock::now();
+            htmhw::som_topk(m, x.data(), n, k, threads, units.data(), dist.data());
+            encode_s = std::min(encode_s, seconds_since(t0));
+        }
         htmhw::som_topk(m, x.data(), n, 2, threads, top2.data(), d2.data());
         double qe = 0.0;
         std::size_t errors = 0;

@@ -323,13 +323,13 @@ __attribute__((target("avx512f"))) void verify8_avx512(const float* const* x, co
 }
 
 // Per 16-unit chunk c of one sample: lo_min[c] = min a_u - E_u, hi_min[c] = min
-// a_u + E_u, and hi[u] = a_u + E_u, with a_u = norm_u - (scale_x A_u) dot_u and
+// a_u + E_u, and lo[u] = a_u - E_u, hi[u] = a_u + E_u, with a_u = norm_u - (scale_x A_u) dot_u and
 // E_u = resid_x P_u + norm_x Q_u + R_u (UnitCoef; padded units have norm_u = +inf).
 // Min is exact, so its evaluation order does not matter.
 __attribute__((target("avx512f"))) void bounds_avx512(const std::int32_t* dot, std::size_t chunks, const double* nu,
                                                       const double* A, const double* P, const double* Q,
-                                                      const double* R, double sx, double xn, double xres, double* hi,
-                                                      double* lo_min, double* hi_min) {
+                                                      const double* R, double sx, double xn, double xres, double* lo,
+                                                      double* hi, double* lo_min, double* hi_min) {
     const __m512d vsx = _mm512_set1_pd(sx), vxn = _mm512_set1_pd(xn), vxr = _mm512_set1_pd(xres);
     for (std::size_t c = 0; c < chunks; ++c) {
         __m512d lmin = _mm512_set1_pd(std::numeric_limits<double>::infinity()), hmin = lmin;
@@ -341,9 +341,10 @@ __attribute__((target("avx512f"))) void bounds_avx512(const std::int32_t* dot, s
             const __m512d e = _mm512_add_pd(
                 _mm512_add_pd(_mm512_mul_pd(vxr, _mm512_loadu_pd(P + u)), _mm512_mul_pd(vxn, _mm512_loadu_pd(Q + u))),
                 _mm512_loadu_pd(R + u));
-            const __m512d lo = _mm512_sub_pd(a, e), hv = _mm512_add_pd(a, e);
+            const __m512d lv = _mm512_sub_pd(a, e), hv = _mm512_add_pd(a, e);
+            _mm512_storeu_pd(lo + u, lv);
             _mm512_storeu_pd(hi + u, hv);
-            lmin = _mm512_min_pd(lmin, lo);
+            lmin = _mm512_min_pd(lmin, lv);
             hmin = _mm512_min_pd(hmin, hv);
         }
         lo_min[c] = _mm512_reduce_min_pd(lmin);
@@ -362,7 +363,7 @@ Approx4Fn detect_approx4() {
 Approx4Fn detect_approx4() { return nullptr; }
 Verify8Fn verify8_fn() { return nullptr; }
 void bounds_avx512(const std::int32_t*, std::size_t, const double*, const double*, const double*, const double*,
-                   const double*, double, double, double, double*, double*, double*) {}
+                   const double*, double, double, double, double*, double*, double*, double*) {}
 #endif
 
 const int kMaxLevel = detect_level();
@@ -726,7 +727,8 @@ struct PrefilterScratch {
     std::vector<std::int32_t> words, dots;
     std::vector<QuantRow> xr;
     std::vector<double> lo, hi, tmp;
-    std::vector<std::uint32_t> task_chunk, task_slot;
+    std::vector<std::uint32_t> task_chunk, task_slot, task_mask;
+    std::vector<double> ulo;
     std::vector<std::size_t> task_start;
     std::vector<float> task_out;
     std::vector<std::pair<float, std::uint32_t>> cand;
@@ -734,7 +736,7 @@ struct PrefilterScratch {
 
 // Runs the prefilter on `samples` (dense samples of one block, at most
 // kSampleBlock), calls emit_pruned(s, pairs, count) with the exact (key, unit)
-// of every unit in the candidate chunks of each pruned sample, and leaves in
+// of every candidate unit (lo_u <= bound; at least k of them) of each pruned sample, and leaves in
 // `samples` those that need the full cross term.
 template <class EmitPruned>
 void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, const float* x, std::size_t U,
@@ -770,17 +772,19 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
     // Bounds and candidate chunks per sample.
     const std::size_t chunks = (U + kChunk16 - 1) / kChunk16;
     sc.hi.resize(chunks * kChunk16);
+    sc.ulo.resize(chunks * kChunk16);
     sc.lo.resize(2 * chunks);  // lo_min, then hi_min
     double* lo_min = sc.lo.data();
     double* hi_min = sc.lo.data() + chunks;
     sc.task_chunk.clear();
     sc.task_slot.clear();
+    sc.task_mask.clear();
     sc.task_start.assign(1, 0);
     std::vector<std::size_t> full, pruned;
     for (std::size_t i = 0; i < m; ++i) {
         const QuantRow xr = sc.xr[i];
         bounds_avx512(sc.dots.data() + i * UP, chunks, qm.nu.data(), qm.A.data(), qm.P.data(), qm.Q.data(),
-                      qm.R.data(), xr.scale, xr.norm, xr.resid, sc.hi.data(), lo_min, hi_min);
+                      qm.R.data(), xr.scale, xr.norm, xr.resid, sc.ulo.data(), sc.hi.data(), lo_min, hi_min);
         // bound >= the k-th smallest a_v + E_v (any such bound is correct; the tighter, the fewer chunks).
         double bound;
         if (k == 1) {
@@ -803,12 +807,17 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
         const std::size_t before = sc.task_chunk.size();
         for (std::size_t c = 0; c < chunks; ++c)
             if (lo_min[c] <= bound) {
+                // Units of the chunk that can rank (lo_u <= bound): only they are ranked below.
+                std::uint32_t mask = 0;
+                for (std::size_t j = 0; j < kChunk16; ++j) mask |= static_cast<std::uint32_t>(sc.ulo[c * kChunk16 + j] <= bound) << j;
                 sc.task_chunk.push_back(static_cast<std::uint32_t>(c));
                 sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
+                sc.task_mask.push_back(mask);
             }
         if ((sc.task_chunk.size() - before) * kChunk16 * 4 > U) {  // too many: the full kernel is cheaper
             sc.task_chunk.resize(before);
             sc.task_slot.resize(before);
+            sc.task_mask.resize(before);
             full.push_back(samples[i]);
         } else {
             pruned.push_back(i);
@@ -834,8 +843,10 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
         sc.cand.clear();
         for (std::size_t t = sc.task_start[j]; t < sc.task_start[j + 1]; ++t) {
             const std::size_t u0 = static_cast<std::size_t>(sc.task_chunk[t]) * kChunk16;
-            for (std::size_t u = u0; u < std::min(U, u0 + kChunk16); ++u)
-                sc.cand.emplace_back(norms[u] - 2.0f * sc.task_out[t * kChunk16 + (u - u0)], static_cast<std::uint32_t>(u));
+            for (std::uint32_t mask = sc.task_mask[t]; mask; mask &= mask - 1) {
+                const std::size_t j = static_cast<std::size_t>(__builtin_ctz(mask));  // padded units never qualify
+                sc.cand.emplace_back(norms[u0 + j] - 2.0f * sc.task_out[t * kChunk16 + j], static_cast<std::uint32_t>(u0 + j));
+            }
         }
         emit_pruned(samples[pruned[j]], sc.cand.data(), sc.cand.size());
     }
