@@ -322,34 +322,40 @@ __attribute__((target("avx512f"))) void verify8_avx512(const float* const* x, co
     for (int i = 0; i < 8; ++i) _mm512_storeu_ps(out[i], a[i]);
 }
 
-// Per 16-unit chunk c of one sample: lo_min[c] = min a_u - E_u, hi_min[c] = min
-// a_u + E_u, and lo[u] = a_u - E_u, hi[u] = a_u + E_u, with a_u = norm_u - (scale_x A_u) dot_u and
-// E_u = resid_x P_u + norm_x Q_u + R_u (UnitCoef; padded units have norm_u = +inf).
-// Min is exact, so its evaluation order does not matter.
-__attribute__((target("avx512f"))) void bounds_avx512(const std::int32_t* dot, std::size_t chunks, const double* nu,
-                                                      const double* A, const double* P, const double* Q,
-                                                      const double* R, double sx, double xn, double xres, double* lo,
-                                                      double* hi, double* lo_min, double* hi_min) {
-    const __m512d vsx = _mm512_set1_pd(sx), vxn = _mm512_set1_pd(xn), vxr = _mm512_set1_pd(xres);
+// One sample's bounds, in float, 16 units per step: lo[u] = a_u - E_u and
+// hi[u] = a_u + E_u with a_u = norm_u - (scale_x A_u) dot_u and E_u = resid_x P_u +
+// norm_x Q_u + R_u (QuantMap; padded units have norm_u = +inf). Returns min_u hi[u];
+// hi_min (if not null) gets each chunk's min. Min is exact, so its order is irrelevant.
+// The float roundings here are covered by E (QuantMap's coefficients, docs/som.md).
+__attribute__((target("avx512f"))) float bounds_avx512(const std::int32_t* dot, std::size_t chunks, const float* nu,
+                                                     const float* A, const float* P, const float* Q, const float* R,
+                                                     float sx, float xn, float xres, float* lo, float* hi,
+                                                     float* hi_min) {
+    const __m512 vsx = _mm512_set1_ps(sx), vxn = _mm512_set1_ps(xn), vxr = _mm512_set1_ps(xres);
+    __m512 gmin = _mm512_set1_ps(std::numeric_limits<float>::infinity());
     for (std::size_t c = 0; c < chunks; ++c) {
-        __m512d lmin = _mm512_set1_pd(std::numeric_limits<double>::infinity()), hmin = lmin;
-        for (std::size_t h = 0; h < 2; ++h) {
-            const std::size_t u = 16 * c + 8 * h;
-            const __m512d I = _mm512_cvtepi32_pd(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(dot + u)));
-            const __m512d a =
-                _mm512_sub_pd(_mm512_loadu_pd(nu + u), _mm512_mul_pd(_mm512_mul_pd(vsx, _mm512_loadu_pd(A + u)), I));
-            const __m512d e = _mm512_add_pd(
-                _mm512_add_pd(_mm512_mul_pd(vxr, _mm512_loadu_pd(P + u)), _mm512_mul_pd(vxn, _mm512_loadu_pd(Q + u))),
-                _mm512_loadu_pd(R + u));
-            const __m512d lv = _mm512_sub_pd(a, e), hv = _mm512_add_pd(a, e);
-            _mm512_storeu_pd(lo + u, lv);
-            _mm512_storeu_pd(hi + u, hv);
-            lmin = _mm512_min_pd(lmin, lv);
-            hmin = _mm512_min_pd(hmin, hv);
-        }
-        lo_min[c] = _mm512_reduce_min_pd(lmin);
-        hi_min[c] = _mm512_reduce_min_pd(hmin);
+        const std::size_t u = 16 * c;
+        const __m512 I = _mm512_cvtepi32_ps(_mm512_loadu_si512(dot + u));
+        const __m512 a =
+            _mm512_sub_ps(_mm512_loadu_ps(nu + u), _mm512_mul_ps(_mm512_mul_ps(vsx, _mm512_loadu_ps(A + u)), I));
+        const __m512 e = _mm512_add_ps(
+            _mm512_add_ps(_mm512_mul_ps(vxr, _mm512_loadu_ps(P + u)), _mm512_mul_ps(vxn, _mm512_loadu_ps(Q + u))),
+            _mm512_loadu_ps(R + u));
+        const __m512 hv = _mm512_add_ps(a, e);
+        _mm512_storeu_ps(lo + u, _mm512_sub_ps(a, e));
+        _mm512_storeu_ps(hi + u, hv);
+        gmin = _mm512_min_ps(gmin, hv);
+        if (hi_min) hi_min[c] = _mm512_reduce_min_ps(hv);
     }
+    return _mm512_reduce_min_ps(gmin);
+}
+
+// masks[c] = the units j of chunk c with lo[16 c + j] <= bound (bit j).
+__attribute__((target("avx512f"))) void below_masks(const float* lo, std::size_t chunks, float bound,
+                                                   std::uint16_t* masks) {
+    const __m512 b = _mm512_set1_ps(bound);
+    for (std::size_t c = 0; c < chunks; ++c)
+        masks[c] = static_cast<std::uint16_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(lo + 16 * c), b, _CMP_LE_OQ));
 }
 
 Verify8Fn verify8_fn() { return verify8_avx512; }
@@ -362,8 +368,11 @@ Approx4Fn detect_approx4() {
 #else
 Approx4Fn detect_approx4() { return nullptr; }
 Verify8Fn verify8_fn() { return nullptr; }
-void bounds_avx512(const std::int32_t*, std::size_t, const double*, const double*, const double*, const double*,
-                   const double*, double, double, double, double*, double*, double*, double*) {}
+float bounds_avx512(const std::int32_t*, std::size_t, const float*, const float*, const float*, const float*,
+                    const float*, float, float, float, float*, float*, float*) {
+    return 0.0f;
+}
+void below_masks(const float*, std::size_t, float, std::uint16_t*) {}
 #endif
 
 const int kMaxLevel = detect_level();
@@ -554,6 +563,9 @@ struct QuantRow {
     double scale = 0.0, norm = 0.0, resid = 0.0;
 };
 
+// A float >= v (v >= 0): the bounds are evaluated in float and must not shrink.
+float up(double v) { return std::nextafter(static_cast<float>(v), std::numeric_limits<float>::infinity()); }
+
 // |sum_d qx_d qw_d| <= dim qmax^2 must stay below 2^31 (no int32 overflow).
 std::int32_t prefilter_qmax(std::size_t dim) {
     return static_cast<std::int32_t>(std::min(32767.0, std::floor(std::sqrt(2147483647.0 / static_cast<double>(dim)))));
@@ -653,7 +665,7 @@ struct QuantMap {
     // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
     // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
     // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
-    std::vector<double> nu, A, P, Q, R;
+    std::vector<float> nu, A, P, Q, R;
 };
 
 // k: the number of best units wanted. Ranking many units (top-K encoding) costs the
@@ -695,15 +707,14 @@ QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
     // 2^-149 per operation. Margins: 2^-22 for 2^-23 (1 + gamma), 1e-12 for double rounding.
     const double g = static_cast<double>(D) * 0x1p-24;
     const double rel = 2.0 * g / (1.0 - g) + 0x1p-22 + 1e-12;
-    const double tiny = std::ldexp(4.0 * static_cast<double>(D) + 8.0, -149);
+    const double tiny = std::ldexp(4.0 * static_cast<double>(D) + 24.0, -149);  // + 16 for the bounds' float ops
     const std::size_t UC = ((U + kChunk16 - 1) / kChunk16) * kChunk16;
-    q.nu.assign(UC, std::numeric_limits<double>::infinity());
-    q.A.assign(UC, 0.0);
-    q.P.assign(UC, 0.0);
-    q.Q.assign(UC, 0.0);
-    q.R.assign(UC, 0.0);
-    // 1 + 1e-9: covers the double roundings of these products and of E's evaluation.
-    constexpr double kUp = 1.0 + 1e-9;
+    q.nu.assign(UC, std::numeric_limits<float>::infinity());
+    q.A.assign(UC, 0.0f);
+    q.P.assign(UC, 0.0f);
+    q.Q.assign(UC, 0.0f);
+    q.R.assign(UC, 0.0f);
+    constexpr double kUp = 1.0 + 1e-6;
     parallel_for(q.panels, threads, [&](std::size_t p0, std::size_t p1) {
         std::vector<std::int32_t> words(q.d2);
         for (std::size_t p = p0; p < p1; ++p)
@@ -711,10 +722,15 @@ QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
                 const float* w = m.weights.data() + u * D;
                 const QuantRow r = SOM_QUANTIZE_ROW(w, D, q.qmax, words.data());
                 q.nu[u] = norms[u];
-                q.A[u] = 2.0 * r.scale;
-                q.P[u] = 2.0 * (r.norm + r.resid) * kUp;
-                q.Q[u] = (2.0 * r.resid + rel * r.norm) * kUp;
-                q.R[u] = (0x1p-23 * norms[u] + tiny) * kUp;
+                q.A[u] = static_cast<float>(2.0 * r.scale);
+                // The float evaluation of a (bounds_avx512) is within 6.02 2^-24 |2 x~.w~| +
+                // 2^-24 norm_u of the real value, forming a -+ E within 2^-24 (|a| + E), and
+                // |x~.w~| <= (|x| + resid_x)(|w| + resid_w): the 2^-18 and 2^-19 terms cover
+                // all of it; 1 + 1e-6 covers E's own three float roundings.
+                const double g18 = 0x1p-18 * (r.norm + r.resid);
+                q.P[u] = up((2.0 * (r.norm + r.resid) + g18) * kUp);
+                q.Q[u] = up((2.0 * r.resid + rel * r.norm + g18) * kUp);
+                q.R[u] = up(((0x1p-23 + 0x1p-19) * norms[u] + tiny) * kUp);
                 for (std::size_t k = 0; k < q.d2; ++k) q.qw[(p * q.d2 + k) * kPanel + (u - p * kPanel)] = words[k];
                 float* c = q.w16.data() + (u / kChunk16) * D * kChunk16 + u % kChunk16;
                 for (std::size_t d = 0; d < D; ++d) c[d * kChunk16] = w[d];
@@ -726,9 +742,9 @@ QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
 struct PrefilterScratch {
     std::vector<std::int32_t> words, dots;
     std::vector<QuantRow> xr;
-    std::vector<double> lo, hi, tmp;
+    std::vector<float> hi, ulo, hmin, tmp;
+    std::vector<std::uint16_t> masks;
     std::vector<std::uint32_t> task_chunk, task_slot, task_mask;
-    std::vector<double> ulo;
     std::vector<std::size_t> task_start;
     std::vector<float> task_out;
     std::vector<std::pair<float, std::uint32_t>> cand;
@@ -773,9 +789,8 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
     const std::size_t chunks = (U + kChunk16 - 1) / kChunk16;
     sc.hi.resize(chunks * kChunk16);
     sc.ulo.resize(chunks * kChunk16);
-    sc.lo.resize(2 * chunks);  // lo_min, then hi_min
-    double* lo_min = sc.lo.data();
-    double* hi_min = sc.lo.data() + chunks;
+    sc.hmin.resize(chunks);
+    sc.masks.resize(chunks);
     sc.task_chunk.clear();
     sc.task_slot.clear();
     sc.task_mask.clear();
@@ -783,18 +798,17 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
     std::vector<std::size_t> full, pruned;
     for (std::size_t i = 0; i < m; ++i) {
         const QuantRow xr = sc.xr[i];
-        bounds_avx512(sc.dots.data() + i * UP, chunks, qm.nu.data(), qm.A.data(), qm.P.data(), qm.Q.data(),
-                      qm.R.data(), xr.scale, xr.norm, xr.resid, sc.ulo.data(), sc.hi.data(), lo_min, hi_min);
+        const float min_hi = bounds_avx512(sc.dots.data() + i * UP, chunks, qm.nu.data(), qm.A.data(), qm.P.data(),
+                                           qm.Q.data(), qm.R.data(), static_cast<float>(xr.scale), up(xr.norm),
+                                           up(xr.resid), sc.ulo.data(), sc.hi.data(), k == 1 ? nullptr : sc.hmin.data());
         // bound >= the k-th smallest a_v + E_v (any such bound is correct; the tighter, the fewer chunks).
-        double bound;
-        if (k == 1) {
-            bound = *std::min_element(hi_min, hi_min + chunks);
-        } else {
+        float bound = min_hi;
+        if (k > 1) {
             // The k-th smallest chunk minimum bounds it from above; the exact k-th
             // smallest is then among the values up to that.
-            double b0 = std::numeric_limits<double>::infinity();
+            float b0 = std::numeric_limits<float>::infinity();
             if (k <= chunks) {
-                sc.tmp.assign(hi_min, hi_min + chunks);
+                sc.tmp.assign(sc.hmin.begin(), sc.hmin.end());
                 std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
                 b0 = sc.tmp[k - 1];
             }
@@ -804,15 +818,15 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
             std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
             bound = sc.tmp[k - 1];
         }
+        // Units that can rank (lo_u <= bound), per chunk: only these chunks get the
+        // exact cross term, and only these units are ranked.
+        below_masks(sc.ulo.data(), chunks, bound, sc.masks.data());
         const std::size_t before = sc.task_chunk.size();
         for (std::size_t c = 0; c < chunks; ++c)
-            if (lo_min[c] <= bound) {
-                // Units of the chunk that can rank (lo_u <= bound): only they are ranked below.
-                std::uint32_t mask = 0;
-                for (std::size_t j = 0; j < kChunk16; ++j) mask |= static_cast<std::uint32_t>(sc.ulo[c * kChunk16 + j] <= bound) << j;
+            if (sc.masks[c]) {
                 sc.task_chunk.push_back(static_cast<std::uint32_t>(c));
                 sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
-                sc.task_mask.push_back(mask);
+                sc.task_mask.push_back(sc.masks[c]);
             }
         if ((sc.task_chunk.size() - before) * kChunk16 * 4 > U) {  // too many: the full kernel is cheaper
             sc.task_chunk.resize(before);
