@@ -244,8 +244,8 @@ int detect_level() { return 0; }
 // in the high half); qw is one panel of 64 units, d2 words x 64. Integer sums are
 // exact, so the order of the additions does not matter here.
 using Approx4Fn = void (*)(const std::int32_t* const*, const std::int32_t*, std::size_t, std::int32_t* const*);
-// Exact cross term of eight (sample, 16-unit chunk) pairs: out[i][j] = sum_d
-// x[i][d] * panel[i][16 d + j], d ascending, one rounding per product and per sum:
+// Exact cross term of eight (sample, 8-unit chunk) pairs: out[i][j] = sum_d
+// x[i][d] * panel[i][8 d + j], d ascending, one rounding per product and per sum:
 // the same operations, in the same order, as dense4_body and wsum_body (eight
 // independent add chains hide the add latency).
 using Verify8Fn = void (*)(const float* const*, const float* const*, std::size_t, float* const*);
@@ -309,17 +309,19 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void approx4_vnni(const s
 #undef SOM_ROW
 #undef SOM_STORE_ROW
 
-__attribute__((target("avx512f"))) void verify8_avx512(const float* const* x, const float* const* panel,
-                                                       std::size_t dim, float* const* out) {
-    // (_mm512_set1_ps from memory is one vbroadcastss; the generic vbroadcast is two.)
-    __m512 a[8];
-    for (int i = 0; i < 8; ++i) a[i] = _mm512_setzero_ps();
+__attribute__((target("avx2"))) void verify8_avx2(const float* const* x, const float* const* panel, std::size_t dim,
+                                                  float* const* out) {
+    // 8-unit chunks in 256-bit registers: Zen 4 runs two 256-bit multiplies (or adds) per
+    // cycle but one 512-bit, and a BMU's candidates rarely fill 16 units.
+    // (_mm256_set1_ps from memory is one vbroadcastss; the generic vbroadcast is two.)
+    __m256 a[8];
+    for (int i = 0; i < 8; ++i) a[i] = _mm256_setzero_ps();
     for (std::size_t d = 0; d < dim; ++d) {
 #pragma GCC unroll 8
         for (int i = 0; i < 8; ++i)
-            a[i] = _mm512_add_ps(a[i], _mm512_mul_ps(_mm512_set1_ps(x[i][d]), _mm512_loadu_ps(panel[i] + 16 * d)));
+            a[i] = _mm256_add_ps(a[i], _mm256_mul_ps(_mm256_set1_ps(x[i][d]), _mm256_loadu_ps(panel[i] + 8 * d)));
     }
-    for (int i = 0; i < 8; ++i) _mm512_storeu_ps(out[i], a[i]);
+    for (int i = 0; i < 8; ++i) _mm256_storeu_ps(out[i], a[i]);
 }
 
 // One sample's bounds, in float, 16 units per step: lo[u] = a_u - E_u and
@@ -358,7 +360,7 @@ __attribute__((target("avx512f"))) void below_masks(const float* lo, std::size_t
         masks[c] = static_cast<std::uint16_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(lo + 16 * c), b, _CMP_LE_OQ));
 }
 
-Verify8Fn verify8_fn() { return verify8_avx512; }
+Verify8Fn verify8_fn() { return verify8_avx2; }
 
 // The prefilter's kernels, or null when the CPU lacks AVX-512BW.
 Approx4Fn detect_approx4() {
@@ -549,14 +551,15 @@ SparseRows sparse_rows(const float* x, std::size_t n, std::size_t D) {
 // "Prefilter"). Per sample an approximate key a_u of every unit comes from exact
 // int32 dot products of int16-quantized x and w; E_u bounds |k_u - a_u| where k_u
 // is the exact float32 key (norm_u - 2 c_u, c_u summed in the one fixed order).
-// Only 16-unit chunks holding a unit with a_u - E_u <= B, B the k-th smallest
+// Only 8-unit chunks holding a unit with a_u - E_u <= B, B the k-th smallest
 // a_v + E_v, can hold one of the k best units (or tie with one), so only those
 // chunks get the exact cross term, with the kernels' arithmetic; the ranking then
 // runs on exact keys as before. A sample whose candidates cover more than a
 // quarter of the map takes the full kernel.
 const Approx4Fn g_approx4 = detect_approx4();
 constexpr std::size_t kPanel = 64;   // units per panel of the quantized map
-constexpr std::size_t kChunk16 = 16;  // units per exactly recomputed chunk
+constexpr std::size_t kChunk16 = 16;  // units per step of the bounds (one 512-bit register)
+constexpr std::size_t kChunk8 = 8;    // units per exactly recomputed chunk
 
 // int16 image of a vector: v ~ scale * q, |q_d| <= qmax; norm >= |v|, resid >= |v - scale q|.
 struct QuantRow {
@@ -661,7 +664,7 @@ struct QuantMap {
     std::size_t d2 = 0, panels = 0;
     std::int32_t qmax = 0;
     std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
-    std::vector<float> w16;        // W^T by 16-unit chunk c: w16[(c dim + d) 16 + j]
+    std::vector<float> w8;         // W^T by 8-unit chunk c: w8[(c dim + d) 8 + j]
     // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
     // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
     // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
@@ -701,7 +704,7 @@ QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
     q.qmax = prefilter_qmax(D);
     q.qw.assign(q.panels * q.d2 * kPanel, 0);
 
-    q.w16.assign(((U + kChunk16 - 1) / kChunk16) * D * kChunk16, 0.0f);
+    q.w8.assign(((U + kChunk16 - 1) / kChunk16) * 2 * D * kChunk8, 0.0f);
     // c_u in any order: |c_u - x.w| <= gamma_D sum |x_d w_d| <= gamma_D |x| |w|; the
     // float key's final rounding adds 2^-24 (norm_u + 2 |c_u|); underflow at most
     // 2^-149 per operation. Margins: 2^-22 for 2^-23 (1 + gamma), 1e-12 for double rounding.
@@ -732,8 +735,8 @@ QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
                 q.Q[u] = up((2.0 * r.resid + rel * r.norm + g18) * kUp);
                 q.R[u] = up(((0x1p-23 + 0x1p-19) * norms[u] + tiny) * kUp);
                 for (std::size_t k = 0; k < q.d2; ++k) q.qw[(p * q.d2 + k) * kPanel + (u - p * kPanel)] = words[k];
-                float* c = q.w16.data() + (u / kChunk16) * D * kChunk16 + u % kChunk16;
-                for (std::size_t d = 0; d < D; ++d) c[d * kChunk16] = w[d];
+                float* c = q.w8.data() + (u / kChunk8) * D * kChunk8 + u % kChunk8;
+                for (std::size_t d = 0; d < D; ++d) c[d * kChunk8] = w[d];
             }
     });
     return q;
@@ -823,12 +826,14 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
         below_masks(sc.ulo.data(), chunks, bound, sc.masks.data());
         const std::size_t before = sc.task_chunk.size();
         for (std::size_t c = 0; c < chunks; ++c)
-            if (sc.masks[c]) {
-                sc.task_chunk.push_back(static_cast<std::uint32_t>(c));
+            for (std::size_t h = 0; h < 2; ++h) {  // the two 8-unit chunks of 16 units
+                const std::uint32_t mask = (sc.masks[c] >> (8 * h)) & 0xffu;
+                if (!mask) continue;
+                sc.task_chunk.push_back(static_cast<std::uint32_t>(2 * c + h));
                 sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
-                sc.task_mask.push_back(sc.masks[c]);
+                sc.task_mask.push_back(mask);
             }
-        if ((sc.task_chunk.size() - before) * kChunk16 * 4 > U) {  // too many: the full kernel is cheaper
+        if ((sc.task_chunk.size() - before) * kChunk8 * 4 > U) {  // too many: the full kernel is cheaper
             sc.task_chunk.resize(before);
             sc.task_slot.resize(before);
             sc.task_mask.resize(before);
@@ -840,7 +845,7 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
     }
     // Exact cross term of the candidate chunks, eight (sample, chunk) pairs per call.
     const std::size_t T = sc.task_chunk.size();
-    sc.task_out.resize((T + 8) * kChunk16);
+    sc.task_out.resize((T + 8) * kChunk8);
     for (std::size_t t = 0; t < T; t += 8) {
         const float* xs[8];
         const float* panel[8];
@@ -848,18 +853,18 @@ void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, c
         for (std::size_t q = 0; q < 8; ++q) {
             const std::size_t tq = t + q < T ? t + q : T - 1;
             xs[q] = x + samples[pruned[sc.task_slot[tq]]] * D;
-            panel[q] = qm.w16.data() + static_cast<std::size_t>(sc.task_chunk[tq]) * D * kChunk16;
-            out[q] = sc.task_out.data() + (t + q) * kChunk16;  // slots past T are scratch
+            panel[q] = qm.w8.data() + static_cast<std::size_t>(sc.task_chunk[tq]) * D * kChunk8;
+            out[q] = sc.task_out.data() + (t + q) * kChunk8;  // slots past T are scratch
         }
         verify8_fn()(xs, panel, D, out);
     }
     for (std::size_t j = 0; j < pruned.size(); ++j) {
         sc.cand.clear();
         for (std::size_t t = sc.task_start[j]; t < sc.task_start[j + 1]; ++t) {
-            const std::size_t u0 = static_cast<std::size_t>(sc.task_chunk[t]) * kChunk16;
+            const std::size_t u0 = static_cast<std::size_t>(sc.task_chunk[t]) * kChunk8;
             for (std::uint32_t mask = sc.task_mask[t]; mask; mask &= mask - 1) {
                 const std::size_t j = static_cast<std::size_t>(__builtin_ctz(mask));  // padded units never qualify
-                sc.cand.emplace_back(norms[u0 + j] - 2.0f * sc.task_out[t * kChunk16 + j], static_cast<std::uint32_t>(u0 + j));
+                sc.cand.emplace_back(norms[u0 + j] - 2.0f * sc.task_out[t * kChunk8 + j], static_cast<std::uint32_t>(u0 + j));
             }
         }
         emit_pruned(samples[pruned[j]], sc.cand.data(), sc.cand.size());
