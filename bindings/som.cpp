@@ -268,6 +268,8 @@ void init_som(py::module_& m) {
     m.def("som_set_simd_level", &htmhw::som_set_simd_level, py::arg("max_level"),
           "Cap the SOM kernels' SIMD level (0 portable, 1 AVX2, 2 AVX-512); returns the level in use.");
     m.def("som_simd_level", &htmhw::som_simd_level);
+    m.def("som_prefilter_available", &htmhw::som_prefilter_available,
+          "Whether the dense prefilter runs at the current SIMD level (AVX-512BW; docs/som.md).");
     m.def("som_set_cross_path", &htmhw::som_set_cross_path, py::arg("path"),
-          "0 automatic, 1 always sparse, 2 always dense cross term (tests).");
+          "0 automatic, 1 always sparse, 2 always dense (prefilter wherever it can run), 3 dense without the prefilter (tests).");
 }

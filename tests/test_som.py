@@ -253,7 +253,7 @@ def test_identical_bits_for_any_simd_level_and_kernel_path(digits):
         Wo_ref = None
         for level in range(top + 1):
             assert _core.som_set_simd_level(level) == level
-            for path in (0, 1, 2):
+            for path in (0, 1, 2, 3):
                 _core.som_set_cross_path(path)
                 W, (u, d) = _train(X, 2)
                 assert W.tobytes() == ref[0].tobytes(), (level, path)
@@ -264,6 +264,77 @@ def test_identical_bits_for_any_simd_level_and_kernel_path(digits):
     finally:
         _core.som_set_simd_level(top)
         _core.som_set_cross_path(0)
+
+
+def _mixture(n, dim, seed, clusters=6):
+    """Unit-norm rows of a Gaussian mixture: dense embeddings, the prefilter's case."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((clusters, dim))[rng.integers(0, clusters, n)] + 0.5 * rng.standard_normal((n, dim))
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _cpu_has_avx512bw():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and " avx512bw" in line for line in f)
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("dim", [47, 130])  # odd: a padded last int16 pair; > 128: several words per panel row
+def test_dense_prefilter_identical_bits_for_threads_and_paths(dim):
+    """Dense embeddings: the prefilter (path 2 forces it also for top-K below 192 dimensions,
+    path 0 is the default choice) and the full dense kernel (path 3) give the same bits for 1, 2
+    and 3 threads, for training (BMUs) and top-K encoding, on rect and hex maps.
+    (256 units: most samples are pruned to a few 16-unit chunks, some take the full kernel.)"""
+    X = _mixture(900, dim, dim)
+    if _cpu_has_avx512bw() and _core.som_simd_level() == 2:
+        assert _core.som_prefilter_available()  # so the comparison below really compares two paths
+    results = {}
+    try:
+        for path in (0, 2, 3):
+            _core.som_set_cross_path(path)
+            for threads in (1, 2, 3):
+                for lattice in ("rect", "hex"):
+                    W = _core.som_init(16, 16, lattice, "planar", X, "sample", 2, threads)
+                    W = _core.som_train(16, 16, lattice, "planar", W, X, "batch", "gaussian", 4, 8.0, 1.0, "linear",
+                                        0.5, 0.01, "linear", 0.5, 0, threads)
+                    u, d = _core.som_topk(16, 16, lattice, "planar", W, X, 9, threads)
+                    results[(path, threads, lattice)] = (W.tobytes(), u.tobytes(), d.tobytes())
+    finally:
+        _core.som_set_cross_path(0)
+    for lattice in ("rect", "hex"):
+        assert len({v for k, v in results.items() if k[2] == lattice}) == 1, lattice
+    # and the ranking is the float64 one except where keys nearly tie
+    W = np.frombuffer(results[(0, 1, "rect")][0], dtype=np.float32).reshape(256, dim).astype(np.float64)
+    u = np.frombuffer(results[(0, 1, "rect")][1], dtype=np.uint32).reshape(-1, 9)
+    dd = ((X.astype(np.float64)[:, None, :] - W[None]) ** 2).sum(-1)
+    ref = np.argsort(dd, axis=1, kind="stable")[:, :9]
+    assert (u[:, 0] == ref[:, 0]).mean() > 0.99 and (u == ref).all(axis=1).mean() > 0.9
+
+
+def test_dense_prefilter_keeps_exact_ties_and_lower_unit_first():
+    """Identical prototypes far apart on the map tie exactly: the prefilter keeps every tied unit
+    and the lower index ranks first, for the BMU in training and for top-K."""
+    dim, U = 40, 64
+    rng = np.random.default_rng(8)
+    W = rng.standard_normal((U, dim)).astype(np.float32) * 3
+    x = rng.standard_normal((1, dim)).astype(np.float32)
+    W[[50, 3, 33]] = x[0] + 0.01  # three exact ties, the nearest units
+    W[20] = x[0] + 0.02
+    for path in (0, 2, 3):
+        _core.som_set_cross_path(path)
+        try:
+            units, dist = _core.som_topk(8, 8, "rect", "planar", W, x, 4, 1)
+        finally:
+            _core.som_set_cross_path(0)
+        assert units.tolist() == [[3, 33, 50, 20]], path
+        assert dist[0, 0] == dist[0, 1] == dist[0, 2] < dist[0, 3]
+    # training: with a tiny radius only the BMU (the lowest of the tied units) moves towards x
+    X = np.repeat(x, 2, axis=0)
+    got = _core.som_train(8, 8, "rect", "planar", W, X, "batch", "gaussian", 1, 0.05, 0.05, "linear", 0.5, 0.01,
+                          "linear", 0.5, 0, 2)
+    assert np.array_equal(got[3], x[0]) and np.array_equal(got[50], W[50]) and np.array_equal(got[33], W[33])
 
 
 def test_estimator_deterministic_and_seeded(digits):

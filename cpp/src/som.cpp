@@ -29,9 +29,13 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HTMHW_SOM_X86 1
+#include <immintrin.h>
 #endif
 
 #pragma GCC diagnostic ignored "-Wpsabi"
+// GCC 12 flags the undefined-register idiom inside its own AVX-512 intrinsic headers.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace htmhw {
 
@@ -233,6 +237,146 @@ int detect_level() {
 int detect_level() { return 0; }
 #endif
 
+// ------------------------------------------------ prefilter kernels ----
+// Exact int32 dot products of int16-quantized samples and prototypes, four
+// samples x 64 units per call (the approximate cross term of the prefilter, see
+// "prefilter" below). Words hold two int16 (dimension 2k in the low half, 2k + 1
+// in the high half); qw is one panel of 64 units, d2 words x 64. Integer sums are
+// exact, so the order of the additions does not matter here.
+using Approx4Fn = void (*)(const std::int32_t* const*, const std::int32_t*, std::size_t, std::int32_t* const*);
+// Exact cross term of eight (sample, 8-unit chunk) pairs: out[i][j] = sum_d
+// x[i][d] * panel[i][8 d + j], d ascending, one rounding per product and per sum:
+// the same operations, in the same order, as dense4_body and wsum_body (eight
+// independent add chains hide the add latency).
+using Verify8Fn = void (*)(const float* const*, const float* const*, std::size_t, float* const*);
+
+#ifdef HTMHW_SOM_X86
+// The multiply-accumulate is inline asm with the accumulator as an in/out
+// operand: with the intrinsics GCC 12 copies every accumulator to a fresh register
+// and back on each step (two extra moves per multiply-add).
+#define SOM_DPWSSD(acc, x, w) asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w))
+#define SOM_MADDADD(acc, x, w)                                                                \
+    do {                                                                                     \
+        __m512i t_;                                                                          \
+        asm("vpmaddwd %2, %1, %0" : "=v"(t_) : "v"(x), "v"(w));                              \
+        asm("vpaddd %1, %0, %0" : "+v"(acc) : "v"(t_));                                      \
+    } while (0)
+// (Sixteen named accumulators: GCC keeps asm operands taken from an array in memory.)
+#define SOM_ROW(MAC, s)                \
+    MAC(a##s##0, x##s, w0);            \
+    MAC(a##s##1, x##s, w1);            \
+    MAC(a##s##2, x##s, w2);            \
+    MAC(a##s##3, x##s, w3)
+#define SOM_STORE_ROW(s)                                 \
+    _mm512_storeu_si512(out[s], a##s##0);                \
+    _mm512_storeu_si512(out[s] + 16, a##s##1);           \
+    _mm512_storeu_si512(out[s] + 32, a##s##2);           \
+    _mm512_storeu_si512(out[s] + 48, a##s##3)
+#define SOM_APPROX4_BODY(MAC)                                                                   \
+    const __m512i z = _mm512_setzero_si512();                                                   \
+    __m512i a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;             \
+    __m512i a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;             \
+    const std::int32_t *q0 = qx[0], *q1 = qx[1], *q2 = qx[2], *q3 = qx[3];                      \
+    for (std::size_t k = 0; k < d2; ++k) {                                                      \
+        const std::int32_t* r = qw + k * 64;                                                    \
+        const __m512i w0 = _mm512_loadu_si512(r), w1 = _mm512_loadu_si512(r + 16);              \
+        const __m512i w2 = _mm512_loadu_si512(r + 32), w3 = _mm512_loadu_si512(r + 48);         \
+        const __m512i x0 = _mm512_set1_epi32(q0[k]), x1 = _mm512_set1_epi32(q1[k]);             \
+        const __m512i x2 = _mm512_set1_epi32(q2[k]), x3 = _mm512_set1_epi32(q3[k]);             \
+        SOM_ROW(MAC, 0);                                                                        \
+        SOM_ROW(MAC, 1);                                                                        \
+        SOM_ROW(MAC, 2);                                                                        \
+        SOM_ROW(MAC, 3);                                                                        \
+    }                                                                                           \
+    SOM_STORE_ROW(0);                                                                           \
+    SOM_STORE_ROW(1);                                                                           \
+    SOM_STORE_ROW(2);                                                                           \
+    SOM_STORE_ROW(3);
+
+__attribute__((target("avx512f,avx512bw"))) void approx4_avx512bw(const std::int32_t* const* qx,
+                                                                   const std::int32_t* qw, std::size_t d2,
+                                                                   std::int32_t* const* out) {
+    SOM_APPROX4_BODY(SOM_MADDADD)
+}
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void approx4_vnni(const std::int32_t* const* qx,
+                                                                         const std::int32_t* qw, std::size_t d2,
+                                                                         std::int32_t* const* out) {
+    SOM_APPROX4_BODY(SOM_DPWSSD)
+}
+#undef SOM_MADDADD
+#undef SOM_DPWSSD
+#undef SOM_APPROX4_BODY
+#undef SOM_ROW
+#undef SOM_STORE_ROW
+
+__attribute__((target("avx2"))) void verify8_avx2(const float* const* x, const float* const* panel, std::size_t dim,
+                                                  float* const* out) {
+    // 8-unit chunks in 256-bit registers: Zen 4 runs two 256-bit multiplies (or adds) per
+    // cycle but one 512-bit, and a BMU's candidates rarely fill 16 units.
+    // (_mm256_set1_ps from memory is one vbroadcastss; the generic vbroadcast is two.)
+    __m256 a[8];
+    for (int i = 0; i < 8; ++i) a[i] = _mm256_setzero_ps();
+    for (std::size_t d = 0; d < dim; ++d) {
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; ++i)
+            a[i] = _mm256_add_ps(a[i], _mm256_mul_ps(_mm256_set1_ps(x[i][d]), _mm256_loadu_ps(panel[i] + 8 * d)));
+    }
+    for (int i = 0; i < 8; ++i) _mm256_storeu_ps(out[i], a[i]);
+}
+
+// One sample's bounds, in float, 16 units per step: lo[u] = a_u - E_u and
+// hi[u] = a_u + E_u with a_u = norm_u - (scale_x A_u) dot_u and E_u = resid_x P_u +
+// norm_x Q_u + R_u (QuantMap; padded units have norm_u = +inf). Returns min_u hi[u];
+// hi_min (if not null) gets each chunk's min. Min is exact, so its order is irrelevant.
+// The float roundings here are covered by E (QuantMap's coefficients, docs/som.md).
+__attribute__((target("avx512f"))) float bounds_avx512(const std::int32_t* dot, std::size_t chunks, const float* nu,
+                                                     const float* A, const float* P, const float* Q, const float* R,
+                                                     float sx, float xn, float xres, float* lo, float* hi,
+                                                     float* hi_min) {
+    const __m512 vsx = _mm512_set1_ps(sx), vxn = _mm512_set1_ps(xn), vxr = _mm512_set1_ps(xres);
+    __m512 gmin = _mm512_set1_ps(std::numeric_limits<float>::infinity());
+    for (std::size_t c = 0; c < chunks; ++c) {
+        const std::size_t u = 16 * c;
+        const __m512 I = _mm512_cvtepi32_ps(_mm512_loadu_si512(dot + u));
+        const __m512 a =
+            _mm512_sub_ps(_mm512_loadu_ps(nu + u), _mm512_mul_ps(_mm512_mul_ps(vsx, _mm512_loadu_ps(A + u)), I));
+        const __m512 e = _mm512_add_ps(
+            _mm512_add_ps(_mm512_mul_ps(vxr, _mm512_loadu_ps(P + u)), _mm512_mul_ps(vxn, _mm512_loadu_ps(Q + u))),
+            _mm512_loadu_ps(R + u));
+        const __m512 hv = _mm512_add_ps(a, e);
+        _mm512_storeu_ps(lo + u, _mm512_sub_ps(a, e));
+        _mm512_storeu_ps(hi + u, hv);
+        gmin = _mm512_min_ps(gmin, hv);
+        if (hi_min) hi_min[c] = _mm512_reduce_min_ps(hv);
+    }
+    return _mm512_reduce_min_ps(gmin);
+}
+
+// masks[c] = the units j of chunk c with lo[16 c + j] <= bound (bit j).
+__attribute__((target("avx512f"))) void below_masks(const float* lo, std::size_t chunks, float bound,
+                                                   std::uint16_t* masks) {
+    const __m512 b = _mm512_set1_ps(bound);
+    for (std::size_t c = 0; c < chunks; ++c)
+        masks[c] = static_cast<std::uint16_t>(_mm512_cmp_ps_mask(_mm512_loadu_ps(lo + 16 * c), b, _CMP_LE_OQ));
+}
+
+Verify8Fn verify8_fn() { return verify8_avx2; }
+
+// The prefilter's kernels, or null when the CPU lacks AVX-512BW.
+Approx4Fn detect_approx4() {
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw")) return nullptr;
+    return __builtin_cpu_supports("avx512vnni") ? approx4_vnni : approx4_avx512bw;
+}
+#else
+Approx4Fn detect_approx4() { return nullptr; }
+Verify8Fn verify8_fn() { return nullptr; }
+float bounds_avx512(const std::int32_t*, std::size_t, const float*, const float*, const float*, const float*,
+                    const float*, float, float, float, float*, float*, float*) {
+    return 0.0f;
+}
+void below_masks(const float*, std::size_t, float, std::uint16_t*) {}
+#endif
+
 const int kMaxLevel = detect_level();
 std::atomic<int> g_level{kMaxLevel};
 std::atomic<int> g_cross_path{0};
@@ -362,7 +506,8 @@ Prepared prepare(const SomMap& m, unsigned threads) {
 bool use_sparse(std::size_t nnz, std::size_t D) {
     switch (g_cross_path.load()) {
         case 1: return true;
-        case 2: return false;
+        case 2:
+        case 3: return false;
         default: return 2 * nnz <= D;
     }
 }
@@ -401,12 +546,341 @@ SparseRows sparse_rows(const float* x, std::size_t n, std::size_t D) {
     return r;
 }
 
+// ------------------------------------------------------------- prefilter ----
+// The dense cross term, pruned without changing a bit of any result (docs/som.md,
+// "Prefilter"). Per sample an approximate key a_u of every unit comes from exact
+// int32 dot products of int16-quantized x and w; E_u bounds |k_u - a_u| where k_u
+// is the exact float32 key (norm_u - 2 c_u, c_u summed in the one fixed order).
+// Only 8-unit chunks holding a unit with a_u - E_u <= B, B the k-th smallest
+// a_v + E_v, can hold one of the k best units (or tie with one), so only those
+// chunks get the exact cross term, with the kernels' arithmetic; the ranking then
+// runs on exact keys as before. A sample whose candidates cover more than a
+// quarter of the map takes the full kernel.
+const Approx4Fn g_approx4 = detect_approx4();
+constexpr std::size_t kPanel = 64;   // units per panel of the quantized map
+constexpr std::size_t kChunk16 = 16;  // units per step of the bounds (one 512-bit register)
+constexpr std::size_t kChunk8 = 8;    // units per exactly recomputed chunk
+
+// int16 image of a vector: v ~ scale * q, |q_d| <= qmax; norm >= |v|, resid >= |v - scale q|.
+struct QuantRow {
+    double scale = 0.0, norm = 0.0, resid = 0.0;
+};
+
+// A float >= v (v >= 0): the bounds are evaluated in float and must not shrink.
+float up(double v) { return std::nextafter(static_cast<float>(v), std::numeric_limits<float>::infinity()); }
+
+// |sum_d qx_d qw_d| <= dim qmax^2 must stay below 2^31 (no int32 overflow).
+std::int32_t prefilter_qmax(std::size_t dim) {
+    return static_cast<std::int32_t>(std::min(32767.0, std::floor(std::sqrt(2147483647.0 / static_cast<double>(dim)))));
+}
+
+[[maybe_unused]] QuantRow quantize_row(const float* v, std::size_t dim, std::int32_t qmax, std::int32_t* words) {
+    double m = 0.0;
+    for (std::size_t d = 0; d < dim; ++d) m = std::max(m, static_cast<double>(std::fabs(v[d])));
+    QuantRow r;
+    r.scale = m > 0.0 ? m / qmax : 0.0;
+    const double inv = m > 0.0 ? qmax / m : 0.0;
+    double n2 = 0.0, r2 = 0.0;
+    for (std::size_t k = 0; k < (dim + 1) / 2; ++k) {
+        std::uint32_t word = 0;
+        for (std::size_t h = 0; h < 2 && 2 * k + h < dim; ++h) {
+            const double vd = v[2 * k + h];
+            const double t = std::min<double>(qmax, std::max<double>(-qmax, std::nearbyint(vd * inv)));
+            const double e = vd - r.scale * t;
+            r2 += e * e;
+            n2 += vd * vd;
+            word |= static_cast<std::uint32_t>(static_cast<std::uint16_t>(static_cast<std::int16_t>(t))) << (16 * h);
+        }
+        words[k] = static_cast<std::int32_t>(word);
+    }
+    // Double rounding (~1e-16 relative per operation, also in scale * t) is far
+    // below these margins.
+    r.norm = std::sqrt(n2) * (1.0 + 1e-10);
+    r.resid = std::sqrt(r2) * (1.0 + 1e-10) + 1e-15 * r.norm;
+    return r;
+}
+
+#ifdef HTMHW_SOM_X86
+// quantize_row with AVX-512: the same q (the int16 array is the word layout:
+// little-endian pairs), norm and resid up to the order of the double sums, which
+// the margins cover.
+__attribute__((target("avx512f,avx512bw"))) QuantRow quantize_row_avx512(const float* v, std::size_t dim,
+                                                                          std::int32_t qmax, std::int32_t* words) {
+    __m512 mx = _mm512_setzero_ps();
+    std::size_t d = 0;
+    for (; d + 16 <= dim; d += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(v + d)));
+    float m = _mm512_reduce_max_ps(mx);
+    for (; d < dim; ++d) m = std::max(m, std::fabs(v[d]));
+    QuantRow r;
+    r.scale = m > 0.0f ? static_cast<double>(m) / qmax : 0.0;
+    // Any rounding of inv only changes which q is chosen; the residual is measured.
+    const float inv = m > 0.0f ? static_cast<float>(qmax / static_cast<double>(m)) : 0.0f;
+    const __m512 vinv = _mm512_set1_ps(inv), vq = _mm512_set1_ps(static_cast<float>(qmax));
+    const __m512d vs = _mm512_set1_pd(r.scale);
+    __m512d n2 = _mm512_setzero_pd(), r2 = _mm512_setzero_pd();
+    auto* q16 = reinterpret_cast<unsigned char*>(words);
+    for (d = 0; d + 16 <= dim; d += 16) {
+        const __m512 x = _mm512_loadu_ps(v + d);
+        __m512 t = _mm512_roundscale_ps(_mm512_mul_ps(x, vinv), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        t = _mm512_min_ps(vq, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), vq), t));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q16 + 2 * d), _mm512_cvtepi32_epi16(_mm512_cvtps_epi32(t)));
+        for (int h = 0; h < 2; ++h) {
+            const __m256 xh = _mm512_castps512_ps256(h ? _mm512_shuffle_f32x4(x, x, 0xEE) : x);
+            const __m256 th = _mm512_castps512_ps256(h ? _mm512_shuffle_f32x4(t, t, 0xEE) : t);
+            const __m512d xd = _mm512_cvtps_pd(xh);
+            const __m512d e = _mm512_sub_pd(xd, _mm512_mul_pd(vs, _mm512_cvtps_pd(th)));
+            r2 = _mm512_add_pd(r2, _mm512_mul_pd(e, e));
+            n2 = _mm512_add_pd(n2, _mm512_mul_pd(xd, xd));
+        }
+    }
+    double n2s = _mm512_reduce_add_pd(n2), r2s = _mm512_reduce_add_pd(r2);
+    for (; d < dim; ++d) {
+        const double vd = v[d];
+        const double t = std::min<double>(qmax, std::max<double>(-qmax, std::nearbyint(vd * inv)));
+        const double e = vd - r.scale * t;
+        r2s += e * e;
+        n2s += vd * vd;
+        const std::int16_t t16 = static_cast<std::int16_t>(t);
+        std::memcpy(q16 + 2 * d, &t16, 2);
+    }
+    if (dim % 2) std::memset(q16 + 2 * dim, 0, 2);  // the high half of the last word
+    r.norm = std::sqrt(n2s) * (1.0 + 1e-10);
+    r.resid = std::sqrt(r2s) * (1.0 + 1e-10) + 1e-15 * r.norm;
+    return r;
+}
+#define SOM_QUANTIZE_ROW quantize_row_avx512
+#else
+#define SOM_QUANTIZE_ROW quantize_row
+#endif
+
+// Quantized samples (training quantizes x once per call).
+struct QuantX {
+    std::size_t d2 = 0;
+    std::vector<std::int32_t> words;  // n x d2
+    std::vector<QuantRow> rows;
+};
+
+struct QuantMap {
+    std::size_t d2 = 0, panels = 0;
+    std::int32_t qmax = 0;
+    std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
+    std::vector<float> w8;         // W^T by 8-unit chunk c: w8[(c dim + d) 8 + j]
+    // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
+    // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
+    // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
+    std::vector<float> nu, A, P, Q, R;
+};
+
+// k: the number of best units wanted. Ranking many units (top-K encoding) costs the
+// prefilter a k-th smallest bound, more candidate chunks and a sort of their units;
+// below ~200 dimensions the full kernel is then as fast (measured, docs/som.md), so
+// for k > 2 it runs only from kPrefilterMinDimTopK dimensions on.
+constexpr std::size_t kPrefilterMinDimTopK = 192;
+bool prefilter_on(std::size_t units, std::size_t dim, std::uint32_t k) {
+    const int path = g_cross_path.load();
+    if (!g_approx4 || g_level.load() < 2 || path == 1 || path == 3) return false;
+    if (k > 2 && dim < kPrefilterMinDimTopK && path != 2) return false;
+    return dim >= 2 && dim <= 65536 && units >= 16;
+}
+
+QuantX quantize_samples(const float* x, std::size_t n, std::size_t dim, const std::uint8_t* dense, unsigned threads) {
+    QuantX q;
+    q.d2 = (dim + 1) / 2;
+    q.words.assign(n * q.d2, 0);
+    q.rows.assign(n, QuantRow{});
+    const std::int32_t qmax = prefilter_qmax(dim);
+    parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
+        for (std::size_t s = s0; s < s1; ++s)
+            if (!dense || dense[s]) q.rows[s] = SOM_QUANTIZE_ROW(x + s * dim, dim, qmax, q.words.data() + s * q.d2);
+    });
+    return q;
+}
+
+QuantMap quantize_map(const SomMap& m, const float* norms, unsigned threads) {
+    QuantMap q;
+    const std::size_t U = m.grid.num_units(), D = m.dim;
+    q.d2 = (D + 1) / 2;
+    q.panels = (U + kPanel - 1) / kPanel;
+    q.qmax = prefilter_qmax(D);
+    q.qw.assign(q.panels * q.d2 * kPanel, 0);
+
+    q.w8.assign(((U + kChunk16 - 1) / kChunk16) * 2 * D * kChunk8, 0.0f);
+    // c_u in any order: |c_u - x.w| <= gamma_D sum |x_d w_d| <= gamma_D |x| |w|; the
+    // float key's final rounding adds 2^-24 (norm_u + 2 |c_u|); underflow at most
+    // 2^-149 per operation. Margins: 2^-22 for 2^-23 (1 + gamma), 1e-12 for double rounding.
+    const double g = static_cast<double>(D) * 0x1p-24;
+    const double rel = 2.0 * g / (1.0 - g) + 0x1p-22 + 1e-12;
+    const double tiny = std::ldexp(4.0 * static_cast<double>(D) + 24.0, -149);  // + 16 for the bounds' float ops
+    const std::size_t UC = ((U + kChunk16 - 1) / kChunk16) * kChunk16;
+    q.nu.assign(UC, std::numeric_limits<float>::infinity());
+    q.A.assign(UC, 0.0f);
+    q.P.assign(UC, 0.0f);
+    q.Q.assign(UC, 0.0f);
+    q.R.assign(UC, 0.0f);
+    constexpr double kUp = 1.0 + 1e-6;
+    parallel_for(q.panels, threads, [&](std::size_t p0, std::size_t p1) {
+        std::vector<std::int32_t> words(q.d2);
+        for (std::size_t p = p0; p < p1; ++p)
+            for (std::size_t u = p * kPanel; u < std::min(U, (p + 1) * kPanel); ++u) {
+                const float* w = m.weights.data() + u * D;
+                const QuantRow r = SOM_QUANTIZE_ROW(w, D, q.qmax, words.data());
+                q.nu[u] = norms[u];
+                q.A[u] = static_cast<float>(2.0 * r.scale);
+                // The float evaluation of a (bounds_avx512) is within 6.02 2^-24 |2 x~.w~| +
+                // 2^-24 norm_u of the real value, forming a -+ E within 2^-24 (|a| + E), and
+                // |x~.w~| <= (|x| + resid_x)(|w| + resid_w): the 2^-18 and 2^-19 terms cover
+                // all of it; 1 + 1e-6 covers E's own three float roundings.
+                const double g18 = 0x1p-18 * (r.norm + r.resid);
+                q.P[u] = up((2.0 * (r.norm + r.resid) + g18) * kUp);
+                q.Q[u] = up((2.0 * r.resid + rel * r.norm + g18) * kUp);
+                q.R[u] = up(((0x1p-23 + 0x1p-19) * norms[u] + tiny) * kUp);
+                for (std::size_t k = 0; k < q.d2; ++k) q.qw[(p * q.d2 + k) * kPanel + (u - p * kPanel)] = words[k];
+                float* c = q.w8.data() + (u / kChunk8) * D * kChunk8 + u % kChunk8;
+                for (std::size_t d = 0; d < D; ++d) c[d * kChunk8] = w[d];
+            }
+    });
+    return q;
+}
+
+struct PrefilterScratch {
+    std::vector<std::int32_t> words, dots;
+    std::vector<QuantRow> xr;
+    std::vector<float> hi, ulo, hmin, tmp;
+    std::vector<std::uint16_t> masks;
+    std::vector<std::uint32_t> task_chunk, task_slot, task_mask;
+    std::vector<std::size_t> task_start;
+    std::vector<float> task_out;
+    std::vector<std::pair<float, std::uint32_t>> cand;
+};
+
+// Runs the prefilter on `samples` (dense samples of one block, at most
+// kSampleBlock), calls emit_pruned(s, pairs, count) with the exact (key, unit)
+// of every candidate unit (lo_u <= bound; at least k of them) of each pruned sample, and leaves in
+// `samples` those that need the full cross term.
+template <class EmitPruned>
+void prefilter_block(const QuantMap& qm, const QuantX* qx, const float* norms, const float* x, std::size_t U,
+                     std::size_t D, std::uint32_t k, std::vector<std::size_t>& samples, PrefilterScratch& sc,
+                     EmitPruned emit_pruned) {
+    const std::size_t m = samples.size(), UP = qm.panels * kPanel, d2 = qm.d2;
+    if (m == 0) return;
+    sc.xr.resize(m);
+    sc.dots.resize(m * UP);
+    std::vector<const std::int32_t*> wx(m);
+    if (!qx) sc.words.resize(m * d2);
+    for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t s = samples[i];
+        if (qx) {
+            wx[i] = qx->words.data() + s * d2;
+            sc.xr[i] = qx->rows[s];
+        } else {
+            sc.xr[i] = SOM_QUANTIZE_ROW(x + s * D, D, qm.qmax, sc.words.data() + i * d2);
+            wx[i] = sc.words.data() + i * d2;
+        }
+    }
+    for (std::size_t p = 0; p < qm.panels; ++p)
+        for (std::size_t g = 0; g < m; g += 4) {
+            const std::int32_t* xs[4];
+            std::int32_t* out[4];
+            for (std::size_t q = 0; q < 4; ++q) {
+                const std::size_t i = std::min(g + q, m - 1);  // a short group repeats its last sample
+                xs[q] = wx[i];
+                out[q] = sc.dots.data() + i * UP + p * kPanel;
+            }
+            g_approx4(xs, qm.qw.data() + p * d2 * kPanel, d2, out);
+        }
+    // Bounds and candidate chunks per sample.
+    const std::size_t chunks = (U + kChunk16 - 1) / kChunk16;
+    sc.hi.resize(chunks * kChunk16);
+    sc.ulo.resize(chunks * kChunk16);
+    sc.hmin.resize(chunks);
+    sc.masks.resize(chunks);
+    sc.task_chunk.clear();
+    sc.task_slot.clear();
+    sc.task_mask.clear();
+    sc.task_start.assign(1, 0);
+    std::vector<std::size_t> full, pruned;
+    for (std::size_t i = 0; i < m; ++i) {
+        const QuantRow xr = sc.xr[i];
+        const float min_hi = bounds_avx512(sc.dots.data() + i * UP, chunks, qm.nu.data(), qm.A.data(), qm.P.data(),
+                                           qm.Q.data(), qm.R.data(), static_cast<float>(xr.scale), up(xr.norm),
+                                           up(xr.resid), sc.ulo.data(), sc.hi.data(), k == 1 ? nullptr : sc.hmin.data());
+        // bound >= the k-th smallest a_v + E_v (any such bound is correct; the tighter, the fewer chunks).
+        float bound = min_hi;
+        if (k > 1) {
+            // The k-th smallest chunk minimum bounds it from above; the exact k-th
+            // smallest is then among the values up to that.
+            float b0 = std::numeric_limits<float>::infinity();
+            if (k <= chunks) {
+                sc.tmp.assign(sc.hmin.begin(), sc.hmin.end());
+                std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
+                b0 = sc.tmp[k - 1];
+            }
+            sc.tmp.clear();
+            for (std::size_t u = 0; u < U; ++u)
+                if (sc.hi[u] <= b0) sc.tmp.push_back(sc.hi[u]);
+            std::nth_element(sc.tmp.begin(), sc.tmp.begin() + (k - 1), sc.tmp.end());
+            bound = sc.tmp[k - 1];
+        }
+        // Units that can rank (lo_u <= bound), per chunk: only these chunks get the
+        // exact cross term, and only these units are ranked.
+        below_masks(sc.ulo.data(), chunks, bound, sc.masks.data());
+        const std::size_t before = sc.task_chunk.size();
+        for (std::size_t c = 0; c < chunks; ++c)
+            for (std::size_t h = 0; h < 2; ++h) {  // the two 8-unit chunks of 16 units
+                const std::uint32_t mask = (sc.masks[c] >> (8 * h)) & 0xffu;
+                if (!mask) continue;
+                sc.task_chunk.push_back(static_cast<std::uint32_t>(2 * c + h));
+                sc.task_slot.push_back(static_cast<std::uint32_t>(pruned.size()));
+                sc.task_mask.push_back(mask);
+            }
+        if ((sc.task_chunk.size() - before) * kChunk8 * 4 > U) {  // too many: the full kernel is cheaper
+            sc.task_chunk.resize(before);
+            sc.task_slot.resize(before);
+            sc.task_mask.resize(before);
+            full.push_back(samples[i]);
+        } else {
+            pruned.push_back(i);
+            sc.task_start.push_back(sc.task_chunk.size());
+        }
+    }
+    // Exact cross term of the candidate chunks, eight (sample, chunk) pairs per call.
+    const std::size_t T = sc.task_chunk.size();
+    sc.task_out.resize((T + 8) * kChunk8);
+    for (std::size_t t = 0; t < T; t += 8) {
+        const float* xs[8];
+        const float* panel[8];
+        float* out[8];
+        for (std::size_t q = 0; q < 8; ++q) {
+            const std::size_t tq = t + q < T ? t + q : T - 1;
+            xs[q] = x + samples[pruned[sc.task_slot[tq]]] * D;
+            panel[q] = qm.w8.data() + static_cast<std::size_t>(sc.task_chunk[tq]) * D * kChunk8;
+            out[q] = sc.task_out.data() + (t + q) * kChunk8;  // slots past T are scratch
+        }
+        verify8_fn()(xs, panel, D, out);
+    }
+    for (std::size_t j = 0; j < pruned.size(); ++j) {
+        sc.cand.clear();
+        for (std::size_t t = sc.task_start[j]; t < sc.task_start[j + 1]; ++t) {
+            const std::size_t u0 = static_cast<std::size_t>(sc.task_chunk[t]) * kChunk8;
+            for (std::uint32_t mask = sc.task_mask[t]; mask; mask &= mask - 1) {
+                const std::size_t j = static_cast<std::size_t>(__builtin_ctz(mask));  // padded units never qualify
+                sc.cand.emplace_back(norms[u0 + j] - 2.0f * sc.task_out[t * kChunk8 + j], static_cast<std::uint32_t>(u0 + j));
+            }
+        }
+        emit_pruned(samples[pruned[j]], sc.cand.data(), sc.cand.size());
+    }
+    samples.swap(full);
+}
+
 // For every sample s in [0, n): cross[u] = sum_d x_sd w_ud (d ascending), then
 // emit(s, cross) on the worker thread that owns s. rows: the precomputed sparse
-// rows of x, or null (then built per block).
-template <class Emit>
+// rows of x, or null (then built per block). With qm (the quantized map) dense
+// samples first go through the prefilter for the k best units: those it prunes
+// are reported by emit_pruned(s, (key, unit) pairs, count) instead; qx: the
+// quantized samples, or null (then quantized per block).
+template <class Emit, class EmitPruned>
 void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned threads, const SparseRows* rows,
-               Emit emit) {
+               Emit emit, const QuantMap* qm, const QuantX* qx, std::uint32_t topk, EmitPruned emit_pruned) {
     const std::size_t U = p.units, D = p.dim, TU = p.tile;
     const Kernels k = kernels();
     parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
@@ -417,6 +891,7 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
         std::vector<const std::uint32_t*> sidx;
         std::vector<const float*> sval;
         std::vector<std::size_t> snnz;
+        PrefilterScratch scratch;
         for (std::size_t b0 = s0; b0 < s1; b0 += kSampleBlock) {
             const std::size_t b1 = std::min(s1, b0 + kSampleBlock);
             dense.clear();
@@ -433,6 +908,7 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                 }
                 (is_dense ? dense : sparse).push_back(s);
             }
+            if (qm) prefilter_block(*qm, qx, p.norms.data(), x, U, D, topk, dense, scratch, emit_pruned);
             // Samples left over from the groups of four go through the sparse kernel.
             std::vector<std::size_t> leftover;
             while (dense.size() % 4) {
@@ -491,7 +967,8 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                 for (std::size_t i = 0; i < sparse.size(); ++i)
                     k.wsum(out.data() + (sparse[i] - b0) * U + u0, p.tile_at(u0), len, sidx[i], sval[i], snnz[i], len);
             }
-            for (std::size_t s = b0; s < b1; ++s) emit(s, out.data() + (s - b0) * U);
+            for (std::size_t s : dense) emit(s, out.data() + (s - b0) * U);
+            for (std::size_t s : sparse) emit(s, out.data() + (s - b0) * U);
         }
     });
 }
@@ -923,14 +1400,24 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     std::vector<std::uint32_t> bmu(n), order(n), start(U + 1);
     std::vector<float> sums(U * D), counts(U), num(U * D), den(U);
     const SparseRows rows = sparse_rows(x, n, D);
+    const bool pf = prefilter_on(U, D, 1);
+    const QuantX qx = pf ? quantize_samples(x, n, D, rows.dense.data(), threads) : QuantX{};
     for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
         const Prepared prep = prepare(m, threads);
-        cross_all(prep, x, n, threads, &rows, [&](std::size_t s, const float* cross) {
-            thread_local std::vector<float> keys;
-            keys.resize(U);
-            bmu[s] = bmu_of(prep.norms.data(), cross, U, keys.data());
-        });
+        const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
+        cross_all(
+            prep, x, n, threads, &rows,
+            [&](std::size_t s, const float* cross) {
+                thread_local std::vector<float> keys;
+                keys.resize(U);
+                bmu[s] = bmu_of(prep.norms.data(), cross, U, keys.data());
+            },
+            pf ? &qm : nullptr, &qx, 1,
+            [&](std::size_t s, const std::pair<float, std::uint32_t>* cand, std::size_t count) {
+                // The lowest key, ties to the lower unit (pairs compare lexicographically).
+                bmu[s] = std::min_element(cand, cand + count)->second;
+            });
         // Samples grouped by BMU (counting sort, ascending sample index within a unit).
         std::fill(start.begin(), start.end(), 0u);
         for (std::size_t s = 0; s < n; ++s) ++start[bmu[s] + 1];
@@ -1023,6 +1510,17 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
     const std::size_t D = m.dim;
     const Prepared prep = prepare(m, threads);
     const Kernels kern = kernels();
+    const bool pf = prefilter_on(U, D, k);
+    const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
+    // Pruned samples: the k smallest (key, unit) pairs among the candidates.
+    auto emit_pruned = [&](std::size_t s, std::pair<float, std::uint32_t>* cand, std::size_t count) {
+        std::partial_sort(cand, cand + k, cand + count);
+        std::uint32_t* bu = units + s * k;
+        float* bd = distances + s * k;
+        for (std::uint32_t i = 0; i < k; ++i) bu[i] = cand[i].second;
+        dist2_units(kern, x + s * D, m.weights.data(), D, bu, k, bd);
+        for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(bd[i]);
+    };
     cross_all(prep, x, n, threads, nullptr, [&](std::size_t s, const float* cross) {
         thread_local std::vector<float> keys;
         keys.resize(U);
@@ -1056,7 +1554,7 @@ void som_topk(const SomMap& m, const float* x, std::size_t n, std::uint32_t k, u
         for (std::uint32_t i = 0; i < k; ++i) bu[i] = cand[i].second;
         dist2_units(kern, x + s * D, m.weights.data(), D, bu, k, bd);
         for (std::uint32_t i = 0; i < k; ++i) bd[i] = std::sqrt(bd[i]);
-    });
+    }, pf ? &qm : nullptr, nullptr, k, emit_pruned);
 }
 
 void som_dispersion(const SomGrid& g, const std::uint32_t* units, std::size_t n, std::uint32_t k, unsigned threads,
@@ -1107,8 +1605,11 @@ int som_set_simd_level(int max_level) {
 int som_simd_level() { return g_level.load(); }
 
 void som_set_cross_path(int path) {
-    if (path < 0 || path > 2) fail("cross path must be 0 (automatic), 1 (sparse) or 2 (dense)");
+    if (path < 0 || path > 3)
+        fail("cross path must be 0 (automatic), 1 (sparse), 2 (dense) or 3 (dense without the prefilter)");
     g_cross_path.store(path);
 }
+
+bool som_prefilter_available() { return g_approx4 != nullptr && g_level.load() >= 2; }
 
 }  // namespace htmhw

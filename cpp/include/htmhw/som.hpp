@@ -156,8 +156,13 @@ void som_smooth(const SomGrid& g, SomNeighborhood h, double radius, double std_c
 // supports is the default. Results never depend on it. Returns the level in use.
 int som_set_simd_level(int max_level);
 int som_simd_level();
-// Force the cross-term path: 0 automatic (per sample by density), 1 always
-// sparse, 2 always dense. Results never depend on it.
+// Force the cross-term path: 0 automatic (per sample by density; the prefilter
+// for top-K only from 192 dimensions), 1 always sparse, 2 always dense with the
+// prefilter wherever it can run, 3 always dense without the prefilter (docs/som.md,
+// "Prefilter"; it runs on dense samples at SIMD level 2 with AVX-512BW). Results
+// never depend on it.
 void som_set_cross_path(int path);
+// Whether the dense prefilter runs at the current SIMD level (it needs AVX-512BW).
+bool som_prefilter_available();
 
 }  // namespace htmhw
