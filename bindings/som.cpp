@@ -161,7 +161,8 @@ void init_som(py::module_& m) {
            const carray<float>& weights, const carray<float>& x, const std::string& method,
            const std::string& neighborhood, std::int64_t n_epochs, double radius_start, double radius_end,
            const std::string& radius_decay, double learning_rate_start, double learning_rate_end,
-           const std::string& learning_rate_decay, double std_coeff, std::uint64_t seed, int n_threads) {
+           const std::string& learning_rate_decay, double std_coeff, std::uint64_t seed, int n_threads,
+           std::int64_t epoch_begin, std::int64_t epoch_end) {
             const SomGrid g = make_grid(rows, cols, lattice, topology);
             const unsigned threads = check_threads(n_threads);
             SomMap map = make_map(g, weights);
@@ -180,6 +181,13 @@ void init_som(py::module_& m) {
             p.learning_rate_decay = parse_decay(learning_rate_decay, "learning_rate_decay");
             p.std_coeff = std_coeff;
             p.seed = seed;
+            if (epoch_begin < 0 || epoch_begin > n_epochs)
+                throw std::invalid_argument("epoch_begin must be in [0, n_epochs]; got " + std::to_string(epoch_begin));
+            if (epoch_end < 0 || epoch_end > n_epochs)
+                throw std::invalid_argument("epoch_end must be in [0, n_epochs] (0: n_epochs); got " +
+                                            std::to_string(epoch_end));
+            p.epoch_begin = static_cast<std::uint32_t>(epoch_begin);
+            p.epoch_end = static_cast<std::uint32_t>(epoch_end);
             {
                 py::gil_scoped_release release;
                 if (batch) htmhw::som_train_batch(map, x.data(), n, p, threads);
@@ -191,7 +199,9 @@ void init_som(py::module_& m) {
         py::arg("neighborhood"), py::arg("n_epochs"), py::arg("radius_start"), py::arg("radius_end"),
         py::arg("radius_decay"), py::arg("learning_rate_start"), py::arg("learning_rate_end"),
         py::arg("learning_rate_decay"), py::arg("std_coeff"), py::arg("seed"), py::arg("n_threads") = 1,
-        "Train from the given prototypes; returns the new prototypes (the input array is not modified).");
+        py::arg("epoch_begin") = 0, py::arg("epoch_end") = 0,
+        "Train from the given prototypes; returns the new prototypes (the input array is not modified). "
+        "epoch_begin/epoch_end: only epochs [begin, end) of the schedule (end 0: n_epochs).");
     m.def(
         "som_topk",
         [](std::int64_t rows, std::int64_t cols, const std::string& lattice, const std::string& topology,

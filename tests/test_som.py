@@ -629,3 +629,25 @@ def test_cli_demo_som_json(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "htmhw.cli", "demo", "som", "--seed", "-1", "--out", str(out)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--seed" in bad.stderr
+
+
+@pytest.mark.parametrize("method", ["batch", "online"])
+def test_training_epoch_by_epoch_for_a_progress_bar_gives_the_same_prototypes(method, capsys):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(150, 12)).astype(np.float32)
+    kw = dict(n_rows=5, n_cols=6, method=method, n_epochs=4, n_active=3, random_state=9, n_threads=2)
+    whole = SOMEncoder(**kw).fit(X)
+    stepped = SOMEncoder(**kw).fit(X, progress=True)
+    assert np.array_equal(whole.weights_, stepped.weights_)
+    assert whole.quantization_error_ == stepped.quantization_error_
+    assert "SOM training" in capsys.readouterr().err
+    # ranges are checked in the core: begin below end, end within the schedule
+    w0 = whole.weights_
+    args = (5, 6, "rect", "planar", w0, X, method, "gaussian", 4, 3.0, 1.0, "linear", 0.5, 0.01, "linear", 0.5, 9, 1)
+    with pytest.raises(ValueError, match="epoch_begin"):
+        _core.som_train(*args, 3, 3)
+    with pytest.raises(ValueError, match="epoch_end"):
+        _core.som_train(*args, 0, 5)
+    # two halves equal one call
+    half = _core.som_train(*args, 0, 2)
+    assert np.array_equal(_core.som_train(*args[:4], half, *args[5:], 2, 4), _core.som_train(*args))

@@ -1212,7 +1212,14 @@ void som_check_train_params(const SomTrainParams& p) {
         fail_field("std_coeff", "in (0, 1e6]", p.std_coeff);
     for (SomDecay d : {p.radius_decay, p.learning_rate_decay})
         if (d != SomDecay::linear && d != SomDecay::exponential) fail("decay must be 'linear' or 'exponential'");
+    const std::uint32_t end = p.epoch_end == 0 ? p.n_epochs : p.epoch_end;
+    if (end > p.n_epochs) fail_field("epoch_end", "in [0, n_epochs] (0: n_epochs)", p.epoch_end);
+    if (p.epoch_begin >= end) fail_field("epoch_begin", "below epoch_end", p.epoch_begin);
 }
+
+namespace {
+std::uint32_t last_epoch(const SomTrainParams& p) { return p.epoch_end == 0 ? p.n_epochs : p.epoch_end; }
+}  // namespace
 
 static void check_data(const SomGrid& g, const float* x, std::size_t n, std::uint32_t dim, unsigned threads) {
     som_check_grid(g);
@@ -1402,7 +1409,7 @@ void som_train_batch(SomMap& m, const float* x, std::size_t n, const SomTrainPar
     const SparseRows rows = sparse_rows(x, n, D);
     const bool pf = prefilter_on(U, D, 1);
     const QuantX qx = pf ? quantize_samples(x, n, D, rows.dense.data(), threads) : QuantX{};
-    for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
+    for (std::uint32_t e = p.epoch_begin; e < last_epoch(p); ++e) {
         const double radius = som_schedule(p.radius_decay, p.radius_start, p.radius_end, e, p.n_epochs);
         const Prepared prep = prepare(m, threads);
         const QuantMap qm = pf ? quantize_map(m, prep.norms.data(), threads) : QuantMap{};
@@ -1462,8 +1469,8 @@ void som_train_online(SomMap& m, const float* x, std::size_t n, const SomTrainPa
     std::vector<float> gx, gy, hw(U), d2(U);
     std::vector<std::uint32_t> all_units(U);
     for (std::uint32_t u = 0; u < U; ++u) all_units[u] = u;
-    std::uint64_t t = 0;
-    for (std::uint32_t e = 0; e < p.n_epochs; ++e) {
+    std::uint64_t t = static_cast<std::uint64_t>(p.epoch_begin) * n;
+    for (std::uint32_t e = p.epoch_begin; e < last_epoch(p); ++e) {
         Rng rng(p.seed, static_cast<std::uint64_t>(e) + 1);
         for (std::size_t i = 0; i < n; ++i) perm[i] = i;
         for (std::size_t i = 0; i + 1 < n; ++i) std::swap(perm[i], perm[i + rng.below(n - i)]);

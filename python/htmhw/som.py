@@ -211,8 +211,9 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
                              f"found {peak:g}")
         return np.ascontiguousarray(a, dtype=np.float32)
 
-    def fit(self, X, y=None):
-        """Train the map on X (n_samples, n_features)."""
+    def fit(self, X, y=None, progress=False):
+        """Train the map on X (n_samples, n_features). ``progress=True`` shows a progress bar
+        over the epochs (tqdm; trained one epoch per call, with the same prototypes)."""
         units = self._check_params()
         X = validate_data(self, X, accept_sparse=False, dtype=[np.float32, np.float64], ensure_all_finite=True)
         X32 = self._as_float32(X)
@@ -233,11 +234,22 @@ class SOMEncoder(TransformerMixin, BaseEstimator):
                                  f"got {w0.shape}")
             w0 = self._as_float32(w0, "init")
         radius_start = max(self.n_rows, self.n_cols) / 2.0 if self.radius_start is None else float(self.radius_start)
-        self.weights_ = _core.som_train(
-            *grid, w0, X32, self.method, self.neighborhood, int(self.n_epochs), radius_start,
-            float(self.radius_end), self.radius_decay, float(self.learning_rate_start),
-            float(self.learning_rate_end), self.learning_rate_decay, float(self.std_coeff), seed,
-            int(self.n_threads))
+        def train(w, begin=0, end=0):
+            return _core.som_train(
+                *grid, w, X32, self.method, self.neighborhood, int(self.n_epochs), radius_start,
+                float(self.radius_end), self.radius_decay, float(self.learning_rate_start),
+                float(self.learning_rate_end), self.learning_rate_decay, float(self.std_coeff), seed,
+                int(self.n_threads), begin, end)
+
+        if progress:
+            from tqdm.auto import tqdm
+
+            w = w0
+            for e in tqdm(range(int(self.n_epochs)), desc="SOM training", unit="epoch"):
+                w = train(w, e, e + 1)
+            self.weights_ = w
+        else:
+            self.weights_ = train(w0)
         self.n_units_ = units
         units2, dist2 = self._topk(X32, min(2, units))
         self.quantization_error_ = float(np.mean(dist2[:, 0], dtype=np.float64))

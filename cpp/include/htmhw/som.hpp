@@ -116,6 +116,9 @@ struct SomTrainParams {
     SomDecay learning_rate_decay = SomDecay::linear;
     double std_coeff = 0.5;          // gaussian sigma = std_coeff * radius, > 0
     std::uint64_t seed = 0;          // online sample order
+    // Train only epochs [epoch_begin, epoch_end) of the n_epochs schedule (epoch_end 0: n_epochs):
+    // consecutive ranges give the same prototypes as one call, so a caller can report progress.
+    std::uint32_t epoch_begin = 0, epoch_end = 0;
 };
 void som_check_train_params(const SomTrainParams& p);
 

@@ -124,7 +124,7 @@ def run_fit(args) -> dict:
                          radius_end=args.radius_end, n_active=args.k, init=args.init, random_state=args.seed,
                          n_threads=args.threads)
     t0 = time.perf_counter()
-    encoder.fit(X)
+    encoder.fit(X, progress=not (args.quiet or args.json))
     seconds = time.perf_counter() - t0
     encoder.save(args.out)
     return {"out": str(args.out), "n_samples": int(X.shape[0]), "n_features": int(X.shape[1]),
