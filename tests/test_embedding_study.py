@@ -7,6 +7,10 @@ from htmhw import SOMEncoder
 from htmhw.datasets import mnist_embeddings
 from htmhw.demos.embedding_study import embedding_study_markdown, run_embedding_study
 
+# A study: numpy / scikit-learn work on the 10,000 MNIST embeddings around C++ calls that
+# tests/test_som.py and tests/test_sdr.py cover; the ASan job leaves it out.
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
