@@ -9,8 +9,9 @@ overlaps (``read``: conductance levels, variation, stuck-at faults in the loop).
 """
 from .cost import (LATENCY_PHASES, MNSIM_INPUT_DENSITY, MNSIM_ON_FRACTION, PHASES, PRESETS, Array, Device, Periphery,
                    Preset, Report, array_figures, estimate, preset)
+from .system import DESIGNS, System
 from .read import attach_device, detach_device, level_fraction, permanence_level, read_connected, stuck_at_masks
 
 __all__ = ["Device", "Array", "Periphery", "Preset", "PRESETS", "preset", "array_figures", "permanence_level",
            "level_fraction", "MNSIM_ON_FRACTION", "MNSIM_INPUT_DENSITY", "Report", "estimate", "PHASES",
-           "LATENCY_PHASES", "stuck_at_masks", "attach_device", "detach_device", "read_connected"]
+           "LATENCY_PHASES", "System", "DESIGNS", "stuck_at_masks", "attach_device", "detach_device", "read_connected"]
