@@ -11,6 +11,7 @@ import pytest
 
 from htmhw import HardwareConfig, SpatialPooler
 from htmhw import crossbar as X
+from htmhw._param_table import SYSTEM_FIELDS
 from htmhw.configs import named_config
 from htmhw.crossbar import system as S
 from htmhw.hw.golden import random_inputs
@@ -49,6 +50,20 @@ def test_stillmaker_scaling():
     e = [S.energy_scale(n, 1.0) for n in S.STILLMAKER_NODES_NM]
     assert all(a > b for a, b in zip(e, e[1:]))                  # smaller nodes cost less
     assert S.energy_scale(45, 1.0) > S.energy_scale(45, 0.8)
+
+
+@pytest.mark.parametrize("p", SYSTEM_FIELDS, ids=[p.name for p in SYSTEM_FIELDS])
+def test_system_accepts_each_bound_of_the_table_and_refuses_just_outside(p):
+    r = p.range
+    for bound, is_open, down in ((r.lo, r.lo_open, True), (r.hi, r.hi_open, False)):
+        outside = bound + (-1 if down else 1) if r.integer else float(np.nextafter(bound, -np.inf if down else np.inf))
+        inside = bound + (1 if down else -1) if r.integer else float(np.nextafter(bound, np.inf if down else -np.inf))
+        for value, ok in ((bound, not is_open), (outside, False), (inside, True)):
+            if ok:
+                X.System(**{p.name: value})
+            else:
+                with pytest.raises(ValueError, match=p.name):
+                    X.System(**{p.name: value})
 
 
 def test_system_validation():
@@ -131,8 +146,8 @@ def test_wider_permanences_cost_more_area_and_energy():
     d4, d8, d12 = (_designs(_sp(permanence_bits=b)) for b in (4, 8, 12))
     for name in ("crossbar", "digital"):
         assert d4[name]["area_um2"] < d8[name]["area_um2"] < d12[name]["area_um2"]
-    # Same run at every width? The permanence steps differ with the width, so compare the
-    # memory's energy per visited bit through the whole learning step, which includes it.
+    # The runs differ with the width (a coarser step rewrites other synapses), but the
+    # permanence memory's energy per learning step still grows with it.
     assert d4["digital"]["energy_per_learning_step_by_part_pj"]["sram_permanence"] < \
         d12["digital"]["energy_per_learning_step_by_part_pj"]["sram_permanence"]
 
