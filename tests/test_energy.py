@@ -152,6 +152,15 @@ def test_wider_permanences_cost_more_area_and_energy():
         d12["digital"]["energy_per_learning_step_by_part_pj"]["sram_permanence"]
 
 
+def test_wider_duty_registers_cost_more_area():
+    narrow = _designs(_sp(duty_bits=8, boost_lut_bits=8))
+    wide = _designs(_sp(duty_bits=16, boost_lut_bits=8))
+    for name in ("crossbar", "digital"):
+        assert narrow[name]["area_um2"] < wide[name]["area_um2"]
+        assert narrow[name]["energy_per_learning_step_by_part_pj"]["sram_duty"] < \
+            wide[name]["energy_per_learning_step_by_part_pj"]["sram_duty"]
+
+
 def test_more_columns_cost_more_area_and_energy():
     small, large = _designs(_sp(columns=16)), _designs(_sp(columns=256))
     for name in ("crossbar", "digital"):

@@ -1,6 +1,8 @@
 """Memristor crossbars for the SP: what an array costs (``cost``: presets, MNSIM 2.0's array
-figures, ``estimate`` of a run's timing, energy and area) and what its cells do to the SP's
-overlaps (``read``: conductance levels, variation, stuck-at faults in the loop). docs/crossbar.md.
+figures, ``estimate`` of a run's timing, energy and area), the whole chip around it
+(``system``: digital periphery, memories, designs (a) crossbar, (b) all-digital, (c) CPU;
+docs/energy.md) and what its cells do to the SP's overlaps (``read``: conductance levels,
+variation, stuck-at faults in the loop). docs/crossbar.md.
 
     >>> from htmhw import crossbar
     >>> f = crossbar.array_figures("mnsim2-default")      # MNSIM's fixed 0.33 / 0.1 constants
