@@ -413,6 +413,13 @@ void init_datapath(py::module_& m) {
                 out["potentiation_pulses"] = column(&C::potentiation_pulses);
                 out["depression_pulses"] = column(&C::depression_pulses);
                 out["cells_written"] = column(&C::cells_written);
+                out["overlap_sum"] = column(&C::overlap_sum);
+                out["winners"] = column(&C::winners);
+                out["cycles_overlap"] = column(&C::cycles_overlap);
+                out["cycles_kwta"] = column(&C::cycles_kwta);
+                out["cycles_duty_boost"] = column(&C::cycles_duty_boost);
+                out["cycles_permanence"] = column(&C::cycles_permanence);
+                out["cycles_finish"] = column(&C::cycles_finish);
                 py::dict lay;
                 lay["row_tiles"] = layout.row_tiles;
                 lay["column_tiles"] = layout.column_tiles;

@@ -210,6 +210,10 @@ def test_serial_run_rows_are_sensible_and_failures_are_rows(tmp_path, monkeypatc
         assert abs(r["sparsity"] - 0.1) < 0.01  # local_area_density 0.1
         assert r["psnr_db"] > 5 and r["energy_per_inference_pj"] > 0 and r["area_um2"] > 0
         assert r["energy_per_learning_pj"] > r["energy_per_inference_pj"]  # writes cost energy
+        assert r["digital_energy_per_learning_pj"] > r["digital_energy_per_inference_pj"] > 0
+        assert r["digital_latency_per_inference_ns"] > 0 and r["digital_area_um2"] > 0
+    # The whole chip's area follows the permanence width (the controller's memory), in both designs.
+    assert rows[4]["area_um2"] < rows[8]["area_um2"] and rows[4]["digital_area_um2"] < rows[8]["digital_area_um2"]
     lines = (tmp_path / "s" / "results.csv").read_text().splitlines()
     assert len(lines) == 4 and lines[0].startswith("task_id,config_id,seed,fold,status,")
     # A second `run` into the same directory is refused; resume with a different spec too.
@@ -240,6 +244,7 @@ def test_local_cluster_matches_serial_and_scales_by_config(tmp_path, cluster_cli
     assert len(a) == 8 and a.keys() == b.keys()
     assert {k: stable(v) for k, v in a.items()} == {k: stable(v) for k, v in b.items()}
     assert serial["pareto_accuracy_vs_energy_per_inference_pj"] == dist["pareto_accuracy_vs_energy_per_inference_pj"]
+    assert serial["pareto_accuracy_vs_digital_area_um2"] == dist["pareto_accuracy_vs_digital_area_um2"]
     # The two seeds are different runs of one configuration: aggregate averages them.
     agg = S.aggregate(a.values())
     assert len(agg) == 4 and all(c["runs"] == 2 for c in agg)
@@ -302,7 +307,7 @@ def test_cli_sweep_run_report_and_errors(tmp_path):
     assert proc.returncode == 0, proc.stderr
     s = json.loads(proc.stdout)
     assert (s["tasks"], s["finished"], s["failed"]) == (2, 2, 0)
-    assert len(s["figures"]) == 2 and all(f.endswith(".png") and os.path.getsize(f) > 1000 for f in s["figures"])
+    assert len(s["figures"]) == 4 and all(f.endswith(".png") and os.path.getsize(f) > 1000 for f in s["figures"])
     rep = run_cli("sweep", "report", str(out), "--no-plots")
     assert rep.returncode == 0 and "2/2 tasks finished" in rep.stdout and "Pareto front" in rep.stdout
     again = run_cli("sweep", "run", str(spec), "--out", str(out), "--workers", "0")

@@ -175,6 +175,13 @@ std::vector<CrossbarStepCost> crossbar_run(SpFixed& sp, CrossbarRead* read, cons
         const bool learning = learn[r] != 0;
         sp_fixed_step(sp, read, x, learning, ws, winners);
         const HdlCycles cy = hdl_step_cycles(sp, learning, winners, ws, 1);
+        for (std::uint32_t c = 0; c < n_col; ++c) cost.overlap_sum += sp.overlaps[c];
+        cost.winners = winners.size();
+        cost.cycles_overlap = cy.overlap;
+        cost.cycles_kwta = cy.kwta;
+        cost.cycles_duty_boost = cy.duty_boost;
+        cost.cycles_permanence = cy.permanence;
+        cost.cycles_finish = cy.finish;
         const double digital_cycles = static_cast<double>(cy.kwta + cy.duty_boost + cy.permanence + cy.finish);
         cost.digital_latency_ns = digital_cycles * ns_per_cycle;
         cost.digital_energy_pj = digital_cycles * p.digital_energy_pj_per_cycle;

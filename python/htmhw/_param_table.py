@@ -3,7 +3,8 @@
 Families: the spatial pooler (``SP_PARAMS``; snake_case and NuPIC names), the widths of
 the fixed-point datapath (``HW_FIELDS``, :class:`htmhw.HardwareConfig`), the crossbar
 device, array and periphery (``DEVICE_FIELDS``, ``ARRAY_FIELDS``, ``PERIPHERY_FIELDS``,
-:mod:`htmhw.crossbar`), and the ranges of :class:`htmhw.SOMEncoder` (``SOM_PARAMS``).
+:mod:`htmhw.crossbar`), the whole chip's technology and CPU (``SYSTEM_FIELDS``,
+:class:`htmhw.crossbar.System`), and the ranges of :class:`htmhw.SOMEncoder` (``SOM_PARAMS``).
 Built from these tables: the dataclasses' fields and defaults (:func:`table_dataclass`),
 the NuPIC signature's defaults, the ranges in the docstrings (:func:`fill_doc`,
 :func:`fields_doc`), the estimators' ``_parameter_constraints`` (:func:`constraints`) and
@@ -286,6 +287,18 @@ PERIPHERY_FIELDS = (
        "digital kWTA / update logic energy per cycle (0 = not modelled)"),
     _P("digital_area_um2", 0.0, "float", _R(0, 1e15), "digital logic area (0 = not modelled)"),
     _P("clock_mhz", 100.0, "float", _R(0, 1e6, **_POS), "digital clock"),
+)
+
+# -- the whole chip around the array (docs/energy.md): the digital periphery's technology and
+# the CPU the software runs on. Checked in Python (htmhw.crossbar.System): no C++ struct. ------
+SYSTEM_FIELDS = (
+    _P("technology_nm", 45, "int", _R(7, 130, **_I),
+       "CMOS node of the digital periphery and memories (Horowitz's table is 45 nm; other nodes are "
+       "scaled with Stillmaker & Baas 2017, interpolated between their nodes 130, 90, 65, 45, 32, 20, 16, "
+       "14, 10, 7)"),
+    _P("vdd_v", 0.9, "float", _R(0.5, 1.5), "supply voltage of the digital periphery (Horowitz: 0.9 V)"),
+    _P("cpu_power_w_per_core", 3.75, "float", _R(0, 1e3, **_POS),
+       "power of one CPU core running the C++ model (default: AMD EPYC 9654, 360 W TDP / 96 cores)"),
 )
 
 HW = {p.name: p for p in HW_FIELDS}

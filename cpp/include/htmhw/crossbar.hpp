@@ -96,6 +96,12 @@ struct CrossbarStepCost {
     double digital_energy_pj = 0, digital_latency_ns = 0;
     double write_energy_pj = 0, write_latency_ns = 0;
     std::uint64_t active_rows = 0, potentiation_pulses = 0, depression_pulses = 0, cells_written = 0;
+    // The step's operation counts for the digital periphery and memories (docs/energy.md):
+    // overlap_sum = connected synapses on active inputs (overlap-counter increments), the
+    // winners, and the step's hdl_ref cycles by phase (hdl_cycles.hpp, one synapse lane).
+    std::uint64_t overlap_sum = 0, winners = 0;
+    std::uint64_t cycles_overlap = 0, cycles_kwta = 0, cycles_duty_boost = 0, cycles_permanence = 0,
+                  cycles_finish = 0;
 };
 
 // Runs `rows` steps of sp (it advances, as sp_fixed_step through `read`, null = the ideal

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -164,8 +165,11 @@ def array_figures(device="mnsim2-default", array: Array | None = None, periphery
                                              float(on_fraction), float(input_density), int(rows_written)))
 
 
-PHASES = ("read", "sense", "digital", "write")
-# Phases with a latency (sensing happens within the read).
+# Energy parts of design (a) per step: the array (read, sense, write), the digital periphery's
+# logic and memories (docs/energy.md), and "extra": the user-set digital_energy_pj_per_cycle.
+PHASES = ("read", "sense", "write", "logic", "sram", "extra")
+# Phases with a latency (sensing happens within the read; "digital": hdl_ref's kWTA, duty/boost,
+# permanence and finish cycles at the periphery's clock).
 LATENCY_PHASES = ("read", "digital", "write")
 
 
@@ -181,9 +185,20 @@ class Report:
     area_um2: dict
     layout: dict
     input_rate_hz: float | None = None
+    system: dict = field(default_factory=dict)
+    # Parts of the digital periphery per step (arrays, pJ) of design (a) "crossbar" and (b)
+    # "digital", their areas, and design (b)'s latency per step.
+    parts: dict = field(default_factory=dict)
+    digital_area_um2: dict = field(default_factory=dict)
+    # Design (c): measured C++ steps/s, {"learning": .., "inference": ..} (empty: not measured).
+    cpu_steps_per_s: dict = field(default_factory=dict)
 
     def _mean(self, key, mask):
         v = self.steps[key][mask]
+        return float(v.mean()) if v.size else 0.0
+
+    def _mean_of(self, v, mask):
+        v = np.asarray(v)[mask]
         return float(v.mean()) if v.size else 0.0
 
     def summary(self) -> dict:
@@ -204,7 +219,46 @@ class Report:
         if self.input_rate_hz is not None:
             all_energy = sum(self.steps[f"{ph}_energy_pj"] for ph in PHASES)
             s["average_power_mw"] = float(all_energy.mean()) * 1e-12 * self.input_rate_hz * 1e3 if len(learn) else 0.0
+        if self.parts:
+            s["system"] = dict(self.system)
+            s["designs"] = self._designs(learn)
         return s
+
+    def _designs(self, learn) -> dict:
+        """(a), (b), (c) side by side: energy per step by part, latency, area (docs/energy.md)."""
+        d = {}
+        a = {"area_um2": float(sum(self.area_um2.values()))}
+        b = {"area_um2": float(sum(self.digital_area_um2.values())), "area_by_part_um2": dict(self.digital_area_um2)}
+        for kind, mask in (("inference", ~learn), ("learning", learn)):
+            a[f"energy_per_{kind}_step_pj"] = float(sum(self._mean(f"{ph}_energy_pj", mask) for ph in PHASES))
+            a[f"energy_per_{kind}_step_by_part_pj"] = {
+                **{f"array_{ph}": self._mean(f"{ph}_energy_pj", mask) for ph in ("read", "sense", "write")},
+                **{f"logic_{k}": self._mean_of(v, mask) for k, v in self.parts["crossbar"]["logic"].items()},
+                **{f"sram_{k}": self._mean_of(v, mask) for k, v in self.parts["crossbar"]["sram"].items()},
+                "extra": self._mean("extra_energy_pj", mask)}
+            a[f"latency_per_{kind}_step_ns"] = float(sum(self._mean(f"{ph}_latency_ns", mask)
+                                                         for ph in LATENCY_PHASES))
+            by_part = {**{f"logic_{k}": self._mean_of(v, mask) for k, v in self.parts["digital"]["logic"].items()},
+                       **{f"sram_{k}": self._mean_of(v, mask) for k, v in self.parts["digital"]["sram"].items()}}
+            b[f"energy_per_{kind}_step_by_part_pj"] = by_part
+            b[f"energy_per_{kind}_step_pj"] = float(sum(by_part.values()))
+            b[f"latency_per_{kind}_step_ns"] = self._mean_of(self.parts["digital"]["latency_ns"], mask)
+        d["crossbar"], d["digital"] = a, b
+        if self.cpu_steps_per_s:
+            power_w = float(self.system["cpu_power_w_per_core"])
+            c = {"area_um2": None, "power_w": power_w, "steps_per_s": dict(self.cpu_steps_per_s)}
+            for kind in ("inference", "learning"):
+                rate = self.cpu_steps_per_s.get(kind)
+                c[f"energy_per_{kind}_step_pj"] = power_w / rate * 1e12 if rate else None
+                c[f"latency_per_{kind}_step_ns"] = 1e9 / rate if rate else None
+            d["cpu"] = c
+            for design in ("crossbar", "digital"):
+                for kind in ("inference", "learning"):
+                    e_cpu = c[f"energy_per_{kind}_step_pj"]
+                    d[design][f"cpu_energy_ratio_{kind}"] = (
+                        e_cpu / d[design][f"energy_per_{kind}_step_pj"]
+                        if e_cpu and d[design][f"energy_per_{kind}_step_pj"] > 0 else None)
+        return d
 
     def to_dict(self) -> dict:
         """JSON-able: the summary, the layout and the preset (per-step arrays left out)."""
@@ -228,10 +282,48 @@ class Report:
                          + ("  (digital: the kWTA, duty/boost and update cycles of hdl_ref at "
                             f"{self.layout['clock_mhz']:g} MHz)" if lat["digital"] else ""))
         lines.append(f"  area {s['area_total_um2']:.6g} um^2")
-        lines += [f"    {k:8s} {v:12.6g} um^2" for k, v in s["area_um2"].items()]
+        lines += [f"    {k:24s} {v:12.6g} um^2" for k, v in s["area_um2"].items()]
         if "average_power_mw" in s:
             lines.append(f"  average power at {self.input_rate_hz:g} inputs/s: {s['average_power_mw']:.4g} mW")
+        if "designs" in s:
+            lines += self._designs_table(s)
         return "\n".join(lines)
+
+    def _designs_table(self, s) -> list:
+        from .system import DESIGN_TITLES
+
+        d, sy = s["designs"], s["system"]
+        lines = [f"whole chip, three designs (digital periphery at {sy['technology_nm']} nm, {sy['vdd_v']:g} V; "
+                 f"clock {self.layout['clock_mhz']:g} MHz; docs/energy.md)"]
+        head = f"  {'design':36s} {'inference pJ':>14s} {'learning pJ':>14s} {'inference us':>13s} " \
+               f"{'learning us':>12s} {'area mm^2':>10s} {'CPU/this inf':>12s} {'CPU/this learn':>14s}"
+        lines.append(head)
+
+        def num(v, scale=1.0, fmt="{:.4g}"):
+            return "-" if v is None else fmt.format(v * scale)
+
+        for name, row in d.items():
+            lines.append(f"  {DESIGN_TITLES[name]:36s} {num(row['energy_per_inference_step_pj']):>14s} "
+                         f"{num(row['energy_per_learning_step_pj']):>14s} "
+                         f"{num(row['latency_per_inference_step_ns'], 1e-3):>13s} "
+                         f"{num(row['latency_per_learning_step_ns'], 1e-3):>12s} "
+                         f"{num(row['area_um2'], 1e-6):>10s} "
+                         f"{num(row.get('cpu_energy_ratio_inference')):>12s} "
+                         f"{num(row.get('cpu_energy_ratio_learning')):>14s}")
+        for name in ("crossbar", "digital"):
+            for kind in ("inference", "learning"):
+                if not s[f"{kind}_steps"]:
+                    continue
+                parts = d[name][f"energy_per_{kind}_step_by_part_pj"]
+                lines.append(f"  {DESIGN_TITLES[name]}, per {kind} step: " + ", ".join(
+                    f"{k} {v:.4g}" for k, v in parts.items() if v))
+        if "cpu" in d:
+            c = d["cpu"]
+            lines.append(f"  (c): {c['power_w']:g} W per core x measured time per step (C++ fixed-point model, one "
+                         "thread: " + ", ".join(f"{k} {v:.4g} steps/s" for k, v in c["steps_per_s"].items()) + ")")
+        lines.append("  latency (a): array read (active rows x t_read) + hdl_ref's kWTA, duty/boost, permanence "
+                     "and finish cycles / clock + array write; (b): every hdl_ref cycle (overlap included) / clock")
+        return lines
 
     def plot(self, path=None):
         """Stacked bars of energy and latency per inference/learning step by phase, and
@@ -271,16 +363,20 @@ class Report:
 
 def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", device: Device | None = None,
              array: Array | None = None, periphery: Periphery | None = None,
-             input_rate_hz: float | None = None) -> Report:
+             input_rate_hz: float | None = None, system=None, measure_cpu: bool = False) -> Report:
     """Costs of running ``inputs`` through a copy of the fixed-point pooler ``sp`` on
     memristor crossbars (mapping: docs/crossbar.md), driven by the run's activity.
 
     learn: a learn schedule (``htmhw.golden.learn_schedule``: a bool, "first:N",
     "every:K" or one 0/1 flag per row). ``device``/``array``/``periphery`` override
-    the preset's. input_rate_hz > 0 adds the average power. The caller's ``sp`` is not
-    advanced.
+    the preset's. input_rate_hz > 0 adds the average power. ``system`` (a
+    :class:`System`, default ``System()``): the digital periphery's node and supply and the
+    CPU's power per core; the report holds designs (a) crossbar + periphery and (b)
+    all-digital (docs/energy.md), and with ``measure_cpu`` (c), the C++ model on one core,
+    timed on the same inputs. The caller's ``sp`` is not advanced.
     """
     from ..sp import SpatialPooler
+    from .system import System, design_costs, pooler_widths
 
     if not isinstance(sp, SpatialPooler):
         raise TypeError(f"sp must be an htmhw.SpatialPooler; got {type(sp).__name__}")
@@ -293,17 +389,62 @@ def estimate(sp, inputs, learn=True, *, preset_name: str = "mnsim2-default", dev
                                           and not isinstance(input_rate_hz, bool)
                                           and np.isfinite(input_rate_hz) and input_rate_hz > 0):
         raise ValueError(f"input_rate_hz must be a positive number; got {input_rate_hz!r}")
+    system = System() if system is None else system
+    if not isinstance(system, System):
+        raise TypeError(f"system must be a crossbar.System; got {type(system).__name__}")
+    if not isinstance(measure_cpu, (bool, np.bool_)):
+        raise TypeError(f"measure_cpu must be a bool; got {measure_cpu!r}")
+    original = sp
     sp = copy.deepcopy(sp)
     core = sp.fixed_core("crossbar.estimate")
     x = as_binary_matrix(inputs, sp.num_inputs)
     flags = learn_schedule(learn, x.shape[0])
+    widths = pooler_widths(sp)
     raw = dict(core.crossbar_run(x, flags, device.to_dict(), array.to_dict(), periphery.to_dict()))
     layout = dict(raw.pop("layout"), clock_mhz=float(periphery.clock_mhz))
     steps = {k: np.asarray(v) for k, v in raw.items()}
     steps["learn"] = flags.astype(bool)
     steps["pulses"] = steps["potentiation_pulses"] + steps["depression_pulses"]
+    parts = {}
+    for design in ("crossbar", "digital"):
+        parts[design] = design_costs(widths, steps, system, design)
+    steps["logic_energy_pj"] = sum(parts["crossbar"]["logic"].values())
+    steps["sram_energy_pj"] = sum(parts["crossbar"]["sram"].values())
+    steps["extra_energy_pj"] = steps["digital_energy_pj"]
+    cycles = sum(steps[f"cycles_{ph}"].astype(np.float64)
+                 for ph in ("overlap", "kwta", "duty_boost", "permanence", "finish"))
+    parts["digital"]["latency_ns"] = cycles * 1e3 / float(periphery.clock_mhz)
     area = {"cells": layout["cells_area_um2"], "drivers": layout["drivers_area_um2"],
-            "sense": layout["sense_area_um2"], "digital": layout["digital_area_um2"]}
+            "sense": layout["sense_area_um2"], "extra": layout["digital_area_um2"],
+            **parts["crossbar"]["area_um2"]}
     name = preset_name if device is p.device and array is p.array and periphery is p.periphery else \
         f"{preset_name} (modified)"
-    return Report(name, steps, area, layout, None if input_rate_hz is None else float(input_rate_hz))
+    cpu = _cpu_steps_per_s(original, x, flags) if measure_cpu else {}
+    return Report(name, steps, area, layout, None if input_rate_hz is None else float(input_rate_hz),
+                  system=dict(system.to_dict(), **{k: widths[k] for k in ("columns", "inputs", "synapses")}),
+                  parts=parts, digital_area_um2=dict(parts["digital"]["area_um2"]), cpu_steps_per_s=cpu)
+
+
+CPU_REPEATS = 3
+
+
+def _cpu_steps_per_s(sp, x, flags) -> dict:
+    """Design (c): the C++ fixed-point model's steps per second on one thread, timed on the run's
+    inputs: on a copy of ``sp``, the learning rows with learning on, then the inference rows;
+    the fastest of ``CPU_REPEATS`` runs (each from the same state), as docs/performance.md's
+    "best"."""
+    import time
+
+    learn = flags.astype(bool)
+    best = {}
+    for _ in range(CPU_REPEATS):
+        run = copy.deepcopy(sp)
+        for kind, mask, on in (("learning", learn, True), ("inference", ~learn, False)):
+            rows = x[mask]
+            if not len(rows):
+                continue
+            t = time.perf_counter()
+            run.compute(rows, learn=on, output="dense")
+            best[kind] = min(best.get(kind, math.inf), time.perf_counter() - t)
+    return {kind: int(mask.sum()) / max(best[kind], 1e-9)
+            for kind, mask in (("learning", learn), ("inference", ~learn)) if kind in best}

@@ -173,11 +173,19 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
         rep = crossbar.estimate(sp, np.concatenate([Xtr[:k], Xte[:k]]), learn=f"first:{k}",
                                 preset_name=spec["crossbar"]["preset"])
         s = rep.summary()
+        # Design (a), the whole chip: array + digital periphery + memories (docs/energy.md).
         out.update({"energy_per_inference_pj": s["energy_per_inference_step_total_pj"],
                     "energy_per_learning_pj": s["energy_per_learning_step_total_pj"],
                     "latency_per_inference_ns": s["latency_per_inference_step_ns"],
                     "latency_per_learning_ns": s["latency_per_learning_step_ns"],
                     "area_um2": s["area_total_um2"]})
+        # Design (b), the all-digital SRAM accelerator on the same run.
+        b = s["designs"]["digital"]
+        out.update({"digital_energy_per_inference_pj": b["energy_per_inference_step_pj"],
+                    "digital_energy_per_learning_pj": b["energy_per_learning_step_pj"],
+                    "digital_latency_per_inference_ns": b["latency_per_inference_step_ns"],
+                    "digital_latency_per_learning_ns": b["latency_per_learning_step_ns"],
+                    "digital_area_um2": b["area_um2"]})
     if "resources" in spec["metrics"]:
         out.update(_hdl_resources(sp, Xte, spec["resources"]["target"]))
     return out

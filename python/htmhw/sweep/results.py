@@ -91,7 +91,16 @@ def pareto_front(values, maximize) -> np.ndarray:
 
 
 _AGG = ("accuracy", "psnr_db", "energy_per_inference_pj", "energy_per_learning_pj", "latency_per_inference_ns",
-        "area_um2", "lut", "ff", "sparsity", "wall_time_s")
+        "latency_per_learning_ns", "area_um2", "digital_energy_per_inference_pj", "digital_energy_per_learning_pj",
+        "digital_latency_per_inference_ns", "digital_latency_per_learning_ns", "digital_area_um2", "lut", "ff",
+        "sparsity", "wall_time_s")
+# The Pareto axes (accuracy vs each): design (a) crossbar + periphery, design (b) all-digital
+# (docs/energy.md), with their units and plot scale.
+_PARETO_AXES = (("energy_per_inference_pj", "pJ/inference", "(a) crossbar: energy per inference (pJ)", 1.0),
+                ("area_um2", "um^2", "(a) crossbar: area (mm^2)", 1e-6),
+                ("digital_energy_per_inference_pj", "pJ/inference", "(b) all-digital: energy per inference (pJ)",
+                 1.0),
+                ("digital_area_um2", "um^2", "(b) all-digital: area (mm^2)", 1e-6))
 
 
 def aggregate(rows) -> list[dict]:
@@ -121,7 +130,8 @@ def _varying(configs) -> list[str]:
 
 def summarize(out_dir) -> dict:
     """Counts, the best configuration by accuracy and the Pareto fronts of accuracy vs energy
-    per inference and vs area (configurations averaged over seeds/folds)."""
+    per inference and vs area of designs (a) crossbar and (b) all-digital (configurations
+    averaged over seeds/folds)."""
     rows = read_rows(out_dir)
     return _summarize(_read_spec(out_dir), rows, aggregate(rows.values()))
 
@@ -137,7 +147,7 @@ def _summarize(spec: dict, rows: dict, configs: list) -> dict:
     if configs and all("accuracy" in c for c in configs):
         best = max(configs, key=lambda c: c["accuracy"])
         s["best_accuracy"] = {"accuracy": best["accuracy"], "params": label(best)}
-    for axis in ("energy_per_inference_pj", "area_um2"):
+    for axis, *_ in _PARETO_AXES:
         cs = [c for c in configs if "accuracy" in c and axis in c]
         if cs:
             mask = pareto_front([[c["accuracy"], c[axis]] for c in cs], (True, False))
@@ -173,8 +183,7 @@ def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[
     png_dir.mkdir(parents=True, exist_ok=True)
     vary = _varying(configs)
     paths = []
-    for axis, xlabel, scale in (("energy_per_inference_pj", "energy per inference (pJ)", 1.0),
-                                ("area_um2", "area (mm^2)", 1e-6)):
+    for axis, _, xlabel, scale in _PARETO_AXES:
         cs = [c for c in configs if "accuracy" in c and axis in c]
         if not cs:
             continue
@@ -197,7 +206,7 @@ def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[
         ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy (%)")
         ax.legend(fontsize=8, loc="lower right")
-        ax.set_title(f"{spec_name}: accuracy vs {xlabel.split(' (')[0]}\nlabels: " +
+        ax.set_title(f"{spec_name}: accuracy vs {xlabel.rsplit(' (', 1)[0]}\nlabels: " +
                      " / ".join(k[2:] for k in vary), fontsize=8)
         fig.tight_layout()
         path = png_dir / f"pareto_{axis}.png"
@@ -228,10 +237,10 @@ def format_summary(s: dict) -> str:
     if "best_accuracy" in s:
         b = s["best_accuracy"]
         lines.append(f"  best accuracy {b['accuracy']:.4f}: {json.dumps(b['params'])}")
-    for axis, unit in (("energy_per_inference_pj", "pJ/inference"), ("area_um2", "um^2")):
+    for axis, unit, title, _ in _PARETO_AXES:
         front = s.get(f"pareto_accuracy_vs_{axis}")
         if front:
-            lines.append(f"  Pareto front, accuracy vs {unit}:")
+            lines.append(f"  Pareto front, accuracy vs {title.split(':')[0]} {unit}:")
             lines += [f"    {c['accuracy']:.4f}  {c[axis]:12.5g} {unit}  {json.dumps(c['params'])}" for c in front]
     for f in s.get("failures", []):
         lines.append(f"  failed {f['task_id']}: {f['error']}")
