@@ -665,9 +665,9 @@ struct QuantMap {
     std::int32_t qmax = 0;
     std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
     std::vector<float> w8;         // W^T by 8-unit chunk c: w8[(c dim + d) 8 + j]
-    // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
-    // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
-    // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
+    // Per unit (padded to whole 16-unit steps): norm_u (the float norm the exact key
+    // uses, +inf for padding), A = 2 scale_u, and E's coefficients (quantize_map):
+    // E_u = resid_x P_u + |x| Q_u + R_u.
     std::vector<float> nu, A, P, Q, R;
 };
 
