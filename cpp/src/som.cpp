@@ -665,9 +665,9 @@ struct QuantMap {
     std::int32_t qmax = 0;
     std::vector<std::int32_t> qw;  // panel p, word k, unit j: qw[(p d2 + k) 64 + j]
     std::vector<float> w8;         // W^T by 8-unit chunk c: w8[(c dim + d) 8 + j]
-    // Per unit (padded to whole chunks): norm_u (the float norm the exact key uses,
-    // +inf for padding), A = 2 scale_u, and E's coefficients P = 2 (|w| + resid_w),
-    // Q = 2 resid_w + rel |w|, R = 2^-23 norm_u + tiny (rel, tiny: below).
+    // Per unit (padded to whole 16-unit steps): norm_u (the float norm the exact key
+    // uses, +inf for padding), A = 2 scale_u, and E's coefficients (quantize_map):
+    // E_u = resid_x P_u + |x| Q_u + R_u.
     std::vector<float> nu, A, P, Q, R;
 };
 
@@ -883,7 +883,14 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
                Emit emit, const QuantMap* qm, const QuantX* qx, std::uint32_t topk, EmitPruned emit_pruned) {
     const std::size_t U = p.units, D = p.dim, TU = p.tile;
     const Kernels k = kernels();
-    parallel_for(n, threads, [&](std::size_t s0, std::size_t s1) {
+    // Blocks of kSampleBlock samples are claimed from a shared counter, not split in
+    // fixed halves: on a shared machine a descheduled thread then delays only its
+    // current block. Who computes a sample never changes what is computed (each
+    // sample's result depends on that sample only), so the bits stay the same.
+    const std::size_t blocks = (n + kSampleBlock - 1) / kSampleBlock;
+    const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(threads, blocks));
+    std::atomic<std::size_t> next_block{0};
+    parallel_for(workers, workers, [&](std::size_t, std::size_t) {
         std::vector<float> out(kSampleBlock * U);
         std::vector<std::uint32_t> idx;
         std::vector<float> val;
@@ -892,8 +899,8 @@ void cross_all(const Prepared& p, const float* x, std::size_t n, unsigned thread
         std::vector<const float*> sval;
         std::vector<std::size_t> snnz;
         PrefilterScratch scratch;
-        for (std::size_t b0 = s0; b0 < s1; b0 += kSampleBlock) {
-            const std::size_t b1 = std::min(s1, b0 + kSampleBlock);
+        for (std::size_t b = next_block.fetch_add(1); b < blocks; b = next_block.fetch_add(1)) {
+            const std::size_t b0 = b * kSampleBlock, b1 = std::min(n, b0 + kSampleBlock);
             dense.clear();
             sparse.clear();
             for (std::size_t s = b0; s < b1; ++s) {
