@@ -13,6 +13,7 @@ import scipy.sparse as sparse
 import htmhw
 from htmhw import _core
 from htmhw import reconstruct as R
+from htmhw.reconstruct._base import _sum_rows
 from htmhw.som import SOMEncoder
 
 SP = dict(input_dimensions=(14, 14), column_dimensions=(12, 12), potential_radius=5, potential_pct=0.5,
@@ -43,13 +44,13 @@ def test_sdr_search_and_row_sums_any_thread_count():
     ovl1 = R.pairwise_overlaps(P, Q, n_threads=1)
     m = sparse.csr_matrix(q)
     values = rng.standard_normal((130, 7)).astype(np.float32)
-    sums1 = R._sum_rows(m.indptr.astype(np.int64), m.indices.astype(np.uint32), values, n_threads=1)
+    sums1 = _sum_rows(m.indptr.astype(np.int64), m.indices.astype(np.uint32), values, n_threads=1)
     for n in (2, 3):
         idx, ov = R.nearest_sdrs(P, Q, k=3, n_threads=n)
         np.testing.assert_array_equal(idx, idx1)
         np.testing.assert_array_equal(ov, ov1)
         np.testing.assert_array_equal(R.pairwise_overlaps(P, Q, n_threads=n), ovl1)
-        sums = R._sum_rows(m.indptr.astype(np.int64), m.indices.astype(np.uint32), values, n_threads=n)
+        sums = _sum_rows(m.indptr.astype(np.int64), m.indices.astype(np.uint32), values, n_threads=n)
         np.testing.assert_array_equal(sums, sums1)
 
 
