@@ -114,9 +114,11 @@ def test_icarus_bit_exact(golden, name, lanes):
     assert v["simulators"]["icarus"]["cycles_match_model"] is True
 
 
+# (20, 8, 256): one row per pool, 8 columns per group, all 256 scores staged in registers.
+# Several rows per pool and several kWTA words are covered on Icarus above and by the
+# randomized subset below (the long sweep: benchmarks/hdl_random_sweep.py).
 @pytest.mark.parametrize("name,lanes", [("stress-p4", (1, 1, None)), ("mnist256-p8", (1, 1, None)),
-                                        ("mnist256-p8", (20, 8, 256)), ("mnist256-p8", (10, 2, 32)),
-                                        ("odd-p12", (1, 1, None)), ("odd-p12", (7, 8, 32))])
+                                        ("mnist256-p8", (20, 8, 256)), ("odd-p12", (1, 1, None))])
 def test_verilator_bit_exact(golden, name, lanes):
     g = golden(name)
     syn, col, kw = lanes
