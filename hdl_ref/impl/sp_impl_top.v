@@ -11,7 +11,7 @@
 module sp_impl_top #(
     parameter NUM_INPUTS = 16,
     parameter NUM_COLUMNS = 8,
-    parameter NUM_SYNAPSES = 64,
+    parameter NUM_SYNAPSES = 64,   // sp_top's parameters, passed through (hdl_ref/rtl/sp_top.v)
     parameter PERM_BITS = 8,
     parameter OVERLAP_BITS = 4,
     parameter BOOST_INT_BITS = 3,
@@ -32,7 +32,10 @@ module sp_impl_top #(
     parameter UPDATE_PERIOD = 50,
     parameter BOOST_UPDATE = 1,
     parameter BOOST_IN_INFERENCE = 0,
-    parameter SYN_LANES = 1
+    parameter POOL_MAX = 8,
+    parameter COLUMN_LANES = 1,
+    parameter SYN_LANES = 1,
+    parameter KWTA_LANES = 1
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -69,7 +72,8 @@ module sp_impl_top #(
         .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
         .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
         .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
-        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .SYN_LANES(SYN_LANES)
+        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
+        .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
     ) core (
         .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
         .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),

@@ -1,19 +1,31 @@
 // Spatial-pooler datapath of docs/datapath.md (global inhibition), one input step per
-// start/done handshake. Microarchitecture and cycle counts: hdl_ref/README.md.
+// start/done handshake. Microarchitecture, lane parameters and cycle counts:
+// hdl_ref/README.md.
+//
+// Columns are processed in groups of COLUMN_LANES consecutive columns (group g: columns
+// g*COLUMN_LANES ..), every per-column memory word holding one group; a column's pool is
+// stored in ROWS rows of SYN_LANES synapse slots (padded to POOL_MAX slots), so one
+// memory word holds one row of every column of a group and one cycle reads or updates
+// COLUMN_LANES * SYN_LANES synapses. The kWTA compares KWTA_LANES scores per cycle.
 //
 // Host port (only while idle): write or read the memories and registers selected by
-// host_sel. A write takes effect at the clock edge; a read's data (host_rdata) is there
-// in the cycle after host_sel and host_addr were given, as the memories are block RAM
-// with synchronous read. Selector map:
-//   0 permanence memory (Z words, pool order)  1 pool input index (Z)  2 pool offset (C+1)
+// host_sel. A register write takes effect at the clock edge, a memory write (one column's
+// word or one synapse slot) at the next one (read-modify-write, sp_ram): the host may not
+// write, nor start a step, in the cycle after a write. A read's data (host_rdata) is there
+// in the cycle after host_sel and host_addr were given. Addresses: per-column selectors
+// take the column c; per-synapse selectors take (c << SLOT_BITS) | s for slot s (the s-th
+// synapse of column c's pool in ascending input order), SLOT_BITS = max(1, clog2(POOL_MAX)).
+// Selector map:
+//   0 permanence (slot)  1 pool input index (slot)  2 pool size (column)
 //   3 overlap duty (C)  4 active duty (C)  5 minimum overlap duty (1)  6 boost factor (C)
 //   7 boost LUT (2^LUT_BITS)  8 iteration counter (1)  9 iteration mod UPDATE_PERIOD (1)
 //  10 overlap of the last step (C, read only)  11 boosted overlap of the last step (C, read only)
 `default_nettype none
 module sp_top #(
     parameter NUM_INPUTS = 16,                     // input vector bits I
-    parameter NUM_COLUMNS = 8,                     // columns C (>= 2)
-    parameter NUM_SYNAPSES = 64,                   // potential synapses Z (sum of the pool sizes)
+    parameter NUM_COLUMNS = 8,                     // columns C (>= 2 * COLUMN_LANES)
+    parameter NUM_SYNAPSES = 64,                   // potential synapses Z (sum of the pool sizes; checked <= C * POOL_MAX)
+    parameter POOL_MAX = 8,                        // largest potential pool (synapse slots per column)
     parameter PERM_BITS = 8,                       // permanence bits P
     parameter OVERLAP_BITS = 4,                    // the derived B_o (manifest constants.overlap_bits)
     parameter BOOST_INT_BITS = 3,                  // boost factor integer bits B_i
@@ -34,7 +46,9 @@ module sp_top #(
     parameter UPDATE_PERIOD = 50,                  // minimum-duty update period
     parameter BOOST_UPDATE = 1,                    // 1: boostStrength > 0 (boosts are updated)
     parameter BOOST_IN_INFERENCE = 0,              // 1: inference steps boost the overlaps too
-    parameter SYN_LANES = 1                        // synapses per cycle in the overlap and permanence phases (1..64)
+    parameter COLUMN_LANES = 1,                    // columns per group, processed together (a power of two)
+    parameter SYN_LANES = 1,                       // synapse slots per row: ROWS = ceil(POOL_MAX / SYN_LANES) rows per column
+    parameter KWTA_LANES = 1                       // scores compared per kWTA cycle (COLUMN_LANES times a power of two)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -45,7 +59,7 @@ module sp_top #(
     output wire                  busy,
     output wire                  done,
     output reg  [2:0]            phase,   // 0 idle, 1 overlap, 2 kWTA, 3 duty/boost, 4 permanence, 5 finish
-    output reg  [NUM_COLUMNS-1:0] winners,
+    output wire [NUM_COLUMNS-1:0] winners,
     // host port
     input  wire                  host_we,
     input  wire [3:0]            host_sel,
@@ -53,141 +67,192 @@ module sp_top #(
     input  wire [63:0]           host_wdata,
     output reg  [63:0]           host_rdata
 );
-    localparam SYN_BITS = $clog2(NUM_SYNAPSES + 1);                  // holds 0 .. Z
+    localparam N = COLUMN_LANES;
+    localparam L = SYN_LANES;
+    localparam GROUPS = (NUM_COLUMNS + N - 1) / N;                   // B
+    localparam ROWS = (POOL_MAX + L - 1) / L;                        // R
+    localparam KWTA_WORDS = (NUM_COLUMNS + KWTA_LANES - 1) / KWTA_LANES;  // W
+    localparam GROUPS_PER_WORD = KWTA_LANES / N;                     // groups staged per kWTA word
+    localparam GROUP_BITS = $clog2(GROUPS);                          // GROUPS >= 2
+    localparam SYN_ADDR_BITS = $clog2(GROUPS * ROWS);                // per-synapse memory rows
+    localparam SYN_SLICE_BITS = (N * L > 1) ? $clog2(N * L) : 1;     // slot within a row word
+    localparam KWTA_WORD_BITS = (KWTA_WORDS > 1) ? $clog2(KWTA_WORDS) : 1;
+    localparam ROW_BITS = (ROWS > 1) ? $clog2(ROWS) : 1;
+    localparam LANE_BITS = (N > 1) ? $clog2(N) : 1;
+    localparam SLOT_BITS = (POOL_MAX > 1) ? $clog2(POOL_MAX) : 1;    // host slot field
+    localparam SIZE_BITS = $clog2(POOL_MAX + 1);                     // holds 0 .. POOL_MAX
     localparam INPUT_BITS = (NUM_INPUTS > 1) ? $clog2(NUM_INPUTS) : 1; // holds 0 .. I-1
-    localparam COLUMN_BITS = $clog2(NUM_COLUMNS + 1);                // holds 0 .. C
+    localparam COLUMN_BITS = (NUM_COLUMNS > 1) ? $clog2(NUM_COLUMNS) : 1;
+    localparam COUNT_BITS = $clog2(NUM_COLUMNS + 1);                 // holds 0 .. C
     localparam BOOST_BITS = BOOST_INT_BITS + BOOST_FRAC_BITS;
     localparam SCORE_BITS = OVERLAP_BITS + BOOST_INT_BITS + BOOSTED_FRAC_BITS;
     localparam SHIFT_BITS = 7;
-    localparam [COLUMN_BITS-1:0] LAST_COLUMN = NUM_COLUMNS - 1;
+    localparam [GROUP_BITS-1:0] LAST_GROUP = GROUPS - 1;
+    localparam [ROW_BITS-1:0] LAST_ROW = ROWS - 1;
     localparam [63:0] STIMULUS_SCORE = STIMULUS * (2 ** BOOSTED_FRAC_BITS);
+    localparam [SIZE_BITS:0] STIMULUS_COUNT = STIMULUS;
     localparam [1:0] MODE_ADAPT = 2'd0, MODE_RAISE = 2'd1, MODE_TRIM = 2'd2, MODE_WEAK = 2'd3;
-    localparam [2:0] S_IDLE = 3'd0, S_OVL = 3'd1, S_KWTA = 3'd2, S_DUTY = 3'd3,
-                     S_PCOL = 3'd4, S_PASS = 3'd5, S_MIN = 3'd6, S_DONE = 3'd7;
-    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_OFFSET = 4'd2, H_OVERLAP_DUTY = 4'd3,
+    localparam [3:0] S_IDLE = 4'd0, S_OVL = 4'd1, S_OTAIL = 4'd2, S_KWTA = 4'd3, S_MARK = 4'd4, S_DUTY = 4'd5,
+                     S_PSEL = 4'd6, S_PASS = 4'd7, S_MIN = 4'd8, S_DONE = 4'd9;
+    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
                      H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
                      H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
 
-    reg [2:0]              state, state_d;     // state_d, col_d, syn_d: the values at the next clock edge
-    reg [COLUMN_BITS-1:0]  col, col_d;
-    reg [SYN_BITS-1:0]     syn, syn_d;
-    reg [SYN_BITS-1:0]     col_base;      // first synapse of `col` (permanence phase)
-    reg [SYN_BITS-1:0]     conn_count;    // connected synapses of `col` so far in this pass
-    reg [1:0]              mode;
-    reg                    col_weak;      // `col` is a weak column (permanence phase)
-    reg [OVERLAP_BITS-1:0] overlap_count;
+    // Elaboration-time checks (a failing one names itself and the instance path).
+    generate
+        if (GROUPS < 2) begin : check_groups
+            sp_top_error_NUM_COLUMNS_must_be_at_least_2_COLUMN_LANES error ();
+        end
+        if (N < 1 || (N & (N - 1)) != 0) begin : check_column_lanes
+            sp_top_error_COLUMN_LANES_must_be_a_power_of_two error ();
+        end
+        if (KWTA_LANES < N || KWTA_LANES % N != 0 || (GROUPS_PER_WORD & (GROUPS_PER_WORD - 1)) != 0) begin : check_kwta_lanes
+            sp_top_error_KWTA_LANES_must_be_COLUMN_LANES_times_a_power_of_two error ();
+        end
+        if (L < 1 || POOL_MAX < 1 || NUM_SYNAPSES > NUM_COLUMNS * POOL_MAX) begin : check_pool
+            sp_top_error_SYN_LANES_and_POOL_MAX_must_be_positive_and_hold_NUM_SYNAPSES error ();
+        end
+        if (K < 1 || K > NUM_COLUMNS) begin : check_k
+            sp_top_error_K_must_be_in_1_to_NUM_COLUMNS error ();
+        end
+    endgenerate
+
+    reg [3:0]              state, state_d;   // state_d, col_d, row_d: the values at the next clock edge
+    reg [GROUP_BITS-1:0]   col, col_d;       // current group
+    reg [ROW_BITS-1:0]     row, row_d;       // current row of the group's pools
     reg [NUM_INPUTS-1:0]   x;
     reg                    learn_step;
     reg [63:0]             iteration;
-    reg [31:0]             period_phase;  // iteration mod UPDATE_PERIOD
+    reg [31:0]             period_phase;     // iteration mod UPDATE_PERIOD
     reg [DUTY_BITS-1:0]    min_duty;
     reg [DUTY_BITS-1:0]    max_overlap_duty;
-    reg                    boost_write;   // write the LUT word read in the previous cycle to boost_mem[boost_col]
-    reg [COLUMN_BITS-1:0]  boost_col;
-    reg [3:0]              host_sel_q;    // host_sel of the read whose data is in the read registers
+    reg                    boost_write;      // write the LUT words read in the previous cycle to boost_mem[boost_col]
+    reg [GROUP_BITS-1:0]   boost_col;
+    reg                    fin;              // the overlap counts of group fin_group are complete (write-behind)
+    reg [GROUP_BITS-1:0]   fin_group;
+    reg [GROUPS*N-1:0]     winners_all;      // winner mask, padded to whole groups
+    reg [GROUPS*N-1:0]     weak_all;         // weak columns (v < m) of this learning step
+    reg [GROUPS-1:0]       group_active;     // a group with a winner or a weak column (permanence phase)
+    reg [COUNT_BITS-1:0]   ties_won;
+    reg [N*OVERLAP_BITS-1:0] overlap_acc;    // per lane: overlap count of the group so far
+    reg [N*(SIZE_BITS+1)-1:0] conn_acc;      // per lane: connected synapses of the pass so far
+    reg [2*N-1:0]          lane_mode;        // per lane: permanence mode of the pass
+    reg [N-1:0]            lane_on;          // per lane: the column takes this pass
+    reg [3:0]              host_sel_q;       // host_sel of the read whose data is in the read registers
+    reg [LANE_BITS-1:0]    host_lane_q;
+    reg [31:0]             host_slice_q;
 
     assign busy = (state != S_IDLE);
     assign done = (state == S_DONE);
-    wire host_write = host_we && !busy;
+    assign winners = winners_all[NUM_COLUMNS-1:0];
+    wire host_write = host_we && !busy && !start;
     // Every memory is read synchronously: the address given in a cycle is that of the next
-    // cycle's data. The datapath reads at the next cycle's column and synapse (col_d, syn_d;
-    // the kWTA's column_next), so each cycle sees the words of its own col and syn, as an
-    // asynchronous read would, and no phase takes an extra cycle. While idle, the memories
-    // read at host_addr.
+    // cycle's data. The datapath reads at the next cycle's group and row (col_d, row_d;
+    // the kWTA's word_next), so each cycle sees the words of its own col and row. While
+    // idle, the memories read at the host address.
     wire host_next = (state_d == S_IDLE);
 
-    // Pool offsets: col_end = pool_offset[col + 1], the end of column `col`.
-    wire [SYN_BITS-1:0] col_end;
-    sp_ram #(.WIDTH(SYN_BITS), .DEPTH(NUM_COLUMNS + 1), .ADDR_BITS(COLUMN_BITS)) pool_offset (
-        .clk(clk), .we(host_write && host_sel == H_POOL_OFFSET), .waddr(host_addr[COLUMN_BITS-1:0]),
-        .wdata(host_wdata[SYN_BITS-1:0]), .raddr(host_next ? host_addr[COLUMN_BITS-1:0] : col_d + 1'b1),
-        .rdata(col_end));
+    // Host address fields.
+    wire [COLUMN_BITS-1:0] h_col = host_addr[COLUMN_BITS-1:0];
+    wire [GROUP_BITS-1:0]  h_group = h_col / N;
+    wire [LANE_BITS-1:0]   h_lane = h_col % N;
+    wire [COLUMN_BITS-1:0] hs_col = host_addr[SLOT_BITS +: COLUMN_BITS];
+    wire [SLOT_BITS-1:0]   hs_slot = host_addr[SLOT_BITS-1:0];
+    wire [GROUP_BITS-1:0]  hs_group = hs_col / N;
+    wire [31:0]            hs_lane = hs_col % N;
+    wire [31:0]            hs_row = hs_slot / L;
+    wire [31:0]            hs_index = hs_lane * L + hs_slot % L;   // slot within the memory word
+    wire [31:0]            hs_mem_row = hs_group * ROWS + hs_row;
 
-    // Per-synapse memories, SYN_LANES consecutive words per cycle (lane j = synapse syn + j).
-    wire [SYN_LANES*PERM_BITS-1:0]  perm_rdata;
-    wire [SYN_LANES*PERM_BITS-1:0]  perm_next;
-    wire [SYN_LANES-1:0]            perm_connected;
-    wire [SYN_LANES*INPUT_BITS-1:0] pool_input_rdata;
-    wire [SYN_LANES-1:0]            x_bits;
-    wire [SYN_LANES-1:0]            lane_valid;   // synapse syn + j belongs to column `col`
-    wire [SYN_BITS-1:0]   syn_raddr = host_next ? host_addr[SYN_BITS-1:0] : syn_d;
-    wire [SYN_BITS-1:0]   syn_waddr = busy ? syn : host_addr[SYN_BITS-1:0];
-    wire [SYN_LANES-1:0]  host_lane0 = 1;  // the host port uses lane 0
-    wire [SYN_LANES*PERM_BITS-1:0]  host_perm_word = host_wdata[PERM_BITS-1:0];
-    wire [SYN_LANES*INPUT_BITS-1:0] host_input_word = host_wdata[INPUT_BITS-1:0];
-    genvar g;
+    wire [31:0] syn_raddr = host_next ? hs_mem_row : col_d * ROWS + row_d;
+    wire [31:0] syn_waddr = busy ? col * ROWS + row : hs_mem_row;
+    wire [GROUP_BITS-1:0] col_raddr = host_next ? h_group : col_d;
+    wire [GROUP_BITS-1:0] col_waddr = busy ? col : h_group;
+
+    // Lanes of the current group that are real columns (the last group may be partial).
+    wire [N-1:0] lane_valid;
+    genvar g, t;
     generate
-        for (g = 0; g < SYN_LANES; g = g + 1) begin : lane
-            assign x_bits[g] = x[pool_input_rdata[g*INPUT_BITS +: INPUT_BITS]];
-            assign lane_valid[g] = ({1'b0, syn} + g) < {1'b0, col_end};
+        for (g = 0; g < N; g = g + 1) begin : valid_lane
+            assign lane_valid[g] = ({{32{1'b0}}, col} * N + g) < NUM_COLUMNS;
         end
     endgenerate
-    // BYPASS: a pass over a row of at most SYN_LANES synapses rereads the words it writes
-    // in the same cycle (the next pass starts at the row's first word).
-    sp_ram #(.WIDTH(PERM_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS), .LANES(SYN_LANES), .BYPASS(1)) perm_mem (
-        .clk(clk), .we(busy ? ((state == S_PASS) ? lane_valid : {SYN_LANES{1'b0}})
-                            : ((host_write && host_sel == H_PERM) ? host_lane0 : {SYN_LANES{1'b0}})),
-        .waddr(syn_waddr), .wdata(busy ? perm_next : host_perm_word), .raddr(syn_raddr), .rdata(perm_rdata));
-    sp_ram #(.WIDTH(INPUT_BITS), .DEPTH(NUM_SYNAPSES), .ADDR_BITS(SYN_BITS), .LANES(SYN_LANES)) pool_input_mem (
-        .clk(clk), .we((host_write && host_sel == H_POOL_INPUT) ? host_lane0 : {SYN_LANES{1'b0}}), .waddr(syn_waddr),
-        .wdata(host_input_word), .raddr(syn_raddr), .rdata(pool_input_rdata));
 
-    // Per-column memories.
-    wire [COLUMN_BITS-1:0] kwta_col, kwta_col_next;
-    wire [COLUMN_BITS-1:0] col_raddr = host_next ? host_addr[COLUMN_BITS-1:0] : col_d;
-    wire [COLUMN_BITS-1:0] col_waddr = busy ? col : host_addr[COLUMN_BITS-1:0];
-    wire [OVERLAP_BITS-1:0] overlap_rdata;
-    wire [SCORE_BITS-1:0]   score, score_rdata;
-    wire [BOOST_BITS-1:0]   boost_rdata, lut_rdata;
-    wire [DUTY_BITS-1:0]    overlap_duty_rdata, active_duty_rdata, overlap_duty_next, active_duty_next;
-    wire [LUT_BITS-1:0]     lut_addr;
-    wire ovl_finish = (state == S_OVL) && (syn == col_end);
-    wire duty_step = (state == S_DUTY);
-    sp_ram #(.WIDTH(OVERLAP_BITS), .DEPTH(NUM_COLUMNS), .ADDR_BITS(COLUMN_BITS)) overlap_mem (
-        .clk(clk), .we(ovl_finish), .waddr(col), .wdata(overlap_count), .raddr(col_raddr), .rdata(overlap_rdata));
-    sp_ram #(.WIDTH(SCORE_BITS), .DEPTH(NUM_COLUMNS), .ADDR_BITS(COLUMN_BITS)) boosted_mem (
-        .clk(clk), .we(ovl_finish), .waddr(col), .wdata(score),
-        .raddr(host_next ? host_addr[COLUMN_BITS-1:0] : kwta_col_next), .rdata(score_rdata));
-    // The boost of column c is the LUT word addressed in c's duty cycle: it is read at
-    // the end of that cycle and written one cycle later (the first permanence-phase cycle
-    // for the last column), so the duty phase keeps one cycle per column.
-    sp_ram #(.WIDTH(BOOST_BITS), .DEPTH(NUM_COLUMNS), .ADDR_BITS(COLUMN_BITS)) boost_mem (
-        .clk(clk), .we(busy ? boost_write : (host_write && host_sel == H_BOOST)),
-        .waddr(busy ? boost_col : host_addr[COLUMN_BITS-1:0]), .wdata(busy ? lut_rdata : host_wdata[BOOST_BITS-1:0]),
-        .raddr(col_raddr), .rdata(boost_rdata));
-    sp_ram #(.WIDTH(DUTY_BITS), .DEPTH(NUM_COLUMNS), .ADDR_BITS(COLUMN_BITS)) overlap_duty_mem (
-        .clk(clk), .we(busy ? duty_step : (host_write && host_sel == H_OVERLAP_DUTY)), .waddr(col_waddr),
-        .wdata(busy ? overlap_duty_next : host_wdata[DUTY_BITS-1:0]), .raddr(col_raddr), .rdata(overlap_duty_rdata));
-    sp_ram #(.WIDTH(DUTY_BITS), .DEPTH(NUM_COLUMNS), .ADDR_BITS(COLUMN_BITS)) active_duty_mem (
-        .clk(clk), .we(busy ? duty_step : (host_write && host_sel == H_ACTIVE_DUTY)), .waddr(col_waddr),
-        .wdata(busy ? active_duty_next : host_wdata[DUTY_BITS-1:0]), .raddr(col_raddr), .rdata(active_duty_rdata));
-    sp_ram #(.WIDTH(BOOST_BITS), .DEPTH(1 << LUT_BITS), .ADDR_BITS(LUT_BITS)) lut_mem (
-        .clk(clk), .we(host_write && host_sel == H_LUT), .waddr(host_addr[LUT_BITS-1:0]),
-        .wdata(host_wdata[BOOST_BITS-1:0]), .raddr(busy ? lut_addr : host_addr[LUT_BITS-1:0]), .rdata(lut_rdata));
+    // Per-synapse memories: word (group, row) holds slots row*L .. row*L+L-1 of the N columns.
+    wire [N*L*PERM_BITS-1:0]  perm_rdata, perm_next;
+    wire [N*L*INPUT_BITS-1:0] input_rdata;
+    wire [N*SIZE_BITS-1:0]    size_rdata;
+    // BYPASS: with ROWS = 1 a pass rereads the word it writes in the same cycle (the next
+    // pass over the group starts at the same row).
+    sp_ram #(.WIDTH(N*L*PERM_BITS), .DEPTH(GROUPS*ROWS), .SLICES(N*L), .BYPASS(1)) perm_mem (
+        .clk(clk), .we(state == S_PASS), .waddr(syn_waddr[SYN_ADDR_BITS-1:0]), .wdata(perm_next),
+        .hwe(host_write && host_sel == H_PERM), .hslice(hs_index[SYN_SLICE_BITS-1:0]), .hdata(host_wdata[PERM_BITS-1:0]),
+        .raddr(syn_raddr[SYN_ADDR_BITS-1:0]), .rdata(perm_rdata));
+    sp_ram #(.WIDTH(N*L*INPUT_BITS), .DEPTH(GROUPS*ROWS), .SLICES(N*L)) pool_input_mem (
+        .clk(clk), .we(1'b0), .waddr(syn_waddr[SYN_ADDR_BITS-1:0]), .wdata({N*L*INPUT_BITS{1'b0}}),
+        .hwe(host_write && host_sel == H_POOL_INPUT), .hslice(hs_index[SYN_SLICE_BITS-1:0]),
+        .hdata(host_wdata[INPUT_BITS-1:0]), .raddr(syn_raddr[SYN_ADDR_BITS-1:0]), .rdata(input_rdata));
+    sp_ram #(.WIDTH(N*SIZE_BITS), .DEPTH(GROUPS), .SLICES(N)) pool_size_mem (
+        .clk(clk), .we(1'b0), .waddr(h_group), .wdata({N*SIZE_BITS{1'b0}}),
+        .hwe(host_write && host_sel == H_POOL_SIZE), .hslice(h_lane), .hdata(host_wdata[SIZE_BITS-1:0]),
+        .raddr(col_raddr), .rdata(size_rdata));
 
-    // Datapath units.
-    wire [OVERLAP_BITS-1:0] overlap_count_next;
-    sp_overlap_unit #(.PERM_BITS(PERM_BITS), .OVERLAP_BITS(OVERLAP_BITS), .CONN_Q(CONN_Q), .LANES(SYN_LANES)) overlap_unit (
-        .count_in(overlap_count), .perm(perm_rdata), .input_bit(x_bits), .valid(lane_valid),
-        .count_out(overlap_count_next));
-    sp_boost_mul #(.OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
-                   .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS)) boost_mul (
-        .overlap(overlap_count), .boost(boost_rdata), .boost_on(learn_step || BOOST_IN_INFERENCE != 0), .boosted(score));
-    // Eligibility (s >= theta * 2^B_b) from the stored score, as the kWTA reads it.
-    wire score_eligible = ({32'd0, score_rdata} >= STIMULUS_SCORE);
+    // Input bit and validity of every slot of the current row.
+    wire [N*L-1:0] x_bits, slot_valid;
     generate
-        for (g = 0; g < SYN_LANES; g = g + 1) begin : update_lane
-            sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
-                             .TRIM_Q(TRIM_Q)) perm_update (
-                .mode(mode), .perm_in(perm_rdata[g*PERM_BITS +: PERM_BITS]), .input_bit(x_bits[g]),
-                .perm_out(perm_next[g*PERM_BITS +: PERM_BITS]), .connected(perm_connected[g]));
+        for (g = 0; g < N; g = g + 1) begin : slot_lane
+            for (t = 0; t < L; t = t + 1) begin : slot
+                assign x_bits[g*L+t] = x[input_rdata[(g*L+t)*INPUT_BITS +: INPUT_BITS]];
+                assign slot_valid[g*L+t] = lane_valid[g] &&
+                    (({{32{1'b0}}, row} * L + t) < {{32{1'b0}}, size_rdata[g*SIZE_BITS +: SIZE_BITS]});
+            end
+        end
+    endgenerate
+
+    // Per-column memories, one group per word.
+    wire [N*OVERLAP_BITS-1:0] overlap_rdata;
+    wire [N*SCORE_BITS-1:0]   score, score_rdata;
+    wire [N*BOOST_BITS-1:0]   boost_rdata, lut_rdata;
+    wire [N*DUTY_BITS-1:0]    overlap_duty_rdata, active_duty_rdata, overlap_duty_next, active_duty_next;
+    wire [N*LUT_BITS-1:0]     lut_addr;
+    wire duty_step = (state == S_DUTY);
+    sp_ram #(.WIDTH(N*OVERLAP_BITS), .DEPTH(GROUPS), .SLICES(N)) overlap_mem (
+        .clk(clk), .we(fin), .waddr(fin_group), .wdata(overlap_acc), .hwe(1'b0), .hslice(h_lane),
+        .hdata({OVERLAP_BITS{1'b0}}), .raddr(col_raddr), .rdata(overlap_rdata));
+    sp_ram #(.WIDTH(N*SCORE_BITS), .DEPTH(GROUPS), .SLICES(N)) boosted_mem (
+        .clk(clk), .we(fin), .waddr(fin_group), .wdata(score), .hwe(1'b0), .hslice(h_lane),
+        .hdata({SCORE_BITS{1'b0}}), .raddr(col_raddr), .rdata(score_rdata));
+    // The boosts of group g are read in the cycle after g's last row (fin), so the read
+    // address is the current group. They are written one cycle behind the duty phase's
+    // LUT reads (for the last group: the permanence phase's first cycle).
+    sp_ram #(.WIDTH(N*BOOST_BITS), .DEPTH(GROUPS), .SLICES(N)) boost_mem (
+        .clk(clk), .we(busy && boost_write), .waddr(busy ? boost_col : h_group), .wdata(lut_rdata),
+        .hwe(host_write && host_sel == H_BOOST), .hslice(h_lane), .hdata(host_wdata[BOOST_BITS-1:0]),
+        .raddr(host_next ? h_group : col), .rdata(boost_rdata));
+    sp_ram #(.WIDTH(N*DUTY_BITS), .DEPTH(GROUPS), .SLICES(N)) overlap_duty_mem (
+        .clk(clk), .we(duty_step), .waddr(col_waddr), .wdata(overlap_duty_next),
+        .hwe(host_write && host_sel == H_OVERLAP_DUTY), .hslice(h_lane), .hdata(host_wdata[DUTY_BITS-1:0]),
+        .raddr(col_raddr), .rdata(overlap_duty_rdata));
+    sp_ram #(.WIDTH(N*DUTY_BITS), .DEPTH(GROUPS), .SLICES(N)) active_duty_mem (
+        .clk(clk), .we(duty_step), .waddr(col_waddr), .wdata(active_duty_next),
+        .hwe(host_write && host_sel == H_ACTIVE_DUTY), .hslice(h_lane), .hdata(host_wdata[DUTY_BITS-1:0]),
+        .raddr(col_raddr), .rdata(active_duty_rdata));
+    // One boost LUT per column lane (each lane reads its own entry per cycle); the host
+    // writes all copies and reads copy 0.
+    generate
+        for (g = 0; g < N; g = g + 1) begin : lut
+            sp_ram #(.WIDTH(BOOST_BITS), .DEPTH(1 << LUT_BITS)) lut_mem (
+                .clk(clk), .we(1'b0), .waddr(host_addr[LUT_BITS-1:0]), .wdata({BOOST_BITS{1'b0}}),
+                .hwe(host_write && host_sel == H_LUT), .hslice(1'b0), .hdata(host_wdata[BOOST_BITS-1:0]),
+                .raddr(busy ? lut_addr[g*LUT_BITS +: LUT_BITS] : host_addr[LUT_BITS-1:0]),
+                .rdata(lut_rdata[g*BOOST_BITS +: BOOST_BITS]));
         end
     endgenerate
 
     // Duty shift min(floor(log2(iteration)), DUTY_SHIFT_MAX), iteration >= 1 during a step:
     // DUTY_SHIFT_MAX when a bit from DUTY_SHIFT_MAX up is set (an OR tree), else the highest
-    // set bit below it. (A priority search over all 64 bits is a 64-deep multiplexer chain,
-    // the design's longest path on iCE40.)
+    // set bit below it. Registered: iteration changes only at `start` (or by the host while
+    // idle), many cycles before the duty phase.
     localparam [SHIFT_BITS-1:0] SHIFT_CAP = DUTY_SHIFT_MAX;
     wire shift_at_cap = |(iteration >> SHIFT_CAP);
     reg [SHIFT_BITS-1:0] log2_low;
@@ -197,85 +262,174 @@ module sp_top #(
         for (i = 0; i < 64; i = i + 1)
             if (i < SHIFT_CAP && iteration[i]) log2_low = i[SHIFT_BITS-1:0];
     end
-    // Registered: iteration changes only at `start` (or by the host while idle), many
-    // cycles before the duty phase, and the duty arithmetic then starts from a register.
     reg [SHIFT_BITS-1:0] duty_shift;
     always @(posedge clk) duty_shift <= shift_at_cap ? SHIFT_CAP : log2_low;
-    sp_duty_update #(.DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .TARGET_Q(TARGET_Q), .SHIFT_BITS(SHIFT_BITS)) duty_update (
-        .overlap_duty(overlap_duty_rdata), .active_duty(active_duty_rdata), .overlap_nonzero(overlap_rdata != 0),
-        .winner(winners[col]), .shift(duty_shift), .overlap_duty_next(overlap_duty_next),
-        .active_duty_next(active_duty_next), .lut_addr(lut_addr));
-    // A weak column has v < m: v as the duty phase stored it, m not yet updated (phase 5).
-    wire weak_now = (overlap_duty_rdata < min_duty);
 
-    wire kwta_win_we, kwta_win_bit, kwta_busy, kwta_done;
-    sp_kwta #(.NUM_COLUMNS(NUM_COLUMNS), .COLUMN_BITS(COLUMN_BITS), .SCORE_BITS(SCORE_BITS), .K(K)) kwta (
-        .clk(clk), .rst(rst), .start(ovl_finish && col == LAST_COLUMN), .column(kwta_col), .column_next(kwta_col_next),
-        .score(score_rdata), .eligible(score_eligible), .win_we(kwta_win_we), .win_bit(kwta_win_bit),
-        .busy(kwta_busy), .done(kwta_done));
-
-    reg [SYN_BITS-1:0] conn_count_next;  // conn_count + connected valid lanes
-    integer k;
+    // kWTA threshold search over KWTA_LANES scores per cycle. The scores of each word are
+    // staged as the overlap phase completes its groups (GROUPS_PER_WORD groups per word);
+    // with one word (KWTA_LANES >= C) the staging register is the kWTA's input.
+    wire [KWTA_WORD_BITS-1:0] kwta_word, kwta_word_next;
+    wire [SCORE_BITS-1:0] threshold;
+    wire [COUNT_BITS-1:0] greater;
+    wire kwta_busy, kwta_done;
+    reg  [KWTA_LANES*SCORE_BITS-1:0] stage;
+    wire [KWTA_LANES*SCORE_BITS-1:0] kwta_scores;
+    wire [31:0] stage_pos = fin_group % GROUPS_PER_WORD;
+    wire [31:0] stage_word = fin_group / GROUPS_PER_WORD;
+    reg  [KWTA_LANES*SCORE_BITS-1:0] stage_next;
     always @* begin
-        conn_count_next = conn_count;
-        for (k = 0; k < SYN_LANES; k = k + 1)
-            if (lane_valid[k] && perm_connected[k]) conn_count_next = conn_count_next + 1'b1;
+        stage_next = stage;
+        stage_next[stage_pos*N*SCORE_BITS +: N*SCORE_BITS] = score;
     end
-    // Next synapse address within the column: syn + SYN_LANES, clamped to the column end.
-    wire [SYN_BITS:0] syn_step = {1'b0, syn} + SYN_LANES;
-    wire pass_last = (syn_step >= {1'b0, col_end});
-    wire [SYN_BITS-1:0] syn_next = pass_last ? col_end : syn_step[SYN_BITS-1:0];
-    wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
-    wire pass_again = (mode == MODE_ADAPT || mode == MODE_RAISE) || (mode == MODE_TRIM && col_weak);
+    always @(posedge clk) if (fin) stage <= stage_next;
+    generate
+        if (KWTA_WORDS == 1) begin : kwta_staged
+            assign kwta_scores = stage;
+        end else begin : kwta_memory
+            sp_ram #(.WIDTH(KWTA_LANES*SCORE_BITS), .DEPTH(KWTA_WORDS)) kwta_mem (
+                .clk(clk), .we(fin && (stage_pos == GROUPS_PER_WORD - 1 || fin_group == LAST_GROUP)),
+                .waddr(stage_word[KWTA_WORD_BITS-1:0]), .wdata(stage_next), .hwe(1'b0), .hslice(1'b0),
+                .hdata({KWTA_LANES*SCORE_BITS{1'b0}}), .raddr(kwta_word_next), .rdata(kwta_scores));
+        end
+    endgenerate
+    sp_kwta #(.NUM_COLUMNS(NUM_COLUMNS), .SCORE_BITS(SCORE_BITS), .K(K), .LANES(KWTA_LANES)) kwta (
+        .clk(clk), .rst(rst), .start(state == S_OTAIL), .word(kwta_word), .word_next(kwta_word_next),
+        .scores(kwta_scores), .threshold(threshold), .greater(greater), .busy(kwta_busy), .done(kwta_done));
+    wire [N-1:0] mark_win;
+    wire [COUNT_BITS-1:0] ties_next;
+    sp_kwta_mark #(.LANES(N), .SCORE_BITS(SCORE_BITS), .K(K), .STIMULUS_SCORE(STIMULUS_SCORE),
+                   .COUNT_BITS(COUNT_BITS)) mark (
+        .scores(score_rdata), .valid(lane_valid), .threshold(threshold), .greater(greater), .ties_in(ties_won),
+        .win(mark_win), .ties_out(ties_next));
 
-    // Control: state, column and synapse of the next cycle.
+    // Column-lane datapaths.
+    wire [N*OVERLAP_BITS-1:0] overlap_acc_next;
+    wire [N*L-1:0]            perm_connected;
+    wire [N-1:0]              weak_now;       // duty phase: v' < m
+    wire [N*(SIZE_BITS+1)-1:0] conn_next;
+    generate
+        for (g = 0; g < N; g = g + 1) begin : column_lane
+            sp_overlap_unit #(.PERM_BITS(PERM_BITS), .OVERLAP_BITS(OVERLAP_BITS), .CONN_Q(CONN_Q), .LANES(L)) overlap_unit (
+                .count_in(row == 0 ? {OVERLAP_BITS{1'b0}} : overlap_acc[g*OVERLAP_BITS +: OVERLAP_BITS]),
+                .perm(perm_rdata[g*L*PERM_BITS +: L*PERM_BITS]), .input_bit(x_bits[g*L +: L]),
+                .valid(slot_valid[g*L +: L]), .count_out(overlap_acc_next[g*OVERLAP_BITS +: OVERLAP_BITS]));
+            sp_boost_mul #(.OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
+                           .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS)) boost_mul (
+                .overlap(overlap_acc[g*OVERLAP_BITS +: OVERLAP_BITS]), .boost(boost_rdata[g*BOOST_BITS +: BOOST_BITS]),
+                .boost_on(learn_step || BOOST_IN_INFERENCE != 0), .boosted(score[g*SCORE_BITS +: SCORE_BITS]));
+            sp_duty_update #(.DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .TARGET_Q(TARGET_Q), .SHIFT_BITS(SHIFT_BITS)) duty_update (
+                .overlap_duty(overlap_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
+                .active_duty(active_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
+                .overlap_nonzero(overlap_rdata[g*OVERLAP_BITS +: OVERLAP_BITS] != 0), .winner(mark_win[g]),
+                .shift(duty_shift), .overlap_duty_next(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS]),
+                .active_duty_next(active_duty_next[g*DUTY_BITS +: DUTY_BITS]),
+                .lut_addr(lut_addr[g*LUT_BITS +: LUT_BITS]));
+            // A weak column has v < m: v as this step's duty update gives it, m not yet updated (phase 5).
+            assign weak_now[g] = lane_valid[g] && (overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty);
+            for (t = 0; t < L; t = t + 1) begin : update_slot
+                wire [PERM_BITS-1:0] p = perm_rdata[(g*L+t)*PERM_BITS +: PERM_BITS];
+                wire [PERM_BITS-1:0] p_new;
+                wire connected;
+                sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
+                                 .TRIM_Q(TRIM_Q)) perm_update (
+                    .mode(lane_mode[2*g +: 2]), .perm_in(p), .input_bit(x_bits[g*L+t]), .perm_out(p_new),
+                    .connected(connected));
+                wire write_slot = lane_on[g] && slot_valid[g*L+t];
+                assign perm_next[(g*L+t)*PERM_BITS +: PERM_BITS] = write_slot ? p_new : p;
+                assign perm_connected[g*L+t] = write_slot && connected;
+            end
+            wire [$clog2(L+1)-1:0] conn_row;
+            sp_popcount #(.N(L)) conn_count (.bits(perm_connected[g*L +: L]), .count(conn_row));
+            assign conn_next[g*(SIZE_BITS+1) +: SIZE_BITS+1] =
+                (row == 0 ? {(SIZE_BITS+1){1'b0}} : conn_acc[g*(SIZE_BITS+1) +: SIZE_BITS+1]) + conn_row;
+        end
+    endgenerate
+
+    // Permanence phase: lane modes after the pass that ends in this cycle.
+    reg [2*N-1:0] mode_after;
+    reg [N-1:0]   on_after;
+    integer j;
+    always @* begin
+        for (j = 0; j < N; j = j + 1) begin
+            mode_after[2*j +: 2] = lane_mode[2*j +: 2];
+            on_after[j] = lane_on[j];
+            if (lane_on[j]) begin
+                case (lane_mode[2*j +: 2])
+                    MODE_ADAPT, MODE_RAISE:
+                        mode_after[2*j +: 2] = (conn_next[j*(SIZE_BITS+1) +: SIZE_BITS+1] < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM;
+                    MODE_TRIM: begin
+                        mode_after[2*j +: 2] = MODE_WEAK;
+                        on_after[j] = weak_all[col*N + j];
+                    end
+                    default: on_after[j] = 1'b0;   // MODE_WEAK: done
+                endcase
+            end
+        end
+    end
+    // The first active group after the current one (first_active: from group 0).
+    wire [GROUP_BITS-1:0] next_active, first_active;
+    wire has_next, has_first;
+    wire [GROUPS-1:0] later_active;
+    generate
+        for (g = 0; g < GROUPS; g = g + 1) begin : later
+            assign later_active[g] = group_active[g] && (g > col);
+        end
+    endgenerate
+    sp_first_set #(.N(GROUPS)) next_group (.bits(later_active), .found(has_next), .index(next_active));
+    sp_first_set #(.N(GROUPS)) first_group (.bits(group_active), .found(has_first), .index(first_active));
+    wire pass_last = (row == LAST_ROW);
+    wire group_done = pass_last && (on_after == {N{1'b0}});
+
+    // Control: state, group and row of the next cycle.
     always @* begin
         state_d = state;
         col_d = col;
-        syn_d = syn;
+        row_d = row;
         case (state)
             S_IDLE: if (start) begin
                 state_d = S_OVL;
-                col_d = {COLUMN_BITS{1'b0}};
-                syn_d = {SYN_BITS{1'b0}};
+                col_d = {GROUP_BITS{1'b0}};
+                row_d = {ROW_BITS{1'b0}};
             end
             S_OVL: begin
-                if (!ovl_finish) begin
-                    syn_d = syn_next;
-                end else if (col == LAST_COLUMN) begin
-                    col_d = {COLUMN_BITS{1'b0}};
-                    state_d = S_KWTA;
+                if (!pass_last) begin
+                    row_d = row + 1'b1;
+                end else begin
+                    row_d = {ROW_BITS{1'b0}};
+                    if (col == LAST_GROUP) state_d = S_OTAIL;
+                    else col_d = col + 1'b1;
+                end
+            end
+            S_OTAIL: begin
+                state_d = S_KWTA;
+                col_d = {GROUP_BITS{1'b0}};
+            end
+            S_KWTA: if (kwta_done) state_d = learn_step ? S_DUTY : S_MARK;
+            S_MARK, S_DUTY: begin
+                if (col == LAST_GROUP) begin
+                    col_d = {GROUP_BITS{1'b0}};
+                    state_d = (state == S_DUTY) ? S_PSEL : S_DONE;
                 end else begin
                     col_d = col + 1'b1;
                 end
             end
-            S_KWTA: if (kwta_done) state_d = learn_step ? S_DUTY : S_DONE;
-            S_DUTY: begin
-                if (col == LAST_COLUMN) begin
-                    col_d = {COLUMN_BITS{1'b0}};
-                    state_d = S_PCOL;
+            S_PSEL: begin
+                row_d = {ROW_BITS{1'b0}};
+                if (has_first) begin
+                    state_d = S_PASS;
+                    col_d = first_active;
                 end else begin
-                    col_d = col + 1'b1;
+                    state_d = S_MIN;
                 end
-            end
-            S_PCOL: begin
-                syn_d = col_base;
-                if (col_base != col_end && (winners[col] || weak_now)) state_d = S_PASS;
-                else if (col == LAST_COLUMN) state_d = S_MIN;
-                else col_d = col + 1'b1;
             end
             S_PASS: begin
                 if (!pass_last) begin
-                    syn_d = syn_next;
+                    row_d = row + 1'b1;
                 end else begin
-                    syn_d = col_base;
-                    if (!pass_again) begin
-                        if (col == LAST_COLUMN) begin
-                            state_d = S_MIN;
-                        end else begin
-                            col_d = col + 1'b1;
-                            state_d = S_PCOL;
-                        end
+                    row_d = {ROW_BITS{1'b0}};
+                    if (group_done) begin
+                        if (has_next) col_d = next_active;
+                        else state_d = S_MIN;
                     end
                 end
             end
@@ -284,21 +438,48 @@ module sp_top #(
         endcase
     end
 
+    // Lane modes of a group entering the permanence phase ({on, mode} per lane): winners
+    // adapt first, weak columns (only) bump; the others take no pass.
+    integer ji;
+    reg [3*N-1:0] init_first, init_next;
+    always @* begin
+        for (ji = 0; ji < N; ji = ji + 1) begin
+            init_first[2*ji +: 2] = winners_all[first_active*N + ji] ? MODE_ADAPT : MODE_WEAK;
+            init_first[2*N + ji] = winners_all[first_active*N + ji] || weak_all[first_active*N + ji];
+            init_next[2*ji +: 2] = winners_all[next_active*N + ji] ? MODE_ADAPT : MODE_WEAK;
+            init_next[2*N + ji] = winners_all[next_active*N + ji] || weak_all[next_active*N + ji];
+        end
+    end
+    integer jm;
+    reg [DUTY_BITS-1:0] group_max_duty;
+    always @* begin
+        group_max_duty = max_overlap_duty;
+        for (jm = 0; jm < N; jm = jm + 1)
+            if (lane_valid[jm] && overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS] > group_max_duty)
+                group_max_duty = overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS];
+    end
+    wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
+
     always @(posedge clk) begin
         host_sel_q <= host_sel;
+        host_lane_q <= h_lane;
+        host_slice_q <= hs_index;
         if (rst) begin
             state <= S_IDLE;
             iteration <= 64'd0;
             period_phase <= 32'd0;
             min_duty <= {DUTY_BITS{1'b0}};
-            winners <= {NUM_COLUMNS{1'b0}};
+            winners_all <= {GROUPS*N{1'b0}};
             boost_write <= 1'b0;
+            fin <= 1'b0;
         end else begin
             state <= state_d;
             col <= col_d;
-            syn <= syn_d;
+            row <= row_d;
             boost_write <= duty_step && (BOOST_UPDATE != 0);
             boost_col <= col;
+            fin <= (state == S_OVL) && pass_last;
+            fin_group <= col;
             case (state)
                 S_IDLE: begin
                     if (host_write && host_sel == H_MIN_DUTY) min_duty <= host_wdata[DUTY_BITS-1:0];
@@ -309,33 +490,31 @@ module sp_top #(
                         learn_step <= learn;
                         iteration <= iteration + 64'd1;
                         period_phase <= (period_phase == UPDATE_PERIOD - 1) ? 32'd0 : period_phase + 32'd1;
-                        overlap_count <= {OVERLAP_BITS{1'b0}};
                     end
                 end
-                S_OVL: overlap_count <= ovl_finish ? {OVERLAP_BITS{1'b0}} : overlap_count_next;
+                S_OVL: overlap_acc <= overlap_acc_next;
                 S_KWTA: begin
-                    if (kwta_win_we) winners[kwta_col] <= kwta_win_bit;
-                    if (kwta_done) max_overlap_duty <= {DUTY_BITS{1'b0}};
+                    ties_won <= {COUNT_BITS{1'b0}};
+                    max_overlap_duty <= {DUTY_BITS{1'b0}};
+                    group_active <= {GROUPS{1'b0}};
+                end
+                S_MARK: begin
+                    winners_all[col*N +: N] <= mark_win;
+                    ties_won <= ties_next;
                 end
                 S_DUTY: begin
-                    if (overlap_duty_next > max_overlap_duty) max_overlap_duty <= overlap_duty_next;
-                    if (col == LAST_COLUMN) col_base <= {SYN_BITS{1'b0}};
+                    winners_all[col*N +: N] <= mark_win;
+                    weak_all[col*N +: N] <= weak_now;
+                    group_active[col] <= |(mark_win | weak_now);
+                    ties_won <= ties_next;
+                    max_overlap_duty <= group_max_duty;
                 end
-                S_PCOL: begin
-                    conn_count <= {SYN_BITS{1'b0}};
-                    col_weak <= weak_now;
-                    if (col_base != col_end && winners[col]) mode <= MODE_ADAPT;
-                    else if (col_base != col_end && weak_now) mode <= MODE_WEAK;
-                    else col_base <= col_end;
-                end
+                S_PSEL: {lane_on, lane_mode} <= init_first;
                 S_PASS: begin
-                    if (!pass_last) begin
-                        conn_count <= conn_count_next;
-                    end else begin
-                        conn_count <= {SYN_BITS{1'b0}};
-                        if (mode == MODE_ADAPT || mode == MODE_RAISE) mode <= (conn_count_next < STIMULUS) ? MODE_RAISE : MODE_TRIM;
-                        else if (mode == MODE_TRIM && col_weak) mode <= MODE_WEAK;
-                        else col_base <= col_end;
+                    conn_acc <= conn_next;
+                    if (pass_last) begin
+                        if (group_done) {lane_on, lane_mode} <= init_next;
+                        else {lane_on, lane_mode} <= {on_after, mode_after};
                     end
                 end
                 S_MIN: if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];
@@ -344,32 +523,31 @@ module sp_top #(
         end
     end
 
+    // (Equality tests, not a case: yosys would turn a constant case into a ROM.)
     always @* begin
-        case (state)
-            S_IDLE: phase = 3'd0;
-            S_OVL: phase = 3'd1;
-            S_KWTA: phase = 3'd2;
-            S_DUTY: phase = 3'd3;
-            S_PCOL, S_PASS: phase = 3'd4;
-            default: phase = 3'd5;
-        endcase
+        phase = 3'd5;                                          // S_MIN, S_DONE
+        if (state == S_IDLE) phase = 3'd0;
+        if (state == S_OVL || state == S_OTAIL) phase = 3'd1;
+        if (state == S_KWTA || state == S_MARK) phase = 3'd2;
+        if (state == S_DUTY) phase = 3'd3;
+        if (state == S_PSEL || state == S_PASS) phase = 3'd4;
     end
 
     // Host reads: the data of the address and selector given in the previous cycle.
     always @* begin
         case (host_sel_q)
-            H_PERM: host_rdata = {{(64-PERM_BITS){1'b0}}, perm_rdata[PERM_BITS-1:0]};
-            H_POOL_INPUT: host_rdata = {{(64-INPUT_BITS){1'b0}}, pool_input_rdata[INPUT_BITS-1:0]};
-            H_POOL_OFFSET: host_rdata = {{(64-SYN_BITS){1'b0}}, col_end};
-            H_OVERLAP_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, overlap_duty_rdata};
-            H_ACTIVE_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, active_duty_rdata};
+            H_PERM: host_rdata = {{(64-PERM_BITS){1'b0}}, perm_rdata[host_slice_q*PERM_BITS +: PERM_BITS]};
+            H_POOL_INPUT: host_rdata = {{(64-INPUT_BITS){1'b0}}, input_rdata[host_slice_q*INPUT_BITS +: INPUT_BITS]};
+            H_POOL_SIZE: host_rdata = {{(64-SIZE_BITS){1'b0}}, size_rdata[host_lane_q*SIZE_BITS +: SIZE_BITS]};
+            H_OVERLAP_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, overlap_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
+            H_ACTIVE_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, active_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
             H_MIN_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, min_duty};
-            H_BOOST: host_rdata = {{(64-BOOST_BITS){1'b0}}, boost_rdata};
-            H_LUT: host_rdata = {{(64-BOOST_BITS){1'b0}}, lut_rdata};
+            H_BOOST: host_rdata = {{(64-BOOST_BITS){1'b0}}, boost_rdata[host_lane_q*BOOST_BITS +: BOOST_BITS]};
+            H_LUT: host_rdata = {{(64-BOOST_BITS){1'b0}}, lut_rdata[BOOST_BITS-1:0]};
             H_ITERATION: host_rdata = iteration;
             H_PERIOD_PHASE: host_rdata = {32'd0, period_phase};
-            H_OVERLAP: host_rdata = {{(64-OVERLAP_BITS){1'b0}}, overlap_rdata};
-            H_BOOSTED: host_rdata = {{(64-SCORE_BITS){1'b0}}, score_rdata};
+            H_OVERLAP: host_rdata = {{(64-OVERLAP_BITS){1'b0}}, overlap_rdata[host_lane_q*OVERLAP_BITS +: OVERLAP_BITS]};
+            H_BOOSTED: host_rdata = {{(64-SCORE_BITS){1'b0}}, score_rdata[host_lane_q*SCORE_BITS +: SCORE_BITS]};
             default: host_rdata = 64'd0;
         endcase
     end

@@ -10,7 +10,7 @@ from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
 from htmhw.hw.golden import load
 
-H_PERM, H_POOL_INPUT, H_POOL_OFFSET, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = range(8)
+H_PERM, H_POOL_INPUT, H_POOL_SIZE, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = range(8)
 H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
 
 
@@ -83,11 +83,21 @@ async def golden_vectors(dut):
     await FallingEdge(dut.clk)
     dut.rst.value = 0
 
+    # Per-synapse host address: (column << SLOT_BITS) | slot (sp_top's host port).
+    offsets = [int(v) for v in g["pool_offset"]]
+    pool_max = max(1, max(b - a for a, b in zip(offsets, offsets[1:])))  # sp_top's POOL_MAX
+    slot_bits = max(1, (pool_max - 1).bit_length())
+    column_of = [c for c in range(n_cols) for _ in range(offsets[c], offsets[c + 1])]
+
+    def slot_addr(z):
+        c = column_of[z]
+        return (c << slot_bits) | (z - offsets[c])
+
+    for c in range(n_cols):
+        await host_write(dut, H_POOL_SIZE, c, offsets[c + 1] - offsets[c])
     for z, (p, i) in enumerate(zip(g["init_perm"], g["pool_input"])):
-        await host_write(dut, H_PERM, z, p)
-        await host_write(dut, H_POOL_INPUT, z, i)
-    for c, off in enumerate(g["pool_offset"]):
-        await host_write(dut, H_POOL_OFFSET, c, off)
+        await host_write(dut, H_PERM, slot_addr(z), p)
+        await host_write(dut, H_POOL_INPUT, slot_addr(z), i)
     for c in range(n_cols):
         await host_write(dut, H_OVERLAP_DUTY, c, g["init_overlap_duty"][c])
         await host_write(dut, H_ACTIVE_DUTY, c, g["init_active_duty"][c])
@@ -99,7 +109,6 @@ async def golden_vectors(dut):
     await host_write(dut, H_ITERATION, 0, it0)
     await host_write(dut, H_PERIOD_PHASE, 0, it0 % manifest["constants"]["update_period"])
 
-    offsets = [int(v) for v in g["pool_offset"]]
     learn_index = 0
     for s in range(n_steps):
         await FallingEdge(dut.clk)
@@ -121,7 +130,7 @@ async def golden_vectors(dut):
             words = iter(g["written_perm"][perm_lo:perm_hi])
             for col in g["written_column"][lo:hi]:
                 for z in range(offsets[col], offsets[col + 1]):
-                    check("written_perm", s, z, next(words), await host_read(dut, H_PERM, z))
+                    check("written_perm", s, z, next(words), await host_read(dut, H_PERM, slot_addr(z)))
             for c in range(n_cols):
                 check("overlap_duty", s, c, g["overlap_duty"][learn_index, c], await host_read(dut, H_OVERLAP_DUTY, c))
                 check("active_duty", s, c, g["active_duty"][learn_index, c], await host_read(dut, H_ACTIVE_DUTY, c))
@@ -129,7 +138,7 @@ async def golden_vectors(dut):
             check("min_overlap_duty", s, 0, g["min_overlap_duty"][learn_index, 0], await host_read(dut, H_MIN_DUTY, 0))
             learn_index += 1
     for z, p in enumerate(g["final_perm"]):
-        check("final_perm", n_steps, z, p, await host_read(dut, H_PERM, z))
+        check("final_perm", n_steps, z, p, await host_read(dut, H_PERM, slot_addr(z)))
     for c in range(n_cols):
         check("final_overlap_duty", n_steps, c, g["final_overlap_duty"][c], await host_read(dut, H_OVERLAP_DUTY, c))
         check("final_active_duty", n_steps, c, g["final_active_duty"][c], await host_read(dut, H_ACTIVE_DUTY, c))

@@ -12,8 +12,10 @@ module tb_sp;
     localparam L_WORDS = (N_LEARN > 0) ? N_LEARN : 1;
     localparam WC_WORDS = (N_WRITTEN_COLUMNS > 0) ? N_WRITTEN_COLUMNS : 1;
     localparam WP_WORDS = (N_WRITTEN_WORDS > 0) ? N_WRITTEN_WORDS : 1;
-    localparam integer MAX_STEP_CYCLES = 64 * (NUM_SYNAPSES + 40 * NUM_COLUMNS) + 1000;
-    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_OFFSET = 4'd2, H_OVERLAP_DUTY = 4'd3,
+    localparam integer MAX_STEP_CYCLES = 64 * (NUM_COLUMNS * POOL_MAX + 40 * NUM_COLUMNS) + 1000;
+    // Per-synapse host address: (column << SLOT_BITS) | slot (sp_top's host port).
+    localparam SLOT_BITS = (POOL_MAX > 1) ? $clog2(POOL_MAX) : 1;
+    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
                      H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
                      H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
     // Checked fields, in the order they are checked within a step (htmhw.hw.hdl.FIELDS).
@@ -41,7 +43,8 @@ module tb_sp;
         .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
         .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
         .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
-        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .SYN_LANES(SYN_LANES)
+        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
+        .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
     ) dut (
         .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
         .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),
@@ -198,11 +201,13 @@ module tb_sp;
         repeat (2) @(negedge clk);
         rst = 1'b0;
         // Initial state through the host port.
-        for (z = 0; z < NUM_SYNAPSES; z = z + 1) begin
-            host_write(H_PERM, z, init_perm[z]);
-            host_write(H_POOL_INPUT, z, pool_input[z]);
+        for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
+            host_write(H_POOL_SIZE, c, pool_offset[c + 1] - pool_offset[c]);
+            for (z = pool_offset[c]; z < pool_offset[c + 1]; z = z + 1) begin
+                host_write(H_PERM, (c << SLOT_BITS) | (z - pool_offset[c]), init_perm[z]);
+                host_write(H_POOL_INPUT, (c << SLOT_BITS) | (z - pool_offset[c]), pool_input[z]);
+            end
         end
-        for (c = 0; c <= NUM_COLUMNS; c = c + 1) host_write(H_POOL_OFFSET, c, pool_offset[c]);
         for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
             host_write(H_OVERLAP_DUTY, c, init_overlap_duty[c]);
             host_write(H_ACTIVE_DUTY, c, init_active_duty[c]);
@@ -250,7 +255,7 @@ module tb_sp;
                     col = written_column[wc];
                     wc = wc + 1;
                     for (z = pool_offset[col]; z < pool_offset[col + 1]; z = z + 1) begin
-                        host_read(H_PERM, z);
+                        host_read(H_PERM, (col << SLOT_BITS) | (z - pool_offset[col]));
                         check(F_WRITTEN_PERM, s, z, written_perm[wp], got);
                         wp = wp + 1;
                     end
@@ -268,10 +273,11 @@ module tb_sp;
                 l = l + 1;
             end
         end
-        for (z = 0; z < NUM_SYNAPSES; z = z + 1) begin
-            host_read(H_PERM, z);
-            check(F_FINAL_PERM, N_STEPS, z, final_perm[z], got);
-        end
+        for (c = 0; c < NUM_COLUMNS; c = c + 1)
+            for (z = pool_offset[c]; z < pool_offset[c + 1]; z = z + 1) begin
+                host_read(H_PERM, (c << SLOT_BITS) | (z - pool_offset[c]));
+                check(F_FINAL_PERM, N_STEPS, z, final_perm[z], got);
+            end
         for (c = 0; c < NUM_COLUMNS; c = c + 1) begin
             host_read(H_OVERLAP_DUTY, c);
             check(F_FINAL_OVERLAP_DUTY, N_STEPS, c, final_overlap_duty[c], got);

@@ -1,6 +1,6 @@
 // Cycle model of the Verilog reference (hdl_ref/rtl/sp_top.v): clock cycles of one
 // step by phase, from the step's architectural facts (winners, weak columns, raise
-// rounds). The formulas are in hdl_ref/README.md; tests compare them with the cycles
+// rounds) and the lane parameters. The formulas are in hdl_ref/README.md; tests compare them with the cycles
 // the testbench counts in simulation, step by step. The block-RAM memories' read
 // pipeline (addresses of the next cycle, the boost write one cycle behind) adds no
 // cycle to any phase, so the formulas are those of the asynchronous-read reference.
@@ -12,18 +12,22 @@
 
 namespace htmhw {
 
+// With N = column lanes, L = synapse lanes, K_L = kWTA lanes: B = ceil(C / N) groups,
+// R = ceil(pool_max / L) rows per pool, W = ceil(C / K_L) kWTA words, S score bits.
 struct HdlCycles {
-    std::uint64_t overlap = 0;     // sum_c ceil(pool_c / lanes) + C: lanes synapses per cycle, a finish cycle per column
-    std::uint64_t kwta = 0;        // (score_bits + 2) * C
-    std::uint64_t duty_boost = 0;  // C (learning steps)
-    std::uint64_t permanence = 0;  // C + sum_c ceil(pool_c / lanes) x passes_c (learning steps)
+    std::uint64_t overlap = 0;     // B * R + 1
+    std::uint64_t kwta = 0;        // (S + 1) * W, + B marking cycles in inference steps
+    std::uint64_t duty_boost = 0;  // B (learning steps; marking included)
+    std::uint64_t permanence = 0;  // 1 + R * sum over groups of the group's passes (learning steps)
     std::uint64_t finish = 0;      // 1 (inference) or 2 (learning)
     std::uint64_t total() const { return overlap + kwta + duty_boost + permanence + finish; }
 };
 
 // Cycles of the step sp_fixed_compute just ran (winners and ws from that call) on
-// sp_top with SYN_LANES = synapse_lanes (>= 1).
+// sp_top with SYN_LANES = synapse_lanes, COLUMN_LANES = column_lanes and KWTA_LANES =
+// kwta_lanes (each >= 1).
 HdlCycles hdl_step_cycles(const SpFixed& sp, bool learn, const std::vector<std::uint32_t>& winners,
-                          const SpFixedWorkspace& ws, std::uint32_t synapse_lanes = 1);
+                          const SpFixedWorkspace& ws, std::uint32_t synapse_lanes = 1,
+                          std::uint32_t column_lanes = 1, std::uint32_t kwta_lanes = 1);
 
 }  // namespace htmhw

@@ -9,6 +9,14 @@ from pathlib import Path
 from ._common import print_result
 
 
+def _add_lane_arguments(p) -> None:
+    p.add_argument("--column-lanes", type=int, default=1,
+                   help="sp_top's COLUMN_LANES: columns processed together, a power of two (default 1)")
+    p.add_argument("--kwta-lanes", type=int, default=None,
+                   help="sp_top's KWTA_LANES: scores per kWTA cycle, column lanes times a power of two "
+                        "(default: the column lanes)")
+
+
 def _add_hdl_implement_parser(hsub) -> None:
     himp = hsub.add_parser(
         "implement", help="place and route hdl_ref/ for a golden directory's configuration (yowasp yosys + "
@@ -23,7 +31,8 @@ def _add_hdl_implement_parser(hsub) -> None:
     himp.add_argument("--family", choices=("ecp5", "ice40"), default="ecp5", help="FPGA family (default ecp5)")
     himp.add_argument("--device", default=None,
                       help="ecp5: 25k, 45k, 85k; ice40: up5k, hx8k (default: the family's largest)")
-    himp.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
+    himp.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapse slots per row (default 1)")
+    _add_lane_arguments(himp)
     himp.add_argument("--freq", type=float, default=100.0,
                       help="clock constraint for nextpnr in MHz (default 100); fmax is measured, not this")
     himp.add_argument("--timeout", type=float, default=3600.0,
@@ -41,6 +50,7 @@ def _main_hdl_implement(args) -> int:
     device = args.device or {"ecp5": "85k", "ice40": "hx8k"}[args.family]
     try:
         r = fpga.implement(args.golden_dir, args.family, device, synapse_lanes=args.lanes, freq_mhz=args.freq,
+                           column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes,
                            timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
                            progress=not (args.quiet or args.json))
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
@@ -78,7 +88,8 @@ def add_parsers(sub) -> None:
                       help="directory of the RTL files to verify (default: see the lookup order above)")
     hver.add_argument("--simulator", action="append", choices=("icarus", "verilator", "cocotb"),
                       help="simulator(s) to run (default: all three)")
-    hver.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
+    hver.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapse slots per row (default 1)")
+    _add_lane_arguments(hver)
     hver.add_argument("--json", action="store_true", help="print the result as JSON")
     hver.add_argument("--quiet", action="store_true", help="print nothing but errors")
     hres = hsub.add_parser(
@@ -86,7 +97,8 @@ def add_parsers(sub) -> None:
         epilog="example: htmhw hdl resources out/tiny --target ice40")
     hres.add_argument("golden_dir", type=Path)
     hres.add_argument("--target", choices=("generic", "ice40", "xc7"), default="generic")
-    hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapses per cycle, 1..64 (default 1)")
+    hres.add_argument("--lanes", type=int, default=1, help="sp_top's SYN_LANES: synapse slots per row (default 1)")
+    _add_lane_arguments(hres)
     hres.add_argument("--json", action="store_true", help="print the result as JSON")
     hres.add_argument("--quiet", action="store_true", help="print nothing but errors")
     for p in (hver, hres):
@@ -101,10 +113,12 @@ def main(args) -> int:
         if args.hdl_command == "verify":
             sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
             result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json,
-                                 rtl_dir=args.rtl, synapse_lanes=args.lanes)
+                                 rtl_dir=args.rtl, synapse_lanes=args.lanes,
+                                 column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes)
             failed = not result["ok"]
         else:
-            result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes)
+            result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes,
+                                    column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes)
             failed = 0
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"htmhw hdl {args.hdl_command}: error: {e}", file=sys.stderr)

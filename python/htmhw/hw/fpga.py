@@ -271,22 +271,25 @@ def software_steps_per_second(manifest: dict, inputs, repeats: int = 5) -> dict:
             "learn_steps_per_s": rates(learn_s), "infer_steps_per_s": rates(infer_s)}
 
 
-def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1) -> dict:
+def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1, column_lanes: int = 1,
+                    kwta_lanes: int | None = None) -> dict:
     """Mean cycles of sp_top per learning step (a fresh pooler learning on every row) and
     per inference step (the trained pooler on the same rows), from the cycle model."""
     sp = pooler_from_manifest(manifest)
-    learn = model_cycles(sp, inputs, learn=True, synapse_lanes=synapse_lanes)["total"]
-    infer = model_cycles(sp, inputs, learn=False, synapse_lanes=synapse_lanes)["total"]
+    lanes = {"synapse_lanes": synapse_lanes, "column_lanes": column_lanes, "kwta_lanes": kwta_lanes}
+    learn = model_cycles(sp, inputs, learn=True, **lanes)["total"]
+    infer = model_cycles(sp, inputs, learn=False, **lanes)["total"]
     return {"steps": int(len(learn)), "learn_per_step": round(float(learn.mean()), 1),
             "learn_first_step": int(learn[0]), "infer_per_step": round(float(infer.mean()), 1)}
 
 
 def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lanes: int = 1,
               freq_mhz: float = 100.0, timeout: float = 3600.0, repeats: int = 5, work_dir=None,
-              progress: bool = False, seed: int = 1) -> dict:
+              progress: bool = False, seed: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
     """Synthesize, place and route ``hdl_ref/`` for a golden directory's configuration
     on ``family`` ("ecp5", "ice40") / ``device`` (ecp5: 25k, 45k, 85k; ice40: up5k,
-    hx8k), with ``synapse_lanes`` (1..64) synapses per cycle, and compare with the C++
+    hx8k), with sp_top's lane parameters ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``
+    (``htmhw.hdl.check_lane_settings``), and compare with the C++
     model (see the module docstring). ``freq_mhz`` is the clock constraint nextpnr
     optimizes for; the reported fmax is what the routed design achieves. ``timeout``
     (seconds) bounds synthesis plus place and route; ``work_dir`` keeps the tool logs,
@@ -309,7 +312,7 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     if isinstance(seed, bool) or not isinstance(seed, int) or not 1 <= seed <= 2**31 - 1:
         raise ValueError(f"seed must be an integer in [1, 2^31-1]; got {seed!r}")
     manifest, g = load_golden(golden_dir)
-    params = sp_top_parameters(manifest, synapse_lanes)
+    params = sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes)
     yosys_cmd, pnr_cmd = _tool_cmd("yosys"), _tool_cmd(family)
     x = g["input"].astype(np.uint8)
     if len(x) < 1:
@@ -317,11 +320,12 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     t0 = time.perf_counter()
     sizes = manifest["sizes"]
     result = {"golden_dir": str(golden_dir), "family": family, "device": device, "synapse_lanes": synapse_lanes,
+              "column_lanes": params["COLUMN_LANES"], "kwta_lanes": params["KWTA_LANES"], "pool_max": params["POOL_MAX"],
               "num_inputs": sizes["num_inputs"], "num_columns": sizes["num_columns"],
               "num_synapses": sizes["num_synapses"], "freq_constraint_mhz": float(freq_mhz),
               "tools": tool_versions(family)}
     _log(progress, t0, f"cycle model and C++ model over {len(x)} steps")
-    result["cycles"] = hardware_cycles(manifest, x, synapse_lanes)
+    result["cycles"] = hardware_cycles(manifest, x, synapse_lanes, params["COLUMN_LANES"], params["KWTA_LANES"])
     result["software"] = software_steps_per_second(manifest, x, repeats)
     deadline = time.perf_counter() + float(timeout)
     with tempfile.TemporaryDirectory(prefix="htmhw-fpga-") as tmp:
@@ -397,7 +401,8 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
 def format_report(r: dict) -> str:
     """The text report of :func:`implement`."""
     lines = [f"htmhw hdl implement: {r['golden_dir']} ({r['num_inputs']} inputs, {r['num_columns']} columns, "
-             f"{r['num_synapses']} synapses), {r['family']} {r['device']}, SYN_LANES = {r['synapse_lanes']}",
+             f"{r['num_synapses']} synapses), {r['family']} {r['device']}, SYN_LANES = {r['synapse_lanes']}, "
+             f"COLUMN_LANES = {r.get('column_lanes', 1)}, KWTA_LANES = {r.get('kwta_lanes', 1)}",
              "  tools: " + ", ".join(f"{k} {v}" for k, v in r["tools"].items())]
     if r["status"] == "timeout":
         lines.append(f"  TIMEOUT: {r['error']}")

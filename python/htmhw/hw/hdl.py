@@ -34,7 +34,8 @@ TARGETS = {
     "ice40": "synth_ice40 -top sp_top",
     "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
 }
-RTL_MODULES = ("sp_ram", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_perm_update", "sp_duty_update", "sp_top")
+RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_kwta_mark",
+               "sp_perm_update", "sp_duty_update", "sp_top")
 _INSTALL_HINT = {
     "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
     "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
@@ -144,17 +145,51 @@ def _tool(name: str) -> str:
     return path
 
 
-def _check_lanes(synapse_lanes) -> int:
+def _check_lanes(synapse_lanes, name: str = "synapse_lanes", most: int = 4096) -> int:
     if isinstance(synapse_lanes, (bool, np.bool_)) or not isinstance(synapse_lanes, (int, np.integer)):
-        raise TypeError(f"synapse_lanes must be an integer; got {synapse_lanes!r}")
-    if not 1 <= int(synapse_lanes) <= 64:
-        raise ValueError(f"synapse_lanes must be in [1, 64]; got {synapse_lanes}")
+        raise TypeError(f"{name} must be an integer; got {synapse_lanes!r}")
+    if not 1 <= int(synapse_lanes) <= most:
+        raise ValueError(f"{name} must be in [1, {most}]; got {synapse_lanes}")
     return int(synapse_lanes)
 
 
-def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
-    """Parameters of ``sp_top`` for a golden directory's configuration, with
-    ``synapse_lanes`` (1..64) synapses per cycle in the overlap and permanence phases."""
+def check_lane_settings(num_columns: int, synapse_lanes: int = 1, column_lanes: int = 1,
+                        kwta_lanes: int | None = None) -> dict:
+    """sp_top's lane parameters, checked (hdl_ref/README.md, "Lanes"): ``SYN_LANES`` synapse
+    slots per row (1..4096), ``COLUMN_LANES`` columns per group (a power of two with at
+    least two groups: ``2 * column_lanes <= num_columns``... rounded up), ``KWTA_LANES``
+    scores per kWTA cycle (``column_lanes`` times a power of two; default
+    ``column_lanes``)."""
+    syn = _check_lanes(synapse_lanes)
+    col = _check_lanes(column_lanes, "column_lanes")
+    kw = col if kwta_lanes is None else _check_lanes(kwta_lanes, "kwta_lanes", 1 << 16)
+    if col & (col - 1):
+        raise ValueError(f"column_lanes must be a power of two; got {col}")
+    if -(-num_columns // col) < 2:
+        raise ValueError(f"column_lanes = {col} leaves fewer than 2 column groups for {num_columns} columns "
+                         "(sp_top needs at least 2)")
+    if kw % col or (kw // col) & (kw // col - 1):
+        raise ValueError(f"kwta_lanes must be column_lanes ({col}) times a power of two; got {kw}")
+    return {"SYN_LANES": syn, "COLUMN_LANES": col, "KWTA_LANES": kw}
+
+
+_POOL_MAX: dict = {}
+
+
+def pool_max(manifest: dict) -> int:
+    """The largest potential pool of a golden directory's configuration (sp_top's
+    POOL_MAX), from a fresh pooler (pools never change)."""
+    key = json.dumps({"sp": manifest["sp_params"], "hw": manifest["hw"]}, sort_keys=True)
+    if key not in _POOL_MAX:
+        offsets = pooler_from_manifest(manifest).permanence_memory()[1]
+        _POOL_MAX[key] = max(1, int(np.max(np.diff(offsets)))) if len(offsets) > 1 else 1
+    return _POOL_MAX[key]
+
+
+def sp_top_parameters(manifest: dict, synapse_lanes: int = 1, column_lanes: int = 1,
+                      kwta_lanes: int | None = None) -> dict:
+    """Parameters of ``sp_top`` for a golden directory's configuration and lane settings
+    (``check_lane_settings``)."""
     sp, hw, q, sizes = manifest["sp_params"], manifest["hw"], manifest["constants"], manifest["sizes"]
     if not sp.get("global_inhibition", False):
         raise ValueError("hdl_ref implements global inhibition only; this golden directory uses local inhibition "
@@ -162,11 +197,13 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
     if sizes.get("min_duty_words", 1) != 1:
         raise ValueError("hdl_ref expects one minimum-duty word (global inhibition)")
     if sizes["num_columns"] < 2:
-        # The read pipeline relies on it: the column read one cycle ahead differs from the
+        # The read pipeline relies on it: the group read one cycle ahead differs from the
         # one being written (hdl_ref/README.md, "Read-during-write").
         raise ValueError(f"hdl_ref needs at least 2 columns; this golden directory has {sizes['num_columns']}")
+    lanes = check_lane_settings(sizes["num_columns"], synapse_lanes, column_lanes, kwta_lanes)
     return {
         "NUM_INPUTS": sizes["num_inputs"], "NUM_COLUMNS": sizes["num_columns"], "NUM_SYNAPSES": sizes["num_synapses"],
+        "POOL_MAX": pool_max(manifest),
         "PERM_BITS": hw["permanence_bits"], "OVERLAP_BITS": q["overlap_bits"], "BOOST_INT_BITS": hw["boost_int_bits"],
         "BOOST_FRAC_BITS": hw["boost_frac_bits"], "BOOSTED_FRAC_BITS": hw["boosted_frac_bits"],
         "DUTY_BITS": hw["duty_bits"], "LUT_BITS": hw["boost_lut_bits"], "CONN_Q": q["conn_q"], "INC_Q": q["inc_q"],
@@ -174,11 +211,12 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1) -> dict:
         "TARGET_Q": q["target_q"], "MIN_PCT_Q": q["min_pct_q"], "DUTY_SHIFT_MAX": q["duty_shift_max"],
         "UPDATE_PERIOD": q["update_period"], "BOOST_UPDATE": int(float(sp["boost_strength"]) > 0),
         "BOOST_IN_INFERENCE": int(bool(manifest.get("boost_in_inference", sp.get("boost_in_inference", False)))),
-        "SYN_LANES": _check_lanes(synapse_lanes),
+        **lanes,
     }
 
 
-def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1) -> str:
+def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
+              kwta_lanes: int | None = None) -> str:
     """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
     sizes = manifest["sizes"]
     gdir = str(Path(golden_dir).resolve()) + "/"
@@ -190,7 +228,8 @@ def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1) -> str:
              f"localparam N_WRITTEN_COLUMNS = {sizes['num_written_columns']};",
              f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
              f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
-    lines += [f"localparam {k} = {v};" for k, v in sp_top_parameters(manifest, synapse_lanes).items()]
+    lines += [f"localparam {k} = {v};"
+              for k, v in sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes).items()]
     return "\n".join(lines) + "\n"
 
 
@@ -282,10 +321,15 @@ def _run(cmd, cwd, timeout):
         raise RuntimeError(f"{cmd[0]} did not finish within {timeout} s") from None
 
 
-def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes: int) -> Path:
+def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes) -> Path:
     work.mkdir(parents=True, exist_ok=True)
-    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, synapse_lanes))
+    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, *_lane_tuple(synapse_lanes)))
     return work
+
+
+def _lane_tuple(lanes) -> tuple:
+    """(synapse, column, kwta) lanes from an int (synapse lanes) or such a tuple."""
+    return tuple(lanes) if isinstance(lanes, (tuple, list)) else (lanes, 1, None)
 
 
 def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, build_cmd, run_cmd, build_timeout,
@@ -342,18 +386,19 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
-            "parameters": sp_top_parameters(manifest, synapse_lanes)}
+            "parameters": sp_top_parameters(manifest, *_lane_tuple(synapse_lanes))}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
 
 
 def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
-           synapse_lanes: int = 1) -> dict:
+           synapse_lanes: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
     """Simulate the RTL on a golden directory with each simulator in ``simulators``
     (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
     ``rtl_dir``: the directory of the RTL files (default: ``RTL_LOOKUP``).
-    ``synapse_lanes`` (1..64): sp_top's SYN_LANES, synapses per cycle.
+    ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``: sp_top's SYN_LANES, COLUMN_LANES
+    and KWTA_LANES (``check_lane_settings``).
 
     Returns ``{"ok", "problems", "rtl": rtl_info(...), "testbench_dir",
     "expected_words", "cycles_checked", "simulators": {name: result}}``; each result
@@ -374,13 +419,14 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     if bad or not simulators:
         raise ValueError(f"simulators must be a non-empty subset of {SIMULATORS}; got {tuple(simulators)}")
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
-    synapse_lanes = _check_lanes(synapse_lanes)
     manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
     _check_golden(golden_dir, manifest)
+    settings = check_lane_settings(manifest["sizes"]["num_columns"], synapse_lanes, column_lanes, kwta_lanes)
+    lanes = (settings["SYN_LANES"], settings["COLUMN_LANES"], settings["KWTA_LANES"])
     rtl = rtl_info(rtl_dir)
     expected = expected_field_words(manifest)
     try:
-        modeled = _golden_model_cycles(golden_dir, manifest, arrays, synapse_lanes)["total"]
+        modeled = _golden_model_cycles(golden_dir, manifest, arrays, *lanes)["total"]
         cycles_checked = "against the C++ cycle model (icarus, verilator)"
     except ValueError as e:
         modeled = None
@@ -389,7 +435,7 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     with tempfile.TemporaryDirectory(prefix="htmhw-hdl-") as tmp:
         base = Path(work_dir) if work_dir is not None else Path(tmp)
         for sim in simulators:
-            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl["dir"], synapse_lanes=synapse_lanes,
+            r = runners[sim](golden_dir, base / sim, rtl_dir=rtl["dir"], synapse_lanes=lanes,
                              manifest=manifest)
             simulated = None
             if "cycles_file" in r:
@@ -406,6 +452,7 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
             if not quiet:
                 print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r.get('sim_seconds')} s)", flush=True)
     return {"ok": not problems, "problems": problems, "rtl": rtl, "testbench_dir": str(hdl_ref_dir() / "tb"),
+            "lanes": {"synapse": lanes[0], "column": lanes[1], "kwta": lanes[2]},
             "golden_dir": str(Path(golden_dir).resolve()), "expected_words": sum(expected.values()),
             "cycles_checked": cycles_checked, "simulators": results}
 
@@ -421,14 +468,16 @@ def read_cycles(path) -> dict:
 CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
 
 
-def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None) -> dict:
+def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None,
+                 column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
     """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
     fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
     model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
 
     ``learn``: a learn schedule (``htmhw.golden.learn_schedule``: a bool, "first:N",
     "every:K" or one 0/1 flag per row). ``synapse_lanes`` (1..64): synapses per
-    cycle (sp_top's SYN_LANES). Returns arrays ``total`` and one per phase
+    cycle (sp_top's SYN_LANES); ``column_lanes``, ``kwta_lanes``: COLUMN_LANES and
+    KWTA_LANES (``check_lane_settings``). Returns arrays ``total`` and one per phase
     (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``); with
     ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
     ``latency_us`` per step.
@@ -438,10 +487,11 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     core = sp.fixed_core("model_cycles")
     x = as_binary_matrix(inputs, sp.num_inputs)
     flags = learn_schedule(learn, x.shape[0])
-    lanes = _check_lanes(synapse_lanes)
+    lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes)
     if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
-    cycles = core.hdl_cycles(x, flags, lanes).astype(np.int64)
+    cycles = core.hdl_cycles(x, flags, lanes["SYN_LANES"], lanes["COLUMN_LANES"],
+                             lanes["KWTA_LANES"]).astype(np.int64)
     out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
     out["total"] = cycles.sum(axis=1)
     if clock_mhz is not None:
@@ -462,19 +512,21 @@ def pooler_from_manifest(manifest: dict):
     return SpatialPooler(arithmetic="fixed", hw=HardwareConfig(**manifest["hw"]), **params)
 
 
-def golden_model_cycles(golden_dir, synapse_lanes: int = 1) -> dict:
+def golden_model_cycles(golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
+                        kwta_lanes: int | None = None) -> dict:
     """``model_cycles`` for a golden directory exported from a fresh pooler (its
     initial permanence memory must match the configuration's; ValueError otherwise)."""
     manifest, g = load_golden(golden_dir)
-    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes)
+    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes, kwta_lanes)
 
 
-def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes) -> dict:
+def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes=1, kwta_lanes=None) -> dict:
     sp = pooler_from_manifest(manifest)
     if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
         raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
                          "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
-    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes)
+    return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes,
+                        column_lanes=column_lanes, kwta_lanes=kwta_lanes)
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
@@ -513,7 +565,8 @@ def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.Com
                           capture_output=True, text=True)
 
 
-def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1) -> dict:
+def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1, column_lanes: int = 1,
+              kwta_lanes: int | None = None) -> dict:
     """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
     ``{"target", "cells": {cell type: count}, "memories", "seconds"}`` (``target`` one of
     generic, ice40, xc7). yosys gives no timing; memories are counted as yosys maps them,
@@ -525,7 +578,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        proc = _run_yosys(rtl_dir, sp_top_parameters(manifest, synapse_lanes),
+        proc = _run_yosys(rtl_dir, sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes),
                           TARGETS[target] + "\ntee -q -o stat.json stat -json\n", work)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -542,4 +595,4 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
            "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
            "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
-           "pooler_from_manifest", "sp_top_parameters", "tb_config", "hdl_ref_dir", "rtl_sources"]
+           "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config", "hdl_ref_dir", "rtl_sources"]
