@@ -300,7 +300,8 @@ MUTATIONS = {
     # First-set tree prefers the right child: the highest active group is taken first and
     # the groups below it are skipped.
     "first_set_right": ("sp_first_set.v", [("idx[i] = any[2*i] ? idx[2*i] : idx[2*i+1];",
-                                            "idx[i] = any[2*i+1] ? idx[2*i+1] : idx[2*i];")], "edge-60", "written_perm"),
+                                            "idx[i] = any[2*i+1] ? idx[2*i+1] : idx[2*i];")],
+                        "edge-60", "written_perm"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
     "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty)",

@@ -320,7 +320,8 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     t0 = time.perf_counter()
     sizes = manifest["sizes"]
     result = {"golden_dir": str(golden_dir), "family": family, "device": device, "synapse_lanes": synapse_lanes,
-              "column_lanes": params["COLUMN_LANES"], "kwta_lanes": params["KWTA_LANES"], "pool_max": params["POOL_MAX"],
+              "column_lanes": params["COLUMN_LANES"], "kwta_lanes": params["KWTA_LANES"],
+              "pool_max": params["POOL_MAX"],
               "num_inputs": sizes["num_inputs"], "num_columns": sizes["num_columns"],
               "num_synapses": sizes["num_synapses"], "freq_constraint_mhz": float(freq_mhz),
               "tools": tool_versions(family)}

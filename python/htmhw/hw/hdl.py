@@ -595,4 +595,5 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
            "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
            "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
-           "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config", "hdl_ref_dir", "rtl_sources"]
+           "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config",
+           "hdl_ref_dir", "rtl_sources"]
