@@ -91,7 +91,12 @@ class SpatialPoolerFixed:
     def effective_connected_dense(self) -> NDArray[np.uint8]: ...
     def get_state(self) -> dict[str, Any]: ...
     def hdl_cycles(
-        self, inputs: NDArray[np.uint8], learn: NDArray[np.uint8], synapse_lanes: int
+        self,
+        inputs: NDArray[np.uint8],
+        learn: NDArray[np.uint8],
+        synapse_lanes: int,
+        column_lanes: int = 1,
+        kwta_lanes: int = 1,
     ) -> NDArray[np.uint64]: ...
     def infer_batch(
         self, inputs: NDArray[np.uint8], n_threads: int = 1
