@@ -86,6 +86,19 @@ def add_noise(sdr, fraction, seed=None):
     are switched off and the same number of previously inactive bits switched on
     (capped by the number of inactive bits). Uses numpy's PCG64 seeded by `seed`.
     """
+    return _switch_off_active(sdr, fraction, seed, move=True)
+
+
+def drop_bits(sdr, fraction, seed=None):
+    """Switch off ``fraction`` (in [0, 1]) of each SDR's active bits: round(fraction * active)
+    of them, chosen with numpy's PCG64 seeded by ``seed`` (as :func:`add_noise`)."""
+    return _switch_off_active(sdr, fraction, seed, move=False)
+
+
+def _switch_off_active(sdr, fraction, seed, move):
+    """add_noise (move=True: each bit switched off is switched on elsewhere, as many as there
+    are inactive bits) and drop_bits (move=False), one draw order: the active bits, then the
+    inactive ones."""
     is_number = (isinstance(fraction, (int, float, np.integer, np.floating))
                  and not isinstance(fraction, (bool, np.bool_)))
     if not is_number or not 0.0 <= float(fraction) <= 1.0:
@@ -97,30 +110,14 @@ def add_noise(sdr, fraction, seed=None):
     for row in batch:
         on = np.flatnonzero(row)
         off = np.flatnonzero(~row)
-        k = min(int(round(float(fraction) * on.size)), off.size)
+        k = int(round(float(fraction) * on.size))
+        if move:
+            k = min(k, off.size)
         if k == 0:
             continue
         row[rng.choice(on, size=k, replace=False)] = False
-        row[rng.choice(off, size=k, replace=False)] = True
-    return batch[0] if single else batch
-
-
-def drop_bits(sdr, fraction, seed=None):
-    """Switch off ``fraction`` (in [0, 1]) of each SDR's active bits: round(fraction * active)
-    of them, chosen with numpy's PCG64 seeded by ``seed`` (as :func:`add_noise`)."""
-    is_number = (isinstance(fraction, (int, float, np.integer, np.floating))
-                 and not isinstance(fraction, (bool, np.bool_)))
-    if not is_number or not 0.0 <= float(fraction) <= 1.0:
-        raise ValueError(f"fraction must be a number in [0, 1]; got {fraction!r}")
-    a = _as_bool(sdr, "sdr")
-    single = a.ndim == 1
-    batch = np.atleast_2d(a).copy()
-    rng = np.random.default_rng(seed)
-    for row in batch:
-        on = np.flatnonzero(row)
-        k = int(round(float(fraction) * on.size))
-        if k:
-            row[rng.choice(on, size=k, replace=False)] = False
+        if move:
+            row[rng.choice(off, size=k, replace=False)] = True
     return batch[0] if single else batch
 
 
