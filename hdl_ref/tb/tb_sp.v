@@ -37,6 +37,18 @@ module tb_sp;
     wire [2:0] phase;
     wire [NUM_COLUMNS-1:0] winners;
 
+`ifdef SP_ACCEL
+    sp_accel #(
+        .NUM_INPUTS(NUM_INPUTS), .NUM_COLUMNS(NUM_COLUMNS), .NUM_SYNAPSES(NUM_SYNAPSES), .PERM_BITS(PERM_BITS),
+        .OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
+        .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
+        .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
+        .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
+        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
+        .IN_DIM0(IN_DIM0), .IN_DIM1(IN_DIM1), .IN_DIM2(IN_DIM2), .COL_DIM0(COL_DIM0), .COL_DIM1(COL_DIM1),
+        .COL_DIM2(COL_DIM2), .POTENTIAL_RADIUS(POTENTIAL_RADIUS), .WRAP_AROUND(WRAP_AROUND),
+        .COLUMN_LANES(COLUMN_LANES)
+`else
     sp_top #(
         .NUM_INPUTS(NUM_INPUTS), .NUM_COLUMNS(NUM_COLUMNS), .NUM_SYNAPSES(NUM_SYNAPSES), .PERM_BITS(PERM_BITS),
         .OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
@@ -45,6 +57,7 @@ module tb_sp;
         .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
         .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
         .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
+`endif
     ) dut (
         .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
         .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),
@@ -175,6 +188,11 @@ module tb_sp;
         $readmemh({GOLDEN_DIR, "winners.mem"}, winners_exp, 0, N_STEPS - 1);
         $readmemh({GOLDEN_DIR, "init_perm.mem"}, init_perm, 0, NUM_SYNAPSES - 1);
         $readmemh({GOLDEN_DIR, "pool_input.mem"}, pool_input, 0, NUM_SYNAPSES - 1);
+`ifdef SP_ACCEL
+        // sp_accel's selector 1 takes the window position of each synapse's input
+        // (htmhw.hw.hdl.window_positions, written next to tb_config.vh).
+        $readmemh("pool_pos.mem", pool_input, 0, NUM_SYNAPSES - 1);
+`endif
         $readmemh({GOLDEN_DIR, "pool_offset.mem"}, pool_offset, 0, NUM_COLUMNS);
         $readmemh({GOLDEN_DIR, "init_overlap_duty.mem"}, init_overlap_duty, 0, NUM_COLUMNS - 1);
         $readmemh({GOLDEN_DIR, "init_active_duty.mem"}, init_active_duty, 0, NUM_COLUMNS - 1);

@@ -35,7 +35,10 @@ TARGETS = {
     "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
 }
 RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_kwta_mark",
-               "sp_perm_update", "sp_duty_update", "sp_top")
+               "sp_perm_update", "sp_duty_update", "sp_top", "sp_accel")
+# The two top-level designs (hdl_ref/README.md): sp_top, the small design with lane
+# parameters, and sp_accel, the receptive-field accelerator.
+TOPS = ("sp_top", "sp_accel")
 _INSTALL_HINT = {
     "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
     "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
@@ -215,8 +218,102 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1, column_lanes: int 
     }
 
 
+def padded_dimensions(sp_params: dict) -> tuple[tuple, tuple]:
+    """Input and column dimensions padded with trailing 1s to the same rank
+    (docs/datapath.md, "Dimensions")."""
+    ind, cold = tuple(int(v) for v in sp_params["input_dimensions"]), tuple(int(v) for v in sp_params["column_dimensions"])
+    rank = max(len(ind), len(cold))
+    return ind + (1,) * (rank - len(ind)), cold + (1,) * (rank - len(cold))
+
+
+def window_table(sp_params: dict) -> np.ndarray:
+    """The receptive-field window of every column (sp_accel's wiring): a (C, W) array whose
+    row c holds the input index of each of column c's W window positions, -1 where a window
+    cut at the input's edge (no wrap-around) has none. The valid entries of row c are
+    exactly the candidates of column c's potential pool (docs/rng.md step 1), so every
+    pool lies in its window; positions are row-major over min(2r + 1, i_d) positions per
+    padded input dimension, r = min(potentialRadius, I) (hdl_ref/rtl/sp_accel.v,
+    ``window_input``)."""
+    ind, cold = padded_dimensions(sp_params)
+    num_inputs = int(np.prod(ind))
+    radius = min(int(sp_params["potential_radius"]), num_inputs)
+    wrap = bool(sp_params.get("wrap_around", True))
+    spans = [min(2 * radius + 1, i) for i in ind]
+    coords = np.array(np.unravel_index(np.arange(int(np.prod(cold))), cold), dtype=np.int64)
+    table = np.empty((coords.shape[1], int(np.prod(spans))), dtype=np.int64)
+    for w in range(table.shape[1]):
+        pos = np.unravel_index(w, spans)
+        index = np.zeros(coords.shape[1], dtype=np.int64)
+        inside = np.ones(coords.shape[1], dtype=bool)
+        for d, (i_d, n_d) in enumerate(zip(ind, cold)):
+            centre = np.minimum(i_d - 1, (i_d * (2 * coords[d] + 1)) // (2 * n_d))
+            if wrap:
+                coord = (centre - radius + pos[d]) % i_d
+            else:
+                coord = np.maximum(0, centre - radius) + pos[d]
+                inside &= coord <= np.minimum(i_d - 1, centre + radius)
+            index = index * i_d + coord
+        table[:, w] = np.where(inside, index, -1)
+    return table
+
+
+def window_positions(manifest: dict, pool_input, pool_offset) -> np.ndarray:
+    """The window position (``window_table``) of every potential synapse, in the order of
+    ``pool_input``: what sp_accel's host port takes for selector 1 instead of the input
+    index. ValueError if an input is not in its column's window (not an SP pool)."""
+    table = window_table(manifest["sp_params"])
+    pool_input = np.asarray(pool_input, dtype=np.int64)
+    offsets = np.asarray(pool_offset, dtype=np.int64)
+    cols = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    hits = table[cols] == pool_input[:, None]
+    if not hits.any(axis=1).all():
+        z = int(np.flatnonzero(~hits.any(axis=1))[0])
+        raise ValueError(f"pool input {int(pool_input[z])} of column {int(cols[z])} is not in the column's window")
+    return np.argmax(hits, axis=1)
+
+
+def sp_accel_parameters(manifest: dict, column_lanes: int = 1) -> dict:
+    """Parameters of ``sp_accel`` (hdl_ref/rtl/sp_accel.v) for a golden directory's
+    configuration: sp_top's widths and constants, the padded dimensions (rank <= 3),
+    potential radius and wrap-around, and ``COLUMN_LANES`` (columns per cycle in the boost
+    and duty phases: a power of two leaving at least 2 groups)."""
+    params = sp_top_parameters(manifest, 1, 1, None)
+    for key in ("SYN_LANES", "KWTA_LANES"):
+        del params[key]
+    col = _check_lanes(column_lanes, "column_lanes")
+    if col & (col - 1) or -(-params["NUM_COLUMNS"] // col) < 2:
+        raise ValueError(f"column_lanes must be a power of two leaving at least 2 column groups for "
+                         f"{params['NUM_COLUMNS']} columns; got {col}")
+    sp = manifest["sp_params"]
+    ind, cold = padded_dimensions(sp)
+    if len(ind) > 3:
+        raise ValueError(f"sp_accel takes up to 3 dimensions; this configuration has {len(ind)}")
+    ind, cold = ind + (1,) * (3 - len(ind)), cold + (1,) * (3 - len(cold))
+    params.update({f"IN_DIM{d}": ind[d] for d in range(3)})
+    params.update({f"COL_DIM{d}": cold[d] for d in range(3)})
+    params["POTENTIAL_RADIUS"] = min(int(sp["potential_radius"]), params["NUM_INPUTS"])
+    params["WRAP_AROUND"] = int(bool(sp.get("wrap_around", True)))
+    params["COLUMN_LANES"] = col
+    return params
+
+
+def top_parameters(manifest: dict, top: str = "sp_top", synapse_lanes: int = 1, column_lanes: int = 1,
+                   kwta_lanes: int | None = None) -> dict:
+    """Parameters of the top-level design ``top`` (one of ``TOPS``): ``sp_top_parameters``
+    or ``sp_accel_parameters`` (which has column lanes only: ValueError for other lane
+    settings)."""
+    if top not in TOPS:
+        raise ValueError(f"top must be one of {TOPS}; got {top!r}")
+    if top == "sp_top":
+        return sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes)
+    if synapse_lanes != 1 or kwta_lanes is not None:
+        raise ValueError("sp_accel has column lanes only (it updates a whole pool per cycle and compares every score "
+                         f"at once); got synapse_lanes={synapse_lanes!r}, kwta_lanes={kwta_lanes!r}")
+    return sp_accel_parameters(manifest, column_lanes)
+
+
 def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
-              kwta_lanes: int | None = None) -> str:
+              kwta_lanes: int | None = None, top: str = "sp_top") -> str:
     """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
     sizes = manifest["sizes"]
     gdir = str(Path(golden_dir).resolve()) + "/"
@@ -229,7 +326,10 @@ def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: 
              f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
              f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
     lines += [f"localparam {k} = {v};"
-              for k, v in sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes).items()]
+              for k, v in top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes).items()]
+    if top == "sp_accel":
+        # tb_sp.v instantiates sp_accel and writes window positions (pool_pos.mem) instead of input indices.
+        lines.append("`define SP_ACCEL")
     return "\n".join(lines) + "\n"
 
 
@@ -323,13 +423,19 @@ def _run(cmd, cwd, timeout):
 
 def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes) -> Path:
     work.mkdir(parents=True, exist_ok=True)
-    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, *_lane_tuple(synapse_lanes)))
+    lanes = _lane_tuple(synapse_lanes)
+    (work / "tb_config.vh").write_text(tb_config(manifest, golden_dir, *lanes))
+    if lanes[3] == "sp_accel":
+        g = load_golden(golden_dir)[1]
+        pos = window_positions(manifest, g["pool_input"], g["pool_offset"])
+        (work / "pool_pos.mem").write_text("".join(f"{int(v):x}\n" for v in pos) if len(pos) else "0\n")
     return work
 
 
 def _lane_tuple(lanes) -> tuple:
-    """(synapse, column, kwta) lanes from an int (synapse lanes) or such a tuple."""
-    return tuple(lanes) if isinstance(lanes, (tuple, list)) else (lanes, 1, None)
+    """(synapse, column, kwta lanes, top) from an int (synapse lanes) or such a tuple."""
+    t = tuple(lanes) if isinstance(lanes, (tuple, list)) else (lanes, 1, None)
+    return t + ("sp_top",) * (4 - len(t))
 
 
 def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, build_cmd, run_cmd, build_timeout,
@@ -386,19 +492,22 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
-            "parameters": sp_top_parameters(manifest, *_lane_tuple(synapse_lanes))}
+            "top": _lane_tuple(synapse_lanes)[3], "parameters": top_parameters(manifest, *_lane_tuple(synapse_lanes)[3:],
+                                                                               *_lane_tuple(synapse_lanes)[:3])}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
 
 
 def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
-           synapse_lanes: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
+           synapse_lanes: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None,
+           top: str = "sp_top") -> dict:
     """Simulate the RTL on a golden directory with each simulator in ``simulators``
     (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
     ``rtl_dir``: the directory of the RTL files (default: ``RTL_LOOKUP``).
     ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``: sp_top's SYN_LANES, COLUMN_LANES
-    and KWTA_LANES (``check_lane_settings``).
+    and KWTA_LANES (``check_lane_settings``). ``top``: the design, one of ``TOPS``
+    (``sp_accel`` takes ``column_lanes`` only).
 
     Returns ``{"ok", "problems", "rtl": rtl_info(...), "testbench_dir",
     "expected_words", "cycles_checked", "simulators": {name: result}}``; each result
@@ -421,8 +530,11 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
     manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
     _check_golden(golden_dir, manifest)
-    settings = check_lane_settings(manifest["sizes"]["num_columns"], synapse_lanes, column_lanes, kwta_lanes)
-    lanes = (settings["SYN_LANES"], settings["COLUMN_LANES"], settings["KWTA_LANES"])
+    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)
+    if top == "sp_top":
+        lanes = (params["SYN_LANES"], params["COLUMN_LANES"], params["KWTA_LANES"], top)
+    else:
+        lanes = (1, params["COLUMN_LANES"], None, top)
     rtl = rtl_info(rtl_dir)
     expected = expected_field_words(manifest)
     try:
@@ -452,7 +564,7 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
             if not quiet:
                 print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r.get('sim_seconds')} s)", flush=True)
     return {"ok": not problems, "problems": problems, "rtl": rtl, "testbench_dir": str(hdl_ref_dir() / "tb"),
-            "lanes": {"synapse": lanes[0], "column": lanes[1], "kwta": lanes[2]},
+            "top": top, "lanes": {"synapse": lanes[0], "column": lanes[1], "kwta": lanes[2]},
             "golden_dir": str(Path(golden_dir).resolve()), "expected_words": sum(expected.values()),
             "cycles_checked": cycles_checked, "simulators": results}
 
@@ -469,7 +581,8 @@ CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
 
 
 def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None,
-                 column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
+                 column_lanes: int = 1, kwta_lanes: int | None = None, top: str = "sp_top",
+                 rebuild_first: bool = False) -> dict:
     """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
     fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
     model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
@@ -481,22 +594,62 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     (``overlap``, ``kwta``, ``duty_boost``, ``permanence``, ``finish``); with
     ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
     ``latency_us`` per step.
+
+    ``top="sp_accel"``: the cycles of hdl_ref/rtl/sp_accel.v instead (column lanes only;
+    hdl_ref/README.md, "sp_accel"): its permanence phase is sp_top's with one column per
+    group and the whole pool in one row, so it comes from the same C++ model;
+    ``rebuild_first`` adds the C cycles that rebuild the window bits at the first step
+    after the host loaded the pools (a golden directory's step 0).
     """
     from .._validation import as_binary_matrix
 
     core = sp.fixed_core("model_cycles")
     x = as_binary_matrix(inputs, sp.num_inputs)
     flags = learn_schedule(learn, x.shape[0])
-    lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes)
+    if top not in TOPS:
+        raise ValueError(f"top must be one of {TOPS}; got {top!r}")
     if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
-    cycles = core.hdl_cycles(x, flags, lanes["SYN_LANES"], lanes["COLUMN_LANES"],
-                             lanes["KWTA_LANES"]).astype(np.int64)
-    out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
-    out["total"] = cycles.sum(axis=1)
+    if top == "sp_top":
+        lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes)
+        cycles = core.hdl_cycles(x, flags, lanes["SYN_LANES"], lanes["COLUMN_LANES"],
+                                 lanes["KWTA_LANES"]).astype(np.int64)
+        out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
+    else:
+        out = _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first)
+    out["total"] = sum(out[name] for name in CYCLE_PHASES)
     if clock_mhz is not None:
         out["latency_us"] = out["total"] / float(clock_mhz)
         out["steps_per_second"] = float(clock_mhz) * 1e6 / float(out["total"].mean()) if len(x) else 0.0
+    return out
+
+
+def _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first) -> dict:
+    if synapse_lanes != 1 or kwta_lanes is not None:
+        raise ValueError("sp_accel has column lanes only; got synapse_lanes="
+                         f"{synapse_lanes!r}, kwta_lanes={kwta_lanes!r}")
+    num_columns = sp.num_columns
+    col = _check_lanes(column_lanes, "column_lanes")
+    groups = -(-num_columns // col)
+    if col & (col - 1) or groups < 2:
+        raise ValueError(f"column_lanes must be a power of two leaving at least 2 column groups for "
+                         f"{num_columns} columns; got {col}")
+    offsets = sp.permanence_memory()[1]
+    largest_pool = max(1, int(np.max(np.diff(offsets)))) if len(offsets) > 1 else 1
+    all_scores = 1 << max(0, (num_columns - 1).bit_length())    # one kWTA word
+    # sp_top with one column per group, the whole pool in one row and one kWTA word has
+    # sp_accel's kWTA search, permanence and finish phases.
+    base = core.hdl_cycles(x, flags, largest_pool, 1, all_scores).astype(np.int64)
+    learning = np.asarray(flags, dtype=bool)
+    out = {
+        "overlap": np.full(len(flags), 1 + groups, dtype=np.int64),                 # S_OVL, S_BOOST
+        "kwta": base[:, 1] - np.where(learning, 0, num_columns - groups),            # S + 1, + B marking
+        "duty_boost": np.where(learning, groups, 0).astype(np.int64),
+        "permanence": base[:, 3],
+        "finish": base[:, 4],
+    }
+    if rebuild_first and len(flags):
+        out["overlap"][0] += num_columns
     return out
 
 
@@ -513,20 +666,22 @@ def pooler_from_manifest(manifest: dict):
 
 
 def golden_model_cycles(golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
-                        kwta_lanes: int | None = None) -> dict:
+                        kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
     """``model_cycles`` for a golden directory exported from a fresh pooler (its
-    initial permanence memory must match the configuration's; ValueError otherwise)."""
+    initial permanence memory must match the configuration's; ValueError otherwise),
+    as the testbenches run it (the host loads the state before step 0)."""
     manifest, g = load_golden(golden_dir)
-    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes, kwta_lanes)
+    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes, kwta_lanes, top)
 
 
-def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes=1, kwta_lanes=None) -> dict:
+def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes=1, kwta_lanes=None,
+                         top="sp_top") -> dict:
     sp = pooler_from_manifest(manifest)
     if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
         raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
                          "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
     return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes,
-                        column_lanes=column_lanes, kwta_lanes=kwta_lanes)
+                        column_lanes=column_lanes, kwta_lanes=kwta_lanes, top=top, rebuild_first=True)
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
@@ -596,4 +751,5 @@ __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "
            "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
            "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
            "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config",
-           "hdl_ref_dir", "rtl_sources"]
+           "hdl_ref_dir", "rtl_sources", "TOPS", "top_parameters", "sp_accel_parameters", "padded_dimensions",
+           "window_table", "window_positions"]
