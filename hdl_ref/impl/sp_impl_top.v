@@ -1,12 +1,13 @@
-// Implementation shell of sp_top for place and route (htmhw hdl implement): sp_top's wide
-// ports (in_vec, the host port, winners) do not fit any package's pins, so they go through
+// Implementation shell of sp_top or sp_accel (ACCEL = 1) for place and route (htmhw hdl
+// implement): the cores' wide ports (in_vec, the host port, winners) do not fit any
+// package's pins, so they go through
 // a serial interface of 13 pins. Not part of the verified reference; it adds the input
 // shift register (NUM_INPUTS + 100 + RD_BITS flip-flops, fewer after yosys removes the
 // unused host_addr bits) and one output multiplexer over {host_rdata, winners}.
 //
 //   shift = 1: {in_vec, host_sel, host_addr, host_wdata, rd_addr} <= {.., sin} (LSB first)
 //   sout  <= {host_rdata, winners}[rd_addr] (registered)
-//   start, learn, host_we, busy, done, phase: sp_top's, unchanged.
+//   start, learn, host_we, busy, done, phase: the core's, unchanged.
 `default_nettype none
 module sp_impl_top #(
     parameter NUM_INPUTS = 16,
@@ -35,7 +36,16 @@ module sp_impl_top #(
     parameter POOL_MAX = 8,
     parameter COLUMN_LANES = 1,
     parameter SYN_LANES = 1,
-    parameter KWTA_LANES = 1
+    parameter KWTA_LANES = 1,
+    parameter ACCEL = 0,           // 1: sp_accel (hdl_ref/rtl/sp_accel.v) instead of sp_top; its parameters:
+    parameter IN_DIM0 = 16,
+    parameter IN_DIM1 = 1,
+    parameter IN_DIM2 = 1,
+    parameter COL_DIM0 = 8,
+    parameter COL_DIM1 = 1,
+    parameter COL_DIM2 = 1,
+    parameter POTENTIAL_RADIUS = 16,
+    parameter WRAP_AROUND = 1
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -66,18 +76,38 @@ module sp_impl_top #(
     wire [OUT_BITS-1:0]    out_bits = {host_rdata, winners};
     always @(posedge clk) sout <= (rd_addr < OUT_BITS) ? out_bits[rd_addr] : 1'b0;
 
-    sp_top #(
-        .NUM_INPUTS(NUM_INPUTS), .NUM_COLUMNS(NUM_COLUMNS), .NUM_SYNAPSES(NUM_SYNAPSES), .PERM_BITS(PERM_BITS),
-        .OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
-        .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
-        .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
-        .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
-        .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
-        .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
-    ) core (
-        .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
-        .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),
-        .host_wdata(host_wdata), .host_rdata(host_rdata)
-    );
+    generate
+        if (ACCEL != 0) begin : accel
+            sp_accel #(
+                .NUM_INPUTS(NUM_INPUTS), .NUM_COLUMNS(NUM_COLUMNS), .NUM_SYNAPSES(NUM_SYNAPSES), .PERM_BITS(PERM_BITS),
+                .OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
+                .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
+                .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
+                .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX),
+                .UPDATE_PERIOD(UPDATE_PERIOD), .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE),
+                .POOL_MAX(POOL_MAX), .IN_DIM0(IN_DIM0), .IN_DIM1(IN_DIM1), .IN_DIM2(IN_DIM2), .COL_DIM0(COL_DIM0),
+                .COL_DIM1(COL_DIM1), .COL_DIM2(COL_DIM2), .POTENTIAL_RADIUS(POTENTIAL_RADIUS),
+                .WRAP_AROUND(WRAP_AROUND), .COLUMN_LANES(COLUMN_LANES)
+            ) core (
+                .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
+                .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),
+                .host_wdata(host_wdata), .host_rdata(host_rdata)
+            );
+        end else begin : small
+            sp_top #(
+                .NUM_INPUTS(NUM_INPUTS), .NUM_COLUMNS(NUM_COLUMNS), .NUM_SYNAPSES(NUM_SYNAPSES), .PERM_BITS(PERM_BITS),
+                .OVERLAP_BITS(OVERLAP_BITS), .BOOST_INT_BITS(BOOST_INT_BITS), .BOOST_FRAC_BITS(BOOST_FRAC_BITS),
+                .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .CONN_Q(CONN_Q),
+                .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
+                .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
+                .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
+                .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
+            ) core (
+                .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
+                .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),
+                .host_wdata(host_wdata), .host_rdata(host_rdata)
+            );
+        end
+    endgenerate
 endmodule
 `default_nettype wire

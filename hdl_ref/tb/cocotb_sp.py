@@ -95,7 +95,12 @@ async def golden_vectors(dut):
 
     for c in range(n_cols):
         await host_write(dut, H_POOL_SIZE, c, offsets[c + 1] - offsets[c])
-    for z, (p, i) in enumerate(zip(g["init_perm"], g["pool_input"])):
+    pool_words = g["pool_input"]
+    if os.environ.get("HTMHW_TOP") == "sp_accel":
+        # sp_accel's selector 1 takes the window position of each synapse's input.
+        from htmhw.hw.hdl import window_positions
+        pool_words = window_positions(manifest, g["pool_input"], g["pool_offset"])
+    for z, (p, i) in enumerate(zip(g["init_perm"], pool_words)):
         await host_write(dut, H_PERM, slot_addr(z), p)
         await host_write(dut, H_POOL_INPUT, slot_addr(z), i)
     for c in range(n_cols):

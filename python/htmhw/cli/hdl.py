@@ -10,6 +10,9 @@ from ._common import print_result
 
 
 def _add_lane_arguments(p) -> None:
+    p.add_argument("--top", choices=("sp_top", "sp_accel"), default="sp_top",
+                   help="the design: sp_top, the small design with lane parameters (default), or sp_accel, the "
+                        "receptive-field accelerator (takes --column-lanes only); hdl_ref/README.md")
     p.add_argument("--column-lanes", type=int, default=1,
                    help="sp_top's COLUMN_LANES: columns processed together, a power of two (default 1)")
     p.add_argument("--kwta-lanes", type=int, default=None,
@@ -50,7 +53,7 @@ def _main_hdl_implement(args) -> int:
     device = args.device or {"ecp5": "85k", "ice40": "hx8k"}[args.family]
     try:
         r = fpga.implement(args.golden_dir, args.family, device, synapse_lanes=args.lanes, freq_mhz=args.freq,
-                           column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes,
+                           column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top,
                            timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
                            progress=not (args.quiet or args.json))
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
@@ -114,11 +117,11 @@ def main(args) -> int:
             sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
             result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json,
                                  rtl_dir=args.rtl, synapse_lanes=args.lanes,
-                                 column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes)
+                                 column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top)
             failed = not result["ok"]
         else:
             result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes,
-                                    column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes)
+                                    column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top)
             failed = 0
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"htmhw hdl {args.hdl_command}: error: {e}", file=sys.stderr)

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .golden import load as load_golden
-from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_sources, sp_top_parameters, staged_read_script
+from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_sources, staged_read_script, top_parameters
 
 # nextpnr's device options and the resources of each part (for the table and the fit
 # check; the numbers a run reports are nextpnr's own "available" counts).
@@ -194,7 +194,8 @@ def parse_memories(yosys_log: str) -> list[dict]:
 def _memory_name(path: str) -> str:
     # sp_impl_top.core.perm_mem.bank[0].mem (or sp_top.perm_mem.bank[0].mem) -> perm_mem.bank[0]
     # (parse_memories drops a lone bank[0])
-    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "sp_top", "core", "mem")]
+    parts = [p for p in path.split(".") if p not in ("sp_impl_top", "sp_top", "sp_accel", "small", "accel", "core",
+                                                      "mem")]
     return ".".join(parts) or path
 
 
@@ -272,11 +273,13 @@ def software_steps_per_second(manifest: dict, inputs, repeats: int = 5) -> dict:
 
 
 def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1, column_lanes: int = 1,
-                    kwta_lanes: int | None = None) -> dict:
-    """Mean cycles of sp_top per learning step (a fresh pooler learning on every row) and
-    per inference step (the trained pooler on the same rows), from the cycle model."""
+                    kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
+    """Mean cycles of ``top`` (sp_top or sp_accel) per learning step (a fresh pooler
+    learning on every row) and per inference step (the trained pooler on the same rows),
+    from the cycle model. sp_accel's one-time rebuild after the host loads the pools is
+    not included (it is setup, like the load itself)."""
     sp = pooler_from_manifest(manifest)
-    lanes = {"synapse_lanes": synapse_lanes, "column_lanes": column_lanes, "kwta_lanes": kwta_lanes}
+    lanes = {"synapse_lanes": synapse_lanes, "column_lanes": column_lanes, "kwta_lanes": kwta_lanes, "top": top}
     learn = model_cycles(sp, inputs, learn=True, **lanes)["total"]
     infer = model_cycles(sp, inputs, learn=False, **lanes)["total"]
     return {"steps": int(len(learn)), "learn_per_step": round(float(learn.mean()), 1),
@@ -285,11 +288,13 @@ def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1, column_lanes
 
 def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lanes: int = 1,
               freq_mhz: float = 100.0, timeout: float = 3600.0, repeats: int = 5, work_dir=None,
-              progress: bool = False, seed: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None) -> dict:
+              progress: bool = False, seed: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None,
+              top: str = "sp_top") -> dict:
     """Synthesize, place and route ``hdl_ref/`` for a golden directory's configuration
     on ``family`` ("ecp5", "ice40") / ``device`` (ecp5: 25k, 45k, 85k; ice40: up5k,
     hx8k), with sp_top's lane parameters ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``
-    (``htmhw.hdl.check_lane_settings``), and compare with the C++
+    (``htmhw.hdl.check_lane_settings``) or, with ``top="sp_accel"``, the receptive-field
+    accelerator (``column_lanes`` only), and compare with the C++
     model (see the module docstring). ``freq_mhz`` is the clock constraint nextpnr
     optimizes for; the reported fmax is what the routed design achieves. ``timeout``
     (seconds) bounds synthesis plus place and route; ``work_dir`` keeps the tool logs,
@@ -312,21 +317,23 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     if isinstance(seed, bool) or not isinstance(seed, int) or not 1 <= seed <= 2**31 - 1:
         raise ValueError(f"seed must be an integer in [1, 2^31-1]; got {seed!r}")
     manifest, g = load_golden(golden_dir)
-    params = sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes)
+    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)
     yosys_cmd, pnr_cmd = _tool_cmd("yosys"), _tool_cmd(family)
     x = g["input"].astype(np.uint8)
     if len(x) < 1:
         raise ValueError(f"{golden_dir}: no steps")
     t0 = time.perf_counter()
     sizes = manifest["sizes"]
-    result = {"golden_dir": str(golden_dir), "family": family, "device": device, "synapse_lanes": synapse_lanes,
-              "column_lanes": params["COLUMN_LANES"], "kwta_lanes": params["KWTA_LANES"],
+    result = {"golden_dir": str(golden_dir), "family": family, "device": device, "top": top,
+              "synapse_lanes": synapse_lanes, "column_lanes": params["COLUMN_LANES"],
+              "kwta_lanes": params.get("KWTA_LANES"),
               "pool_max": params["POOL_MAX"],
               "num_inputs": sizes["num_inputs"], "num_columns": sizes["num_columns"],
               "num_synapses": sizes["num_synapses"], "freq_constraint_mhz": float(freq_mhz),
               "tools": tool_versions(family)}
     _log(progress, t0, f"cycle model and C++ model over {len(x)} steps")
-    result["cycles"] = hardware_cycles(manifest, x, synapse_lanes, params["COLUMN_LANES"], params["KWTA_LANES"])
+    result["cycles"] = hardware_cycles(manifest, x, synapse_lanes, params["COLUMN_LANES"], params.get("KWTA_LANES"),
+                                       top=top)
     result["software"] = software_steps_per_second(manifest, x, repeats)
     deadline = time.perf_counter() + float(timeout)
     with tempfile.TemporaryDirectory(prefix="htmhw-fpga-") as tmp:
@@ -337,7 +344,8 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
         shell = hdl_ref_dir() / "impl" / "sp_impl_top.v"
         if not shell.is_file():
             raise FileNotFoundError(f"the implementation shell {shell} is missing")
-        script = (staged_read_script([*rtl_sources(), shell], params, "sp_impl_top", work) +
+        shell_params = {**params, "ACCEL": int(top == "sp_accel")}
+        script = (staged_read_script([*rtl_sources(), shell], shell_params, "sp_impl_top", work) +
                   f"{_SYNTH[family]} -top sp_impl_top -json design.json\n"
                   "tee -q -o stat.json stat -json\n")
         (work / "synth.ys").write_text(script)
@@ -402,8 +410,10 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
 def format_report(r: dict) -> str:
     """The text report of :func:`implement`."""
     lines = [f"htmhw hdl implement: {r['golden_dir']} ({r['num_inputs']} inputs, {r['num_columns']} columns, "
-             f"{r['num_synapses']} synapses), {r['family']} {r['device']}, SYN_LANES = {r['synapse_lanes']}, "
-             f"COLUMN_LANES = {r.get('column_lanes', 1)}, KWTA_LANES = {r.get('kwta_lanes', 1)}",
+             f"{r['num_synapses']} synapses), {r['family']} {r['device']}, " +
+             (f"sp_accel, COLUMN_LANES = {r.get('column_lanes', 1)}" if r.get("top") == "sp_accel" else
+              f"SYN_LANES = {r['synapse_lanes']}, COLUMN_LANES = {r.get('column_lanes', 1)}, "
+              f"KWTA_LANES = {r.get('kwta_lanes', 1)}"),
              "  tools: " + ", ".join(f"{k} {v}" for k, v in r["tools"].items())]
     if r["status"] == "timeout":
         lines.append(f"  TIMEOUT: {r['error']}")

