@@ -169,14 +169,18 @@ ACCEL_MUTATIONS = {
                              "edge", 2, "overlap"),
     # No rebuild of the window bits after the host loaded the pools.
     "no_rebuild": ([("state_d = stale ? S_REBUILD : S_OVL;", "state_d = S_OVL;")], "edge", 1, "overlap"),
-    # The window bits take the permanences read before the pass, not its result.
-    "window_lags_pass": ([("wire [POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
-                           "wire [POOL_MAX*PERM_BITS-1:0] window_perms = perm_rdata;")], "edge", 2, "overlap"),
+    # The window bits are written by the rebuild only, not after permanence passes.
+    "window_not_updated": ([("wire                      window_we = (state == S_REBUILD) || (state == S_PASS);",
+                             "wire                      window_we = (state == S_REBUILD);")], "edge", 2, "overlap"),
+    # The raise decision counts the permanences read before the pass, not its result.
+    "raise_counts_old": ([("wire [POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
+                           "wire [POOL_MAX*PERM_BITS-1:0] window_perms = perm_rdata;")], "edge", 2, "written_perm"),
     # The permanence pass reads the input of window position 0 for every slot.
     "slot_input_position": ([(".input_bit(x_col[pos])", ".input_bit(x_col[0])")], "wrap-2d", 4, "written_perm"),
-    # The kWTA starts one group early: the last group's scores are not yet staged.
-    "kwta_starts_early": ([(".start(state == S_BOOST && col == LAST_GROUP)",
-                            ".start(state == S_BOOST && col == LAST_GROUP - 1)")], "nowrap-2d", 4, "winners"),
+    # The kWTA sees the last group's scores of the previous step (never staged).
+    "last_group_not_staged": ([("S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;",
+                                "S_BOOST: if (col != LAST_GROUP) score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;")],
+                              "nowrap-2d", 4, "winners"),
 }
 
 
