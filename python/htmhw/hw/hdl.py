@@ -370,11 +370,8 @@ def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, syn
         lambda work: [str(work / "obj_dir" / "tb_sp")], 900, timeout)
 
 
-def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
-               manifest: dict | None = None) -> dict:
-    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
-    it streams the vectors from ``golden.npz`` and the manifest."""
-    manifest = _check_golden(golden_dir, manifest)
+def _check_cocotb() -> None:
+    """cocotb 2.x and Icarus must be installed (RuntimeError naming what is missing)."""
     try:
         import cocotb  # noqa: F401
         import cocotb_tools.runner  # noqa: F401
@@ -382,6 +379,45 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
         raise RuntimeError("cocotb is not installed; install it: pip install 'cocotb>=2,<3' "
                            "(in the project's test extras)") from None
     _tool("iverilog")
+    _tool("vvp")
+
+
+_COCOTB_RESULTS_RE = re.compile(r"cocotb results: (\d+) tests, (\d+) failed")
+
+
+def run_cocotb_testbench(toplevel: str, test_module: str, sources, work_dir, parameters: dict | None = None,
+                         env: dict | None = None, includes=(), tb_dir=None, timeout: float = 600) -> dict:
+    """Build ``toplevel`` from the Verilog ``sources`` with ``parameters`` on Icarus and
+    run the cocotb test module ``test_module`` (a file in ``tb_dir``, default
+    ``hdl_ref/tb``) in a subprocess (``htmhw.hw._cocotb_run``, the runner ``run_cocotb``
+    uses). The simulation sees ``env`` and ``HTMHW_TB_PARAMETERS`` (the parameters as
+    JSON). Returns ``{"ok", "tests", "failed", "exit_code", "output", "seconds"}``;
+    ``ok`` only when at least one test ran and none failed. A missing cocotb or Icarus
+    raises RuntimeError (never a skip)."""
+    _check_cocotb()
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    parameters = {k: int(v) for k, v in (parameters or {}).items()}
+    spec = {"work_dir": str(work.resolve()), "sources": [str(Path(s).resolve()) for s in sources],
+            "includes": [str(Path(d).resolve()) for d in includes],
+            "tb_dir": str(Path(tb_dir).resolve() if tb_dir is not None else hdl_ref_dir() / "tb"),
+            "toplevel": toplevel, "test_module": test_module, "parameters": parameters,
+            "extra_env": {**(env or {}), "HTMHW_TB_PARAMETERS": json.dumps(parameters)}}
+    t0 = time.perf_counter()
+    proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
+    out = proc.stdout + proc.stderr
+    m = _COCOTB_RESULTS_RE.findall(out)
+    tests, failed = (int(v) for v in m[-1]) if m else (None, None)
+    return {"ok": proc.returncode == 0 and bool(tests) and failed == 0, "tests": tests, "failed": failed,
+            "exit_code": proc.returncode, "output": out, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
+    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
+    it streams the vectors from ``golden.npz`` and the manifest."""
+    manifest = _check_golden(golden_dir, manifest)
+    _check_cocotb()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
@@ -594,6 +630,6 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
            "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
-           "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
-           "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config",
-           "hdl_ref_dir", "rtl_sources"]
+           "run_cocotb", "run_cocotb_testbench", "check_synth", "resources", "read_cycles", "model_cycles",
+           "golden_model_cycles", "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max",
+           "tb_config", "hdl_ref_dir", "rtl_sources"]
