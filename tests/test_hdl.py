@@ -494,11 +494,12 @@ def test_rtl_hash_follows_contents(tmp_path):
     shutil.copytree(hdl.hdl_ref_dir() / "rtl", a)
     shutil.copytree(hdl.hdl_ref_dir() / "rtl", b)
     digest = hashlib.sha256()
-    for f in sorted(RTL_FILES):
+    hashed = RTL_FILES | set(hdl.RTL_HEADERS)  # the modules and the headers they include
+    for f in sorted(hashed):
         data = (a / f).read_bytes()
         digest.update(f.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     assert hdl.rtl_info(a)["sha256"] == hdl.rtl_info(b)["sha256"] == digest.hexdigest()
-    for f in sorted(RTL_FILES):
+    for f in sorted(hashed):
         c = tmp_path / f"edit-{f}"
         shutil.copytree(a, c)
         (c / f).write_text((c / f).read_text() + "// edited\n")

@@ -163,10 +163,10 @@ def test_accel_cycle_model_counts(accel_golden):
 # (file edits, vectors, lanes, the field that mismatches first). Each runs on Icarus.
 ACCEL_MUTATIONS = {
     # A window cut one position early at the input's edge (no wrap-around).
-    "window_edge": ([("if (coord > hi) cut = 1;", "if (coord >= hi) cut = 1;")], "nowrap-2d", 2, "overlap"),
+    "window_edge": ([("(C0 > HI0 || C1 > HI1 || C2 > HI2)", "(C0 > HI0 || C1 >= HI1 || C2 > HI2)")],
+                    "nowrap-2d", 2, "overlap"),
     # Wrap-around without the correction of a negative remainder: those positions are cut.
-    "window_wrap_negative": ([("if (coord < 0) coord = coord + i_d;", "if (coord < 0) coord = coord;")],
-                             "edge", 2, "overlap"),
+    "window_wrap_negative": ([("((V0 % IN_DIM0) + IN_DIM0) % IN_DIM0", "V0 % IN_DIM0")], "edge", 2, "overlap"),
     # No rebuild of the window bits after the host loaded the pools.
     "no_rebuild": ([("state_d = stale ? S_REBUILD : S_OVL;", "state_d = S_OVL;")], "edge", 1, "overlap"),
     # The window bits are written by the rebuild only, not after permanence passes.

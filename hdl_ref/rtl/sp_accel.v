@@ -18,12 +18,8 @@
 // permanence memory (one column per cycle) at the first step after the host wrote a
 // permanence, a window position or a pool size.
 //
-// Host port: as sp_top's (hdl_ref/README.md, "Host port"), selector 1 being the window
-// position of a synapse slot. Selector map:
-//   0 permanence (slot)  1 window position of the slot's input (slot)  2 pool size (column)
-//   3 overlap duty (C)  4 active duty (C)  5 minimum overlap duty (1)  6 boost factor (C)
-//   7 boost LUT (2^LUT_BITS)  8 iteration counter (1)  9 iteration mod UPDATE_PERIOD (1)
-//  10 overlap of the last step (C, read only)  11 boosted overlap of the last step (C, read only)
+// Host port: as sp_top's (hdl_ref/README.md, "Host port"; selector map sp_host_map.vh),
+// selector 1 taking the window position of a synapse slot's input, not its index.
 `default_nettype none
 module sp_accel #(
     parameter NUM_INPUTS = 16,                     // input vector bits I (= IN_DIM0 * IN_DIM1 * IN_DIM2)
@@ -104,9 +100,7 @@ module sp_accel #(
     localparam [1:0] MODE_ADAPT = 2'd0, MODE_RAISE = 2'd1, MODE_TRIM = 2'd2, MODE_WEAK = 2'd3;
     localparam [3:0] S_IDLE = 4'd0, S_REBUILD = 4'd1, S_OVL = 4'd2, S_BOOST = 4'd3, S_KWTA = 4'd4, S_MARK = 4'd5,
                      S_DUTY = 4'd6, S_PSEL = 4'd7, S_PASS = 4'd8, S_MIN = 4'd9, S_DONE = 4'd10;
-    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
-                     H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
-                     H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
+`include "sp_host_map.vh"
 
     // Elaboration-time checks (a failing one names itself and the instance path).
     generate
@@ -124,44 +118,6 @@ module sp_accel #(
         end
     endgenerate
 
-    // Input index of window position w of column c, or -1 where a window cut at the input's
-    // edge (no wrap-around) has no input: docs/rng.md step 1. Per dimension the centre is
-    // m = min(i - 1, floor(i (2x + 1) / (2n))); position p along a dimension is input
-    // coordinate lo + p with lo = max(0, m - r) (valid while <= min(i - 1, m + r)), or
-    // (m - r + p) mod i with wrap-around; positions are row-major over min(2r + 1, i)
-    // positions per dimension, as the candidates.
-    function integer window_input(input integer c, input integer w);
-        integer d, i_d, n_d, x_d, span_d, p_d, m, lo, hi, coord, index, col_below, win_below, cut;
-        begin
-            index = 0;
-            cut = 0;
-            for (d = 0; d < 3; d = d + 1) begin
-                i_d = (d == 0) ? IN_DIM0 : ((d == 1) ? IN_DIM1 : IN_DIM2);
-                n_d = (d == 0) ? COL_DIM0 : ((d == 1) ? COL_DIM1 : COL_DIM2);
-                span_d = (2 * POTENTIAL_RADIUS + 1 < i_d) ? 2 * POTENTIAL_RADIUS + 1 : i_d;
-                col_below = (d == 0) ? COL_DIM1 * COL_DIM2 : ((d == 1) ? COL_DIM2 : 1);
-                win_below = 1;
-                if (d == 0) win_below = ((2 * POTENTIAL_RADIUS + 1 < IN_DIM1) ? 2 * POTENTIAL_RADIUS + 1 : IN_DIM1) *
-                                        ((2 * POTENTIAL_RADIUS + 1 < IN_DIM2) ? 2 * POTENTIAL_RADIUS + 1 : IN_DIM2);
-                if (d == 1) win_below = (2 * POTENTIAL_RADIUS + 1 < IN_DIM2) ? 2 * POTENTIAL_RADIUS + 1 : IN_DIM2;
-                x_d = (c / col_below) % n_d;
-                p_d = (w / win_below) % span_d;
-                m = (i_d * (2 * x_d + 1)) / (2 * n_d);
-                if (m > i_d - 1) m = i_d - 1;
-                if (WRAP_AROUND != 0) begin
-                    coord = (m - POTENTIAL_RADIUS + p_d) % i_d;
-                    if (coord < 0) coord = coord + i_d;
-                end else begin
-                    lo = (m - POTENTIAL_RADIUS > 0) ? m - POTENTIAL_RADIUS : 0;
-                    hi = (m + POTENTIAL_RADIUS < i_d - 1) ? m + POTENTIAL_RADIUS : i_d - 1;
-                    coord = lo + p_d;
-                    if (coord > hi) cut = 1;
-                end
-                index = index * i_d + coord;
-            end
-            window_input = cut ? -1 : index;
-        end
-    endfunction
 
     reg [3:0]              state, state_d;   // state_d, col_d: the values at the next clock edge
     reg [COLUMN_BITS-1:0]  col, col_d;       // current column (rebuild, permanence) or group (boost, duty)
@@ -225,15 +181,42 @@ module sp_accel #(
     wire                      window_we = (state == S_REBUILD) || (state == S_PASS);
     wire [W-1:0]              window_next;   // the current column's connected window bits after this cycle
     localparam [WCOUNT_BITS:0] OVERLAP_MAX = (1 << OVERLAP_BITS) - 1;
+    // The window (docs/rng.md step 1), as constant arithmetic (yosys and Verilator elaborate
+    // it fast; a constant function called per position takes them minutes at C*W = 12,544).
+    // Per dimension the centre is m = min(i - 1, floor(i (2x + 1) / (2n))); position p along
+    // it is input coordinate lo + p with lo = max(0, m - r), valid while <= min(i - 1, m + r),
+    // or (m - r + p) mod i with wrap-around; positions are row-major over
+    // SPAN_d = min(2r + 1, i_d) per dimension, the order of the candidates.
+    localparam integer R = POTENTIAL_RADIUS;
+    localparam integer SPAN1 = (2 * R + 1 < IN_DIM1) ? 2 * R + 1 : IN_DIM1;
+    localparam integer SPAN2 = (2 * R + 1 < IN_DIM2) ? 2 * R + 1 : IN_DIM2;
     genvar g, t;
     generate
         for (g = 0; g < C; g = g + 1) begin : column
+            localparam integer X0 = g / (COL_DIM1 * COL_DIM2), X1 = (g / COL_DIM2) % COL_DIM1, X2 = g % COL_DIM2;
+            localparam integer MR0 = (IN_DIM0 * (2 * X0 + 1)) / (2 * COL_DIM0);
+            localparam integer MR1 = (IN_DIM1 * (2 * X1 + 1)) / (2 * COL_DIM1);
+            localparam integer MR2 = (IN_DIM2 * (2 * X2 + 1)) / (2 * COL_DIM2);
+            localparam integer M0 = (MR0 < IN_DIM0 - 1) ? MR0 : IN_DIM0 - 1;
+            localparam integer M1 = (MR1 < IN_DIM1 - 1) ? MR1 : IN_DIM1 - 1;
+            localparam integer M2 = (MR2 < IN_DIM2 - 1) ? MR2 : IN_DIM2 - 1;
+            localparam integer LO0 = WRAP_AROUND ? M0 - R : ((M0 - R > 0) ? M0 - R : 0);
+            localparam integer LO1 = WRAP_AROUND ? M1 - R : ((M1 - R > 0) ? M1 - R : 0);
+            localparam integer LO2 = WRAP_AROUND ? M2 - R : ((M2 - R > 0) ? M2 - R : 0);
+            localparam integer HI0 = (M0 + R < IN_DIM0 - 1) ? M0 + R : IN_DIM0 - 1;
+            localparam integer HI1 = (M1 + R < IN_DIM1 - 1) ? M1 + R : IN_DIM1 - 1;
+            localparam integer HI2 = (M2 + R < IN_DIM2 - 1) ? M2 + R : IN_DIM2 - 1;
             for (t = 0; t < W; t = t + 1) begin : position
-                localparam integer IN = window_input(g, t);
-                if (IN >= 0) begin : wired
-                    assign x_window[g*W+t] = x[IN];
-                end else begin : cut
+                localparam integer V0 = LO0 + t / (SPAN1 * SPAN2), V1 = LO1 + (t / SPAN2) % SPAN1, V2 = LO2 + t % SPAN2;
+                // ((v mod i) + i) mod i: the remainder of a negative v is not negative.
+                localparam integer C0 = WRAP_AROUND ? ((V0 % IN_DIM0) + IN_DIM0) % IN_DIM0 : V0;
+                localparam integer C1 = WRAP_AROUND ? ((V1 % IN_DIM1) + IN_DIM1) % IN_DIM1 : V1;
+                localparam integer C2 = WRAP_AROUND ? ((V2 % IN_DIM2) + IN_DIM2) % IN_DIM2 : V2;
+                localparam integer CUT = !WRAP_AROUND && (C0 > HI0 || C1 > HI1 || C2 > HI2);
+                if (CUT) begin : cut
                     assign x_window[g*W+t] = 1'b0;
+                end else begin : wired
+                    assign x_window[g*W+t] = x[(C0 * IN_DIM1 + C1) * IN_DIM2 + C2];
                 end
             end
             reg [W-1:0] connected;

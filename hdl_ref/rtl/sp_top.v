@@ -15,11 +15,7 @@
 // in the cycle after host_sel and host_addr were given. Addresses: per-column selectors
 // take the column c; per-synapse selectors take (c << SLOT_BITS) | s for slot s (the s-th
 // synapse of column c's pool in ascending input order), SLOT_BITS = max(1, clog2(POOL_MAX)).
-// Selector map:
-//   0 permanence (slot)  1 pool input index (slot)  2 pool size (column)
-//   3 overlap duty (C)  4 active duty (C)  5 minimum overlap duty (1)  6 boost factor (C)
-//   7 boost LUT (2^LUT_BITS)  8 iteration counter (1)  9 iteration mod UPDATE_PERIOD (1)
-//  10 overlap of the last step (C, read only)  11 boosted overlap of the last step (C, read only)
+// Selector map: sp_host_map.vh (H_*), generated from htmhw.hw.hostmap.HOST_SELECTORS.
 `default_nettype none
 module sp_top #(
     parameter NUM_INPUTS = 16,                     // input vector bits I
@@ -94,9 +90,7 @@ module sp_top #(
     localparam [1:0] MODE_ADAPT = 2'd0, MODE_RAISE = 2'd1, MODE_TRIM = 2'd2, MODE_WEAK = 2'd3;
     localparam [3:0] S_IDLE = 4'd0, S_OVL = 4'd1, S_OTAIL = 4'd2, S_KWTA = 4'd3, S_MARK = 4'd4, S_DUTY = 4'd5,
                      S_PSEL = 4'd6, S_PASS = 4'd7, S_MIN = 4'd8, S_DONE = 4'd9;
-    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
-                     H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
-                     H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
+`include "sp_host_map.vh"
 
     // Elaboration-time checks (a failing one names itself and the instance path).
     generate

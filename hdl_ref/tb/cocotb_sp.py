@@ -9,9 +9,13 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge, Timer
 
 from htmhw.hw.golden import load
+from htmhw.hw.hostmap import SELECTORS  # the one table (hdl_ref/rtl/sp_host_map.vh is generated from it)
 
-H_PERM, H_POOL_INPUT, H_POOL_SIZE, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = range(8)
-H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = range(8, 12)
+H_PERM, H_POOL_INPUT, H_POOL_SIZE, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_BOOST, H_LUT = (
+    SELECTORS[n] for n in ("PERM", "POOL_INPUT", "POOL_SIZE", "OVERLAP_DUTY", "ACTIVE_DUTY", "MIN_DUTY", "BOOST",
+                           "LUT"))
+H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = (
+    SELECTORS[n] for n in ("ITERATION", "PERIOD_PHASE", "OVERLAP", "BOOSTED"))
 
 
 class Checker:

@@ -15,9 +15,7 @@ module tb_sp;
     localparam integer MAX_STEP_CYCLES = 64 * (NUM_COLUMNS * POOL_MAX + 40 * NUM_COLUMNS) + 1000;
     // Per-synapse host address: (column << SLOT_BITS) | slot (sp_top's host port).
     localparam SLOT_BITS = (POOL_MAX > 1) ? $clog2(POOL_MAX) : 1;
-    localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
-                     H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7,
-                     H_ITERATION = 4'd8, H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
+`include "sp_host_map.vh"
     // Checked fields, in the order they are checked within a step (htmhw.hw.hdl.FIELDS).
     localparam integer F_OVERLAP = 0, F_BOOSTED = 1, F_WINNERS = 2, F_WRITTEN_PERM = 3, F_OVERLAP_DUTY = 4,
                        F_ACTIVE_DUTY = 5, F_BOOST = 6, F_MIN_DUTY = 7, F_FINAL_PERM = 8, F_FINAL_OVERLAP_DUTY = 9,

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .golden import load as load_golden
-from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_sources, staged_read_script, top_parameters
+from .hdl import hdl_ref_dir, model_cycles, pooler_from_manifest, rtl_files, staged_read_script, top_parameters
 
 # nextpnr's device options and the resources of each part (for the table and the fit
 # check; the numbers a run reports are nextpnr's own "available" counts).
@@ -345,7 +345,7 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
         if not shell.is_file():
             raise FileNotFoundError(f"the implementation shell {shell} is missing")
         shell_params = {**params, "ACCEL": int(top == "sp_accel")}
-        script = (staged_read_script([*rtl_sources(), shell], shell_params, "sp_impl_top", work) +
+        script = (staged_read_script([*rtl_files(), shell], shell_params, "sp_impl_top", work) +
                   f"{_SYNTH[family]} -top sp_impl_top -json design.json\n"
                   "tee -q -o stat.json stat -json\n")
         (work / "synth.ys").write_text(script)

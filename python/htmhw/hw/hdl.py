@@ -39,6 +39,9 @@ RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_b
 # The two top-level designs (hdl_ref/README.md): sp_top, the small design with lane
 # parameters, and sp_accel, the receptive-field accelerator.
 TOPS = ("sp_top", "sp_accel")
+# Headers `include`d by the RTL (and tb_sp.v), found in the RTL directory: every build below
+# passes it as an include directory. sp_host_map.vh is generated (htmhw.hw.hostmap).
+RTL_HEADERS = ("sp_host_map.vh",)
 _INSTALL_HINT = {
     "iverilog": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
     "vvp": "apt-get install iverilog (Icarus Verilog 11; .ci/run installs it)",
@@ -111,10 +114,33 @@ def rtl_sources(rtl_dir=None) -> list[Path]:
     return files
 
 
+def rtl_headers(rtl_dir=None) -> list[Path]:
+    """The headers the RTL includes (``RTL_HEADERS``), in the RTL directory."""
+    rtl_dir = Path(rtl_dir) if rtl_dir is not None else hdl_ref_dir() / "rtl"
+    files = [rtl_dir / h for h in RTL_HEADERS]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"RTL headers missing: {', '.join(missing)} (sp_host_map.vh: "
+                                "python -m htmhw.hw.hostmap --write in the source checkout)")
+    return files
+
+
+def rtl_files(rtl_dir=None) -> list[Path]:
+    """Every RTL file of ``sp_top``: the sources (``rtl_sources``) and the headers they
+    include (``rtl_headers``)."""
+    return rtl_sources(rtl_dir) + rtl_headers(rtl_dir)
+
+
+def rtl_include_dir(rtl_dir=None) -> Path:
+    """The include directory of the RTL (where ``RTL_HEADERS`` are): the RTL directory."""
+    return Path(rtl_dir) if rtl_dir is not None else hdl_ref_dir() / "rtl"
+
+
 def rtl_info(rtl_dir=None) -> dict:
     """The RTL a simulation compiles: ``{"dir", "found_by", "sha256"}``. ``sha256`` is
-    over the RTL files in name order, each as its name, a NUL byte, its size in bytes
-    in decimal, a NUL byte and its contents (hdl_ref/README.md)."""
+    over the RTL files (``rtl_files``: the modules and the headers) in name order, each
+    as its name, a NUL byte, its size in bytes in decimal, a NUL byte and its contents
+    (hdl_ref/README.md)."""
     if rtl_dir is not None:
         found_by = "given (--rtl / rtl_dir)"
         rtl_dir = Path(rtl_dir).resolve()
@@ -122,7 +148,7 @@ def rtl_info(rtl_dir=None) -> dict:
         root, found_by = find_hdl_ref()
         rtl_dir = root / "rtl"
     digest = hashlib.sha256()
-    for f in sorted(rtl_sources(rtl_dir), key=lambda f: f.name):
+    for f in sorted(rtl_files(rtl_dir), key=lambda f: f.name):
         data = f.read_bytes()
         digest.update(f.name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     return {"dir": str(rtl_dir), "found_by": found_by, "sha256": digest.hexdigest()}
@@ -460,8 +486,8 @@ def run_icarus(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
     """Plain testbench on Icarus Verilog (``iverilog -g2005``, ``vvp -n``)."""
     return _run_plain_testbench(
         "icarus", golden_dir, work_dir, manifest, synapse_lanes,
-        lambda work, tb: [_tool("iverilog"), "-g2005", "-I", str(work), "-s", "tb_sp", "-o", str(work / "tb_sp.vvp"),
-                          *map(str, rtl_sources(rtl_dir)), str(tb)],
+        lambda work, tb: [_tool("iverilog"), "-g2005", "-I", str(work), "-I", str(rtl_include_dir(rtl_dir)), "-s",
+                          "tb_sp", "-o", str(work / "tb_sp.vvp"), *map(str, rtl_sources(rtl_dir)), str(tb)],
         lambda work: [_tool("vvp"), "-n", str(work / "tb_sp.vvp")], 300, timeout)
 
 
@@ -472,15 +498,13 @@ def run_verilator(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, syn
         "verilator", golden_dir, work_dir, manifest, synapse_lanes,
         lambda work, tb: [_tool("verilator"), "--binary", "-j", str(max(1, min(4, os.cpu_count() or 1))),
                           "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "tb_sp", "-I" + str(work),
+                          "-I" + str(rtl_include_dir(rtl_dir)),
                           "--Mdir", str(work / "obj_dir"), "-o", "tb_sp", *map(str, rtl_sources(rtl_dir)), str(tb)],
         lambda work: [str(work / "obj_dir" / "tb_sp")], 900, timeout)
 
 
-def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
-               manifest: dict | None = None) -> dict:
-    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
-    it streams the vectors from ``golden.npz`` and the manifest."""
-    manifest = _check_golden(golden_dir, manifest)
+def _check_cocotb() -> None:
+    """cocotb 2.x and Icarus must be installed (RuntimeError naming what is missing)."""
     try:
         import cocotb  # noqa: F401
         import cocotb_tools.runner  # noqa: F401
@@ -488,12 +512,52 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
         raise RuntimeError("cocotb is not installed; install it: pip install 'cocotb>=2,<3' "
                            "(in the project's test extras)") from None
     _tool("iverilog")
+    _tool("vvp")
+
+
+_COCOTB_RESULTS_RE = re.compile(r"cocotb results: (\d+) tests, (\d+) failed")
+
+
+def run_cocotb_testbench(toplevel: str, test_module: str, sources, work_dir, parameters: dict | None = None,
+                         env: dict | None = None, includes=(), tb_dir=None, timeout: float = 600) -> dict:
+    """Build ``toplevel`` from the Verilog ``sources`` with ``parameters`` on Icarus and
+    run the cocotb test module ``test_module`` (a file in ``tb_dir``, default
+    ``hdl_ref/tb``) in a subprocess (``htmhw.hw._cocotb_run``, the runner ``run_cocotb``
+    uses). The simulation sees ``env`` and ``HTMHW_TB_PARAMETERS`` (the parameters as
+    JSON). Returns ``{"ok", "tests", "failed", "exit_code", "output", "seconds"}``;
+    ``ok`` only when at least one test ran and none failed. A missing cocotb or Icarus
+    raises RuntimeError (never a skip)."""
+    _check_cocotb()
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    parameters = {k: int(v) for k, v in (parameters or {}).items()}
+    spec = {"work_dir": str(work.resolve()), "sources": [str(Path(s).resolve()) for s in sources],
+            "includes": [str(Path(d).resolve()) for d in includes],
+            "tb_dir": str(Path(tb_dir).resolve() if tb_dir is not None else hdl_ref_dir() / "tb"),
+            "toplevel": toplevel, "test_module": test_module, "parameters": parameters,
+            "extra_env": {**(env or {}), "HTMHW_TB_PARAMETERS": json.dumps(parameters)}}
+    t0 = time.perf_counter()
+    proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
+    out = proc.stdout + proc.stderr
+    m = _COCOTB_RESULTS_RE.findall(out)
+    tests, failed = (int(v) for v in m[-1]) if m else (None, None)
+    return {"ok": proc.returncode == 0 and bool(tests) and failed == 0, "tests": tests, "failed": failed,
+            "exit_code": proc.returncode, "output": out, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synapse_lanes: int = 1,
+               manifest: dict | None = None) -> dict:
+    """The cocotb 2.x test (``hdl_ref/tb/cocotb_sp.py``) on Icarus, in a subprocess:
+    it streams the vectors from ``golden.npz`` and the manifest."""
+    manifest = _check_golden(golden_dir, manifest)
+    _check_cocotb()
     syn, col, kw, top = _lane_tuple(synapse_lanes)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
-            "top": top, "parameters": top_parameters(manifest, top, syn, col, kw)}
+            "includes": [str(rtl_include_dir(rtl_dir).resolve())], "toplevel": top,
+            "extra_env": {"HTMHW_TOP": top}, "parameters": top_parameters(manifest, top, syn, col, kw)}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
@@ -699,12 +763,14 @@ def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
 def staged_read_script(files, parameters: dict | None, top: str, work: Path) -> str:
     """The yosys lines that read ``files`` and set ``top``'s ``parameters``, after copying
     the files to work/src: the WebAssembly yosys sees a private /tmp, so every path it is
-    given is relative to ``work`` (its working directory)."""
+    given is relative to ``work`` (its working directory). Headers (``.vh``, e.g.
+    ``rtl_files``' ``sp_host_map.vh``) are copied but not read: src is the include
+    directory."""
     src = work / "src"
     src.mkdir(exist_ok=True)
     for f in files:
-        shutil.copy(f, src / f.name)
-    script = "".join(f"read_verilog src/{f.name}\n" for f in files)
+        shutil.copy(f, src / Path(f).name)
+    script = "".join(f"read_verilog -Isrc src/{Path(f).name}\n" for f in files if Path(f).suffix != ".vh")
     if parameters:
         script += "chparam " + " ".join(f"-set {k} {int(v)}" for k, v in parameters.items()) + f" {top}\n"
     return script
@@ -715,7 +781,7 @@ def _run_yosys(rtl_dir, parameters, commands: str, work: Path, top: str = "sp_to
     extra), on the RTL followed by ``commands``, in ``work`` (log: work/yosys.log)."""
     from .fpga import _tool_cmd
 
-    (work / "script.ys").write_text(staged_read_script(rtl_sources(rtl_dir), parameters, top, work) + commands)
+    (work / "script.ys").write_text(staged_read_script(rtl_files(rtl_dir), parameters, top, work) + commands)
     return subprocess.run([*_tool_cmd("yosys"), "-q", "-l", "yosys.log", "-s", "script.ys"], cwd=work,
                           capture_output=True, text=True)
 
@@ -750,7 +816,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
 
 __all__ = ["SIMULATORS", "TARGETS", "FIELDS", "RTL_LOOKUP", "verify", "judge", "expected_field_words",
            "mismatched_fields", "rtl_info", "find_hdl_ref", "checkout_hdl_ref", "run_icarus", "run_verilator",
-           "run_cocotb", "check_synth", "resources", "read_cycles", "model_cycles", "golden_model_cycles",
-           "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max", "tb_config",
-           "hdl_ref_dir", "rtl_sources", "TOPS", "top_parameters", "sp_accel_parameters", "padded_dimensions",
-           "window_table", "window_positions"]
+           "run_cocotb", "run_cocotb_testbench", "check_synth", "resources", "read_cycles", "model_cycles",
+           "golden_model_cycles", "pooler_from_manifest", "sp_top_parameters", "check_lane_settings", "pool_max",
+           "tb_config", "hdl_ref_dir", "rtl_sources", "rtl_headers", "rtl_files", "rtl_include_dir", "RTL_HEADERS",
+           "TOPS", "top_parameters", "sp_accel_parameters", "padded_dimensions", "window_table", "window_positions"]
