@@ -286,7 +286,8 @@ MUTATIONS = {
                                        ".raddr(host_next ? h_group : col_d), .rdata(boost_rdata)")],
                          "edge-60", "boosted"),
     # Boost write-behind: the LUT word goes to the next cycle's column.
-    "boost_write_column": ("sp_top.v", [("boost_col <= col;", "boost_col <= col_d;")], "edge-60", "boost"),
+    "boost_write_column": ("sp_top.v", [("boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col;",
+                                          "boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col_d;")], "edge-60", "boost"),
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
@@ -325,8 +326,9 @@ MUTATIONS = {
                         "edge-60", "written_perm"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
-    "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty)",
-                              "(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] <= min_duty)")], "edge-60", "overlap"),
+    "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < (LOCAL ? min_duty_rdata : min_duty))",
+                              "(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] <= (LOCAL ? min_duty_rdata : min_duty))")],
+                "edge-60", "overlap"),
     # Raise-to-threshold loop skipped.
     "no_raise": ("sp_top.v", [("(conn_next[j*(SIZE_BITS+1) +: SIZE_BITS+1] < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM",
                                "MODE_TRIM")], "edge-60",
