@@ -1,4 +1,4 @@
-// Spatial-pooler datapath of docs/datapath.md (global inhibition), one input step per
+// Spatial-pooler datapath of docs/datapath.md (global or local inhibition), one input step per
 // start/done handshake. Microarchitecture, lane parameters and cycle counts:
 // hdl_ref/README.md.
 //
