@@ -18,8 +18,8 @@
 module sp_local #(
     parameter NUM_COLUMNS = 8,            // columns C (>= 2)
     parameter DIM0 = 8,                   // padded column dimensions (row-major, DIM2 fastest), product C
-    parameter DIM1 = 1,
-    parameter DIM2 = 1,
+    parameter DIM1 = 1,                   // (1 when the columns have fewer dimensions)
+    parameter DIM2 = 1,                   // (the fastest-varying)
     parameter WRAP = 0,                   // 1: neighbourhoods wrap around
     parameter SCORE_BITS = 11,            // boosted-score bits S
     parameter DUTY_BITS = 16,             // duty-cycle bits D

@@ -55,8 +55,8 @@ module sp_top #(
     parameter LOCAL_INHIBITION = 0,                // 1: local inhibition (sp_local; COLUMN_LANES = KWTA_LANES = 1)
     parameter WRAP_AROUND = 0,                     // 1: neighbourhoods wrap around (local inhibition)
     parameter COL_DIM0 = NUM_COLUMNS,              // padded column dimensions, row-major (local inhibition)
-    parameter COL_DIM1 = 1,
-    parameter COL_DIM2 = 1
+    parameter COL_DIM1 = 1,                        // (1 when the columns have fewer dimensions)
+    parameter COL_DIM2 = 1                         // (the fastest-varying; 1 when fewer dimensions)
 ) (
     input  wire                  clk,
     input  wire                  rst,
