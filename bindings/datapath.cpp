@@ -339,6 +339,10 @@ void init_datapath(py::module_& m) {
                 d["active_duty"] = matrix(t.active_duty, L, C);
                 d["min_overlap_duty"] = matrix(t.min_overlap_duty, L, t.min_duty_columns);
                 d["boost"] = matrix(t.boost, L, C);
+                if (!s.sp.params.global_inhibition) {
+                    d["inhibition_radius"] = to_numpy(t.inhibition_radius);
+                    d["quota"] = matrix(t.quota, L, C);
+                }
                 d["written_offset"] = to_numpy(t.written_offset);
                 d["written_column"] = to_numpy(t.written_column);
                 d["written_perm_offset"] = to_numpy(t.written_perm_offset);
@@ -498,6 +502,10 @@ void init_datapath(py::module_& m) {
         .def("active_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.active_duty); })
         .def("min_overlap_duty_q", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.min_overlap_duty); })
         .def("boost_lut", [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(s.sp.q.boost_lut); })
+        .def("kwta_quotas",
+             [](const PyFixed& s) { ObjectLock lock(s.mutex); return to_numpy(htmhw::sp_fixed_kwta_quotas(s.sp)); },
+             "Per-column kWTA budget at the current inhibition radius (docs/datapath.md step 4; "
+             "k for every column under global kWTA).")
         .def("set_column_permanences_q",
              [](PyFixed& s, std::int64_t column, const carray<std::uint32_t>& words) {
                  check_column(s.sp, column);

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.hdl
 # test_ci_vectors_cover_every_branch); its prefixes are the mutation tests' vectors.
 EDGE = ["--config", "tiny-stress", "--sp", "stimulus_threshold=2", "--hw", "overlap_bits=2",
         "--active-fraction", "0.4", "--seed", "1"]
+LOCAL = ["--sp", "global_inhibition=false", "--active-fraction", "0.2", "--seed", "2"]
 CONFIGS = {
     "stress-p4": ["--config", "tiny-stress", "--hw", "permanence_bits=4", "--steps", "1000", "--seed", "5"],
     "stress-p16": ["--config", "tiny-stress", "--hw", "permanence_bits=16", "--steps", "1000", "--seed", "9",
@@ -52,6 +53,25 @@ CONFIGS = {
     "edge": [*EDGE, "--steps", "130"],
     "edge-60": [*EDGE, "--steps", "60"],
     "edge-12": [*EDGE, "--steps", "12"],
+    # Local inhibition (hdl_ref/README.md, "Local inhibition"). tiny made local: 8 columns,
+    # radius 2 until iteration 50, 3 from there (test_local_vectors_reach_their_cases checks
+    # it), boosting on; with and without wrap-around. local-2d: 6 x 6 columns, intervals
+    # cut at both edges of both dimensions. local-fallback: 2 x 4 columns whose radius
+    # (5, then 6) exceeds the largest column dimension, so the kWTA is global with
+    # k = int(density * C), the density from num_active_columns_per_inh_area.
+    # local-stress: weak-column bumps and inference steps, an update point at iteration
+    # 100 (every:3 learns at iterations 1, 4, ..., 100) where the radius goes from 2 to 3.
+    "local-nowrap": ["--config", "tiny", *LOCAL, "--sp", "wrap_around=false", "--steps", "110"],
+    "local-wrap": ["--config", "tiny", *LOCAL, "--sp", "wrap_around=true", "--steps", "110"],
+    "local-2d": ["--config", "tiny-stress", *LOCAL, "--sp", "wrap_around=false", "--sp", "input_dimensions=[12,12]",
+                 "--sp", "column_dimensions=[6,6]", "--sp", "potential_radius=3", "--sp", "local_area_density=0.2",
+                 "--steps", "60"],
+    "local-fallback": ["--config", "tiny", *LOCAL, "--sp", "wrap_around=false", "--sp", "input_dimensions=[16,1]",
+                       "--sp", "column_dimensions=[2,4]", "--sp", "local_area_density=0",
+                       "--sp", "num_active_columns_per_inh_area=2", "--steps", "60"],
+    "local-stress": ["--config", "tiny-stress", *LOCAL, "--sp", "stimulus_threshold=2", "--active-fraction", "0.3",
+                     "--steps", "110", "--learn", "every:3"],
+    "local-60": ["--config", "tiny", *LOCAL, "--sp", "wrap_around=false", "--steps", "60"],
 }
 # The configurations CI verifies bit-exact (below); their coverage counts must all fire.
 CI_SET = ("stress-p4", "stress-p16", "mnist256-p8", "odd-p12", "mnist256-p8-short", "odd-p12-short", "cocotb",
@@ -83,8 +103,9 @@ def expected_words(golden_dir) -> int:
     m, g = load(golden_dir)
     s = m["sizes"]
     n, c, nl = s["num_steps"], s["num_columns"], s["num_learn_steps"]
+    mw = c if not m["sp_params"]["global_inhibition"] else 1  # minimum duties: one per column under local
     assert g["written_perm"].size == s["num_written_words"]
-    return n * (2 * c + 1) + s["num_written_words"] + nl * (3 * c + 1) + s["num_synapses"] + 3 * c + 1
+    return n * (2 * c + 1) + s["num_written_words"] + nl * (3 * c + mw) + s["num_synapses"] + 3 * c + mw
 
 
 def assert_clean(verdict, sim, golden_dir):
@@ -265,7 +286,8 @@ MUTATIONS = {
                                        ".raddr(host_next ? h_group : col_d), .rdata(boost_rdata)")],
                          "edge-60", "boosted"),
     # Boost write-behind: the LUT word goes to the next cycle's column.
-    "boost_write_column": ("sp_top.v", [("boost_col <= col;", "boost_col <= col_d;")], "edge-60", "boost"),
+    "boost_write_column": ("sp_top.v", [("boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col;",
+                                          "boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col_d;")], "edge-60", "boost"),
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
@@ -304,8 +326,9 @@ MUTATIONS = {
                         "edge-60", "written_perm"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
-    "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty)",
-                              "(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] <= min_duty)")], "edge-60", "overlap"),
+    "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < (LOCAL ? min_duty_rdata : min_duty))",
+                              "(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] <= (LOCAL ? min_duty_rdata : min_duty))")],
+                "edge-60", "overlap"),
     # Raise-to-threshold loop skipped.
     "no_raise": ("sp_top.v", [("(conn_next[j*(SIZE_BITS+1) +: SIZE_BITS+1] < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM",
                                "MODE_TRIM")], "edge-60",
@@ -343,6 +366,32 @@ MUTATIONS = {
         ("S_MIN: state_d = S_DONE;",
          "S_MIN: if (col == LAST_GROUP) col_d = {GROUP_BITS{1'b0}}; else state_d = S_DONE;")],
         "edge-12", None),
+    # Local kWTA: ties count only when the neighbour scores higher (the already-won
+    # equal-score neighbours are not counted), so a tie lets too many columns win.
+    "local_tie_ignored": ("sp_local.v", [("wire beats = (score > head_score) || (score == head_score && won[j_cur]);",
+                                          "wire beats = (score > head_score);")], "local-60", "winners"),
+    # Local kWTA: a column wins with as many columns ahead of it as its quota (<= for <).
+    "local_quota_le": ("sp_local.v", [("&& (beaten_next < quota);", "&& (beaten_next <= quota);")],
+                       "local-60", "winners"),
+    # Boost target rounded up instead of TRN: a remainder bit of the division is taken as 1
+    # when the shifted remainder equals the count minus one.
+    "local_target_round": ("sp_local.v", [("wire                  q_bit = rem_shift >= {1'b0, count};",
+                                           "wire                  q_bit = rem_shift + 1'b1 >= {1'b0, count};")],
+                           "local-60", "boost"),
+    # Local minimum duty: (mpct_q * max v) >> 15 instead of >> 16.
+    "local_min_shift": ("sp_local.v", [("assign min_value = min_product[DUTY_BITS+15:16];",
+                                        "assign min_value = min_product[DUTY_BITS+14:15];")],
+                        "local-60", "min_overlap_duty"),
+    # Neighbourhood without wrap-around: the interval starts at x - r + 1 instead of x - r
+    # when that is inside the dimension (one neighbour short on the left).
+    "local_interval_edge": ("sp_local_interval.v", [("wire [33:0] lo = (xw > rw) ? xw - rw : 34'd0;",
+                                                     "wire [33:0] lo = (xw > rw) ? xw - rw + 1 : 34'd0;")],
+                            "local-60", "boost"),  # the boost targets of learning step 0 come before step 1's winners
+    # Wrap-around neighbourhood starts one coordinate late (x - r + 1).
+    "local_wrap_start": ("sp_local_interval.v", [
+        ("wire [33:0] wrap_first = whole ? 34'd0 : ((xw >= rw) ? xw - rw : xw + SIZE - rw);",
+         "wire [33:0] wrap_first = whole ? 34'd0 : ((xw >= rw) ? xw - rw + 1 : xw + SIZE - rw + 1);")],
+        "local-wrap", "boost"),
     # kWTA never signals done: the step hangs and the testbench gives up (no result).
     "kwta_never_done": ("sp_kwta.v", [("assign done = (state == COUNT) && (word == LAST);", "assign done = 1'b0;")],
                         "edge-12", None),
@@ -568,9 +617,13 @@ def test_verify_errors(tmp_path, golden, monkeypatch):
         hdl.verify(golden("stress-p4"), simulators=("modelsim",))
     with pytest.raises(ValueError, match="manifest"):
         hdl.verify(tmp_path, simulators=("icarus",))
-    m, _ = load(golden("stress-p4"))
-    m["sp_params"]["global_inhibition"] = False
-    with pytest.raises(ValueError, match="global inhibition"):
+    m, _ = load(golden("local-60"))
+    with pytest.raises(ValueError, match="local inhibition in hdl_ref needs column_lanes = 1 and kwta_lanes = 1"):
+        hdl.sp_top_parameters(m, column_lanes=2)
+    with pytest.raises(ValueError, match="local inhibition in hdl_ref needs column_lanes = 1 and kwta_lanes = 1"):
+        hdl.sp_top_parameters(m, kwta_lanes=2)
+    m["sp_params"]["global_inhibition"] = True  # the minimum duties are per column: not a global directory
+    with pytest.raises(ValueError, match="one minimum-duty word under global inhibition"):
         hdl.sp_top_parameters(m)
     m, _ = load(golden("stress-p4"))
     m["sizes"]["num_columns"] = 1
@@ -633,3 +686,110 @@ def test_random_config_bit_exact(tmp_path, seed):
     r = sweep.run(seed, 60, ("icarus",), tmp_path)
     assert r["ok"] is True, r["problems"]
     assert r["cycles_match_model"] == {"icarus": True}
+
+
+# Local inhibition: every word, and cycles equal to the C++ cycle model, on Icarus; one
+# configuration with several synapse lanes (the overlap and permanence phases are the
+# global design's; the neighbourhood passes are serial over the columns).
+@pytest.mark.parametrize("name,syn", [("local-nowrap", 1), ("local-wrap", 1), ("local-2d", 1),
+                                      ("local-fallback", 1), ("local-stress", 3)])
+def test_local_inhibition_bit_exact(golden, name, syn):
+    g = golden(name)
+    v = hdl.verify(g, simulators=("icarus",), synapse_lanes=syn)
+    assert_clean(v, "icarus", g)
+    assert v["simulators"]["icarus"]["cycles_match_model"] is True
+    m, _ = load(g)
+    c = m["sizes"]["num_columns"]
+    assert v["simulators"]["icarus"]["fields"]["min_overlap_duty"]["compared"] == m["sizes"]["num_learn_steps"] * c
+
+
+def test_local_inhibition_verilator_and_cocotb(golden):
+    g = golden("local-wrap")
+    v = hdl.verify(g, simulators=("verilator", "cocotb"))
+    assert_clean(v, "verilator", g)
+    assert_clean(v, "cocotb", g)
+    assert v["simulators"]["verilator"]["cycles_match_model"] is True
+
+
+def neighbourhood_sizes(dims, radius, wrap):
+    """|N(c)| of every column, from docs/datapath.md's interval definition."""
+    sizes = np.ones(int(np.prod(dims)), dtype=np.int64)
+    for c in range(sizes.size):
+        for d, x in zip(dims, np.unravel_index(c, dims)):
+            sizes[c] *= min(2 * radius + 1, d) if wrap else min(d - 1, x + radius) - max(0, x - radius) + 1
+    return sizes
+
+
+def contract_quotas(sp_params, radius):
+    """quota_c of docs/datapath.md step 4 at a radius (the kWTA choice included), in
+    IEEE double as the contract says."""
+    dims = list(sp_params["column_dimensions"])
+    c = int(np.prod(dims))
+    if sp_params["local_area_density"] > 0:
+        density = sp_params["local_area_density"]
+    else:
+        area = min(float((2 * radius + 1) ** len(dims)), float(c))
+        density = min(np.floor(sp_params["num_active_columns_per_inh_area"]) / area, 0.5)
+    if sp_params["global_inhibition"] or radius > max(dims):
+        return np.full(c, int(density * c))
+    return np.array([int(0.5 + density * float(n)) for n in neighbourhood_sizes(dims, radius, sp_params["wrap_around"])])
+
+
+def test_local_vectors_reach_their_cases(golden):
+    """The local vectors do what their comments say: the radius changes during the run
+    (with and without wrap-around), the fallback runs global kWTA, boosting is on, weak
+    columns are bumped; and the exported quotas are the contract's at each radius."""
+    radii = {}
+    for name in ("local-nowrap", "local-wrap", "local-2d", "local-fallback", "local-stress"):
+        m, g = load(golden(name))
+        sp = m["sp_params"]
+        assert sp["global_inhibition"] is False and m["coverage"] is None and m["constants"]["k"] is None
+        r = np.concatenate([g["init_inhibition_radius"], g["inhibition_radius"]]).astype(int)
+        radii[name] = r
+        assert np.array_equal(g["init_quota"], contract_quotas(sp, int(r[0])))
+        for l, radius in enumerate(g["inhibition_radius"]):
+            assert np.array_equal(g["quota"][l], contract_quotas(sp, int(radius))), (name, l)
+        if name != "local-fallback":
+            assert r.max() <= max(sp["column_dimensions"])  # local kWTA throughout
+        assert g["winners"].sum(axis=1).max() >= 2  # several winners in a step
+    for name in ("local-nowrap", "local-wrap"):
+        assert radii[name][0] == 2 and radii[name][-1] == 3  # the radius changes at iteration 50
+        m, g = load(golden(name))
+        assert m["sp_params"]["boost_strength"] > 0 and len(set(g["boost"].ravel().tolist())) > 2
+    m, _ = load(golden("local-fallback"))
+    assert (radii["local-fallback"] > max(m["sp_params"]["column_dimensions"])).all()
+    assert len(set(radii["local-fallback"].tolist())) > 1
+    m, g = load(golden("local-stress"))
+    weak = g["overlap_duty"][1:] < g["min_overlap_duty"][:-1]  # v_c < m_c, m_c before the step
+    assert weak.any() and (g["learn"] == 0).any() and radii["local-stress"][-1] != radii["local-stress"][0]
+
+
+def test_local_inference_cycles_formula(golden):
+    """Local inference steps: C * R + 1 overlap cycles, sum over c of (1 + |N(c)|) kWTA
+    cycles (a head cycle and one per neighbour), 1 finish cycle."""
+    g = golden("local-stress")
+    m, arrays = load(g)
+    sp = m["sp_params"]
+    c, rows = m["sizes"]["num_columns"], -(-int(np.diff(arrays["pool_offset"]).max()) // 2)
+    # The radius a step uses: the one after the last learning step before it.
+    after = np.concatenate([arrays["init_inhibition_radius"], arrays["inhibition_radius"]]).astype(int)
+    used = after[np.concatenate([[0], np.cumsum(arrays["learn"].astype(np.int64))[:-1]]).astype(np.int64)]
+    assert len(set(used.tolist())) == 2
+    kwta = np.array([int((1 + neighbourhood_sizes(list(sp["column_dimensions"]), r, sp["wrap_around"])).sum())
+                     for r in used])
+    cycles = hdl.golden_model_cycles(g, synapse_lanes=2)
+    infer = arrays["learn"] == 0
+    assert np.array_equal(cycles["kwta"], kwta)
+    assert np.array_equal(cycles["total"][infer], c * rows + 1 + kwta[infer] + 1)
+    with pytest.raises(ValueError, match="column_lanes = 1 and kwta_lanes = 1"):
+        hdl.golden_model_cycles(g, column_lanes=2)
+
+
+def test_local_elaboration_check(golden):
+    """sp_top refuses local inhibition with column lanes at elaboration, naming the check;
+    the local design passes yosys' synthesizability gate."""
+    m, _ = load(golden("local-2d"))
+    params = hdl.sp_top_parameters(m)
+    hdl.check_synth(parameters=params)
+    with pytest.raises(RuntimeError, match="sp_top_error_LOCAL_INHIBITION_needs_COLUMN_LANES_1_and_KWTA_LANES_1"):
+        hdl.check_synth(parameters={**params, "COLUMN_LANES": 2, "KWTA_LANES": 2})

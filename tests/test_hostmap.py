@@ -44,17 +44,17 @@ def test_header_declares_every_selector():
 
 
 def test_an_added_selector_reaches_header_and_table():
-    extra = (*hostmap.HOST_SELECTORS, hostmap.HostSelector("RADIUS", 12, "register", False, "32", "radius"))
-    assert "H_RADIUS = 4'd12;" in hostmap.verilog_header(extra)
-    assert "| 12 | `H_RADIUS` | register | read/write | `32` | radius |" in hostmap.markdown_table(extra)
+    extra = (*hostmap.HOST_SELECTORS, hostmap.HostSelector("SPARE", 15, "register", False, "32", "spare"))
+    assert "H_SPARE = 4'd15;" in hostmap.verilog_header(extra)
+    assert "| 15 | `H_SPARE` | register | read/write | `32` | spare |" in hostmap.markdown_table(extra)
 
 
 @pytest.mark.parametrize("bad,match", [
-    ((hostmap.HostSelector("PERM", 12, "column", False, "1", "x"),), "duplicate name"),
+    ((hostmap.HostSelector("PERM", 15, "column", False, "1", "x"),), "duplicate name"),
     ((hostmap.HostSelector("NEW", 0, "column", False, "1", "x"),), "duplicate number"),
     ((hostmap.HostSelector("NEW", 16, "column", False, "1", "x"),), "does not fit host_sel"),
-    ((hostmap.HostSelector("new", 12, "column", False, "1", "x"),), "upper-case identifier"),
-    ((hostmap.HostSelector("NEW", 12, "row", False, "1", "x"),), "addressing"),
+    ((hostmap.HostSelector("new", 15, "column", False, "1", "x"),), "upper-case identifier"),
+    ((hostmap.HostSelector("NEW", 15, "row", False, "1", "x"),), "addressing"),
 ])
 def test_table_errors(bad, match):
     with pytest.raises(ValueError, match=match):

@@ -1116,6 +1116,7 @@ void sp_fixed_compute(SpFixed& sp, const std::uint8_t* input, bool learn, SpFixe
                       std::vector<std::uint32_t>& winners, const std::uint64_t* read_bits) {
     ++sp.iteration_num;
     if (learn) ++sp.iteration_learn_num;
+    ws.step_radius = sp.inhibition_radius;
     const std::uint32_t planes = overlaps_of(sp, input, ws, sp.overlaps.data(), read_bits);
     const bool boost_on = learn || sp.params.boost_in_inference;
     const bool unit = compute_boosted(use_x86(ws), sp, sp.overlaps.data(), boost_on, sp.boosted.data());
@@ -1221,6 +1222,30 @@ void sp_fixed_rebuild_and_check(SpFixed& sp) {
 
 SpFixed sp_fixed_with_params(const SpFixed& sp, const SpParams& params, bool inhibition_changed) {
     return pooler_with_params(sp, params, inhibition_changed, sp_fixed_rebuild_and_check);
+}
+
+std::uint64_t sp_fixed_neighborhood_size(const SpFixed& sp, std::uint32_t column, std::uint32_t radius) {
+    std::uint32_t coords[16];
+    unravel_index(column, sp.column_dims, coords);
+    std::uint64_t size = 1;
+    for (std::size_t d = 0; d < sp.column_dims.size(); ++d) {
+        const std::int64_t x = coords[d], r = radius, n = sp.column_dims[d];
+        size *= static_cast<std::uint64_t>(sp.params.wrap_around
+                                               ? std::min<std::int64_t>(2 * r + 1, n)
+                                               : std::min<std::int64_t>(n - 1, x + r) - std::max<std::int64_t>(0, x - r) + 1);
+    }
+    return size;
+}
+
+std::vector<std::uint32_t> sp_fixed_kwta_quotas(const SpFixed& sp) {
+    if (uses_global(sp))
+        return std::vector<std::uint32_t>(sp.num_columns, static_cast<std::uint32_t>(sp_fixed_global_winners(sp)));
+    const double density = inhibition_density(sp.params, sp.inhibition_radius, sp.num_columns);
+    std::vector<std::uint32_t> quota(sp.num_columns);
+    for (std::uint32_t c = 0; c < sp.num_columns; ++c)  // as kwta_local: the size as a double, IEEE product
+        quota[c] = static_cast<std::uint32_t>(
+            0.5 + density * static_cast<double>(sp_fixed_neighborhood_size(sp, c, sp.inhibition_radius)));
+    return quota;
 }
 
 std::uint64_t sp_fixed_global_winners(const SpFixed& sp) {

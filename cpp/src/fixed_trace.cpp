@@ -34,6 +34,11 @@ FixedTrace sp_fixed_trace_batch(SpFixed& sp, CrossbarRead* read, const std::uint
         std::copy(sp.active_duty.begin(), sp.active_duty.end(), t.active_duty.begin() + l * C);
         std::copy(sp.min_overlap_duty.begin(), sp.min_overlap_duty.begin() + Cm, t.min_overlap_duty.begin() + l * Cm);
         std::copy(sp.boost.begin(), sp.boost.end(), t.boost.begin() + l * C);
+        if (!sp.params.global_inhibition) {
+            t.inhibition_radius.push_back(sp.inhibition_radius);
+            const std::vector<std::uint32_t> q = sp_fixed_kwta_quotas(sp);
+            t.quota.insert(t.quota.end(), q.begin(), q.end());
+        }
         for (std::uint32_t c : ws.written_columns) {
             t.written_column.push_back(c);
             for (std::uint64_t k = sp.perm_offsets[c]; k < sp.perm_offsets[c + 1]; ++k)

@@ -1,6 +1,7 @@
 #include "htmhw/hdl_cycles.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace htmhw {
 
@@ -20,14 +21,34 @@ HdlCycles hdl_step_cycles(const SpFixed& sp, bool learn, const std::vector<std::
     const std::uint64_t words = (columns + klanes - 1) / klanes;  // W: kWTA words per pass
     HdlCycles t;
     t.overlap = groups * rows + 1;           // R rows per group, one write-behind cycle
-    t.kwta = (score_bits + 1) * words;       // S search passes and the count pass
+    const bool local = !sp.params.global_inhibition;
+    if (local && (lanes != 1 || klanes != 1))
+        throw std::invalid_argument("local inhibition in hdl_ref needs column_lanes = 1 and kwta_lanes = 1");
+    // Local inhibition: serial passes over the columns, each a head cycle (the column's own
+    // word) and one cycle per neighbour, at the radius the step used (ws.step_radius).
+    std::uint64_t sweep = 0;  // sum over c of (1 + |N(c)|)
+    if (local)
+        for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+            sweep += 1 + sp_fixed_neighborhood_size(sp, c, ws.step_radius);
+    t.kwta = local ? sweep : (score_bits + 1) * words;  // local: one pass; global: S search passes and the count pass
     if (!learn) {
-        t.kwta += groups;                    // marking, one group per cycle
+        if (!local) t.kwta += groups;        // marking, one group per cycle
         t.finish = 1;
         return t;
     }
     t.duty_boost = groups;                   // marking and the duty update, one group per cycle
     t.finish = 2;
+    if (local) {
+        // The boost-target pass: D division cycles per column after its neighbourhood sum.
+        if (sp.params.boost_strength > 0.0) t.duty_boost += sweep + columns * sp.hw.duty_bits;
+        // At an update point the host writes the new radius and starts the minimum-duty
+        // pass (a pass at the new radius, then the done cycle), charged to this step.
+        if (sp.iteration_num % sp.update_period == 0) {
+            t.finish += 1;
+            for (std::uint32_t c = 0; c < sp.num_columns; ++c)
+                t.finish += 1 + sp_fixed_neighborhood_size(sp, c, sp.inhibition_radius);
+        }
+    }
     // One selection cycle; then each group with a winner or a weak column takes R cycles
     // per pass, its lanes in lockstep: as many passes as its busiest column (a winner
     // adapt + raise rounds + trim, + 1 when also weak; a weak column 1).

@@ -24,6 +24,10 @@
 //    9  H_PERIOD_PHASE  register  read/write  32: iteration mod UPDATE_PERIOD
 //   10  H_OVERLAP       column    read only   OVERLAP_BITS: overlap o_c of the last step
 //   11  H_BOOSTED       column    read only   OVERLAP_BITS + BOOST_INT_BITS + BOOSTED_FRAC_BITS: boosted overlap s_c of the last step
+//   12  H_RADIUS        register  read/write  32: inhibition radius r (local inhibition)
+//   13  H_QUOTA         column    read/write  clog2(NUM_COLUMNS + 1): kWTA quota of the column (local inhibition)
+//   14  H_LOCAL_MIN     register  read/write  0: write: start the per-column minimum-duty pass (local inhibition; busy until done); reads 0
 localparam [3:0] H_PERM = 4'd0, H_POOL_INPUT = 4'd1, H_POOL_SIZE = 4'd2, H_OVERLAP_DUTY = 4'd3,
                  H_ACTIVE_DUTY = 4'd4, H_MIN_DUTY = 4'd5, H_BOOST = 4'd6, H_LUT = 4'd7, H_ITERATION = 4'd8,
-                 H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11;
+                 H_PERIOD_PHASE = 4'd9, H_OVERLAP = 4'd10, H_BOOSTED = 4'd11, H_RADIUS = 4'd12,
+                 H_QUOTA = 4'd13, H_LOCAL_MIN = 4'd14;

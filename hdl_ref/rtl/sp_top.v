@@ -1,4 +1,4 @@
-// Spatial-pooler datapath of docs/datapath.md (global inhibition), one input step per
+// Spatial-pooler datapath of docs/datapath.md (global or local inhibition), one input step per
 // start/done handshake. Microarchitecture, lane parameters and cycle counts:
 // hdl_ref/README.md.
 //
@@ -44,7 +44,12 @@ module sp_top #(
     parameter BOOST_IN_INFERENCE = 0,              // 1: inference steps boost the overlaps too
     parameter COLUMN_LANES = 1,                    // columns per group, processed together (a power of two)
     parameter SYN_LANES = 1,                       // synapse slots per row: ROWS = ceil(POOL_MAX / SYN_LANES) rows per column
-    parameter KWTA_LANES = 1                       // scores compared per kWTA cycle (COLUMN_LANES times a power of two)
+    parameter KWTA_LANES = 1,                      // scores compared per kWTA cycle (COLUMN_LANES times a power of two)
+    parameter LOCAL_INHIBITION = 0,                // 1: local inhibition (sp_local; COLUMN_LANES = KWTA_LANES = 1)
+    parameter WRAP_AROUND = 0,                     // 1: neighbourhoods wrap around (local inhibition)
+    parameter COL_DIM0 = NUM_COLUMNS,              // padded column dimensions, row-major (local inhibition)
+    parameter COL_DIM1 = 1,                        // (1 when the columns have fewer dimensions)
+    parameter COL_DIM2 = 1                         // (the fastest-varying; 1 when fewer dimensions)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -89,8 +94,10 @@ module sp_top #(
     localparam [SIZE_BITS:0] STIMULUS_COUNT = STIMULUS;
     localparam [1:0] MODE_ADAPT = 2'd0, MODE_RAISE = 2'd1, MODE_TRIM = 2'd2, MODE_WEAK = 2'd3;
     localparam [3:0] S_IDLE = 4'd0, S_OVL = 4'd1, S_OTAIL = 4'd2, S_KWTA = 4'd3, S_MARK = 4'd4, S_DUTY = 4'd5,
-                     S_PSEL = 4'd6, S_PASS = 4'd7, S_MIN = 4'd8, S_DONE = 4'd9;
+                     S_PSEL = 4'd6, S_PASS = 4'd7, S_MIN = 4'd8, S_DONE = 4'd9,
+                     S_LKWTA = 4'd10, S_LBOOST = 4'd11, S_LMIN = 4'd12;   // sp_local's passes
 `include "sp_host_map.vh"
+    localparam LOCAL = (LOCAL_INHIBITION != 0);
 
     // Elaboration-time checks (a failing one names itself and the instance path).
     generate
@@ -108,6 +115,9 @@ module sp_top #(
         end
         if (K < 1 || K > NUM_COLUMNS) begin : check_k
             sp_top_error_K_must_be_in_1_to_NUM_COLUMNS error ();
+        end
+        if (LOCAL && (N != 1 || KWTA_LANES != 1)) begin : check_local_lanes
+            sp_top_error_LOCAL_INHIBITION_needs_COLUMN_LANES_1_and_KWTA_LANES_1 error ();
         end
     endgenerate
 
@@ -145,6 +155,13 @@ module sp_top #(
     // the kWTA's word_next), so each cycle sees the words of its own col and row. While
     // idle, the memories read at the host address.
     wire host_next = (state_d == S_IDLE);
+    // sp_local's passes read the per-column memories at its addresses (N = 1: a group is a column).
+    wire local_d = (state_d == S_LKWTA || state_d == S_LBOOST || state_d == S_LMIN);
+    wire local_run = (state == S_LKWTA || state == S_LBOOST || state == S_LMIN);
+    wire [COLUMN_BITS-1:0] local_addr_next, local_col_next, local_col;
+    wire local_last, local_win_we, local_win, local_min_we, local_lut_read;
+    wire [DUTY_BITS-1:0] local_min_value;
+    wire [LUT_BITS-1:0] local_lut_addr;
 
     // Host address fields.
     wire [COLUMN_BITS-1:0] h_col = host_addr[COLUMN_BITS-1:0];
@@ -160,7 +177,7 @@ module sp_top #(
 
     wire [31:0] syn_raddr = host_next ? hs_mem_row : col_d * ROWS + row_d;
     wire [31:0] syn_waddr = busy ? col * ROWS + row : hs_mem_row;
-    wire [GROUP_BITS-1:0] col_raddr = host_next ? h_group : col_d;
+    wire [GROUP_BITS-1:0] col_raddr = host_next ? h_group : (local_d ? local_addr_next[GROUP_BITS-1:0] : col_d);
     wire [GROUP_BITS-1:0] col_waddr = busy ? col : h_group;
 
     // Lanes of the current group that are real columns (the last group may be partial).
@@ -238,7 +255,7 @@ module sp_top #(
             sp_ram #(.WIDTH(BOOST_BITS), .DEPTH(1 << LUT_BITS)) lut_mem (
                 .clk(clk), .we(1'b0), .waddr(host_addr[LUT_BITS-1:0]), .wdata({BOOST_BITS{1'b0}}),
                 .hwe(host_write && host_sel == H_LUT), .hslice(1'b0), .hdata(host_wdata[BOOST_BITS-1:0]),
-                .raddr(busy ? lut_addr[g*LUT_BITS +: LUT_BITS] : host_addr[LUT_BITS-1:0]),
+                .raddr(busy ? (LOCAL ? local_lut_addr : lut_addr[g*LUT_BITS +: LUT_BITS]) : host_addr[LUT_BITS-1:0]),
                 .rdata(lut_rdata[g*BOOST_BITS +: BOOST_BITS]));
         end
     endgenerate
@@ -287,7 +304,7 @@ module sp_top #(
         end
     endgenerate
     sp_kwta #(.NUM_COLUMNS(NUM_COLUMNS), .SCORE_BITS(SCORE_BITS), .K(K), .LANES(KWTA_LANES)) kwta (
-        .clk(clk), .rst(rst), .start(state == S_OTAIL), .word(kwta_word), .word_next(kwta_word_next),
+        .clk(clk), .rst(rst), .start(state == S_OTAIL && !LOCAL), .word(kwta_word), .word_next(kwta_word_next),
         .scores(kwta_scores), .threshold(threshold), .greater(greater), .busy(kwta_busy), .done(kwta_done));
     wire [N-1:0] mark_win;
     wire [COUNT_BITS-1:0] ties_next;
@@ -295,6 +312,46 @@ module sp_top #(
                    .COUNT_BITS(COUNT_BITS)) mark (
         .scores(score_rdata), .valid(lane_valid), .threshold(threshold), .greater(greater), .ties_in(ties_won),
         .win(mark_win), .ties_out(ties_next));
+
+    // Local inhibition: the winners come from sp_local's kWTA pass (the duty phase reads
+    // them back), the quotas, the radius and the per-column minimum duties from the host.
+    wire [N-1:0] col_win = LOCAL ? winners_all[col*N +: N] : mark_win;
+    reg  [31:0] radius;
+    wire [COUNT_BITS-1:0] quota_rdata;
+    wire [DUTY_BITS-1:0] min_duty_rdata;
+    generate
+        if (LOCAL) begin : local_inhibition
+            sp_ram #(.WIDTH(COUNT_BITS), .DEPTH(NUM_COLUMNS)) quota_mem (
+                .clk(clk), .we(1'b0), .waddr(h_col), .wdata({COUNT_BITS{1'b0}}),
+                .hwe(host_write && host_sel == H_QUOTA), .hslice(1'b0), .hdata(host_wdata[COUNT_BITS-1:0]),
+                .raddr(host_next ? h_col : local_col_next), .rdata(quota_rdata));
+            // Written by the minimum-duty pass; read by the duty phase's weak test (its column).
+            sp_ram #(.WIDTH(DUTY_BITS), .DEPTH(NUM_COLUMNS)) min_duty_mem (
+                .clk(clk), .we(local_min_we), .waddr(busy ? local_col : h_col), .wdata(local_min_value),
+                .hwe(host_write && host_sel == H_MIN_DUTY), .hslice(1'b0), .hdata(host_wdata[DUTY_BITS-1:0]),
+                .raddr(col_raddr), .rdata(min_duty_rdata));
+            sp_local #(.NUM_COLUMNS(NUM_COLUMNS), .DIM0(COL_DIM0), .DIM1(COL_DIM1), .DIM2(COL_DIM2),
+                       .WRAP(WRAP_AROUND), .SCORE_BITS(SCORE_BITS), .DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS),
+                       .STIMULUS_SCORE(STIMULUS_SCORE), .MIN_PCT_Q(MIN_PCT_Q)) local_unit (
+                .clk(clk), .run(local_run),
+                .mode(state == S_LKWTA ? 2'd0 : (state == S_LBOOST ? 2'd1 : 2'd2)),
+                .radius(radius), .score(score_rdata[SCORE_BITS-1:0]),
+                .duty(state == S_LBOOST ? active_duty_rdata[DUTY_BITS-1:0] : overlap_duty_rdata[DUTY_BITS-1:0]),
+                .quota(quota_rdata), .won(winners_all[NUM_COLUMNS-1:0]), .addr_next(local_addr_next),
+                .col_next(local_col_next), .col(local_col), .last(local_last), .win_we(local_win_we),
+                .win(local_win), .min_we(local_min_we), .min_value(local_min_value), .lut_read(local_lut_read),
+                .lut_addr(local_lut_addr));
+        end else begin : global_inhibition
+            assign quota_rdata = {COUNT_BITS{1'b0}};
+            assign min_duty_rdata = {DUTY_BITS{1'b0}};
+            assign local_addr_next = {COLUMN_BITS{1'b0}};
+            assign local_col_next = {COLUMN_BITS{1'b0}};
+            assign local_col = {COLUMN_BITS{1'b0}};
+            assign {local_last, local_win_we, local_win, local_min_we, local_lut_read} = 5'd0;
+            assign local_min_value = {DUTY_BITS{1'b0}};
+            assign local_lut_addr = {LUT_BITS{1'b0}};
+        end
+    endgenerate
 
     // Column-lane datapaths.
     wire [N*OVERLAP_BITS-1:0] overlap_acc_next;
@@ -314,12 +371,12 @@ module sp_top #(
             sp_duty_update #(.DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .TARGET_Q(TARGET_Q), .SHIFT_BITS(SHIFT_BITS)) duty_update (
                 .overlap_duty(overlap_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
                 .active_duty(active_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
-                .overlap_nonzero(overlap_rdata[g*OVERLAP_BITS +: OVERLAP_BITS] != 0), .winner(mark_win[g]),
+                .overlap_nonzero(overlap_rdata[g*OVERLAP_BITS +: OVERLAP_BITS] != 0), .winner(col_win[g]),
                 .shift(duty_shift), .overlap_duty_next(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS]),
                 .active_duty_next(active_duty_next[g*DUTY_BITS +: DUTY_BITS]),
                 .lut_addr(lut_addr[g*LUT_BITS +: LUT_BITS]));
             // A weak column has v < m: v as this step's duty update gives it, m not yet updated (phase 5).
-            assign weak_now[g] = lane_valid[g] && (overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < min_duty);
+            assign weak_now[g] = lane_valid[g] && (overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < (LOCAL ? min_duty_rdata : min_duty));
             for (t = 0; t < L; t = t + 1) begin : update_slot
                 wire [PERM_BITS-1:0] p = perm_rdata[(g*L+t)*PERM_BITS +: PERM_BITS];
                 wire [PERM_BITS-1:0] p_new;
@@ -384,6 +441,8 @@ module sp_top #(
                 state_d = S_OVL;
                 col_d = {GROUP_BITS{1'b0}};
                 row_d = {ROW_BITS{1'b0}};
+            end else if (LOCAL && host_write && host_sel == H_LOCAL_MIN) begin
+                state_d = S_LMIN;
             end
             S_OVL: begin
                 if (!pass_last) begin
@@ -395,14 +454,14 @@ module sp_top #(
                 end
             end
             S_OTAIL: begin
-                state_d = S_KWTA;
+                state_d = LOCAL ? S_LKWTA : S_KWTA;
                 col_d = {GROUP_BITS{1'b0}};
             end
             S_KWTA: if (kwta_done) state_d = learn_step ? S_DUTY : S_MARK;
             S_MARK, S_DUTY: begin
                 if (col == LAST_GROUP) begin
                     col_d = {GROUP_BITS{1'b0}};
-                    state_d = (state == S_DUTY) ? S_PSEL : S_DONE;
+                    state_d = (state == S_DUTY) ? ((LOCAL && BOOST_UPDATE != 0) ? S_LBOOST : S_PSEL) : S_DONE;
                 end else begin
                     col_d = col + 1'b1;
                 end
@@ -428,6 +487,9 @@ module sp_top #(
                 end
             end
             S_MIN: state_d = S_DONE;
+            S_LKWTA: if (local_last) state_d = learn_step ? S_DUTY : S_DONE;
+            S_LBOOST: if (local_last) state_d = S_PSEL;
+            S_LMIN: if (local_last) state_d = S_DONE;
             default: state_d = S_IDLE;  // S_DONE
         endcase
     end
@@ -470,8 +532,8 @@ module sp_top #(
             state <= state_d;
             col <= col_d;
             row <= row_d;
-            boost_write <= duty_step && (BOOST_UPDATE != 0);
-            boost_col <= col;
+            boost_write <= LOCAL ? local_lut_read : duty_step && (BOOST_UPDATE != 0);
+            boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col;
             fin <= (state == S_OVL) && pass_last;
             fin_group <= col;
             case (state)
@@ -479,6 +541,7 @@ module sp_top #(
                     if (host_write && host_sel == H_MIN_DUTY) min_duty <= host_wdata[DUTY_BITS-1:0];
                     if (host_write && host_sel == H_ITERATION) iteration <= host_wdata;
                     if (host_write && host_sel == H_PERIOD_PHASE) period_phase <= host_wdata[31:0];
+                    if (LOCAL && host_write && host_sel == H_RADIUS) radius <= host_wdata[31:0];
                     if (start) begin
                         x <= in_vec;
                         learn_step <= learn;
@@ -487,6 +550,8 @@ module sp_top #(
                     end
                 end
                 S_OVL: overlap_acc <= overlap_acc_next;
+                S_OTAIL: if (LOCAL) winners_all <= {GROUPS*N{1'b0}};
+                S_LKWTA: if (local_win_we) winners_all[local_col] <= local_win;
                 S_KWTA: begin
                     ties_won <= {COUNT_BITS{1'b0}};
                     max_overlap_duty <= {DUTY_BITS{1'b0}};
@@ -497,9 +562,9 @@ module sp_top #(
                     ties_won <= ties_next;
                 end
                 S_DUTY: begin
-                    winners_all[col*N +: N] <= mark_win;
+                    winners_all[col*N +: N] <= col_win;
                     weak_all[col*N +: N] <= weak_now;
-                    group_active[col] <= |(mark_win | weak_now);
+                    group_active[col] <= |(col_win | weak_now);
                     ties_won <= ties_next;
                     max_overlap_duty <= group_max_duty;
                 end
@@ -522,8 +587,8 @@ module sp_top #(
         phase = 3'd5;                                          // S_MIN, S_DONE
         if (state == S_IDLE) phase = 3'd0;
         if (state == S_OVL || state == S_OTAIL) phase = 3'd1;
-        if (state == S_KWTA || state == S_MARK) phase = 3'd2;
-        if (state == S_DUTY) phase = 3'd3;
+        if (state == S_KWTA || state == S_MARK || state == S_LKWTA) phase = 3'd2;
+        if (state == S_DUTY || state == S_LBOOST) phase = 3'd3;
         if (state == S_PSEL || state == S_PASS) phase = 3'd4;
     end
 
@@ -535,13 +600,16 @@ module sp_top #(
             H_POOL_SIZE: host_rdata = {{(64-SIZE_BITS){1'b0}}, size_rdata[host_lane_q*SIZE_BITS +: SIZE_BITS]};
             H_OVERLAP_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, overlap_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
             H_ACTIVE_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, active_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
-            H_MIN_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, min_duty};
+            H_MIN_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, LOCAL ? min_duty_rdata : min_duty};
             H_BOOST: host_rdata = {{(64-BOOST_BITS){1'b0}}, boost_rdata[host_lane_q*BOOST_BITS +: BOOST_BITS]};
             H_LUT: host_rdata = {{(64-BOOST_BITS){1'b0}}, lut_rdata[BOOST_BITS-1:0]};
             H_ITERATION: host_rdata = iteration;
             H_PERIOD_PHASE: host_rdata = {32'd0, period_phase};
             H_OVERLAP: host_rdata = {{(64-OVERLAP_BITS){1'b0}}, overlap_rdata[host_lane_q*OVERLAP_BITS +: OVERLAP_BITS]};
             H_BOOSTED: host_rdata = {{(64-SCORE_BITS){1'b0}}, score_rdata[host_lane_q*SCORE_BITS +: SCORE_BITS]};
+            H_RADIUS: host_rdata = {32'd0, LOCAL ? radius : 32'd0};
+            H_QUOTA: host_rdata = {{(64-COUNT_BITS){1'b0}}, quota_rdata};
+            H_LOCAL_MIN: host_rdata = 64'd0;   // a command: reads as 0
             default: host_rdata = 64'd0;
         endcase
     end

@@ -16,6 +16,7 @@ H_PERM, H_POOL_INPUT, H_POOL_SIZE, H_OVERLAP_DUTY, H_ACTIVE_DUTY, H_MIN_DUTY, H_
                            "LUT"))
 H_ITERATION, H_PERIOD_PHASE, H_OVERLAP, H_BOOSTED = (
     SELECTORS[n] for n in ("ITERATION", "PERIOD_PHASE", "OVERLAP", "BOOSTED"))
+H_RADIUS, H_QUOTA, H_LOCAL_MIN = (SELECTORS[n] for n in ("RADIUS", "QUOTA", "LOCAL_MIN"))  # local inhibition
 
 
 class Checker:
@@ -113,7 +114,13 @@ async def golden_vectors(dut):
         await host_write(dut, H_BOOST, c, g["init_boost"][c])
     for j, v in enumerate(g["boost_lut"]):
         await host_write(dut, H_LUT, j, v)
-    await host_write(dut, H_MIN_DUTY, 0, g["init_min_overlap_duty"][0])
+    for c, v in enumerate(g["init_min_overlap_duty"]):
+        await host_write(dut, H_MIN_DUTY, c, v)
+    local = not manifest["sp_params"]["global_inhibition"]
+    if local:
+        await host_write(dut, H_RADIUS, 0, g["init_inhibition_radius"][0])
+        for c in range(n_cols):
+            await host_write(dut, H_QUOTA, c, g["init_quota"][c])
     it0 = sizes["initial_iteration"]
     await host_write(dut, H_ITERATION, 0, it0)
     await host_write(dut, H_PERIOD_PHASE, 0, it0 % manifest["constants"]["update_period"])
@@ -129,6 +136,15 @@ async def golden_vectors(dut):
         await RisingEdge(dut.done)
         await FallingEdge(dut.clk)
         await FallingEdge(dut.clk)
+        if local and g["learn"][s] and (it0 + s + 1) % manifest["constants"]["update_period"] == 0:
+            # Update point: the host writes the new radius and quotas and runs the minimum-duty pass.
+            await host_write(dut, H_RADIUS, 0, g["inhibition_radius"][learn_index])
+            for c in range(n_cols):
+                await host_write(dut, H_QUOTA, c, g["quota"][learn_index, c])
+            await host_write(dut, H_LOCAL_MIN, 0, 0)
+            await RisingEdge(dut.done)
+            await FallingEdge(dut.clk)
+            await FallingEdge(dut.clk)
         for c in range(n_cols):
             check("overlap", s, c, g["overlap"][s, c], await host_read(dut, H_OVERLAP, c))
             check("boosted", s, c, g["boosted"][s, c], await host_read(dut, H_BOOSTED, c))
@@ -144,7 +160,8 @@ async def golden_vectors(dut):
                 check("overlap_duty", s, c, g["overlap_duty"][learn_index, c], await host_read(dut, H_OVERLAP_DUTY, c))
                 check("active_duty", s, c, g["active_duty"][learn_index, c], await host_read(dut, H_ACTIVE_DUTY, c))
                 check("boost", s, c, g["boost"][learn_index, c], await host_read(dut, H_BOOST, c))
-            check("min_overlap_duty", s, 0, g["min_overlap_duty"][learn_index, 0], await host_read(dut, H_MIN_DUTY, 0))
+            for c, v in enumerate(g["min_overlap_duty"][learn_index]):
+                check("min_overlap_duty", s, c, v, await host_read(dut, H_MIN_DUTY, c))
             learn_index += 1
     for z, p in enumerate(g["final_perm"]):
         check("final_perm", n_steps, z, p, await host_read(dut, H_PERM, slot_addr(z)))
@@ -152,6 +169,7 @@ async def golden_vectors(dut):
         check("final_overlap_duty", n_steps, c, g["final_overlap_duty"][c], await host_read(dut, H_OVERLAP_DUTY, c))
         check("final_active_duty", n_steps, c, g["final_active_duty"][c], await host_read(dut, H_ACTIVE_DUTY, c))
         check("final_boost", n_steps, c, g["final_boost"][c], await host_read(dut, H_BOOST, c))
-    check("final_min_overlap_duty", n_steps, 0, g["final_min_overlap_duty"][0], await host_read(dut, H_MIN_DUTY, 0))
+    for c, v in enumerate(g["final_min_overlap_duty"]):
+        check("final_min_overlap_duty", n_steps, c, v, await host_read(dut, H_MIN_DUTY, c))
     check.report()
     assert check.failed == 0, f"{check.failed} mismatches"

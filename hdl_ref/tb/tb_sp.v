@@ -54,7 +54,9 @@ module tb_sp;
         .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q), .TRIM_Q(TRIM_Q), .STIMULUS(STIMULUS), .K(K),
         .TARGET_Q(TARGET_Q), .MIN_PCT_Q(MIN_PCT_Q), .DUTY_SHIFT_MAX(DUTY_SHIFT_MAX), .UPDATE_PERIOD(UPDATE_PERIOD),
         .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE), .POOL_MAX(POOL_MAX),
-        .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES)
+        .COLUMN_LANES(COLUMN_LANES), .SYN_LANES(SYN_LANES), .KWTA_LANES(KWTA_LANES),
+        .LOCAL_INHIBITION(LOCAL_INHIBITION), .WRAP_AROUND(WRAP_AROUND), .COL_DIM0(COL_DIM0), .COL_DIM1(COL_DIM1),
+        .COL_DIM2(COL_DIM2)
 `endif
     ) dut (
         .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
@@ -72,7 +74,7 @@ module tb_sp;
     reg [31:0]            pool_offset [0:NUM_COLUMNS];
     reg [31:0]            init_overlap_duty [0:NUM_COLUMNS-1];
     reg [31:0]            init_active_duty [0:NUM_COLUMNS-1];
-    reg [31:0]            init_min_duty [0:0];
+    reg [31:0]            init_min_duty [0:MIN_WORDS-1];
     reg [31:0]            init_boost [0:NUM_COLUMNS-1];
     reg [31:0]            boost_lut [0:(1 << LUT_BITS)-1];
     reg [31:0]            written_count [0:L_WORDS-1];
@@ -80,12 +82,17 @@ module tb_sp;
     reg [31:0]            written_perm [0:WP_WORDS-1];
     reg [31:0]            overlap_duty_exp [0:L_WORDS*NUM_COLUMNS-1];
     reg [31:0]            active_duty_exp [0:L_WORDS*NUM_COLUMNS-1];
-    reg [31:0]            min_duty_exp [0:L_WORDS-1];
+    reg [31:0]            min_duty_exp [0:L_WORDS*MIN_WORDS-1];
     reg [31:0]            boost_exp [0:L_WORDS*NUM_COLUMNS-1];
     reg [31:0]            final_perm [0:NUM_SYNAPSES-1];
     reg [31:0]            final_overlap_duty [0:NUM_COLUMNS-1];
     reg [31:0]            final_active_duty [0:NUM_COLUMNS-1];
-    reg [31:0]            final_min_duty [0:0];
+    reg [31:0]            final_min_duty [0:MIN_WORDS-1];
+    // Local inhibition: what the host writes initially and at the update points.
+    reg [31:0]            init_radius [0:0];
+    reg [31:0]            init_quota [0:NUM_COLUMNS-1];
+    reg [31:0]            radius_exp [0:L_WORDS-1];
+    reg [31:0]            quota_exp [0:L_WORDS*NUM_COLUMNS-1];
     reg [31:0]            final_boost [0:NUM_COLUMNS-1];
 
     integer passed = 0, failed = 0;
@@ -194,14 +201,14 @@ module tb_sp;
         $readmemh({GOLDEN_DIR, "pool_offset.mem"}, pool_offset, 0, NUM_COLUMNS);
         $readmemh({GOLDEN_DIR, "init_overlap_duty.mem"}, init_overlap_duty, 0, NUM_COLUMNS - 1);
         $readmemh({GOLDEN_DIR, "init_active_duty.mem"}, init_active_duty, 0, NUM_COLUMNS - 1);
-        $readmemh({GOLDEN_DIR, "init_min_overlap_duty.mem"}, init_min_duty, 0, 0);
+        $readmemh({GOLDEN_DIR, "init_min_overlap_duty.mem"}, init_min_duty, 0, MIN_WORDS - 1);
         $readmemh({GOLDEN_DIR, "init_boost.mem"}, init_boost, 0, NUM_COLUMNS - 1);
         $readmemh({GOLDEN_DIR, "boost_lut.mem"}, boost_lut, 0, (1 << LUT_BITS) - 1);
         if (N_LEARN > 0) begin
             $readmemh({GOLDEN_DIR, "written_count.mem"}, written_count, 0, N_LEARN - 1);
             $readmemh({GOLDEN_DIR, "overlap_duty.mem"}, overlap_duty_exp, 0, N_LEARN * NUM_COLUMNS - 1);
             $readmemh({GOLDEN_DIR, "active_duty.mem"}, active_duty_exp, 0, N_LEARN * NUM_COLUMNS - 1);
-            $readmemh({GOLDEN_DIR, "min_overlap_duty.mem"}, min_duty_exp, 0, N_LEARN - 1);
+            $readmemh({GOLDEN_DIR, "min_overlap_duty.mem"}, min_duty_exp, 0, N_LEARN * MIN_WORDS - 1);
             $readmemh({GOLDEN_DIR, "boost.mem"}, boost_exp, 0, N_LEARN * NUM_COLUMNS - 1);
         end
         if (N_WRITTEN_COLUMNS > 0)
@@ -211,7 +218,15 @@ module tb_sp;
         $readmemh({GOLDEN_DIR, "final_perm.mem"}, final_perm, 0, NUM_SYNAPSES - 1);
         $readmemh({GOLDEN_DIR, "final_overlap_duty.mem"}, final_overlap_duty, 0, NUM_COLUMNS - 1);
         $readmemh({GOLDEN_DIR, "final_active_duty.mem"}, final_active_duty, 0, NUM_COLUMNS - 1);
-        $readmemh({GOLDEN_DIR, "final_min_overlap_duty.mem"}, final_min_duty, 0, 0);
+        $readmemh({GOLDEN_DIR, "final_min_overlap_duty.mem"}, final_min_duty, 0, MIN_WORDS - 1);
+        if (LOCAL_INHIBITION != 0) begin
+            $readmemh({GOLDEN_DIR, "init_inhibition_radius.mem"}, init_radius, 0, 0);
+            $readmemh({GOLDEN_DIR, "init_quota.mem"}, init_quota, 0, NUM_COLUMNS - 1);
+            if (N_LEARN > 0) begin
+                $readmemh({GOLDEN_DIR, "inhibition_radius.mem"}, radius_exp, 0, N_LEARN - 1);
+                $readmemh({GOLDEN_DIR, "quota.mem"}, quota_exp, 0, N_LEARN * NUM_COLUMNS - 1);
+            end
+        end
         $readmemh({GOLDEN_DIR, "final_boost.mem"}, final_boost, 0, NUM_COLUMNS - 1);
 
         repeat (2) @(negedge clk);
@@ -230,7 +245,11 @@ module tb_sp;
             host_write(H_BOOST, c, init_boost[c]);
         end
         for (j = 0; j < (1 << LUT_BITS); j = j + 1) host_write(H_LUT, j, boost_lut[j]);
-        host_write(H_MIN_DUTY, 0, init_min_duty[0]);
+        for (c = 0; c < MIN_WORDS; c = c + 1) host_write(H_MIN_DUTY, c, init_min_duty[c]);
+        if (LOCAL_INHIBITION != 0) begin
+            host_write(H_RADIUS, 0, init_radius[0]);
+            for (c = 0; c < NUM_COLUMNS; c = c + 1) host_write(H_QUOTA, c, init_quota[c]);
+        end
         host_write(H_ITERATION, 0, INITIAL_ITERATION);
         host_write(H_PERIOD_PHASE, 0, INITIAL_ITERATION % UPDATE_PERIOD);
 
@@ -253,6 +272,21 @@ module tb_sp;
                 if (t > MAX_STEP_CYCLES) $fatal(1, "step %0d: no done after %0d cycles", s, MAX_STEP_CYCLES);
             end
             @(negedge clk);
+            // Local inhibition, update point (a learning step at iteration % UPDATE_PERIOD == 0):
+            // the host writes the new radius and quotas, then runs the minimum-duty pass, whose
+            // cycles count to this step.
+            if (LOCAL_INHIBITION != 0 && learn_mem[s] && (INITIAL_ITERATION + s + 1) % UPDATE_PERIOD == 0) begin
+                host_write(H_RADIUS, 0, radius_exp[l]);
+                for (c = 0; c < NUM_COLUMNS; c = c + 1) host_write(H_QUOTA, c, quota_exp[l * NUM_COLUMNS + c]);
+                host_write(H_LOCAL_MIN, 0, 0);
+                t = 0;
+                while (!done) begin
+                    @(negedge clk);
+                    t = t + 1;
+                    if (t > MAX_STEP_CYCLES) $fatal(1, "step %0d: no done of the minimum-duty pass", s);
+                end
+                @(negedge clk);
+            end
             $fdisplay(cycles_file, "%0d %0d %0d %0d %0d %0d %0d %0d", s, learn_mem[s], step_cycles, phase_cycles[1],
                       phase_cycles[2], phase_cycles[3], phase_cycles[4], phase_cycles[5]);
             for (p = 0; p < 8; p = p + 1) total_phase_cycles[p] = total_phase_cycles[p] + phase_cycles[p];
@@ -284,8 +318,10 @@ module tb_sp;
                     host_read(H_BOOST, c);
                     check(F_BOOST, s, c, boost_exp[l * NUM_COLUMNS + c], got);
                 end
-                host_read(H_MIN_DUTY, 0);
-                check(F_MIN_DUTY, s, 0, min_duty_exp[l], got);
+                for (c = 0; c < MIN_WORDS; c = c + 1) begin
+                    host_read(H_MIN_DUTY, c);
+                    check(F_MIN_DUTY, s, c, min_duty_exp[l * MIN_WORDS + c], got);
+                end
                 l = l + 1;
             end
         end
@@ -302,8 +338,10 @@ module tb_sp;
             host_read(H_BOOST, c);
             check(F_FINAL_BOOST, N_STEPS, c, final_boost[c], got);
         end
-        host_read(H_MIN_DUTY, 0);
-        check(F_FINAL_MIN_DUTY, N_STEPS, 0, final_min_duty[0], got);
+        for (c = 0; c < MIN_WORDS; c = c + 1) begin
+            host_read(H_MIN_DUTY, c);
+            check(F_FINAL_MIN_DUTY, N_STEPS, c, final_min_duty[c], got);
+        end
         $fclose(cycles_file);
         $display("cycles: total %0d overlap %0d kwta %0d duty_boost %0d permanence %0d finish %0d over %0d steps",
                  total_phase_cycles[1] + total_phase_cycles[2] + total_phase_cycles[3] + total_phase_cycles[4] +

@@ -97,6 +97,7 @@ struct SpFixedWorkspace {
     std::vector<std::uint32_t> positions;  // scratch of the x86 bit-position lists
     std::vector<std::uint32_t> bumped;   // weak columns bumped in the last learning step
     std::vector<std::uint32_t> raise_rounds;  // per winner of the last learning step: raise-loop rounds
+    std::uint32_t step_radius = 0;  // the inhibition radius the last step used (its update point changes it after)
     // The columns whose permanences the last learning step wrote (winners and bumped columns,
     // ascending, each once; empty after an inference step): what a read model outside the
     // contract (crossbar_read.hpp) must follow.
@@ -119,6 +120,16 @@ void sp_fixed_infer(const SpFixed& sp, const std::uint8_t* input, SpFixedWorkspa
 
 // Winners per step under global inhibition (docs/datapath.md step 4): int(density x columns).
 std::uint64_t sp_fixed_global_winners(const SpFixed& sp);
+
+// Per-column kWTA budget at the pooler's current inhibition radius (docs/datapath.md step 4):
+// quota_c = int(0.5 + density * |N(c)|) under local kWTA; under global kWTA (global
+// inhibition, or a radius past the largest column dimension) k = int(density * C) for every
+// column, with which the local rule over neighbourhoods that hold every column selects
+// exactly the global winners (hdl_ref/README.md, "Local inhibition").
+std::vector<std::uint32_t> sp_fixed_kwta_quotas(const SpFixed& sp);
+
+// |N(c)| at inhibition radius r: the product of the interval lengths (docs/datapath.md).
+std::uint64_t sp_fixed_neighborhood_size(const SpFixed& sp, std::uint32_t column, std::uint32_t radius);
 
 // Permanence word k of the flat memory, whatever the storage width.
 inline std::uint32_t sp_fixed_perm(const SpFixed& sp, std::uint64_t k) {

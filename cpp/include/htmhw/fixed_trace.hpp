@@ -22,6 +22,10 @@ struct FixedTrace {
     // learning_steps x columns (min_overlap_duty: x min_duty_columns), after the step
     std::vector<std::uint16_t> overlap_duty, active_duty, min_overlap_duty;
     std::vector<std::uint32_t> boost;
+    // Local inhibition only (empty under global inhibition): after each learning step, the
+    // inhibition radius (learning_steps) and the kWTA quotas at it (learning_steps x columns,
+    // sp_fixed_kwta_quotas): what the host writes to hdl_ref at an update point.
+    std::vector<std::uint32_t> inhibition_radius, quota;
     // The columns each learning step wrote and their permanence words after it (pool order):
     // learning step l wrote written_column[written_offset[l] .. written_offset[l + 1]), whose
     // words are written_perm[written_perm_offset[l] .. written_perm_offset[l + 1]).

@@ -14,6 +14,10 @@ namespace htmhw {
 
 // With N = column lanes, L = synapse lanes, K_L = kWTA lanes: B = ceil(C / N) groups,
 // R = ceil(pool_max / L) rows per pool, W = ceil(C / K_L) kWTA words, S score bits.
+// Local inhibition (N = K_L = 1; |N(c)| at the radius the step used, |N'(c)| at the
+// radius after the step): the kWTA is sum_c (1 + |N(c)|); the duty phase adds a boost pass
+// sum_c (1 + |N(c)| + D) when boostStrength > 0; at an update point the minimum-duty pass
+// sum_c (1 + |N'(c)|) + 1 is charged to the step's finish.
 struct HdlCycles {
     std::uint64_t overlap = 0;     // B * R + 1
     std::uint64_t kwta = 0;        // (S + 1) * W, + B marking cycles in inference steps
@@ -25,7 +29,8 @@ struct HdlCycles {
 
 // Cycles of the step sp_fixed_compute just ran (winners and ws from that call) on
 // sp_top with SYN_LANES = synapse_lanes, COLUMN_LANES = column_lanes and KWTA_LANES =
-// kwta_lanes (each >= 1).
+// kwta_lanes (each >= 1; local inhibition: column_lanes = kwta_lanes = 1, else
+// std::invalid_argument).
 HdlCycles hdl_step_cycles(const SpFixed& sp, bool learn, const std::vector<std::uint32_t>& winners,
                           const SpFixedWorkspace& ws, std::uint32_t synapse_lanes = 1,
                           std::uint32_t column_lanes = 1, std::uint32_t kwta_lanes = 1);

@@ -148,6 +148,7 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         "boost_lut": core.boost_lut(),
     }
     initial_iteration = sp.iteration_num
+    initial_radius, initial_quota = sp.inhibition_radius, core.kwta_quotas()
     trace = core.trace_batch(x, flags)
     final = {
         "final_perm": sp.permanence_memory()[0],
@@ -194,6 +195,14 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         ("final_min_overlap_duty", final["final_min_overlap_duty"], D, "after the last step"),
         ("final_boost", final["final_boost"], boost_w, "after the last step"),
     ]
+    if not params["global_inhibition"]:
+        # What the host writes at the update points (docs/golden.md, "Local inhibition").
+        fields += [
+            ("init_inhibition_radius", np.array([initial_radius], dtype=np.uint32), 32, "inhibition radius before step 0"),
+            ("init_quota", initial_quota, bitlen(C), "kWTA quota per column before step 0"),
+            ("inhibition_radius", trace["inhibition_radius"], 32, "inhibition radius after each learning step"),
+            ("quota", trace["quota"], bitlen(C), "kWTA quota per column after each learning step, L x C"),
+        ]
     extra_npz = {"written_offset": wo, "written_perm_offset": trace["written_perm_offset"]}
     constants = {k: (int(v) if v is not None else None) for k, v in q.items()}
     cover = (coverage_counts(constants, hw.to_dict(), float(params["boost_strength"]),

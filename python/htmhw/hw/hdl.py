@@ -35,10 +35,12 @@ TARGETS = {
     "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
 }
 RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_kwta_mark",
-               "sp_perm_update", "sp_duty_update", "sp_top", "sp_accel")
+               "sp_perm_update", "sp_duty_update", "sp_local_interval", "sp_local", "sp_top",
+               "sp_accel")
 # The two top-level designs (hdl_ref/README.md): sp_top, the small design with lane
 # parameters, and sp_accel, the receptive-field accelerator.
-TOPS = ("sp_top", "sp_accel")
+TOPS = ("sp_local_interval", "sp_local", "sp_top",
+               "sp_accel")
 # Headers `include`d by the RTL (and tb_sp.v), found in the RTL directory: every build below
 # passes it as an include directory. sp_host_map.vh is generated (htmhw.hw.hostmap).
 RTL_HEADERS = ("sp_host_map.vh",)
@@ -183,15 +185,19 @@ def _check_lanes(synapse_lanes, name: str = "synapse_lanes", most: int = 4096) -
 
 
 def check_lane_settings(num_columns: int, synapse_lanes: int = 1, column_lanes: int = 1,
-                        kwta_lanes: int | None = None) -> dict:
+                        kwta_lanes: int | None = None, local_inhibition: bool = False) -> dict:
     """sp_top's lane parameters, checked (hdl_ref/README.md, "Lanes"): ``SYN_LANES`` synapse
     slots per row (1..4096), ``COLUMN_LANES`` columns per group (a power of two with at
     least two groups: ``2 * column_lanes <= num_columns``... rounded up), ``KWTA_LANES``
     scores per kWTA cycle (``column_lanes`` times a power of two; default
-    ``column_lanes``)."""
+    ``column_lanes``). Under ``local_inhibition`` (sp_local's serial passes) column and
+    kWTA lanes must be 1."""
     syn = _check_lanes(synapse_lanes)
     col = _check_lanes(column_lanes, "column_lanes")
     kw = col if kwta_lanes is None else _check_lanes(kwta_lanes, "kwta_lanes", 1 << 16)
+    if local_inhibition and (col != 1 or kw != 1):
+        raise ValueError(f"local inhibition in hdl_ref needs column_lanes = 1 and kwta_lanes = 1 (its neighbourhood "
+                         f"passes are serial over the columns); got column_lanes = {col}, kwta_lanes = {kw}")
     if col & (col - 1):
         raise ValueError(f"column_lanes must be a power of two; got {col}")
     if -(-num_columns // col) < 2:
@@ -220,27 +226,36 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1, column_lanes: int 
     """Parameters of ``sp_top`` for a golden directory's configuration and lane settings
     (``check_lane_settings``)."""
     sp, hw, q, sizes = manifest["sp_params"], manifest["hw"], manifest["constants"], manifest["sizes"]
-    if not sp.get("global_inhibition", False):
-        raise ValueError("hdl_ref implements global inhibition only; this golden directory uses local inhibition "
-                         "(global_inhibition=False)")
-    if sizes.get("min_duty_words", 1) != 1:
-        raise ValueError("hdl_ref expects one minimum-duty word (global inhibition)")
+    local = not sp.get("global_inhibition", False)
+    if sizes.get("min_duty_words", 1) != (sizes["num_columns"] if local else 1):
+        raise ValueError("hdl_ref expects one minimum-duty word under global inhibition and one per column under "
+                         "local inhibition")
     if sizes["num_columns"] < 2:
         # The read pipeline relies on it: the group read one cycle ahead differs from the
         # one being written (hdl_ref/README.md, "Read-during-write").
         raise ValueError(f"hdl_ref needs at least 2 columns; this golden directory has {sizes['num_columns']}")
-    lanes = check_lane_settings(sizes["num_columns"], synapse_lanes, column_lanes, kwta_lanes)
+    lanes = check_lane_settings(sizes["num_columns"], synapse_lanes, column_lanes, kwta_lanes, local)
+    extra = {}
+    if local:
+        dims = [int(d) for d in sp["column_dimensions"]]
+        if len(dims) > 3:
+            raise ValueError(f"local inhibition in hdl_ref supports up to 3 column dimensions; this golden directory "
+                             f"has {len(dims)} ({dims})")
+        dims += [1] * (3 - len(dims))  # trailing 1s: the same flat indices and neighbourhoods
+        extra = {"LOCAL_INHIBITION": 1, "WRAP_AROUND": int(bool(sp.get("wrap_around", True))),
+                 "COL_DIM0": dims[0], "COL_DIM1": dims[1], "COL_DIM2": dims[2]}
     return {
         "NUM_INPUTS": sizes["num_inputs"], "NUM_COLUMNS": sizes["num_columns"], "NUM_SYNAPSES": sizes["num_synapses"],
         "POOL_MAX": pool_max(manifest),
         "PERM_BITS": hw["permanence_bits"], "OVERLAP_BITS": q["overlap_bits"], "BOOST_INT_BITS": hw["boost_int_bits"],
         "BOOST_FRAC_BITS": hw["boost_frac_bits"], "BOOSTED_FRAC_BITS": hw["boosted_frac_bits"],
         "DUTY_BITS": hw["duty_bits"], "LUT_BITS": hw["boost_lut_bits"], "CONN_Q": q["conn_q"], "INC_Q": q["inc_q"],
-        "DEC_Q": q["dec_q"], "BUMP_Q": q["bump_q"], "TRIM_Q": q["trim_q"], "STIMULUS": q["stimulus"], "K": q["k"],
+        "DEC_Q": q["dec_q"], "BUMP_Q": q["bump_q"], "TRIM_Q": q["trim_q"], "STIMULUS": q["stimulus"],
+        "K": 1 if local else q["k"],  # local: the kWTA quotas are host-written (sp_kwta is idle)
         "TARGET_Q": q["target_q"], "MIN_PCT_Q": q["min_pct_q"], "DUTY_SHIFT_MAX": q["duty_shift_max"],
         "UPDATE_PERIOD": q["update_period"], "BOOST_UPDATE": int(float(sp["boost_strength"]) > 0),
         "BOOST_IN_INFERENCE": int(bool(manifest.get("boost_in_inference", sp.get("boost_in_inference", False)))),
-        **lanes,
+        **lanes, **extra,
     }
 
 
@@ -303,6 +318,8 @@ def sp_accel_parameters(manifest: dict, column_lanes: int = 1) -> dict:
     configuration: sp_top's widths and constants, the padded dimensions (rank <= 3),
     potential radius and wrap-around, and ``COLUMN_LANES`` (columns per cycle in the boost
     and duty phases: a power of two leaving at least 2 groups)."""
+    if not manifest["sp_params"].get("global_inhibition", False):
+        raise ValueError("sp_accel implements global inhibition only (local inhibition: sp_top, the small design)")
     params = sp_top_parameters(manifest, 1, 1, None)
     for key in ("SYN_LANES", "KWTA_LANES"):
         del params[key]
@@ -350,9 +367,11 @@ def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: 
              f"localparam N_LEARN = {sizes['num_learn_steps']};",
              f"localparam N_WRITTEN_COLUMNS = {sizes['num_written_columns']};",
              f"localparam N_WRITTEN_WORDS = {sizes['num_written_words']};",
-             f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};"]
-    lines += [f"localparam {k} = {v};"
-              for k, v in top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes).items()]
+             f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};",
+             f"localparam MIN_WORDS = {sizes.get('min_duty_words', 1)};"]
+    params = {"LOCAL_INHIBITION": 0, "WRAP_AROUND": 0, "COL_DIM0": sizes["num_columns"], "COL_DIM1": 1, "COL_DIM2": 1,
+              **top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)}
+    lines += [f"localparam {k} = {v};" for k, v in params.items()]
     if top == "sp_accel":
         # tb_sp.v instantiates sp_accel and writes window positions (pool_pos.mem) instead of input indices.
         lines.append("`define SP_ACCEL")
@@ -675,7 +694,8 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
     if top == "sp_top":
-        lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes)
+        lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes,
+                                    not sp.params["global_inhibition"])
         cycles = core.hdl_cycles(x, flags, lanes["SYN_LANES"], lanes["COLUMN_LANES"],
                                  lanes["KWTA_LANES"]).astype(np.int64)
         out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}

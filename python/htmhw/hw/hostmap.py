@@ -55,6 +55,11 @@ HOST_SELECTORS: tuple[HostSelector, ...] = (
     HostSelector("OVERLAP", 10, "column", True, "OVERLAP_BITS", "overlap o_c of the last step"),
     HostSelector("BOOSTED", 11, "column", True, "OVERLAP_BITS + BOOST_INT_BITS + BOOSTED_FRAC_BITS",
                  "boosted overlap s_c of the last step"),
+    # Local inhibition (sp_top with LOCAL_INHIBITION = 1; there selector 5 is per column):
+    HostSelector("RADIUS", 12, "register", False, "32", "inhibition radius r (local inhibition)"),
+    HostSelector("QUOTA", 13, "column", False, "clog2(NUM_COLUMNS + 1)", "kWTA quota of the column (local inhibition)"),
+    HostSelector("LOCAL_MIN", 14, "register", False, "0",
+                 "write: start the per-column minimum-duty pass (local inhibition; busy until done); reads 0"),
 )
 
 
