@@ -45,7 +45,8 @@ module sp_impl_top #(
     parameter COL_DIM1 = 1,
     parameter COL_DIM2 = 1,
     parameter POTENTIAL_RADIUS = 16,
-    parameter WRAP_AROUND = 1
+    parameter WRAP_AROUND = 1,
+    parameter PERM_LANES = 1
 ) (
     input  wire       clk,
     input  wire       rst,
@@ -87,7 +88,7 @@ module sp_impl_top #(
                 .UPDATE_PERIOD(UPDATE_PERIOD), .BOOST_UPDATE(BOOST_UPDATE), .BOOST_IN_INFERENCE(BOOST_IN_INFERENCE),
                 .POOL_MAX(POOL_MAX), .IN_DIM0(IN_DIM0), .IN_DIM1(IN_DIM1), .IN_DIM2(IN_DIM2), .COL_DIM0(COL_DIM0),
                 .COL_DIM1(COL_DIM1), .COL_DIM2(COL_DIM2), .POTENTIAL_RADIUS(POTENTIAL_RADIUS),
-                .WRAP_AROUND(WRAP_AROUND), .COLUMN_LANES(COLUMN_LANES)
+                .WRAP_AROUND(WRAP_AROUND), .COLUMN_LANES(COLUMN_LANES), .PERM_LANES(PERM_LANES)
             ) core (
                 .clk(clk), .rst(rst), .start(start), .learn(learn), .in_vec(in_vec), .busy(busy), .done(done),
                 .phase(phase), .winners(winners), .host_we(host_we), .host_sel(host_sel), .host_addr(host_addr),

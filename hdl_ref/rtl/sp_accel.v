@@ -55,6 +55,7 @@ module sp_accel #(
     parameter BOOST_UPDATE = 1,                    // 1: boostStrength > 0 (boosts are updated)
     parameter BOOST_IN_INFERENCE = 0,              // 1: inference steps boost the overlaps too
     parameter COLUMN_LANES = 1,                    // columns per cycle in the boost, marking and duty phases (a power of two)
+    parameter PERM_LANES = 1,                      // columns per permanence word and pass (a power of two)
     // Derived (do not set): window positions per column.
     parameter WINDOW = ((2 * POTENTIAL_RADIUS + 1 < IN_DIM0) ? 2 * POTENTIAL_RADIUS + 1 : IN_DIM0) *
                        ((2 * POTENTIAL_RADIUS + 1 < IN_DIM1) ? 2 * POTENTIAL_RADIUS + 1 : IN_DIM1) *
@@ -81,6 +82,10 @@ module sp_accel #(
     localparam C = NUM_COLUMNS;
     localparam W = WINDOW;
     localparam GROUPS = (C + N - 1) / N;                              // B
+    localparam NP = PERM_LANES;
+    localparam PGROUPS = (C + NP - 1) / NP;                           // permanence groups
+    localparam PSLICE_BITS = (NP > 1) ? $clog2(NP) : 1;
+    localparam MASK_BITS = (GROUPS * N > PGROUPS * NP) ? GROUPS * N : PGROUPS * NP;   // padded column masks
     localparam COLUMN_BITS = (C > 1) ? $clog2(C) : 1;
     localparam GROUP_BITS = (GROUPS > 1) ? $clog2(GROUPS) : 1;
     localparam LANE_BITS = (N > 1) ? $clog2(N) : 1;
@@ -93,7 +98,7 @@ module sp_accel #(
     localparam BOOST_BITS = BOOST_INT_BITS + BOOST_FRAC_BITS;
     localparam SCORE_BITS = OVERLAP_BITS + BOOST_INT_BITS + BOOSTED_FRAC_BITS;
     localparam SHIFT_BITS = 7;
-    localparam [COLUMN_BITS-1:0] LAST_COLUMN = C - 1;
+    localparam [COLUMN_BITS-1:0] LAST_PGROUP = PGROUPS - 1;
     localparam [COLUMN_BITS-1:0] LAST_GROUP = GROUPS - 1;
     localparam [63:0] STIMULUS_SCORE = STIMULUS * (2 ** BOOSTED_FRAC_BITS);
     localparam [SIZE_BITS:0] STIMULUS_COUNT = STIMULUS;
@@ -109,6 +114,9 @@ module sp_accel #(
         end
         if (N < 1 || (N & (N - 1)) != 0 || GROUPS < 2) begin : check_column_lanes
             sp_accel_error_COLUMN_LANES_must_be_a_power_of_two_leaving_2_groups error ();
+        end
+        if (NP < 1 || (NP & (NP - 1)) != 0 || PGROUPS < 2) begin : check_perm_lanes
+            sp_accel_error_PERM_LANES_must_be_a_power_of_two_leaving_2_groups error ();
         end
         if (POOL_MAX < 1 || POOL_MAX > W || NUM_SYNAPSES > C * POOL_MAX) begin : check_pool
             sp_accel_error_POOL_MAX_must_be_in_1_to_WINDOW_and_hold_NUM_SYNAPSES error ();
@@ -130,14 +138,15 @@ module sp_accel #(
     reg [DUTY_BITS-1:0]    max_overlap_duty;
     reg                    boost_write;      // write the LUT words read in the previous cycle to boost_mem[boost_col]
     reg [COLUMN_BITS-1:0]  boost_col;
-    reg [GROUPS*N-1:0]     winners_all;      // winner mask, padded to whole groups
-    reg [GROUPS*N-1:0]     weak_all;         // weak columns (v < m) of this learning step
+    reg [MASK_BITS-1:0]    winners_all;      // winner mask, padded to whole groups
+    reg [MASK_BITS-1:0]    weak_all;         // weak columns (v < m) of this learning step
     reg [COUNT_BITS-1:0]   ties_won;
-    reg [1:0]              mode;             // permanence mode of the current column's pass
-    reg                    weak_col;         // the current column also takes a weak bump
+    reg [2*NP-1:0]         lane_mode;        // per permanence lane: mode of the pass
+    reg [NP-1:0]           lane_on;          // per permanence lane: the column takes this pass
     reg [3:0]              host_sel_q;       // host_sel of the read whose data is in the read registers
     reg [LANE_BITS-1:0]    host_lane_q;
-    reg [SLOT_BITS-1:0]    host_slot_q;
+    reg [31:0]             host_slot_q;      // slot within a permanence word
+    reg [PSLICE_BITS-1:0]  host_plane_q;     // column within a permanence word
     reg [COLUMN_BITS-1:0]  host_col_q;
 
     assign busy = (state != S_IDLE);
@@ -153,25 +162,30 @@ module sp_accel #(
     wire [COLUMN_BITS-1:0] hs_col = host_addr[SLOT_BITS +: COLUMN_BITS];
     wire [SLOT_BITS-1:0]   hs_slot = host_addr[SLOT_BITS-1:0];
 
-    // Per-column memories (one column per word): permanences, window positions, pool size.
-    wire [POOL_MAX*PERM_BITS-1:0] perm_rdata, perm_next;
-    wire [POOL_MAX*POS_BITS-1:0]  pos_rdata;
-    wire [SIZE_BITS-1:0]          size_rdata;
-    wire [COLUMN_BITS-1:0] syn_raddr = host_next ? ((host_sel == H_POOL_SIZE) ? h_col : hs_col) : col_d;
-    wire [COLUMN_BITS-1:0] syn_waddr = busy ? col : hs_col;
-    // BYPASS: the next pass over the same column rereads the word written at the same edge.
-    sp_ram #(.WIDTH(POOL_MAX*PERM_BITS), .DEPTH(C), .SLICES(POOL_MAX), .BYPASS(1)) perm_mem (
+    // Per-synapse memories, one permanence group (PERM_LANES columns) per word: slot t of
+    // lane j at slice j * POOL_MAX + t. Pool sizes: one group per word, a slice per lane.
+    wire [NP*POOL_MAX*PERM_BITS-1:0] perm_rdata, perm_next;
+    wire [NP*POOL_MAX*POS_BITS-1:0]  pos_rdata;
+    wire [NP*SIZE_BITS-1:0]          size_rdata;
+    wire [COLUMN_BITS-1:0] h_pgroup = (host_sel == H_POOL_SIZE ? h_col : hs_col) / NP;
+    wire [31:0]            h_plane = (host_sel == H_POOL_SIZE ? h_col : hs_col) % NP;
+    wire [31:0]            hs_index = h_plane * POOL_MAX + hs_slot;
+    wire [COLUMN_BITS-1:0] syn_raddr = host_next ? h_pgroup : col_d;
+    wire [COLUMN_BITS-1:0] syn_waddr = busy ? col : h_pgroup;
+    localparam SYN_SLICE_BITS = (NP * POOL_MAX > 1) ? $clog2(NP * POOL_MAX) : 1;
+    // BYPASS: the next pass over the same group rereads the word written at the same edge.
+    sp_ram #(.WIDTH(NP*POOL_MAX*PERM_BITS), .DEPTH(PGROUPS), .SLICES(NP*POOL_MAX), .BYPASS(1)) perm_mem (
         .clk(clk), .we(state == S_PASS), .waddr(syn_waddr), .wdata(perm_next),
-        .hwe(host_write && host_sel == H_PERM), .hslice(hs_slot), .hdata(host_wdata[PERM_BITS-1:0]),
-        .raddr(syn_raddr), .rdata(perm_rdata));
-    sp_ram #(.WIDTH(POOL_MAX*POS_BITS), .DEPTH(C), .SLICES(POOL_MAX)) pos_mem (
-        .clk(clk), .we(1'b0), .waddr(hs_col), .wdata({POOL_MAX*POS_BITS{1'b0}}),
-        .hwe(host_write && host_sel == H_POOL_INPUT), .hslice(hs_slot), .hdata(host_wdata[POS_BITS-1:0]),
-        .raddr(syn_raddr), .rdata(pos_rdata));
-    sp_ram #(.WIDTH(SIZE_BITS), .DEPTH(C)) size_mem (
-        .clk(clk), .we(1'b0), .waddr(h_col), .wdata({SIZE_BITS{1'b0}}),
-        .hwe(host_write && host_sel == H_POOL_SIZE), .hslice(1'b0), .hdata(host_wdata[SIZE_BITS-1:0]),
-        .raddr(syn_raddr), .rdata(size_rdata));
+        .hwe(host_write && host_sel == H_PERM), .hslice(hs_index[SYN_SLICE_BITS-1:0]),
+        .hdata(host_wdata[PERM_BITS-1:0]), .raddr(syn_raddr), .rdata(perm_rdata));
+    sp_ram #(.WIDTH(NP*POOL_MAX*POS_BITS), .DEPTH(PGROUPS), .SLICES(NP*POOL_MAX)) pos_mem (
+        .clk(clk), .we(1'b0), .waddr(syn_waddr), .wdata({NP*POOL_MAX*POS_BITS{1'b0}}),
+        .hwe(host_write && host_sel == H_POOL_INPUT), .hslice(hs_index[SYN_SLICE_BITS-1:0]),
+        .hdata(host_wdata[POS_BITS-1:0]), .raddr(syn_raddr), .rdata(pos_rdata));
+    sp_ram #(.WIDTH(NP*SIZE_BITS), .DEPTH(PGROUPS), .SLICES(NP)) size_mem (
+        .clk(clk), .we(1'b0), .waddr(syn_waddr), .wdata({NP*SIZE_BITS{1'b0}}),
+        .hwe(host_write && host_sel == H_POOL_SIZE), .hslice(h_plane[PSLICE_BITS-1:0]),
+        .hdata(host_wdata[SIZE_BITS-1:0]), .raddr(syn_raddr), .rdata(size_rdata));
 
     // Window inputs and connected window bits of every column; overlaps of all columns at once.
     wire [C*W-1:0]            x_window;      // column c's window inputs at [c*W +: W]
@@ -179,7 +193,7 @@ module sp_accel #(
     wire [C*OVERLAP_BITS-1:0] overlap_now;
     reg  [GROUPS*N*OVERLAP_BITS-1:0] overlap_all;   // registered in S_OVL, padded to whole groups
     wire                      window_we = (state == S_REBUILD) || (state == S_PASS);
-    wire [W-1:0]              window_next;   // the current column's connected window bits after this cycle
+    wire [NP*W-1:0]           window_next;   // the current group's connected window bits after this cycle
     localparam [WCOUNT_BITS:0] OVERLAP_MAX = (1 << OVERLAP_BITS) - 1;
     // The window (docs/rng.md step 1), as constant arithmetic (yosys and Verilator elaborate
     // it fast; a constant function called per position takes them minutes at C*W = 12,544).
@@ -220,7 +234,7 @@ module sp_accel #(
                 end
             end
             reg [W-1:0] connected;
-            always @(posedge clk) if (window_we && col == g) connected <= window_next;
+            always @(posedge clk) if (window_we && col == g / NP) connected <= window_next[(g % NP)*W +: W];
             assign conn_window[g*W +: W] = connected;
             wire [WCOUNT_BITS-1:0] count;
             sp_popcount #(.N(W)) overlap_count (.bits(connected & x_window[g*W +: W]), .count(count));
@@ -325,66 +339,98 @@ module sp_accel #(
         end
     endgenerate
 
-    // Permanence pass over the current column's whole pool (one cycle), and the column's
-    // connected window bits after it (also used to rebuild them from the memory).
-    wire [W-1:0] x_col = x_window[col*W +: W];
-    wire [POOL_MAX-1:0] slot_valid, slot_connected;
-    wire [POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;
+    // Permanence pass over the whole pools of the current group's columns (one cycle), and
+    // their connected window bits after it (also used to rebuild them from the memory).
+    wire [NP*POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;
+    wire [NP-1:0] lane_valid_p;
+    wire [NP*($clog2(POOL_MAX+1)+1)-1:0] conn_after;
+    localparam CB = $clog2(POOL_MAX+1) + 1;
+    genvar j;
     generate
-        for (t = 0; t < POOL_MAX; t = t + 1) begin : slot
-            wire [POS_BITS-1:0] pos = pos_rdata[t*POS_BITS +: POS_BITS];
-            wire [PERM_BITS-1:0] p = perm_rdata[t*PERM_BITS +: PERM_BITS];
-            wire [PERM_BITS-1:0] p_new;
-            wire connected_unused;
-            assign slot_valid[t] = t < size_rdata;
-            sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
-                             .TRIM_Q(TRIM_Q)) perm_update (
-                .mode(mode), .perm_in(p), .input_bit(x_col[pos]), .perm_out(p_new), .connected(connected_unused));
-            assign perm_next[t*PERM_BITS +: PERM_BITS] = slot_valid[t] ? p_new : p;
-            assign slot_connected[t] = slot_valid[t] && (window_perms[t*PERM_BITS +: PERM_BITS] >= CONN_Q);
-        end
-        for (t = 0; t < W; t = t + 1) begin : scatter
-            reg hit;
-            integer s;
-            always @* begin
-                hit = 1'b0;
-                for (s = 0; s < POOL_MAX; s = s + 1)
-                    if (slot_connected[s] && pos_rdata[s*POS_BITS +: POS_BITS] == t) hit = 1'b1;
+        for (j = 0; j < NP; j = j + 1) begin : perm_lane
+            assign lane_valid_p[j] = ({{32{1'b0}}, col} * NP + j) < C;
+            wire [W-1:0] x_col = x_window[(col*NP + j)*W +: W];
+            wire [SIZE_BITS-1:0] size = size_rdata[j*SIZE_BITS +: SIZE_BITS];
+            wire [POOL_MAX-1:0] slot_valid, slot_connected;
+            for (t = 0; t < POOL_MAX; t = t + 1) begin : slot
+                wire [POS_BITS-1:0] pos = pos_rdata[(j*POOL_MAX+t)*POS_BITS +: POS_BITS];
+                wire [PERM_BITS-1:0] p = perm_rdata[(j*POOL_MAX+t)*PERM_BITS +: PERM_BITS];
+                wire [PERM_BITS-1:0] p_new;
+                wire connected_unused;
+                assign slot_valid[t] = lane_valid_p[j] && (t < size);
+                sp_perm_update #(.PERM_BITS(PERM_BITS), .CONN_Q(CONN_Q), .INC_Q(INC_Q), .DEC_Q(DEC_Q), .BUMP_Q(BUMP_Q),
+                                 .TRIM_Q(TRIM_Q)) perm_update (
+                    .mode(lane_mode[2*j +: 2]), .perm_in(p), .input_bit(x_col[pos]), .perm_out(p_new),
+                    .connected(connected_unused));
+                assign perm_next[(j*POOL_MAX+t)*PERM_BITS +: PERM_BITS] = (lane_on[j] && slot_valid[t]) ? p_new : p;
+                assign slot_connected[t] = slot_valid[t] &&
+                                           (window_perms[(j*POOL_MAX+t)*PERM_BITS +: PERM_BITS] >= CONN_Q);
             end
-            assign window_next[t] = hit;
+            for (t = 0; t < W; t = t + 1) begin : scatter
+                reg hit;
+                integer s;
+                always @* begin
+                    hit = 1'b0;
+                    for (s = 0; s < POOL_MAX; s = s + 1)
+                        if (slot_connected[s] && pos_rdata[(j*POOL_MAX+s)*POS_BITS +: POS_BITS] == t) hit = 1'b1;
+                end
+                assign window_next[j*W+t] = hit;
+            end
+            wire [$clog2(POOL_MAX+1)-1:0] count;
+            sp_popcount #(.N(POOL_MAX)) conn_count (.bits(slot_connected), .count(count));
+            assign conn_after[j*CB +: CB] = count;
         end
     endgenerate
-    wire [$clog2(POOL_MAX+1)-1:0] conn_after;
-    sp_popcount #(.N(POOL_MAX)) conn_count (.bits(slot_connected), .count(conn_after));
 
-    // Mode after the pass of this cycle; the column is done when no pass follows.
-    reg [1:0] mode_after;
-    reg       more;
+    // Lane modes after the pass of this cycle; the group is done when no lane takes another.
+    reg [2*NP-1:0] mode_after;
+    reg [NP-1:0]   on_after;
+    integer jj;
     always @* begin
-        mode_after = mode;
-        more = 1'b1;
-        case (mode)
-            MODE_ADAPT, MODE_RAISE: mode_after = ({1'b0, conn_after} < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM;
-            MODE_TRIM: begin
-                mode_after = MODE_WEAK;
-                more = weak_col;
+        for (jj = 0; jj < NP; jj = jj + 1) begin
+            mode_after[2*jj +: 2] = lane_mode[2*jj +: 2];
+            on_after[jj] = lane_on[jj];
+            if (lane_on[jj]) begin
+                case (lane_mode[2*jj +: 2])
+                    MODE_ADAPT, MODE_RAISE:
+                        mode_after[2*jj +: 2] = (conn_after[jj*CB +: CB] < STIMULUS_COUNT) ? MODE_RAISE : MODE_TRIM;
+                    MODE_TRIM: begin
+                        mode_after[2*jj +: 2] = MODE_WEAK;
+                        on_after[jj] = weak_all[col*NP + jj];
+                    end
+                    default: on_after[jj] = 1'b0;   // MODE_WEAK: done
+                endcase
             end
-            default: more = 1'b0;   // MODE_WEAK: done
-        endcase
+        end
     end
-    // Columns with a permanence update (winners and weak columns): the first one, and the
-    // first one after the current column.
-    wire [C-1:0] col_active = winners_all[C-1:0] | weak_all[C-1:0];
-    wire [C-1:0] later_active;
+    wire more = (on_after != {NP{1'b0}});
+    // Permanence groups with a winner or a weak column: the first one, and the first one
+    // after the current group.
+    wire [PGROUPS*NP-1:0] col_active = winners_all[PGROUPS*NP-1:0] | weak_all[PGROUPS*NP-1:0];
+    wire [PGROUPS-1:0] group_active, later_active;
     generate
-        for (g = 0; g < C; g = g + 1) begin : later
-            assign later_active[g] = col_active[g] && (g > col);
+        for (g = 0; g < PGROUPS; g = g + 1) begin : later
+            assign group_active[g] = |col_active[g*NP +: NP];
+            assign later_active[g] = group_active[g] && (g > col);
         end
     endgenerate
-    wire [COLUMN_BITS-1:0] next_active, first_active;
+    localparam PGROUP_BITS = $clog2(PGROUPS);
+    wire [PGROUP_BITS-1:0] next_group, first_group;
     wire has_next, has_first;
-    sp_first_set #(.N(C)) next_column (.bits(later_active), .found(has_next), .index(next_active));
-    sp_first_set #(.N(C)) first_column (.bits(col_active), .found(has_first), .index(first_active));
+    sp_first_set #(.N(PGROUPS)) next_active (.bits(later_active), .found(has_next), .index(next_group));
+    sp_first_set #(.N(PGROUPS)) first_active (.bits(group_active), .found(has_first), .index(first_group));
+    // {on, mode} per lane of a group entering the permanence phase: winners adapt first,
+    // weak columns (only) bump; the others take no pass.
+    integer ji;
+    reg [3*NP-1:0] init_first, init_next;
+    always @* begin
+        for (ji = 0; ji < NP; ji = ji + 1) begin
+            init_first[2*ji +: 2] = winners_all[first_group*NP + ji] ? MODE_ADAPT : MODE_WEAK;
+            init_first[2*NP + ji] = winners_all[first_group*NP + ji] || weak_all[first_group*NP + ji];
+            init_next[2*ji +: 2] = winners_all[next_group*NP + ji] ? MODE_ADAPT : MODE_WEAK;
+            init_next[2*NP + ji] = winners_all[next_group*NP + ji] || weak_all[next_group*NP + ji];
+        end
+    end
 
     // Control: state and column/group of the next cycle.
     always @* begin
@@ -396,7 +442,7 @@ module sp_accel #(
                 col_d = {COLUMN_BITS{1'b0}};
             end
             S_REBUILD: begin
-                if (col == LAST_COLUMN) begin
+                if (col == LAST_PGROUP) begin
                     state_d = S_OVL;
                     col_d = {COLUMN_BITS{1'b0}};
                 end else begin
@@ -424,13 +470,13 @@ module sp_accel #(
             S_PSEL: begin
                 if (has_first) begin
                     state_d = S_PASS;
-                    col_d = first_active;
+                    col_d = first_group;
                 end else begin
                     state_d = S_MIN;
                 end
             end
             S_PASS: if (!more) begin
-                if (has_next) col_d = next_active;
+                if (has_next) col_d = next_group;
                 else state_d = S_MIN;
             end
             S_MIN: state_d = S_DONE;
@@ -447,12 +493,12 @@ module sp_accel #(
                 group_max_duty = overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS];
     end
     wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
-    wire [COLUMN_BITS-1:0] enter_col = (state == S_PSEL) ? first_active : next_active;
 
     always @(posedge clk) begin
         host_sel_q <= host_sel;
         host_lane_q <= h_lane;
-        host_slot_q <= hs_slot;
+        host_slot_q <= hs_index;
+        host_plane_q <= h_plane[PSLICE_BITS-1:0];
         host_col_q <= h_col;
         if (rst) begin
             state <= S_IDLE;
@@ -460,8 +506,8 @@ module sp_accel #(
             iteration <= 64'd0;
             period_phase <= 32'd0;
             min_duty <= {DUTY_BITS{1'b0}};
-            winners_all <= {GROUPS*N{1'b0}};
-            weak_all <= {GROUPS*N{1'b0}};
+            winners_all <= {MASK_BITS{1'b0}};
+            weak_all <= {MASK_BITS{1'b0}};
             boost_write <= 1'b0;
         end else begin
             state <= state_d;
@@ -482,14 +528,14 @@ module sp_accel #(
                         period_phase <= (period_phase == UPDATE_PERIOD - 1) ? 32'd0 : period_phase + 32'd1;
                     end
                 end
-                S_REBUILD: if (col == LAST_COLUMN) stale <= 1'b0;
+                S_REBUILD: if (col == LAST_PGROUP) stale <= 1'b0;
                 S_OVL: overlap_all[C*OVERLAP_BITS-1:0] <= overlap_now;
                 S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;
                 S_KWTA: begin
                     ties_won <= {COUNT_BITS{1'b0}};
                     max_overlap_duty <= {DUTY_BITS{1'b0}};
                     // Columns that neither win nor are weak take no pass (cleared before marking).
-                    weak_all <= {GROUPS*N{1'b0}};
+                    weak_all <= {MASK_BITS{1'b0}};
                 end
                 S_MARK: begin
                     winners_all[col*N +: N] <= mark_win;
@@ -501,18 +547,8 @@ module sp_accel #(
                     ties_won <= ties_next;
                     max_overlap_duty <= group_max_duty;
                 end
-                S_PSEL: begin
-                    mode <= winners_all[first_active] ? MODE_ADAPT : MODE_WEAK;
-                    weak_col <= weak_all[first_active];
-                end
-                S_PASS: begin
-                    if (more) begin
-                        mode <= mode_after;
-                    end else begin
-                        mode <= winners_all[next_active] ? MODE_ADAPT : MODE_WEAK;
-                        weak_col <= weak_all[next_active];
-                    end
-                end
+                S_PSEL: {lane_on, lane_mode} <= init_first;
+                S_PASS: {lane_on, lane_mode} <= more ? {on_after, mode_after} : init_next;
                 S_MIN: if (period_phase == 32'd0) min_duty <= min_duty_product[DUTY_BITS+15:16];
                 default: ;
             endcase
@@ -534,7 +570,7 @@ module sp_accel #(
         case (host_sel_q)
             H_PERM: host_rdata = {{(64-PERM_BITS){1'b0}}, perm_rdata[host_slot_q*PERM_BITS +: PERM_BITS]};
             H_POOL_INPUT: host_rdata = {{(64-POS_BITS){1'b0}}, pos_rdata[host_slot_q*POS_BITS +: POS_BITS]};
-            H_POOL_SIZE: host_rdata = {{(64-SIZE_BITS){1'b0}}, size_rdata};
+            H_POOL_SIZE: host_rdata = {{(64-SIZE_BITS){1'b0}}, size_rdata[host_plane_q*SIZE_BITS +: SIZE_BITS]};
             H_OVERLAP_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, overlap_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
             H_ACTIVE_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, active_duty_rdata[host_lane_q*DUTY_BITS +: DUTY_BITS]};
             H_MIN_DUTY: host_rdata = {{(64-DUTY_BITS){1'b0}}, min_duty};

@@ -12,7 +12,9 @@ from ._common import print_result
 def _add_lane_arguments(p) -> None:
     p.add_argument("--top", choices=("sp_top", "sp_accel"), default="sp_top",
                    help="the design: sp_top, the small design with lane parameters (default), or sp_accel, the "
-                        "receptive-field accelerator (takes --column-lanes only); hdl_ref/README.md")
+                        "receptive-field accelerator (takes --column-lanes and --perm-lanes); hdl_ref/README.md")
+    p.add_argument("--perm-lanes", type=int, default=1,
+                   help="sp_accel's PERM_LANES: columns per permanence pass, a power of two (default 1)")
     p.add_argument("--column-lanes", type=int, default=1,
                    help="sp_top's COLUMN_LANES: columns processed together, a power of two (default 1)")
     p.add_argument("--kwta-lanes", type=int, default=None,
@@ -54,7 +56,7 @@ def _main_hdl_implement(args) -> int:
     try:
         r = fpga.implement(args.golden_dir, args.family, device, synapse_lanes=args.lanes, freq_mhz=args.freq,
                            column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top,
-                           timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
+                           perm_lanes=args.perm_lanes, timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
                            progress=not (args.quiet or args.json))
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"htmhw hdl implement: error: {e}", file=sys.stderr)
@@ -117,11 +119,13 @@ def main(args) -> int:
             sims = tuple(args.simulator) if args.simulator else ("icarus", "verilator", "cocotb")
             result = _hdl.verify(args.golden_dir, simulators=sims, quiet=args.quiet or args.json,
                                  rtl_dir=args.rtl, synapse_lanes=args.lanes,
-                                 column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top)
+                                 column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top,
+                                 perm_lanes=args.perm_lanes)
             failed = not result["ok"]
         else:
             result = _hdl.resources(args.golden_dir, target=args.target, synapse_lanes=args.lanes,
-                                    column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top)
+                                    column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top,
+                                 perm_lanes=args.perm_lanes)
             failed = 0
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"htmhw hdl {args.hdl_command}: error: {e}", file=sys.stderr)

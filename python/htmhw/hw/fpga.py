@@ -273,13 +273,14 @@ def software_steps_per_second(manifest: dict, inputs, repeats: int = 5) -> dict:
 
 
 def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1, column_lanes: int = 1,
-                    kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
+                    kwta_lanes: int | None = None, top: str = "sp_top", perm_lanes: int = 1) -> dict:
     """Mean cycles of ``top`` (sp_top or sp_accel) per learning step (a fresh pooler
     learning on every row) and per inference step (the trained pooler on the same rows),
     from the cycle model. sp_accel's one-time rebuild after the host loads the pools is
     not included (it is setup, like the load itself)."""
     sp = pooler_from_manifest(manifest)
-    lanes = {"synapse_lanes": synapse_lanes, "column_lanes": column_lanes, "kwta_lanes": kwta_lanes, "top": top}
+    lanes = {"synapse_lanes": synapse_lanes, "column_lanes": column_lanes, "kwta_lanes": kwta_lanes, "top": top,
+             "perm_lanes": perm_lanes}
     learn = model_cycles(sp, inputs, learn=True, **lanes)["total"]
     infer = model_cycles(sp, inputs, learn=False, **lanes)["total"]
     return {"steps": int(len(learn)), "learn_per_step": round(float(learn.mean()), 1),
@@ -289,12 +290,12 @@ def hardware_cycles(manifest: dict, inputs, synapse_lanes: int = 1, column_lanes
 def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lanes: int = 1,
               freq_mhz: float = 100.0, timeout: float = 3600.0, repeats: int = 5, work_dir=None,
               progress: bool = False, seed: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None,
-              top: str = "sp_top") -> dict:
+              top: str = "sp_top", perm_lanes: int = 1) -> dict:
     """Synthesize, place and route ``hdl_ref/`` for a golden directory's configuration
     on ``family`` ("ecp5", "ice40") / ``device`` (ecp5: 25k, 45k, 85k; ice40: up5k,
     hx8k), with sp_top's lane parameters ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``
     (``htmhw.hdl.check_lane_settings``) or, with ``top="sp_accel"``, the receptive-field
-    accelerator (``column_lanes`` only), and compare with the C++
+    accelerator (``column_lanes`` and ``perm_lanes`` only), and compare with the C++
     model (see the module docstring). ``freq_mhz`` is the clock constraint nextpnr
     optimizes for; the reported fmax is what the routed design achieves. ``timeout``
     (seconds) bounds synthesis plus place and route; ``work_dir`` keeps the tool logs,
@@ -317,7 +318,7 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     if isinstance(seed, bool) or not isinstance(seed, int) or not 1 <= seed <= 2**31 - 1:
         raise ValueError(f"seed must be an integer in [1, 2^31-1]; got {seed!r}")
     manifest, g = load_golden(golden_dir)
-    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)
+    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes, perm_lanes)
     yosys_cmd, pnr_cmd = _tool_cmd("yosys"), _tool_cmd(family)
     x = g["input"].astype(np.uint8)
     if len(x) < 1:
@@ -326,14 +327,14 @@ def implement(golden_dir, family: str = "ecp5", device: str = "85k", synapse_lan
     sizes = manifest["sizes"]
     result = {"golden_dir": str(golden_dir), "family": family, "device": device, "top": top,
               "synapse_lanes": synapse_lanes, "column_lanes": params["COLUMN_LANES"],
-              "kwta_lanes": params.get("KWTA_LANES"),
+              "kwta_lanes": params.get("KWTA_LANES"), "perm_lanes": params.get("PERM_LANES", 1),
               "pool_max": params["POOL_MAX"],
               "num_inputs": sizes["num_inputs"], "num_columns": sizes["num_columns"],
               "num_synapses": sizes["num_synapses"], "freq_constraint_mhz": float(freq_mhz),
               "tools": tool_versions(family)}
     _log(progress, t0, f"cycle model and C++ model over {len(x)} steps")
     result["cycles"] = hardware_cycles(manifest, x, synapse_lanes, params["COLUMN_LANES"], params.get("KWTA_LANES"),
-                                       top=top)
+                                       top=top, perm_lanes=params.get("PERM_LANES", 1))
     result["software"] = software_steps_per_second(manifest, x, repeats)
     deadline = time.perf_counter() + float(timeout)
     with tempfile.TemporaryDirectory(prefix="htmhw-fpga-") as tmp:
@@ -411,7 +412,8 @@ def format_report(r: dict) -> str:
     """The text report of :func:`implement`."""
     lines = [f"htmhw hdl implement: {r['golden_dir']} ({r['num_inputs']} inputs, {r['num_columns']} columns, "
              f"{r['num_synapses']} synapses), {r['family']} {r['device']}, " +
-             (f"sp_accel, COLUMN_LANES = {r.get('column_lanes', 1)}" if r.get("top") == "sp_accel" else
+             (f"sp_accel, COLUMN_LANES = {r.get('column_lanes', 1)}, PERM_LANES = {r.get('perm_lanes', 1)}"
+              if r.get("top") == "sp_accel" else
               f"SYN_LANES = {r['synapse_lanes']}, COLUMN_LANES = {r.get('column_lanes', 1)}, "
               f"KWTA_LANES = {r.get('kwta_lanes', 1)}"),
              "  tools: " + ", ".join(f"{k} {v}" for k, v in r["tools"].items())]

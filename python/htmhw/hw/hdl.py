@@ -313,20 +313,27 @@ def window_positions(manifest: dict, pool_input, pool_offset) -> np.ndarray:
     return np.argmax(hits, axis=1)
 
 
-def sp_accel_parameters(manifest: dict, column_lanes: int = 1) -> dict:
+def _check_group_lanes(lanes, name: str, num_columns: int) -> int:
+    n = _check_lanes(lanes, name)
+    if n & (n - 1) or -(-num_columns // n) < 2:
+        raise ValueError(f"{name} must be a power of two leaving at least 2 column groups for {num_columns} columns; "
+                         f"got {n}")
+    return n
+
+
+def sp_accel_parameters(manifest: dict, column_lanes: int = 1, perm_lanes: int = 1) -> dict:
     """Parameters of ``sp_accel`` (hdl_ref/rtl/sp_accel.v) for a golden directory's
     configuration: sp_top's widths and constants, the padded dimensions (rank <= 3),
-    potential radius and wrap-around, and ``COLUMN_LANES`` (columns per cycle in the boost
-    and duty phases: a power of two leaving at least 2 groups)."""
+    potential radius and wrap-around, ``COLUMN_LANES`` (columns per cycle in the boost
+    and duty phases) and ``PERM_LANES`` (columns per permanence pass), each a power of two
+    leaving at least 2 groups."""
     if not manifest["sp_params"].get("global_inhibition", False):
         raise ValueError("sp_accel implements global inhibition only (local inhibition: sp_top, the small design)")
     params = sp_top_parameters(manifest, 1, 1, None)
     for key in ("SYN_LANES", "KWTA_LANES"):
         del params[key]
-    col = _check_lanes(column_lanes, "column_lanes")
-    if col & (col - 1) or -(-params["NUM_COLUMNS"] // col) < 2:
-        raise ValueError(f"column_lanes must be a power of two leaving at least 2 column groups for "
-                         f"{params['NUM_COLUMNS']} columns; got {col}")
+    col = _check_group_lanes(column_lanes, "column_lanes", params["NUM_COLUMNS"])
+    perm = _check_group_lanes(perm_lanes, "perm_lanes", params["NUM_COLUMNS"])
     sp = manifest["sp_params"]
     ind, cold = padded_dimensions(sp)
     if len(ind) > 3:
@@ -337,26 +344,30 @@ def sp_accel_parameters(manifest: dict, column_lanes: int = 1) -> dict:
     params["POTENTIAL_RADIUS"] = min(int(sp["potential_radius"]), params["NUM_INPUTS"])
     params["WRAP_AROUND"] = int(bool(sp.get("wrap_around", True)))
     params["COLUMN_LANES"] = col
+    params["PERM_LANES"] = perm
     return params
 
 
 def top_parameters(manifest: dict, top: str = "sp_top", synapse_lanes: int = 1, column_lanes: int = 1,
-                   kwta_lanes: int | None = None) -> dict:
+                   kwta_lanes: int | None = None, perm_lanes: int = 1) -> dict:
     """Parameters of the top-level design ``top`` (one of ``TOPS``): ``sp_top_parameters``
-    or ``sp_accel_parameters`` (which has column lanes only: ValueError for other lane
-    settings)."""
+    (``perm_lanes`` must be 1) or ``sp_accel_parameters`` (column and permanence lanes
+    only: ValueError for synapse or kWTA lanes)."""
     if top not in TOPS:
         raise ValueError(f"top must be one of {TOPS}; got {top!r}")
     if top == "sp_top":
+        if perm_lanes != 1:
+            raise ValueError(f"perm_lanes is sp_accel's (sp_top's permanence passes use column_lanes); got {perm_lanes!r}")
         return sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes)
     if synapse_lanes != 1 or kwta_lanes is not None:
-        raise ValueError("sp_accel has column lanes only (it updates a whole pool per cycle and compares every score "
-                         f"at once); got synapse_lanes={synapse_lanes!r}, kwta_lanes={kwta_lanes!r}")
-    return sp_accel_parameters(manifest, column_lanes)
+        raise ValueError("sp_accel has column lanes and permanence lanes only (it updates a whole pool per cycle and "
+                         f"compares every score at once); got synapse_lanes={synapse_lanes!r}, "
+                         f"kwta_lanes={kwta_lanes!r}")
+    return sp_accel_parameters(manifest, column_lanes, perm_lanes)
 
 
 def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
-              kwta_lanes: int | None = None, top: str = "sp_top") -> str:
+              kwta_lanes: int | None = None, top: str = "sp_top", perm_lanes: int = 1) -> str:
     """The ``tb_config.vh`` the plain testbench includes: golden directory, sizes, parameters."""
     sizes = manifest["sizes"]
     gdir = str(Path(golden_dir).resolve()) + "/"
@@ -370,7 +381,7 @@ def tb_config(manifest: dict, golden_dir, synapse_lanes: int = 1, column_lanes: 
              f"localparam INITIAL_ITERATION = {sizes['initial_iteration']};",
              f"localparam MIN_WORDS = {sizes.get('min_duty_words', 1)};"]
     params = {"LOCAL_INHIBITION": 0, "WRAP_AROUND": 0, "COL_DIM0": sizes["num_columns"], "COL_DIM1": 1, "COL_DIM2": 1,
-              **top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)}
+              **top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes, perm_lanes)}
     lines += [f"localparam {k} = {v};" for k, v in params.items()]
     if top == "sp_accel":
         # tb_sp.v instantiates sp_accel and writes window positions (pool_pos.mem) instead of input indices.
@@ -478,9 +489,10 @@ def _prepare(work: Path, manifest: dict, golden_dir, synapse_lanes) -> Path:
 
 
 def _lane_tuple(lanes) -> tuple:
-    """(synapse, column, kwta lanes, top) from an int (synapse lanes) or such a tuple."""
-    t = tuple(lanes) if isinstance(lanes, (tuple, list)) else (lanes, 1, None)
-    return t + ("sp_top",) * (4 - len(t))
+    """(synapse, column, kwta lanes, top, perm lanes) from an int (synapse lanes) or a
+    prefix of such a tuple."""
+    t = tuple(lanes) if isinstance(lanes, (tuple, list)) else (lanes,)
+    return t + (1, 1, None, "sp_top", 1)[len(t):]
 
 
 def _run_plain_testbench(name, golden_dir, work_dir, manifest, synapse_lanes, build_cmd, run_cmd, build_timeout,
@@ -570,13 +582,13 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
     it streams the vectors from ``golden.npz`` and the manifest."""
     manifest = _check_golden(golden_dir, manifest)
     _check_cocotb()
-    syn, col, kw, top = _lane_tuple(synapse_lanes)
+    syn, col, kw, top, perm = _lane_tuple(synapse_lanes)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     spec = {"golden_dir": str(Path(golden_dir).resolve()), "work_dir": str(work.resolve()),
             "sources": [str(p) for p in rtl_sources(rtl_dir)], "tb_dir": str(hdl_ref_dir() / "tb"),
             "includes": [str(rtl_include_dir(rtl_dir).resolve())], "toplevel": top,
-            "extra_env": {"HTMHW_TOP": top}, "parameters": top_parameters(manifest, top, syn, col, kw)}
+            "extra_env": {"HTMHW_TOP": top}, "parameters": top_parameters(manifest, top, syn, col, kw, perm)}
     t0 = time.perf_counter()
     proc = _run([sys.executable, "-m", "htmhw.hw._cocotb_run", json.dumps(spec)], work, timeout)
     return _parse_result("cocotb", proc, time.perf_counter() - t0, work)
@@ -584,13 +596,13 @@ def run_cocotb(golden_dir, work_dir, rtl_dir=None, timeout: float = 1800, synaps
 
 def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None, rtl_dir=None,
            synapse_lanes: int = 1, column_lanes: int = 1, kwta_lanes: int | None = None,
-           top: str = "sp_top") -> dict:
+           top: str = "sp_top", perm_lanes: int = 1) -> dict:
     """Simulate the RTL on a golden directory with each simulator in ``simulators``
     (a subset of ``("icarus", "verilator", "cocotb")``) and compare every expected word.
     ``rtl_dir``: the directory of the RTL files (default: ``RTL_LOOKUP``).
     ``synapse_lanes``, ``column_lanes``, ``kwta_lanes``: sp_top's SYN_LANES, COLUMN_LANES
     and KWTA_LANES (``check_lane_settings``). ``top``: the design, one of ``TOPS``
-    (``sp_accel`` takes ``column_lanes`` only).
+    (``sp_accel`` takes ``column_lanes`` and ``perm_lanes`` only).
 
     Returns ``{"ok", "problems", "rtl": rtl_info(...), "testbench_dir",
     "expected_words", "cycles_checked", "simulators": {name: result}}``; each result
@@ -613,11 +625,11 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
     runners = {"icarus": run_icarus, "verilator": run_verilator, "cocotb": run_cocotb}
     manifest, arrays = load_golden(golden_dir)  # once: checksumming a large directory takes seconds
     _check_golden(golden_dir, manifest)
-    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes)
+    params = top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes, perm_lanes)
     if top == "sp_top":
-        lanes = (params["SYN_LANES"], params["COLUMN_LANES"], params["KWTA_LANES"], top)
+        lanes = (params["SYN_LANES"], params["COLUMN_LANES"], params["KWTA_LANES"], top, 1)
     else:
-        lanes = (1, params["COLUMN_LANES"], None, top)
+        lanes = (1, params["COLUMN_LANES"], None, top, params["PERM_LANES"])
     rtl = rtl_info(rtl_dir)
     expected = expected_field_words(manifest)
     try:
@@ -647,7 +659,7 @@ def verify(golden_dir, simulators=SIMULATORS, quiet: bool = True, work_dir=None,
             if not quiet:
                 print(f"{sim}: {r['passed']} passed, {r['failed']} failed ({r.get('sim_seconds')} s)", flush=True)
     return {"ok": not problems, "problems": problems, "rtl": rtl, "testbench_dir": str(hdl_ref_dir() / "tb"),
-            "top": top, "lanes": {"synapse": lanes[0], "column": lanes[1], "kwta": lanes[2]},
+            "top": top, "lanes": {"synapse": lanes[0], "column": lanes[1], "kwta": lanes[2], "perm": lanes[4]},
             "golden_dir": str(Path(golden_dir).resolve()), "expected_words": sum(expected.values()),
             "cycles_checked": cycles_checked, "simulators": results}
 
@@ -665,7 +677,7 @@ CYCLE_PHASES = ("overlap", "kwta", "duty_boost", "permanence", "finish")
 
 def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: float | None = None,
                  column_lanes: int = 1, kwta_lanes: int | None = None, top: str = "sp_top",
-                 rebuild_first: bool = False) -> dict:
+                 rebuild_first: bool = False, perm_lanes: int = 1) -> dict:
     """Clock cycles of ``hdl_ref``'s ``sp_top`` for each step of ``inputs`` on the
     fixed-point pooler ``sp`` (which advances, as with ``compute``), from the C++ cycle
     model (cpp/include/htmhw/hdl_cycles.hpp; formulas in hdl_ref/README.md).
@@ -678,10 +690,11 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     ``clock_mhz`` (> 0) also ``steps_per_second`` (mean over the steps) and
     ``latency_us`` per step.
 
-    ``top="sp_accel"``: the cycles of hdl_ref/rtl/sp_accel.v instead (column lanes only;
+    ``top="sp_accel"``: the cycles of hdl_ref/rtl/sp_accel.v instead (column and
+    permanence lanes ``perm_lanes`` only;
     hdl_ref/README.md, "sp_accel"): its permanence phase is sp_top's with one column per
     group and the whole pool in one row, so it comes from the same C++ model;
-    ``rebuild_first`` adds the C cycles that rebuild the window bits at the first step
+    ``rebuild_first`` adds the C / perm_lanes cycles that rebuild the window bits at the first step
     after the host loaded the pools (a golden directory's step 0).
     """
     from .._validation import as_binary_matrix
@@ -694,13 +707,15 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     if clock_mhz is not None and not (isinstance(clock_mhz, (int, float)) and np.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"clock_mhz must be a positive number; got {clock_mhz!r}")
     if top == "sp_top":
+        if perm_lanes != 1:
+            raise ValueError(f"perm_lanes is sp_accel's; got {perm_lanes!r}")
         lanes = check_lane_settings(sp.num_columns, synapse_lanes, column_lanes, kwta_lanes,
                                     not sp.params["global_inhibition"])
         cycles = core.hdl_cycles(x, flags, lanes["SYN_LANES"], lanes["COLUMN_LANES"],
                                  lanes["KWTA_LANES"]).astype(np.int64)
         out = {name: cycles[:, i] for i, name in enumerate(CYCLE_PHASES)}
     else:
-        out = _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first)
+        out = _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first, perm_lanes)
     out["total"] = sum(out[name] for name in CYCLE_PHASES)
     if clock_mhz is not None:
         out["latency_us"] = out["total"] / float(clock_mhz)
@@ -708,32 +723,30 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     return out
 
 
-def _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first) -> dict:
+def _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, rebuild_first, perm_lanes) -> dict:
     if synapse_lanes != 1 or kwta_lanes is not None:
-        raise ValueError("sp_accel has column lanes only; got synapse_lanes="
+        raise ValueError("sp_accel has column lanes and permanence lanes only; got synapse_lanes="
                          f"{synapse_lanes!r}, kwta_lanes={kwta_lanes!r}")
     num_columns = sp.num_columns
-    col = _check_lanes(column_lanes, "column_lanes")
-    groups = -(-num_columns // col)
-    if col & (col - 1) or groups < 2:
-        raise ValueError(f"column_lanes must be a power of two leaving at least 2 column groups for "
-                         f"{num_columns} columns; got {col}")
+    col = _check_group_lanes(column_lanes, "column_lanes", num_columns)
+    perm = _check_group_lanes(perm_lanes, "perm_lanes", num_columns)
+    groups, perm_groups = -(-num_columns // col), -(-num_columns // perm)
     offsets = sp.permanence_memory()[1]
     largest_pool = max(1, int(np.max(np.diff(offsets)))) if len(offsets) > 1 else 1
-    all_scores = 1 << max(0, (num_columns - 1).bit_length())    # one kWTA word
-    # sp_top with one column per group, the whole pool in one row and one kWTA word has
-    # sp_accel's kWTA search, permanence and finish phases.
-    base = core.hdl_cycles(x, flags, largest_pool, 1, all_scores).astype(np.int64)
+    all_scores = max(perm, 1 << max(0, (num_columns - 1).bit_length()))    # one kWTA word
+    # sp_top with perm_lanes columns per group, the whole pool in one row and one kWTA
+    # word has sp_accel's kWTA search, permanence and finish phases.
+    base = core.hdl_cycles(x, flags, largest_pool, perm, all_scores).astype(np.int64)
     learning = np.asarray(flags, dtype=bool)
     out = {
         "overlap": np.full(len(flags), 1 + groups, dtype=np.int64),                 # S_OVL, S_BOOST
-        "kwta": base[:, 1] - np.where(learning, 0, num_columns - groups),            # S + 1, + B marking
+        "kwta": base[:, 1] - np.where(learning, 0, perm_groups - groups),            # S + 1, + B marking
         "duty_boost": np.where(learning, groups, 0).astype(np.int64),
         "permanence": base[:, 3],
         "finish": base[:, 4],
     }
     if rebuild_first and len(flags):
-        out["overlap"][0] += num_columns
+        out["overlap"][0] += perm_groups
     return out
 
 
@@ -750,22 +763,23 @@ def pooler_from_manifest(manifest: dict):
 
 
 def golden_model_cycles(golden_dir, synapse_lanes: int = 1, column_lanes: int = 1,
-                        kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
+                        kwta_lanes: int | None = None, top: str = "sp_top", perm_lanes: int = 1) -> dict:
     """``model_cycles`` for a golden directory exported from a fresh pooler (its
     initial permanence memory must match the configuration's; ValueError otherwise),
     as the testbenches run it (the host loads the state before step 0)."""
     manifest, g = load_golden(golden_dir)
-    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes, kwta_lanes, top)
+    return _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes, kwta_lanes, top, perm_lanes)
 
 
 def _golden_model_cycles(golden_dir, manifest, g, synapse_lanes, column_lanes=1, kwta_lanes=None,
-                         top="sp_top") -> dict:
+                         top="sp_top", perm_lanes=1) -> dict:
     sp = pooler_from_manifest(manifest)
     if manifest["sizes"]["initial_iteration"] != 0 or not np.array_equal(sp.permanence_memory()[0], g["init_perm"]):
         raise ValueError(f"{golden_dir}: not exported from a fresh pooler of its configuration; the cycle model "
                          "needs the initial state (use model_cycles(sp, inputs, learn) instead)")
     return model_cycles(sp, g["input"].astype(np.uint8), g["learn"], synapse_lanes=synapse_lanes,
-                        column_lanes=column_lanes, kwta_lanes=kwta_lanes, top=top, rebuild_first=True)
+                        column_lanes=column_lanes, kwta_lanes=kwta_lanes, top=top, rebuild_first=True,
+                        perm_lanes=perm_lanes)
 
 
 def check_synth(rtl_dir=None, parameters: dict | None = None) -> str:
@@ -807,7 +821,7 @@ def _run_yosys(rtl_dir, parameters, commands: str, work: Path, top: str = "sp_to
 
 
 def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: int = 1, column_lanes: int = 1,
-              kwta_lanes: int | None = None, top: str = "sp_top") -> dict:
+              kwta_lanes: int | None = None, top: str = "sp_top", perm_lanes: int = 1) -> dict:
     """Full yosys synthesis of ``sp_top`` for a golden directory's configuration:
     ``{"target", "cells": {cell type: count}, "memories", "seconds"}`` (``target`` one of
     generic, ice40, xc7). yosys gives no timing; memories are counted as yosys maps them,
@@ -819,7 +833,7 @@ def resources(golden_dir, target: str = "generic", rtl_dir=None, synapse_lanes: 
     with tempfile.TemporaryDirectory(prefix="htmhw-yosys-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()
-        proc = _run_yosys(rtl_dir, top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes),
+        proc = _run_yosys(rtl_dir, top_parameters(manifest, top, synapse_lanes, column_lanes, kwta_lanes, perm_lanes),
                           TARGETS[target].replace("-top sp_top", f"-top {top}") + "\ntee -q -o stat.json stat -json\n",
                           work, top)
         seconds = time.perf_counter() - t0
