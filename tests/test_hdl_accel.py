@@ -114,18 +114,21 @@ def test_window_positions_of_real_pools(accel_golden):
         hdl.window_positions(m, bad, g["pool_offset"])
 
 
-@pytest.mark.parametrize("name,lanes", [("edge", 1), ("edge", 4), ("nowrap-2d", 2), ("wrap-2d", 8),
-                                        ("grid-3d", 2)])
+# (column lanes, permanence lanes): one column per permanence pass, several (each pass
+# rereads the word the previous one wrote: sp_ram's BYPASS), and a partial last
+# permanence group (wrap-2d: 20 columns in groups of 8).
+@pytest.mark.parametrize("name,lanes", [("edge", (1, 1)), ("edge", (4, 2)), ("nowrap-2d", (2, 4)), ("wrap-2d", (8, 1)),
+                                        ("wrap-2d", (4, 8)), ("grid-3d", (2, 1))])
 def test_accel_icarus_bit_exact(accel_golden, name, lanes):
     g = accel_golden(name, 130 if name == "edge" else 120)
-    v = hdl.verify(g, simulators=("icarus",), top="sp_accel", column_lanes=lanes)
+    v = hdl.verify(g, simulators=("icarus",), top="sp_accel", column_lanes=lanes[0], perm_lanes=lanes[1])
     assert_clean(v, "icarus", g)
 
 
-@pytest.mark.parametrize("lanes", [16, 32])
+@pytest.mark.parametrize("lanes", [(16, 8), (32, 1)])
 def test_accel_verilator_mnist256(accel_golden, lanes):
-    g = accel_golden("mnist-256", 400, ["--learn", "every:4"] if lanes == 32 else [])
-    v = hdl.verify(g, simulators=("verilator",), top="sp_accel", column_lanes=lanes)
+    g = accel_golden("mnist-256", 300, ["--learn", "every:4"] if lanes[0] == 32 else [])
+    v = hdl.verify(g, simulators=("verilator",), top="sp_accel", column_lanes=lanes[0], perm_lanes=lanes[1])
     assert_clean(v, "verilator", g)
 
 
@@ -151,8 +154,16 @@ def test_accel_cycle_model_counts(accel_golden):
     rest = learn["total"] - learn["permanence"]
     assert np.all(rest[1:] == 2 * groups + score_bits + 4)   # + S_PSEL in the permanence phase: 2B + S + 5
     assert np.all(learn["permanence"] >= 1) and learn["permanence"].sum() > len(x) * 3
+    # Permanence lanes: a group's columns take their passes together, so a step never takes
+    # more permanence cycles than with one column per pass, and the rebuild one per group.
+    grouped = hdl.model_cycles(hdl.pooler_from_manifest(m), x, learn=True, top="sp_accel", column_lanes=2,
+                               perm_lanes=4, rebuild_first=True)
+    assert grouped["overlap"][0] == 1 + groups + 8 // 4
+    assert np.all(grouped["permanence"] <= learn["permanence"]) and grouped["permanence"].sum() < learn["permanence"].sum()
+    assert np.array_equal(grouped["total"] - grouped["permanence"] - grouped["overlap"],
+                          learn["total"] - learn["permanence"] - learn["overlap"])
     sp = hdl.pooler_from_manifest(m)
-    with pytest.raises(ValueError, match="column lanes only"):
+    with pytest.raises(ValueError, match="column lanes and permanence lanes only"):
         hdl.model_cycles(sp, x, top="sp_accel", synapse_lanes=4)
     with pytest.raises(ValueError, match="power of two"):
         hdl.model_cycles(sp, x, top="sp_accel", column_lanes=3)
@@ -165,18 +176,22 @@ ACCEL_MUTATIONS = {
     # A window cut one position early at the input's edge (no wrap-around).
     "window_edge": ([("(C0 > HI0 || C1 > HI1 || C2 > HI2)", "(C0 > HI0 || C1 >= HI1 || C2 > HI2)")],
                     "nowrap-2d", 2, "overlap"),
-    # Wrap-around without the correction of a negative remainder: those positions are cut.
-    "window_wrap_negative": ([("((V0 % IN_DIM0) + IN_DIM0) % IN_DIM0", "V0 % IN_DIM0")], "edge", 2, "overlap"),
+    # Wrap-around that clamps a coordinate left of the input to 0 instead of wrapping it.
+    "window_wrap_negative": ([("((V0 % IN_DIM0) + IN_DIM0) % IN_DIM0", "(V0 < 0 ? 0 : V0 % IN_DIM0)")],
+                             "edge", 2, "overlap"),
     # No rebuild of the window bits after the host loaded the pools.
     "no_rebuild": ([("state_d = stale ? S_REBUILD : S_OVL;", "state_d = S_OVL;")], "edge", 1, "overlap"),
     # The window bits are written by the rebuild only, not after permanence passes.
     "window_not_updated": ([("wire                      window_we = (state == S_REBUILD) || (state == S_PASS);",
                              "wire                      window_we = (state == S_REBUILD);")], "edge", 2, "overlap"),
     # The raise decision counts the permanences read before the pass, not its result.
-    "raise_counts_old": ([("wire [POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
-                           "wire [POOL_MAX*PERM_BITS-1:0] window_perms = perm_rdata;")], "edge", 2, "written_perm"),
+    "raise_counts_old": ([("wire [NP*POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
+                           "wire [NP*POOL_MAX*PERM_BITS-1:0] window_perms = perm_rdata;")], "edge", 2, "written_perm"),
     # The permanence pass reads the input of window position 0 for every slot.
     "slot_input_position": ([(".input_bit(x_col[pos])", ".input_bit(x_col[0])")], "wrap-2d", 4, "written_perm"),
+    # A permanence lane takes its weak bump when lane 0's column is weak, not its own.
+    "perm_lane_weak_flag": ([("on_after[jj] = weak_all[col*NP + jj];", "on_after[jj] = weak_all[col*NP];")],
+                            "edge", (2, 4), "written_perm"),
     # The kWTA sees the last group's scores of the previous step (never staged).
     "last_group_not_staged": ([("S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;",
                                 "S_BOOST: if (col != LAST_GROUP) score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;")],
@@ -195,7 +210,8 @@ def test_accel_mutant_fails(accel_golden, tmp_path, mutation):
         text = text.replace(old, new)
     (rtl / "sp_accel.v").write_text(text)
     g = accel_golden(vectors, 60)
-    v = hdl.verify(g, simulators=("icarus",), rtl_dir=rtl, top="sp_accel", column_lanes=lanes)
+    col, perm = lanes if isinstance(lanes, tuple) else (lanes, 1)
+    v = hdl.verify(g, simulators=("icarus",), rtl_dir=rtl, top="sp_accel", column_lanes=col, perm_lanes=perm)
     r = v["simulators"]["icarus"]
     assert v["ok"] is False and r["failed"] > 0
     assert r["mismatched_fields"][0] == field, r["mismatched_fields"]
@@ -203,8 +219,12 @@ def test_accel_mutant_fails(accel_golden, tmp_path, mutation):
 
 def test_accel_parameter_errors(accel_golden):
     m, _ = load(accel_golden("edge", 2))
-    with pytest.raises(ValueError, match="column lanes only"):
+    with pytest.raises(ValueError, match="column lanes and permanence lanes only"):
         hdl.top_parameters(m, "sp_accel", synapse_lanes=2)
+    with pytest.raises(ValueError, match="perm_lanes must be a power of two"):
+        hdl.top_parameters(m, "sp_accel", perm_lanes=3)
+    with pytest.raises(ValueError, match="perm_lanes is sp_accel's"):
+        hdl.top_parameters(m, "sp_top", perm_lanes=2)
     with pytest.raises(ValueError, match="at least 2 column groups"):
         hdl.top_parameters(m, "sp_accel", column_lanes=8)
     with pytest.raises(ValueError, match="top must be one of"):
