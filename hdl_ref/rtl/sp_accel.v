@@ -13,8 +13,9 @@
 //
 // Per step: the overlap of every column (1 cycle); boost multiply, COLUMN_LANES columns
 // per cycle; the kWTA over all scores at once (one cycle per threshold bit); marking and
-// duty cycles, COLUMN_LANES columns per cycle; the permanence update of each winner and
-// weak column, one pass over its whole pool per cycle. The window bits are rebuilt from the
+// duty cycles, COLUMN_LANES columns per cycle; the permanence update of the groups of
+// PERM_LANES columns that hold a winner or a weak column, one pass over their whole pools
+// per cycle. The window bits are rebuilt from the
 // permanence memory (one column per cycle) at the first step after the host wrote a
 // permanence, a window position or a pool size.
 //
@@ -126,9 +127,8 @@ module sp_accel #(
         end
     endgenerate
 
-
     reg [3:0]              state, state_d;   // state_d, col_d: the values at the next clock edge
-    reg [COLUMN_BITS-1:0]  col, col_d;       // current column (rebuild, permanence) or group (boost, duty)
+    reg [COLUMN_BITS-1:0]  col, col_d;       // current permanence group (rebuild, permanence) or column group (boost, duty)
     reg [NUM_INPUTS-1:0]   x;
     reg                    learn_step;
     reg                    stale;            // the window bits must be rebuilt (host wrote the pools)
