@@ -218,6 +218,8 @@ def describe(cfg: dict) -> dict:
             "inhibition": "global" if sp["global_inhibition"] else "local",
             "columns": sp["column_dimensions"], "inputs": sp["input_dimensions"],
             "potential_radius": sp["potential_radius"], "wrap_around": sp["wrap_around"],
+            "winners": (f"density {sp['local_area_density']:.3f}" if sp["local_area_density"] > 0
+                        else f"{sp['num_active_columns_per_inh_area']:g} per inhibition area"),
             "lanes": {"synapse": syn, "column": col, "kwta": kw}, "learn": cfg["learn"],
             "boost_strength": round(sp["boost_strength"], 3), "hw": cfg["hw"]}
 
@@ -237,8 +239,9 @@ def export(cfg: dict, out: Path, steps: int, seed: int) -> Path:
 def run(seed: int, steps: int, simulators, work: Path) -> dict:
     """Export ``seed``'s configuration for ``steps`` steps into ``work`` and verify it with
     ``simulators`` (None: the seed's drawn ones). The record has ``ok``, ``problems``, the
-    configuration (``describe``) and, per simulator, whether the cycles matched the model
-    and the field that mismatched first (with its first step), if any."""
+    configuration (``describe``), the words the directory promises and, per simulator, the
+    words compared (passed, failed), whether the cycles matched the model and the field
+    that mismatched first (with its first step), if any."""
     from htmhw.hw import hdl
 
     cfg = random_config(seed)
@@ -252,8 +255,10 @@ def run(seed: int, steps: int, simulators, work: Path) -> dict:
             f = r["mismatched_fields"][0]
             first[s] = {"field": f, "first_step": r["fields"][f].get("first_step")}
     return {"seed": seed, "ok": v["ok"], "problems": v["problems"], **describe(cfg), "simulators": list(sims),
+            "expected_words": v["expected_words"],
+            "compared": {s: {"passed": r.get("passed"), "failed": r.get("failed")} for s, r in v["simulators"].items()},
             "cycles_match_model": {s: r.get("cycles_match_model") for s, r in v["simulators"].items()},
-            "first_mismatch": first}
+            "first_mismatch": first, "golden_dir": str(g)}
 
 
 def _parse_seeds(text: str) -> list:
