@@ -230,7 +230,8 @@ def export(cfg: dict, out: Path, steps: int, seed: int) -> Path:
     conf = out.with_suffix(".json")
     conf.write_text(json.dumps({"sp": cfg["sp"], "hw": cfg["hw"]}))
     args = ["golden", "export", str(out), "--config", str(conf), "--steps", str(steps), "--seed", str(seed),
-            "--learn", cfg["learn"], "--active-fraction", f"{cfg['active_fraction']:.4f}", "--quiet"]
+            "--learn", cfg["learn"], "--active-fraction", f"{cfg['active_fraction']:.4f}", "--quiet",
+            "--force"]   # a --keep directory from an earlier run is replaced, not an error
     if cli_main(args) != 0:
         raise RuntimeError(f"golden export failed: {args}")
     return out
