@@ -162,7 +162,7 @@ def _family_config(rng, family: dict) -> dict:
                     3: lambda: _draw_dims(rng, 3, (1, 4), (4, 48))}[family["column_rank"]]()
         in_dims = (_draw_dims(rng, 1, (8, 100), (8, 100)) if family["input_rank"] == 1
                    else _draw_dims(rng, 2, (3, 10), (9, 100)))
-        n_col, n_in = int(np.prod(col_dims)), int(np.prod(in_dims))
+        n_col = int(np.prod(col_dims))
         widest = max(in_dims)
         # Mostly a radius below half the widest input dimension: without wrap-around the
         # windows of edge columns are cut there. Sometimes one that spans whole dimensions
