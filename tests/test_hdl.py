@@ -287,7 +287,8 @@ MUTATIONS = {
                          "edge-60", "boosted"),
     # Boost write-behind: the LUT word goes to the next cycle's column.
     "boost_write_column": ("sp_top.v", [("boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col;",
-                                          "boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col_d;")], "edge-60", "boost"),
+                                          "boost_col <= LOCAL ? local_col[GROUP_BITS-1:0] : col_d;")],
+                           "edge-60", "boost"),
     # Boost multiply truncates (TRN) instead of rounding half up (RND).
     "boost_trn": ("sp_boost_mul.v", [("ROUND = (2 ** SHIFT) / 2;", "ROUND = 0;")], "edge-60", "boosted"),
     # Boost LUT addressed with the active duty before this step's update.
@@ -793,7 +794,8 @@ def contract_quotas(sp_params, radius):
         density = min(np.floor(sp_params["num_active_columns_per_inh_area"]) / area, 0.5)
     if sp_params["global_inhibition"] or radius > max(dims):
         return np.full(c, int(density * c))
-    return np.array([int(0.5 + density * float(n)) for n in neighbourhood_sizes(dims, radius, sp_params["wrap_around"])])
+    sizes = neighbourhood_sizes(dims, radius, sp_params["wrap_around"])
+    return np.array([int(0.5 + density * float(n)) for n in sizes])
 
 
 def test_local_vectors_reach_their_cases(golden):

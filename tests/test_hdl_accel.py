@@ -159,7 +159,8 @@ def test_accel_cycle_model_counts(accel_golden):
     grouped = hdl.model_cycles(hdl.pooler_from_manifest(m), x, learn=True, top="sp_accel", column_lanes=2,
                                perm_lanes=4, rebuild_first=True)
     assert grouped["overlap"][0] == 1 + groups + 8 // 4
-    assert np.all(grouped["permanence"] <= learn["permanence"]) and grouped["permanence"].sum() < learn["permanence"].sum()
+    assert np.all(grouped["permanence"] <= learn["permanence"])
+    assert grouped["permanence"].sum() < learn["permanence"].sum()
     assert np.array_equal(grouped["total"] - grouped["permanence"] - grouped["overlap"],
                           learn["total"] - learn["permanence"] - learn["overlap"])
     sp = hdl.pooler_from_manifest(m)
@@ -185,8 +186,8 @@ ACCEL_MUTATIONS = {
     "window_not_updated": ([("wire                      window_we = (state == S_REBUILD) || (state == S_PASS);",
                              "wire                      window_we = (state == S_REBUILD);")], "edge", 2, "overlap"),
     # The raise decision counts the permanences read before the pass, not its result.
-    "raise_counts_old": ([("wire [NP*POOL_MAX*PERM_BITS-1:0] window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
-                           "wire [NP*POOL_MAX*PERM_BITS-1:0] window_perms = perm_rdata;")], "edge", 2, "written_perm"),
+    "raise_counts_old": ([("window_perms = (state == S_PASS) ? perm_next : perm_rdata;",
+                           "window_perms = perm_rdata;")], "edge", 2, "written_perm"),
     # The permanence pass reads the input of window position 0 for every slot.
     "slot_input_position": ([(".input_bit(x_col[pos])", ".input_bit(x_col[0])")], "wrap-2d", 4, "written_perm"),
     # A permanence lane takes its weak bump when lane 0's column is weak, not its own.
@@ -194,7 +195,8 @@ ACCEL_MUTATIONS = {
                             "edge", (2, 4), "written_perm"),
     # The kWTA sees the last group's scores of the previous step (never staged).
     "last_group_not_staged": ([("S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;",
-                                "S_BOOST: if (col != LAST_GROUP) score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;")],
+                                "S_BOOST: if (col != LAST_GROUP) score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= "
+                                "score;")],
                               "nowrap-2d", 4, "winners"),
 }
 

@@ -56,7 +56,8 @@ def _main_hdl_implement(args) -> int:
     try:
         r = fpga.implement(args.golden_dir, args.family, device, synapse_lanes=args.lanes, freq_mhz=args.freq,
                            column_lanes=args.column_lanes, kwta_lanes=args.kwta_lanes, top=args.top,
-                           perm_lanes=args.perm_lanes, timeout=args.timeout, repeats=args.repeats, work_dir=args.work_dir,
+                           perm_lanes=args.perm_lanes, timeout=args.timeout, repeats=args.repeats,
+                           work_dir=args.work_dir,
                            progress=not (args.quiet or args.json))
     except (ValueError, TypeError, FileNotFoundError, RuntimeError) as e:
         print(f"htmhw hdl implement: error: {e}", file=sys.stderr)

@@ -198,7 +198,8 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
     if not params["global_inhibition"]:
         # What the host writes at the update points (docs/golden.md, "Local inhibition").
         fields += [
-            ("init_inhibition_radius", np.array([initial_radius], dtype=np.uint32), 32, "inhibition radius before step 0"),
+            ("init_inhibition_radius", np.array([initial_radius], dtype=np.uint32), 32,
+             "inhibition radius before step 0"),
             ("init_quota", initial_quota, bitlen(C), "kWTA quota per column before step 0"),
             ("inhibition_radius", trace["inhibition_radius"], 32, "inhibition radius after each learning step"),
             ("quota", trace["quota"], bitlen(C), "kWTA quota per column after each learning step, L x C"),

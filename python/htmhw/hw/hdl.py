@@ -262,7 +262,8 @@ def sp_top_parameters(manifest: dict, synapse_lanes: int = 1, column_lanes: int 
 def padded_dimensions(sp_params: dict) -> tuple[tuple, tuple]:
     """Input and column dimensions padded with trailing 1s to the same rank
     (docs/datapath.md, "Dimensions")."""
-    ind, cold = tuple(int(v) for v in sp_params["input_dimensions"]), tuple(int(v) for v in sp_params["column_dimensions"])
+    ind = tuple(int(v) for v in sp_params["input_dimensions"])
+    cold = tuple(int(v) for v in sp_params["column_dimensions"])
     rank = max(len(ind), len(cold))
     return ind + (1,) * (rank - len(ind)), cold + (1,) * (rank - len(cold))
 
@@ -357,7 +358,8 @@ def top_parameters(manifest: dict, top: str = "sp_top", synapse_lanes: int = 1, 
         raise ValueError(f"top must be one of {TOPS}; got {top!r}")
     if top == "sp_top":
         if perm_lanes != 1:
-            raise ValueError(f"perm_lanes is sp_accel's (sp_top's permanence passes use column_lanes); got {perm_lanes!r}")
+            raise ValueError(f"perm_lanes is sp_accel's (sp_top's permanence passes use column_lanes); "
+                             f"got {perm_lanes!r}")
         return sp_top_parameters(manifest, synapse_lanes, column_lanes, kwta_lanes)
     if synapse_lanes != 1 or kwta_lanes is not None:
         raise ValueError("sp_accel has column lanes and permanence lanes only (it updates a whole pool per cycle and "
