@@ -445,5 +445,5 @@ def _write_npz(path, arrays: dict) -> str:
         return out.digest.hexdigest()
 
 
-__all__ = ["export", "configuration_manifest", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS", "random_inputs",
-           "learn_schedule", "bitlen", "FORMAT_VERSION"]
+__all__ = ["export", "configuration_manifest", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS",
+           "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]
