@@ -206,7 +206,8 @@ def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[
         # Throughput at the spec's clock when the rows have it (the same front: steps/s is
         # clock / cycles), else the cycles.
         if all("hdl_learning_steps_per_s" in c for c in cs):
-            ys, ylabel, up = [c["hdl_learning_steps_per_s"] for c in cs], "learning steps / s (cycle model)", True
+            ys, up = [c["hdl_learning_steps_per_s"] for c in cs], True
+            ylabel = "learning steps / s at hdl.clock_mhz (cycle model)"
         else:
             ys, ylabel, up = [c[y] for c in cs], "cycles per learning step (cycle model)", False
         paths.append(_plot_front(png_dir / "pareto_hdl_lut.png", cs, vary, np.array([c[x] for c in cs], float),
