@@ -377,6 +377,118 @@ def test_gridsearchcv_on_dask_matches_serial(cluster_client):
     assert serial.best_params_ == dist.best_params_
 
 
+# -- hardware design parameters and the cycle model ---------------------------------------------------
+
+HDL_SPEC = {"name": "lanes", "protocol": {"name": "digits", "n_train": 200, "n_test": 100},
+            "base": {"arithmetic": "fixed"}, "metrics": ["accuracy", "hdl_cycles"], "hdl": {"clock_mhz": 50}}
+
+
+def digits_run_inputs():
+    """The protocol's inputs, loaded here from the public API: pixels > 7, learn on the first
+    200 digits, test on the next 100 (HDL_SPEC's protocol)."""
+    from htmhw.datasets import load_digits_binary
+
+    X, _ = load_digits_binary(7)
+    X = X.reshape(len(X), -1).astype(np.uint8)
+    return X[:200], X[200:300]
+
+
+def test_hdl_cycles_metric_is_the_cycle_model_of_each_design(tmp_path):
+    import htmhw
+    from htmhw.configs import named_config
+    from htmhw.hw import hdl
+
+    spec = dict(HDL_SPEC, grid={"hdl_top": ["sp_top", "sp_accel"], "hdl_column_lanes": [1, 4]})
+    S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    rows = {(r["p.hdl_top"], r["p.hdl_column_lanes"]): r for r in S.read_rows(tmp_path / "s").values()}
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows.values()), rows
+    xtr, xte = digits_run_inputs()
+    for (top, lanes), r in rows.items():
+        # The same pooler (configuration digits, seed 1) learns through the cycle model itself and
+        # then runs the test digits: the row must be exactly these means.
+        sp = htmhw.SpatialPooler("fixed", htmhw.HardwareConfig(), **named_config("digits"))
+        learn = hdl.model_cycles(sp, xtr, learn=True, top=top, column_lanes=lanes)["total"]
+        infer = hdl.model_cycles(sp, xte, learn=False, top=top, column_lanes=lanes)["total"]
+        assert len(learn) == 200 and len(infer) == 100
+        assert r["hdl_cycles_per_learning_step"] == float(learn.mean())
+        assert r["hdl_cycles_per_inference_step"] == float(infer.mean())
+        # steps/s at the spec's 50 MHz: 50e6 cycles per second over the mean cycles per step.
+        assert r["hdl_learning_steps_per_s"] == pytest.approx(50e6 / learn.mean(), rel=1e-12)
+        assert r["hdl_inference_steps_per_s"] == pytest.approx(50e6 / infer.mean(), rel=1e-12)
+        assert r["hdl_cycles_per_learning_step"] > r["hdl_cycles_per_inference_step"]  # learning adds phases
+    for top in ("sp_top", "sp_accel"):  # more column lanes: fewer cycles, learning and inference
+        for what in ("learning", "inference"):
+            assert rows[(top, 4)][f"hdl_cycles_per_{what}_step"] < rows[(top, 1)][f"hdl_cycles_per_{what}_step"]
+    # sp_accel's overlap of every column in one cycle beats sp_top's one synapse per cycle.
+    assert rows[("sp_accel", 1)]["hdl_cycles_per_inference_step"] < rows[("sp_top", 4)]["hdl_cycles_per_inference_step"]
+    # The design is not the pooler: every design has the accuracy of a run without the metric
+    # (the cycle model runs on copies).
+    S.run(dict(HDL_SPEC, metrics=["accuracy"], hdl=None), tmp_path / "plain", n_workers=0, progress=False)
+    (plain,) = S.read_rows(tmp_path / "plain").values()
+    assert {r["accuracy"] for r in rows.values()} == {plain["accuracy"]}
+    assert "hdl_cycles_per_learning_step" not in plain
+
+
+def test_more_synapse_lanes_fewer_cycles_and_no_clock_no_rate(tmp_path):
+    spec = dict(HDL_SPEC, grid={"hdl_synapse_lanes": [1, 8]}, metrics=["hdl_cycles"])
+    del spec["hdl"]  # no clock: cycles only
+    S.run(spec, tmp_path / "s", n_workers=0, progress=False)
+    rows = {r["p.hdl_synapse_lanes"]: r for r in S.read_rows(tmp_path / "s").values()}
+    assert rows[8]["hdl_cycles_per_learning_step"] < rows[1]["hdl_cycles_per_learning_step"]
+    assert rows[8]["hdl_cycles_per_inference_step"] < rows[1]["hdl_cycles_per_inference_step"]
+    assert not any("steps_per_s" in k and k.startswith("hdl") for r in rows.values() for k in r)
+
+
+@pytest.mark.parametrize("over, words", [
+    # The design refuses these lane settings (hdl_ref/README.md, "Lanes", "sp_accel").
+    ({"base": {"arithmetic": "fixed", "hdl_top": "sp_accel", "hdl_synapse_lanes": 4}},
+     ["hdl_synapse_lanes=4", "sp_accel has column lanes"]),
+    ({"grid": {"hdl_column_lanes": [2, 3]}}, ["hdl_column_lanes=3", "power of two"]),
+    ({"base": {"arithmetic": "fixed", "global_inhibition": False, "hdl_column_lanes": 2}},
+     ["hdl_column_lanes=2", "local inhibition"]),
+    ({"base": {"arithmetic": "fixed", "hdl_top": "sp_accel", "global_inhibition": False}},
+     ["hdl_top='sp_accel'", "global inhibition only"]),
+    ({"base": {"arithmetic": "fixed", "hdl_perm_lanes": 2}}, ["hdl_perm_lanes=2", "sp_accel's"]),
+    ({"base": {"arithmetic": "fixed", "hdl_top": "sp_local"}}, ["hdl_top='sp_local'", "sp_top', 'sp_accel"]),
+    ({"base": {"arithmetic": "fixed", "hdl_column_lanes": 2.0}}, ["hdl_column_lanes=2.0", "integer"]),
+    ({"base": {"arithmetic": "fixed", "hdl_column_lanes": 1024}}, ["hdl_column_lanes=1024", "2 column groups"]),
+    # The spec itself.
+    ({"grid": {"hdl_column_lanes": [1, 2]}, "metrics": ["accuracy"], "hdl": None},
+     ["hdl_column_lanes", "add one of them to metrics"]),
+    ({"hdl": {"clock_mhz": 0}}, ["hdl.clock_mhz", "(0, 10000]"]),
+    ({"hdl": {"clock_hz": 1e8}}, ["hdl", "clock_hz"]),
+    ({"metrics": ["accuracy"]}, ["hdl holds options of the metric 'hdl_cycles'"]),
+    ({"base": {"arithmetic": "float"}}, ["hdl_cycles", "fixed"]),
+])
+def test_bad_hardware_design_is_refused_before_anything_runs(tmp_path, over, words):
+    with pytest.raises(S.SweepError) as e:
+        S.run(dict(HDL_SPEC, **over), tmp_path / "s", n_workers=0, progress=False)
+    for w in words:
+        assert w in str(e.value)
+    assert not (tmp_path / "s").exists()
+
+
+def test_hardware_pareto_front_in_the_report(tmp_path):
+    from htmhw.sweep import results as SR
+
+    # Hand-made rows (cycles per learning step, LUTs), two seeds of each configuration.
+    points = {"a": (2000.0, 2200), "b": (700.0, 4300), "c": (900.0, 5000),  # c: dominated by b
+              "d": (90.0, 19000), "e": (90.0, 21000)}                        # e: dominated by d
+    rows = {f"{cid}{seed}": {"task_id": f"{cid}{seed}", "config_id": cid, "status": "ok", "p.hdl_top": cid,
+                             "hdl_cycles_per_learning_step": cyc, "lut": lut, "hdl_learning_steps_per_s": 1e8 / cyc}
+            for cid, (cyc, lut) in points.items() for seed in (1, 2)}
+    spec = S.normalize_spec(dict(HDL_SPEC, grid={"hdl_top": ["sp_top", "sp_accel"]}))
+    configs = S.aggregate(rows.values())
+    s = SR._summarize(spec, rows, configs)
+    front = s["pareto_hdl_cycles_per_learning_step_vs_lut"]
+    assert [c["params"]["hdl_top"] for c in front] == ["a", "b", "d"]  # ascending LUTs
+    assert [c["hdl_cycles_per_learning_step"] for c in front] == [2000.0, 700.0, 90.0]
+    text = S.format_summary(dict(s, figures=[]))
+    assert "Pareto front, hardware" in text and text.count("cycles/learning step") == 3
+    paths = SR._plot_pareto(tmp_path, None, "t", configs)
+    assert [os.path.basename(p) for p in paths] == ["pareto_hdl_lut.png"] and os.path.getsize(paths[0]) > 1000
+
+
 # -- FPGA resources ------------------------------------------------------------------------------------
 
 def test_resource_counts_by_target():
@@ -400,3 +512,21 @@ def test_resources_metric_synthesizes_the_configuration(tmp_path):
     assert s["failed"] == 0, s["failures"]
     assert row["lut"] > 100 and row["ff"] > 100  # a pooler is not a handful of cells
     assert row["hdl_cells"] >= row["lut"] + row["ff"]
+
+
+@pytest.mark.hdl
+def test_resources_follow_the_swept_design(tmp_path):
+    # The 4-column pooler above, sp_top with 1 and 2 column lanes: the wider design has more
+    # LUTs and fewer cycles, in one sweep.
+    spec = {"name": "r", "protocol": {"name": "digits", "n_train": 100, "n_test": 50},
+            "base": {"arithmetic": "fixed", "column_dimensions": [4], "potential_radius": 8,
+                     "local_area_density": 0.25},
+            "grid": {"hdl_column_lanes": [1, 2]}, "metrics": ["hdl_cycles", "resources"],
+            "resources": {"target": "ice40"}}
+    s = S.run(spec, tmp_path / "r", n_workers=0, progress=False)
+    assert s["failed"] == 0, s["failures"]
+    rows = {r["p.hdl_column_lanes"]: r for r in S.read_rows(tmp_path / "r").values()}
+    assert rows[2]["lut"] > rows[1]["lut"]
+    assert rows[2]["hdl_cycles_per_learning_step"] < rows[1]["hdl_cycles_per_learning_step"]
+    front = s["pareto_hdl_cycles_per_learning_step_vs_lut"]
+    assert len(front) == 2  # a trade-off: neither design dominates

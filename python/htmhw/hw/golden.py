@@ -102,6 +102,31 @@ def estimate_bytes(sp, n_steps: int, n_learn: int) -> int:
     return int(fixed + n_steps * per_step + n_learn * per_learn)
 
 
+def configuration_manifest(sp) -> dict:
+    """The part of a golden directory's manifest that describes the configuration, not the
+    steps: ``sp_params`` (seed as a string: JSON has no uint64), ``hw``, ``constants``,
+    ``sizes`` (num_inputs, num_columns, num_synapses, min_duty_words, initial_iteration)
+    and ``boost_in_inference``. :func:`export` writes it; ``htmhw.hw.hdl.top_parameters``
+    reads only this part, so a design's parameters can be checked without an export."""
+    if sp.arithmetic != "fixed":
+        raise ValueError("a hardware manifest needs arithmetic='fixed'")
+    params = sp.params
+    offsets = sp.permanence_memory()[1]
+    C = sp.num_columns
+    sp_params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+    sp_params["seed"] = str(sp_params["seed"])
+    return {
+        "sp_params": sp_params,
+        "hw": sp.hw.to_dict(),
+        "constants": {k: (int(v) if v is not None else None) for k, v in sp.constants.items()},
+        # One minimum-duty word under global inhibition, one per column under local (as exported).
+        "sizes": {"num_inputs": sp.num_inputs, "num_columns": C, "num_synapses": int(offsets[-1]),
+                  "min_duty_words": 1 if params["global_inhibition"] else C,
+                  "initial_iteration": int(sp.iteration_num)},
+        "boost_in_inference": bool(params.get("boost_in_inference", False)),
+    }
+
+
 def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, overwrite: bool = False) -> dict:
     """Write the golden-vector directory of docs/golden.md and return its manifest.
 
@@ -147,7 +172,8 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
         "init_boost": core.boost_q(),
         "boost_lut": core.boost_lut(),
     }
-    initial_iteration = sp.iteration_num
+    config = configuration_manifest(sp)
+    constants = config["constants"]
     initial_radius, initial_quota = sp.inhibition_radius, core.kwta_quotas()
     trace = core.trace_batch(x, flags)
     final = {
@@ -205,7 +231,6 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
             ("quota", trace["quota"], bitlen(C), "kWTA quota per column after each learning step, L x C"),
         ]
     extra_npz = {"written_offset": wo, "written_perm_offset": trace["written_perm_offset"]}
-    constants = {k: (int(v) if v is not None else None) for k, v in q.items()}
     cover = (coverage_counts(constants, hw.to_dict(), float(params["boost_strength"]),
                              {**{f[0]: np.asarray(f[1]) for f in fields}, **extra_npz})
              if params["global_inhibition"] else None)
@@ -229,21 +254,16 @@ def export(out_dir, sp, inputs, learn=True, *, stimulus: dict | None = None, ove
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "tool_version": _core.__version__,
-            "sp_params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
-            "hw": hw.to_dict(),
-            "constants": constants,
+            **{k: config[k] for k in ("sp_params", "hw", "constants")},
             "widths": {"permanence": P, "overlap": B_o, "boost": boost_w, "boosted": boosted_w, "duty": D,
                        "boost_lut_address": hw.boost_lut_bits},
-            "sizes": {"num_inputs": I, "num_columns": C, "num_synapses": Z, "num_steps": N, "num_learn_steps": L,
-                      "num_written_columns": int(wo[-1]), "num_written_words": int(trace["written_perm"].size),
-                      "min_duty_words": int(init["init_min_overlap_duty"].size),
-                      "initial_iteration": int(initial_iteration)},
-            "boost_in_inference": bool(params.get("boost_in_inference", False)),
+            "sizes": {**config["sizes"], "num_steps": N, "num_learn_steps": L,
+                      "num_written_columns": int(wo[-1]), "num_written_words": int(trace["written_perm"].size)},
+            "boost_in_inference": config["boost_in_inference"],
             "stimulus": stimulus or {"source": "array"},
             "coverage": cover,
             "files": files,
         }
-        manifest["sp_params"]["seed"] = str(manifest["sp_params"]["seed"])  # JSON has no uint64
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -426,5 +446,5 @@ def _write_npz(path, arrays: dict) -> str:
         return out.digest.hexdigest()
 
 
-__all__ = ["export", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS", "random_inputs",
-           "learn_schedule", "bitlen", "FORMAT_VERSION"]
+__all__ = ["export", "configuration_manifest", "load", "boost_lut_address", "coverage_counts", "COVERAGE_COUNTS",
+           "random_inputs", "learn_schedule", "bitlen", "FORMAT_VERSION"]

@@ -39,8 +39,7 @@ RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_b
                "sp_accel")
 # The two top-level designs (hdl_ref/README.md): sp_top, the small design with lane
 # parameters, and sp_accel, the receptive-field accelerator.
-TOPS = ("sp_local_interval", "sp_local", "sp_top",
-               "sp_accel")
+TOPS = ("sp_top", "sp_accel")
 # Headers `include`d by the RTL (and tb_sp.v), found in the RTL directory: every build below
 # passes it as an include directory. sp_host_map.vh is generated (htmhw.hw.hostmap).
 RTL_HEADERS = ("sp_host_map.vh",)

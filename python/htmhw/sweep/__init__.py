@@ -1,5 +1,6 @@
-"""Design-space sweeps: bit widths x sizes x SP parameters -> accuracy, reconstruction,
-crossbar energy/latency/area and (optionally) FPGA resources, on dask.distributed.
+"""Design-space sweeps: bit widths x sizes x SP parameters x hardware designs and lanes ->
+accuracy, reconstruction, crossbar energy/latency/area and (optionally) the Verilog
+reference's cycles and FPGA resources, on dask.distributed.
 
 A **spec** (JSON or YAML file, or a dict) names a protocol, a base configuration, a
 parameter grid *or* a random search, SP seeds, folds and the metrics to record
@@ -28,10 +29,11 @@ one thread) so a row does not depend on where it ran.
 """
 from .results import aggregate, format_summary, pareto_front, plot_pareto, read_rows, report, summarize, write_csv
 from .execution import ABORT_AFTER_SAME_ERRORS, check_runnable, evaluate, resource_counts, resume, run
-from .spec import (METRICS, PROTOCOLS, RECONSTRUCTION_METHODS, RESOURCE_TARGETS, SPEC_FORMAT, VOLATILE_COLUMNS,
-                   SweepError, configurations, load_spec, normalize_spec, tasks)
+from .spec import (HDL_PARAMS, METRICS, PROTOCOLS, RECONSTRUCTION_METHODS, RESOURCE_TARGETS, SPEC_FORMAT,
+                   VOLATILE_COLUMNS, SweepError, configurations, load_spec, normalize_spec, tasks)
 
-__all__ = ["PROTOCOLS", "METRICS", "RECONSTRUCTION_METHODS", "RESOURCE_TARGETS", "SPEC_FORMAT", "VOLATILE_COLUMNS",
+__all__ = ["PROTOCOLS", "METRICS", "HDL_PARAMS", "RECONSTRUCTION_METHODS", "RESOURCE_TARGETS", "SPEC_FORMAT",
+           "VOLATILE_COLUMNS",
            "SweepError", "load_spec", "normalize_spec", "configurations", "tasks", "evaluate", "resource_counts",
            "check_runnable", "ABORT_AFTER_SAME_ERRORS", "run", "resume", "read_rows", "write_csv", "pareto_front",
            "aggregate", "summarize", "plot_pareto", "report", "format_summary"]

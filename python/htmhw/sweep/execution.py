@@ -2,6 +2,7 @@
 scheduling of the pending tasks on dask.distributed or in this process, with resume."""
 from __future__ import annotations
 
+import copy
 import os
 import time
 import traceback
@@ -12,7 +13,7 @@ import numpy as np
 
 from .. import _core
 from .results import _read_spec, _rows_dir, _write_json, read_rows, report
-from .spec import SweepError, _param_names, load_spec, normalize_spec, tasks
+from .spec import HDL_METRICS, HDL_PARAMS, SweepError, _param_names, hdl_design, load_spec, normalize_spec, tasks
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +66,7 @@ def resource_counts(cells: dict, target: str) -> dict:
     return out
 
 
-def _hdl_resources(sp, X, target: str) -> dict:
+def _hdl_resources(sp, X, target: str, design: dict) -> dict:
     import tempfile
 
     from ..hw import golden, hdl
@@ -73,7 +74,7 @@ def _hdl_resources(sp, X, target: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="htmhw-sweep-") as tmp:
         d = Path(tmp) / "golden"
         golden.export(d, sp, X[:2], learn=False)  # the configuration; the two steps are not used
-        r = hdl.resources(d, target=target)
+        r = hdl.resources(d, target=target, **design)
     return {"hdl_cells": r["num_cells"], **resource_counts(r["cells"], target)}
 
 
@@ -105,8 +106,9 @@ def evaluate(spec: dict, task: dict) -> dict:
 
 
 def _pooler(spec: dict, params: dict, seed: int):
-    """(the task's SpatialPooler, X, y): every check a task makes before it runs, so that
-    :func:`run` can refuse a spec whose rows cannot run before anything runs."""
+    """(the task's SpatialPooler, X, y, the hardware design: ``hdl_design``'s arguments):
+    every check a task makes before it runs, so that :func:`run` can refuse a spec whose
+    rows cannot run before anything runs."""
     from ..datapath import HardwareConfig
     from ..sp import SpatialPooler
 
@@ -114,11 +116,13 @@ def _pooler(spec: dict, params: dict, seed: int):
     p = dict(params, seed=seed)
     arithmetic = p.pop("arithmetic")
     hw = {k: p.pop(k) for k in list(p) if k in hw_names}
+    given_design = {k: p.pop(k) for k in list(p) if k in HDL_PARAMS}  # the design's, not the pooler's
     if arithmetic == "float" and hw:
         raise ValueError(f"HardwareConfig fields {sorted(hw)} need arithmetic 'fixed'")
-    if arithmetic != "fixed" and ("crossbar" in spec["metrics"] or "resources" in spec["metrics"]):
-        raise ValueError("metrics 'crossbar' and 'resources' model the fixed-point datapath: set arithmetic "
-                         "'fixed' (in base or the grid)")
+    fixed_metrics = [m for m in ("crossbar", "hdl_cycles", "resources") if m in spec["metrics"]]
+    if arithmetic != "fixed" and fixed_metrics:
+        raise ValueError(f"metrics {fixed_metrics} model the fixed-point datapath: set arithmetic 'fixed' (in base "
+                         "or the grid)")
     proto = spec["protocol"]
     X, y, _ = _dataset(proto["name"], spec["data"], proto["threshold"])
     n = proto["n_train"] + proto["n_test"]
@@ -127,7 +131,19 @@ def _pooler(spec: dict, params: dict, seed: int):
     sp = SpatialPooler(arithmetic, HardwareConfig(**hw) if arithmetic == "fixed" else None, **p)
     if sp.num_inputs != X.shape[1]:
         raise ValueError(f"input_dimensions give {sp.num_inputs} inputs; the protocol's samples have {X.shape[1]}")
-    return sp, X, y
+    design = hdl_design(given_design)
+    if set(HDL_METRICS) & set(spec["metrics"]):
+        from ..hw import golden, hdl
+
+        # The design's own rules (hdl_ref/README.md, "Lanes", "sp_accel": power-of-two column
+        # lanes, no synapse lanes on sp_accel, global inhibition and rank <= 3 for sp_accel, ...)
+        # on this configuration, from the same function the exports and syntheses use.
+        try:
+            hdl.top_parameters(golden.configuration_manifest(sp), **design)
+        except (ValueError, TypeError) as e:
+            named = ", ".join(f"{k}={v!r}" for k, v in given_design.items()) or "the default design (sp_top, lanes 1)"
+            raise type(e)(f"hardware design {named} refused: {e}") from None
+    return sp, X, y, design
 
 
 def check_runnable(spec: dict, todo: list) -> None:
@@ -150,10 +166,14 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
     from ..metrics import classification_accuracy, psnr
 
     proto = spec["protocol"]
-    sp, X, y = _pooler(spec, params, seed)
+    sp, X, y, design = _pooler(spec, params, seed)
     tr, te = _split(proto, fold, spec["folds"])
     Xtr, Xte, ytr, yte = X[tr], X[te], y[tr], y[te]
     out = {"num_columns": sp.num_columns}
+    if "hdl_cycles" in spec["metrics"]:
+        # The cycle model advances its pooler as compute does: a copy of the fresh pooler
+        # takes the same learning pass as `sp` below.
+        fresh = copy.deepcopy(sp)
     t = time.perf_counter()
     for _ in range(proto["epochs"]):
         train_sdrs = sp.compute(Xtr, learn=True, output="sparse")
@@ -186,8 +206,29 @@ def _measure(spec: dict, params: dict, seed: int, fold: int) -> dict:
                     "digital_latency_per_inference_ns": b["latency_per_inference_step_ns"],
                     "digital_latency_per_learning_ns": b["latency_per_learning_step_ns"],
                     "digital_area_um2": b["area_um2"]})
+    if "hdl_cycles" in spec["metrics"]:
+        out.update(_hdl_cycles(fresh, sp, np.concatenate([Xtr] * proto["epochs"]), Xte, design,
+                               spec["hdl"]["clock_mhz"]))
     if "resources" in spec["metrics"]:
-        out.update(_hdl_resources(sp, Xte, spec["resources"]["target"]))
+        out.update(_hdl_resources(sp, Xte, spec["resources"]["target"], design))
+    return out
+
+
+def _hdl_cycles(fresh, trained, learn_inputs, test_inputs, design: dict, clock_mhz) -> dict:
+    """Metric ``hdl_cycles``: ``htmhw.hw.hdl.model_cycles`` of the design over the task's
+    learning pass (``fresh``, a copy of the untrained pooler, learns on ``learn_inputs``) and
+    over the test inputs through a copy of the ``trained`` pooler; mean cycles per step and,
+    with ``clock_mhz``, steps per second at that clock (model_cycles' ``steps_per_second``).
+    ``fresh`` advances; ``trained`` does not."""
+    from ..hw import hdl
+
+    learn = hdl.model_cycles(fresh, learn_inputs, learn=True, clock_mhz=clock_mhz, **design)
+    infer = hdl.model_cycles(copy.deepcopy(trained), test_inputs, learn=False, clock_mhz=clock_mhz, **design)
+    out = {"hdl_cycles_per_learning_step": float(learn["total"].mean()),
+           "hdl_cycles_per_inference_step": float(infer["total"].mean())}
+    if clock_mhz is not None:
+        out["hdl_learning_steps_per_s"] = learn["steps_per_second"]
+        out["hdl_inference_steps_per_s"] = infer["steps_per_second"]
     return out
 
 

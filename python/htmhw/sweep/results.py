@@ -93,7 +93,8 @@ def pareto_front(values, maximize) -> np.ndarray:
 _AGG = ("accuracy", "psnr_db", "energy_per_inference_pj", "energy_per_learning_pj", "latency_per_inference_ns",
         "latency_per_learning_ns", "area_um2", "digital_energy_per_inference_pj", "digital_energy_per_learning_pj",
         "digital_latency_per_inference_ns", "digital_latency_per_learning_ns", "digital_area_um2", "lut", "ff",
-        "sparsity", "wall_time_s")
+        "bram", "hdl_cells", "hdl_cycles_per_learning_step", "hdl_cycles_per_inference_step",
+        "hdl_learning_steps_per_s", "hdl_inference_steps_per_s", "sparsity", "wall_time_s")
 # The Pareto axes (accuracy vs each): design (a) crossbar + periphery, design (b) all-digital
 # (docs/energy.md), with their units and plot scale.
 _PARETO_AXES = (("energy_per_inference_pj", "pJ/inference", "(a) crossbar: energy per inference (pJ)", 1.0),
@@ -101,6 +102,10 @@ _PARETO_AXES = (("energy_per_inference_pj", "pJ/inference", "(a) crossbar: energ
                 ("digital_energy_per_inference_pj", "pJ/inference", "(b) all-digital: energy per inference (pJ)",
                  1.0),
                 ("digital_area_um2", "um^2", "(b) all-digital: area (mm^2)", 1e-6))
+# The hardware front (metrics hdl_cycles and resources, the hdl_* design parameters): cycles per
+# learning step of the cycle model vs LUTs of the synthesis, both lower-is-better; throughput
+# vs area, with no accuracy in it (the design does not change the pooler's results).
+_HW_PARETO = ("hdl_cycles_per_learning_step", "lut")
 
 
 def aggregate(rows) -> list[dict]:
@@ -129,9 +134,10 @@ def _varying(configs) -> list[str]:
 
 
 def summarize(out_dir) -> dict:
-    """Counts, the best configuration by accuracy and the Pareto fronts of accuracy vs energy
-    per inference and vs area of designs (a) crossbar and (b) all-digital (configurations
-    averaged over seeds/folds)."""
+    """Counts, the best configuration by accuracy, the Pareto fronts of accuracy vs energy
+    per inference and vs area of designs (a) crossbar and (b) all-digital, and (metrics
+    hdl_cycles and resources) the hardware front of cycles per learning step vs LUTs
+    (configurations averaged over seeds/folds)."""
     rows = read_rows(out_dir)
     return _summarize(_read_spec(out_dir), rows, aggregate(rows.values()))
 
@@ -154,6 +160,14 @@ def _summarize(spec: dict, rows: dict, configs: list) -> dict:
             front = sorted((c for c, m in zip(cs, mask) if m), key=lambda c: c[axis])
             s[f"pareto_accuracy_vs_{axis}"] = [{"accuracy": c["accuracy"], axis: c[axis], "params": label(c)}
                                                 for c in front]
+    y, x = _HW_PARETO
+    cs = [c for c in configs if y in c and x in c]
+    if cs:
+        mask = pareto_front([[c[y], c[x]] for c in cs], (False, False))
+        front = sorted((c for c, m in zip(cs, mask) if m), key=lambda c: c[x])
+        s[f"pareto_{y}_vs_{x}"] = [{y: c[y], x: c[x], **({"hdl_learning_steps_per_s": c["hdl_learning_steps_per_s"]}
+                                                           if "hdl_learning_steps_per_s" in c else {}),
+                                    "params": label(c)} for c in front]
     s["wall_time_s_total"] = float(sum(r.get("wall_time_s") or 0.0 for r in rows.values()
                                        if not (isinstance(r.get("wall_time_s"), float) and
                                                math.isnan(r["wall_time_s"]))))
@@ -168,52 +182,76 @@ def _short(value) -> str:
 
 
 def plot_pareto(out_dir, png_dir=None) -> list[str]:
-    """PNG scatter plots of accuracy vs energy per inference and vs area, the Pareto front
-    highlighted; written to ``png_dir`` (default ``out_dir``). Returns the paths."""
+    """PNG scatter plots of accuracy vs energy per inference and vs area, and (metrics
+    hdl_cycles and resources) of learning steps/s (or cycles per learning step) vs LUTs,
+    the Pareto front highlighted; written to ``png_dir`` (default ``out_dir``). Returns
+    the paths."""
     return _plot_pareto(Path(out_dir), png_dir, _read_spec(out_dir)["name"], aggregate(read_rows(out_dir).values()))
 
 
 def _plot_pareto(out_dir: Path, png_dir, spec_name: str, configs: list) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     png_dir = Path(png_dir) if png_dir is not None else out_dir
     png_dir.mkdir(parents=True, exist_ok=True)
     vary = _varying(configs)
     paths = []
     for axis, _, xlabel, scale in _PARETO_AXES:
         cs = [c for c in configs if "accuracy" in c and axis in c]
-        if not cs:
-            continue
-        x = np.array([c[axis] for c in cs]) * scale
-        acc = np.array([c["accuracy"] for c in cs]) * 100
-        mask = pareto_front(np.c_[acc, x], (True, False))
-        fig, ax = plt.subplots(figsize=(7.5, 4.8))
-        ax.scatter(x[~mask], acc[~mask], c="0.6", s=25, label="dominated")
-        order = np.argsort(x[mask])
-        ax.plot(x[mask][order], acc[mask][order], "o-", c="C3", label="Pareto front")
-        # Labels of points at (nearly) the same place are stacked instead of printed over each other.
-        placed = {}
-        for c, xi, ai, m in zip(cs, x, acc, mask):
-            key = (round(float(np.log10(xi)) if xi > 0 else 0.0, 2), round(float(ai), 1))
-            n = placed[key] = placed.get(key, -1) + 1
-            ax.annotate(" / ".join(_short(c[k]) for k in vary), (xi, ai), fontsize=6, color="C3" if m else "0.4",
-                        xytext=(4, -3 - 7 * n), textcoords="offset points")
-        if x.min() > 0 and x.max() / x.min() > 20:
-            ax.set_xscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("accuracy (%)")
-        ax.legend(fontsize=8, loc="lower right")
-        ax.set_title(f"{spec_name}: accuracy vs {xlabel.rsplit(' (', 1)[0]}\nlabels: " +
-                     " / ".join(k[2:] for k in vary), fontsize=8)
-        fig.tight_layout()
-        path = png_dir / f"pareto_{axis}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(str(path))
+        if cs:
+            paths.append(_plot_front(png_dir / f"pareto_{axis}.png", cs, vary, np.array([c[axis] for c in cs]) * scale,
+                                     xlabel, np.array([c["accuracy"] for c in cs]) * 100, "accuracy (%)", True,
+                                     f"{spec_name}: accuracy vs {xlabel.rsplit(' (', 1)[0]}"))
+    y, x = _HW_PARETO
+    cs = [c for c in configs if y in c and x in c]
+    if cs:
+        # Throughput at the spec's clock when the rows have it (the same front: steps/s is
+        # clock / cycles), else the cycles.
+        if all("hdl_learning_steps_per_s" in c for c in cs):
+            ys, up = [c["hdl_learning_steps_per_s"] for c in cs], True
+            ylabel = "learning steps / s at hdl.clock_mhz (cycle model)"
+        else:
+            ys, ylabel, up = [c[y] for c in cs], "cycles per learning step (cycle model)", False
+        paths.append(_plot_front(png_dir / "pareto_hdl_lut.png", cs, vary, np.array([c[x] for c in cs], float),
+                                 "LUTs (yosys)", np.array(ys, float), ylabel, up,
+                                 f"{spec_name}: hardware throughput vs area"))
     return paths
+
+
+def _plot_front(path: Path, cs: list, vary: list, x, xlabel: str, y, ylabel: str, maximize_y: bool,
+                title: str) -> str:
+    """One scatter plot of configurations ``cs`` (x lower is better, y higher if
+    ``maximize_y``), the Pareto front as a red line, each point labelled with its varying
+    parameters; written to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    mask = pareto_front(np.c_[y, x], (maximize_y, False))
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    ax.scatter(x[~mask], y[~mask], c="0.6", s=25, label="dominated")
+    order = np.argsort(x[mask])
+    ax.plot(x[mask][order], y[mask][order], "o-", c="C3", label="Pareto front")
+    log_y = y.min() > 0 and y.max() / y.min() > 20
+    # Labels of points at (nearly) the same place are stacked instead of printed over each other.
+    placed = {}
+    for c, xi, yi, m in zip(cs, x, y, mask):
+        key = (round(float(np.log10(xi)) if xi > 0 else 0.0, 2),
+               round(float(np.log10(yi)), 2) if log_y else round(float(yi), 1))
+        n = placed[key] = placed.get(key, -1) + 1
+        ax.annotate(" / ".join(_short(c[k]) for k in vary), (xi, yi), fontsize=6, color="C3" if m else "0.4",
+                    xytext=(4, -3 - 7 * n), textcoords="offset points")
+    if x.min() > 0 and x.max() / x.min() > 20:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="lower right" if maximize_y else "upper right")
+    ax.set_title(f"{title}\nlabels: " + " / ".join(k[2:] for k in vary), fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
 
 
 def report(out_dir, png_dir=None, plots: bool = True) -> dict:
@@ -242,6 +280,13 @@ def format_summary(s: dict) -> str:
         if front:
             lines.append(f"  Pareto front, accuracy vs {title.split(':')[0]} {unit}:")
             lines += [f"    {c['accuracy']:.4f}  {c[axis]:12.5g} {unit}  {json.dumps(c['params'])}" for c in front]
+    y, x = _HW_PARETO
+    front = s.get(f"pareto_{y}_vs_{x}")
+    if front:
+        lines.append("  Pareto front, hardware: cycles per learning step vs LUTs:")
+        lines += [f"    {c[y]:12.6g} cycles/learning step  {c[x]:8.0f} LUT" +
+                  (f"  {c['hdl_learning_steps_per_s']:10.4g} learning steps/s" if "hdl_learning_steps_per_s" in c
+                   else "") + f"  {json.dumps(c['params'])}" for c in front]
     for f in s.get("failures", []):
         lines.append(f"  failed {f['task_id']}: {f['error']}")
     for f in s.get("figures", []):

@@ -18,11 +18,22 @@ PROTOCOLS = {
     # scikit-learn's embedded 8x8 digits (pixels > 7), the `htmhw demo` split; for laptops and tests.
     "digits": dict(dataset="digits", n_train=1200, n_test=597, threshold=7, epochs=1, config="digits"),
 }
-METRICS = ("accuracy", "psnr", "crossbar", "resources")
+METRICS = ("accuracy", "psnr", "crossbar", "hdl_cycles", "resources")
+# The hardware design that the metrics `hdl_cycles` and `resources` model (hdl_ref/README.md,
+# "Lanes" and "sp_accel"), swept like the SpatialPooler parameters but not passed to it:
+# spec name -> (argument of htmhw.hw.hdl.top_parameters / model_cycles / resources, default).
+# hdl_top: "sp_top" | "sp_accel"; hdl_synapse_lanes (sp_top's SYN_LANES, 1..4096),
+# hdl_column_lanes (COLUMN_LANES, a power of two leaving >= 2 column groups), hdl_kwta_lanes
+# (sp_top's KWTA_LANES, column lanes times a power of two; null: the column lanes),
+# hdl_perm_lanes (sp_accel's PERM_LANES, a power of two leaving >= 2 groups).
+HDL_PARAMS = {"hdl_top": ("top", "sp_top"), "hdl_synapse_lanes": ("synapse_lanes", 1),
+              "hdl_column_lanes": ("column_lanes", 1), "hdl_kwta_lanes": ("kwta_lanes", None),
+              "hdl_perm_lanes": ("perm_lanes", 1)}
+HDL_METRICS = ("hdl_cycles", "resources")
 RECONSTRUCTION_METHODS = ("ridge", "back_projection", "nearest")
 RESOURCE_TARGETS = ("generic", "ice40", "xc7")
 _SPEC_KEYS = ("name", "protocol", "data", "base", "grid", "random", "seeds", "folds", "metrics", "crossbar",
-              "resources", "reconstruction")
+              "resources", "hdl", "reconstruction")
 _DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 # Row columns that depend on where and when a task ran, not on its inputs.
 VOLATILE_COLUMNS = ("wall_time_s", "learn_steps_per_s")
@@ -43,9 +54,17 @@ def _param_names() -> tuple[set, set]:
 
 def _check_param_name(name, where: str) -> None:
     sp_names, hw_names = _param_names()
-    if name not in sp_names | hw_names:
+    if name not in sp_names | hw_names | set(HDL_PARAMS):
         raise SweepError(f"{where}: unknown parameter {name!r}; known: SpatialPooler parameters "
-                         f"{sorted(sp_names)} and HardwareConfig fields {sorted(hw_names)}")
+                         f"{sorted(sp_names)}, HardwareConfig fields {sorted(hw_names)} and the hardware design's "
+                         f"{list(HDL_PARAMS)}")
+
+
+def hdl_design(params: dict) -> dict:
+    """The keyword arguments of ``htmhw.hw.hdl.top_parameters`` / ``model_cycles`` /
+    ``resources`` (top, synapse_lanes, column_lanes, kwta_lanes, perm_lanes) for a
+    configuration's ``hdl_*`` parameters, the defaults (sp_top, all lanes 1) where absent."""
+    return {arg: params.get(name, default) for name, (arg, default) in HDL_PARAMS.items()}
 
 
 def _json_value(value, where: str):
@@ -93,8 +112,10 @@ def normalize_spec(raw, source: str = "spec") -> dict:
     ``params``: parameter -> {"uniform": [lo, hi]} | {"loguniform": [lo, hi]} |
     {"randint": [lo, hi]} (inclusive) | {"choice": [values]}), ``seeds`` (SP seeds, default
     the base seed), ``folds`` (>= 1), ``metrics`` (subset of METRICS), ``crossbar``
-    (``preset``, ``steps`` >= 1), ``resources`` (``target``), ``reconstruction`` (method).
-    Parameters are SpatialPooler parameters, ``arithmetic`` and HardwareConfig fields.
+    (``preset``, ``steps`` >= 1), ``resources`` (``target``), ``hdl`` (``clock_mhz``: null or
+    a number in (0, 10000]; only with metric ``hdl_cycles``), ``reconstruction`` (method).
+    Parameters are SpatialPooler parameters, ``arithmetic``, HardwareConfig fields and the
+    hardware design's ``hdl_*`` (HDL_PARAMS; only with metric ``hdl_cycles`` or ``resources``).
     """
     from ..configs import NAMES, named_config
 
@@ -201,6 +222,29 @@ def normalize_spec(raw, source: str = "spec") -> dict:
     if set(res) != {"target"} or res["target"] not in RESOURCE_TARGETS:
         raise SweepError(f"{source}: resources must be {{'target': one of {list(RESOURCE_TARGETS)}}}; got {res!r}")
     spec["resources"] = res
+    hdl_opts = raw.get("hdl")
+    if "hdl_cycles" in spec["metrics"]:
+        if hdl_opts is not None and not isinstance(hdl_opts, dict):
+            raise SweepError(f"{source}: hdl must be a mapping {{'clock_mhz': ...}}; got {hdl_opts!r}")
+        hdl_opts = dict({"clock_mhz": None}, **(hdl_opts or {}))
+        clock = hdl_opts["clock_mhz"]
+        if set(hdl_opts) != {"clock_mhz"}:
+            raise SweepError(f"{source}: hdl: unknown key(s) {sorted(set(hdl_opts) - {'clock_mhz'})}; allowed: "
+                             "clock_mhz")
+        if clock is not None and (isinstance(clock, bool) or not isinstance(clock, (int, float)) or
+                                  not math.isfinite(clock) or not 0 < clock <= 10000):
+            raise SweepError(f"{source}: hdl.clock_mhz must be null or a number in (0, 10000] (MHz); got {clock!r}")
+        # Only a spec with the metric carries the key: older specs keep their form and task ids.
+        spec["hdl"] = hdl_opts
+    elif hdl_opts is not None:
+        raise SweepError(f"{source}: hdl holds options of the metric 'hdl_cycles', which metrics does not list")
+    # The design parameters choose what hdl_cycles and resources model; without either metric a
+    # grid over them would repeat identical runs under different names.
+    design_keys = [k for k in HDL_PARAMS if k in spec["base"] or k in spec.get("grid", {}) or
+                   k in spec.get("random", {}).get("params", {})]
+    if design_keys and not set(HDL_METRICS) & set(spec["metrics"]):
+        raise SweepError(f"{source}: parameter(s) {design_keys} choose the hardware design of the metrics "
+                         f"{list(HDL_METRICS)}; add one of them to metrics")
     method = raw.get("reconstruction", "ridge")
     if method not in RECONSTRUCTION_METHODS:
         raise SweepError(f"{source}: reconstruction must be one of {list(RECONSTRUCTION_METHODS)}; got {method!r}")
@@ -282,7 +326,8 @@ def tasks(spec: dict) -> list[dict]:
     "seed", "fold"}``. ``config_id`` hashes the full parameter set, ``task_id`` also the
     seed, fold, protocol, metrics and their options: the same id means the same row."""
     out = []
-    what = {k: spec[k] for k in ("protocol", "metrics", "crossbar", "resources", "reconstruction")}
+    what = {k: spec[k] for k in ("protocol", "metrics", "crossbar", "resources", "hdl", "reconstruction")
+            if k in spec}  # "hdl" only with metric hdl_cycles: other specs keep their task ids
     for overrides in configurations(spec):
         params = dict(spec["base"], **overrides)
         config_id = _digest(params)
