@@ -125,10 +125,13 @@ def test_accel_icarus_bit_exact(accel_golden, name, lanes):
     assert_clean(v, "icarus", g)
 
 
-@pytest.mark.parametrize("lanes", [(16, 8), (32, 1)])
-def test_accel_verilator_mnist256(accel_golden, lanes):
-    g = accel_golden("mnist-256", 300, ["--learn", "every:4"] if lanes[0] == 32 else [])
-    v = hdl.verify(g, simulators=("verilator",), top="sp_accel", column_lanes=lanes[0], perm_lanes=lanes[1])
+# One MNIST-sized run (its Verilator build takes minutes on two cores): 16 column lanes and
+# 8 permanence lanes, every step learning (weak columns every step, so most permanence
+# groups take passes). (32, 1) and (16, 1) were verified the same way over 300 steps when
+# sp_accel was written (docs/hardware.md).
+def test_accel_verilator_mnist256(accel_golden):
+    g = accel_golden("mnist-256", 150)
+    v = hdl.verify(g, simulators=("verilator",), top="sp_accel", column_lanes=16, perm_lanes=8)
     assert_clean(v, "verilator", g)
 
 
