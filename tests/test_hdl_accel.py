@@ -197,9 +197,8 @@ ACCEL_MUTATIONS = {
     "perm_lane_weak_flag": ([("on_after[jj] = weak_all[col*NP + jj];", "on_after[jj] = weak_all[col*NP];")],
                             "edge", (2, 4), "written_perm"),
     # The kWTA sees the last group's scores of the previous step (never staged).
-    "last_group_not_staged": ([("S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;",
-                                "S_BOOST: if (col != LAST_GROUP) score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= "
-                                "score;")],
+    "last_group_not_staged": ([("if (state == S_BOOST && col == g) scores <= score;",
+                                "if (state == S_BOOST && col == g && g != GROUPS - 1) scores <= score;")],
                               "nowrap-2d", 4, "winners"),
 }
 

@@ -257,7 +257,21 @@ module sp_accel #(
     wire [N*BOOST_BITS-1:0]   boost_rdata, lut_rdata;
     wire [N*DUTY_BITS-1:0]    overlap_duty_rdata, active_duty_rdata, overlap_duty_next, active_duty_next;
     wire [N*LUT_BITS-1:0]     lut_addr;
-    wire [N*OVERLAP_BITS-1:0] group_overlap = overlap_all[col*N*OVERLAP_BITS +: N*OVERLAP_BITS];
+    // Selections by a run-time group or column index are one-hot AND-OR trees: a part-select
+    // at a non-power-of-two stride (col * N * B_o, (col * N_p + j) * W) becomes a barrel
+    // shifter over the whole vector in yosys (W = 49: 14 stages of 12,544 multiplexers per
+    // lane), which took synthesis of mnist-256 beyond an hour.
+    reg [N*OVERLAP_BITS-1:0] group_overlap;
+    reg [OVERLAP_BITS-1:0]   host_overlap;
+    integer q;
+    always @* begin
+        group_overlap = {N*OVERLAP_BITS{1'b0}};
+        for (q = 0; q < GROUPS; q = q + 1)
+            group_overlap = group_overlap | ({N*OVERLAP_BITS{col == q}} & overlap_all[q*N*OVERLAP_BITS +: N*OVERLAP_BITS]);
+        host_overlap = {OVERLAP_BITS{1'b0}};
+        for (q = 0; q < C; q = q + 1)
+            host_overlap = host_overlap | ({OVERLAP_BITS{host_col_q == q}} & overlap_all[q*OVERLAP_BITS +: OVERLAP_BITS]);
+    end
     wire duty_step = (state == S_DUTY);
     wire [COLUMN_BITS-1:0] group_raddr = host_next ? h_group : col_d;
     wire [COLUMN_BITS-1:0] group_waddr = busy ? col : h_group;
@@ -303,7 +317,16 @@ module sp_accel #(
     always @(posedge clk) duty_shift <= shift_at_cap ? SHIFT_CAP : log2_low;
 
     // kWTA over every score at once (one word): a threshold bit per cycle.
-    reg  [GROUPS*N*SCORE_BITS-1:0] score_all;
+    wire [GROUPS*N*SCORE_BITS-1:0] score_all;
+    // Staged one group per S_BOOST cycle, each group's register enabled by its own compare
+    // (not a part-select write at a run-time offset: a barrel shifter in yosys).
+    generate
+        for (g = 0; g < GROUPS; g = g + 1) begin : stage
+            reg [N*SCORE_BITS-1:0] scores;
+            always @(posedge clk) if (state == S_BOOST && col == g) scores <= score;
+            assign score_all[g*N*SCORE_BITS +: N*SCORE_BITS] = scores;
+        end
+    endgenerate
     wire [SCORE_BITS-1:0] threshold;
     wire [COUNT_BITS-1:0] greater;
     wire kwta_busy, kwta_done;
@@ -349,7 +372,13 @@ module sp_accel #(
     generate
         for (j = 0; j < NP; j = j + 1) begin : perm_lane
             assign lane_valid_p[j] = ({{32{1'b0}}, col} * NP + j) < C;
-            wire [W-1:0] x_col = x_window[(col*NP + j)*W +: W];
+            reg [W-1:0] x_col;   // the window of this lane's column (one-hot AND-OR, see group_overlap)
+            integer pg;
+            always @* begin
+                x_col = {W{1'b0}};
+                for (pg = 0; pg < PGROUPS; pg = pg + 1)
+                    if (pg * NP + j < C) x_col = x_col | ({W{col == pg}} & x_window[(pg*NP + j)*W +: W]);
+            end
             wire [SIZE_BITS-1:0] size = size_rdata[j*SIZE_BITS +: SIZE_BITS];
             wire [POOL_MAX-1:0] slot_valid, slot_connected;
             for (t = 0; t < POOL_MAX; t = t + 1) begin : slot
@@ -530,7 +559,6 @@ module sp_accel #(
                 end
                 S_REBUILD: if (col == LAST_PGROUP) stale <= 1'b0;
                 S_OVL: overlap_all[C*OVERLAP_BITS-1:0] <= overlap_now;
-                S_BOOST: score_all[col*N*SCORE_BITS +: N*SCORE_BITS] <= score;
                 S_KWTA: begin
                     ties_won <= {COUNT_BITS{1'b0}};
                     max_overlap_duty <= {DUTY_BITS{1'b0}};
@@ -578,7 +606,7 @@ module sp_accel #(
             H_LUT: host_rdata = {{(64-BOOST_BITS){1'b0}}, lut_rdata[BOOST_BITS-1:0]};
             H_ITERATION: host_rdata = iteration;
             H_PERIOD_PHASE: host_rdata = {32'd0, period_phase};
-            H_OVERLAP: host_rdata = {{(64-OVERLAP_BITS){1'b0}}, overlap_all[host_col_q*OVERLAP_BITS +: OVERLAP_BITS]};
+            H_OVERLAP: host_rdata = {{(64-OVERLAP_BITS){1'b0}}, host_overlap};
             H_BOOSTED: host_rdata = {{(64-SCORE_BITS){1'b0}}, score_rdata[host_lane_q*SCORE_BITS +: SCORE_BITS]};
             default: host_rdata = 64'd0;
         endcase
