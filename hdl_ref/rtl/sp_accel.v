@@ -260,7 +260,7 @@ module sp_accel #(
     // Selections by a run-time group or column index are one-hot AND-OR trees: a part-select
     // at a non-power-of-two stride (col * N * B_o, (col * N_p + j) * W) becomes a barrel
     // shifter over the whole vector in yosys (W = 49: 14 stages of 12,544 multiplexers per
-    // lane), which took synthesis of mnist-256 beyond an hour.
+    // lane), which kept synthesis of mnist-256 running for 50 minutes without finishing.
     reg [N*OVERLAP_BITS-1:0] group_overlap;
     reg [OVERLAP_BITS-1:0]   host_overlap;
     integer q;
