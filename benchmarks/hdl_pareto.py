@@ -4,11 +4,11 @@ fmax against LUT4s, with the C++ fixed-point model on one core (measured in the 
 as a line.
 
     python benchmarks/hdl_pareto.py GOLDEN_DIR --design sp_top:1,1,1 --design sp_accel:16 \\
-        --design sp_accel:32 --json-dir out/pareto --out docs/hardware_pareto.png
+        --design sp_accel:16,8 --json-dir out/pareto --out docs/hardware_pareto.png
     python benchmarks/hdl_pareto.py --from-json out/pareto/*.json --out docs/hardware_pareto.png
 
-A design is ``sp_top:L,N,K`` (SYN_LANES, COLUMN_LANES, KWTA_LANES) or ``sp_accel:N``
-(COLUMN_LANES). Each run's ``htmhw.hw.fpga.implement`` result is written as JSON to
+A design is ``sp_top:L,N,K`` (SYN_LANES, COLUMN_LANES, KWTA_LANES) or ``sp_accel:N[,N_p]``
+(COLUMN_LANES, PERM_LANES). Each run's ``htmhw.hw.fpga.implement`` result is written as JSON to
 ``--json-dir`` (one file per design), so a plot can be redrawn without rerunning.
 Place and route of an MNIST-sized design takes tens of minutes on a laptop.
 """
@@ -25,14 +25,14 @@ def parse_design(text: str) -> dict:
     values = [int(v) for v in lanes.split(",")] if lanes else []
     if top == "sp_top" and len(values) == 3:
         return {"top": top, "synapse_lanes": values[0], "column_lanes": values[1], "kwta_lanes": values[2]}
-    if top == "sp_accel" and len(values) == 1:
-        return {"top": top, "column_lanes": values[0]}
-    raise ValueError(f"a design is sp_top:L,N,K or sp_accel:N; got {text!r}")
+    if top == "sp_accel" and len(values) in (1, 2):
+        return {"top": top, "column_lanes": values[0], "perm_lanes": values[1] if len(values) == 2 else 1}
+    raise ValueError(f"a design is sp_top:L,N,K or sp_accel:N[,N_p]; got {text!r}")
 
 
 def label(r: dict) -> str:
     if r.get("top") == "sp_accel":
-        return f"sp_accel N={r['column_lanes']}"
+        return f"sp_accel ({r['column_lanes']},{r.get('perm_lanes', 1)})"
     return f"sp_top ({r['synapse_lanes']},{r['column_lanes']},{r.get('kwta_lanes') or r['column_lanes']})"
 
 
@@ -69,7 +69,7 @@ def plot(results: list[dict], out: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("golden_dir", nargs="?", type=Path)
-    ap.add_argument("--design", action="append", default=[], help="sp_top:L,N,K or sp_accel:N (repeatable)")
+    ap.add_argument("--design", action="append", default=[], help="sp_top:L,N,K or sp_accel:N[,N_p] (repeatable)")
     ap.add_argument("--family", default="ecp5")
     ap.add_argument("--device", default="85k")
     ap.add_argument("--timeout", type=float, default=3600.0)
