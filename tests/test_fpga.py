@@ -222,10 +222,11 @@ def test_implement_sp_accel(golden_small, tmp_path):
     assert u["ff"]["used"] >= 8 * 16 + 64 + 16 + 8
     lines = re.findall(r"Max frequency for clock\s+'[^']+':\s+([\d.]+) MHz", (tmp_path / "nextpnr.log").read_text())
     assert r["fmax_mhz"] == pytest.approx(float(lines[-1]), abs=0.01)
-    modeled = hdl.model_cycles(hdl.pooler_from_manifest(load(golden_small)[0]), load(golden_small)[1]["input"],
-                               top="sp_accel", column_lanes=2, perm_lanes=2)["total"]
+    m, g = load(golden_small)
+    modeled = hdl.model_cycles(hdl.pooler_from_manifest(m), g["input"], top="sp_accel", column_lanes=2,
+                               perm_lanes=2)["total"]
     assert r["cycles"]["learn_per_step"] == pytest.approx(modeled.mean(), abs=0.05)
-    small = hdl.model_cycles(hdl.pooler_from_manifest(load(golden_small)[0]), load(golden_small)[1]["input"])["total"]
+    small = hdl.model_cycles(hdl.pooler_from_manifest(m), g["input"])["total"]
     assert modeled.mean() < small.mean()
     assert r["hardware_steps_per_s"]["learn"] == pytest.approx(r["fmax_mhz"] * 1e6 / r["cycles"]["learn_per_step"],
                                                                rel=1e-3)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from htmhw.hw import hdl
+from rtl_mutation import mutated_copy
 from htmhw.cli import main as cli_main
 from htmhw.hw.golden import COVERAGE_COUNTS, boost_lut_address, coverage_counts, load
 
@@ -406,14 +407,7 @@ RTL_FILES = {f"{m}.v" for m in hdl.RTL_MODULES} - {"sp_accel.v"}
 
 def mutated_rtl(tmp_path, mutation):
     fname, edits, _, _ = MUTATIONS[mutation]
-    rtl = tmp_path / "rtl"
-    shutil.copytree(hdl.hdl_ref_dir() / "rtl", rtl)
-    text = (rtl / fname).read_text()
-    for old, new in edits:
-        assert text.count(old) == 1, f"mutation target not found once in {fname}: {old}"
-        text = text.replace(old, new)
-    (rtl / fname).write_text(text)
-    return rtl
+    return mutated_copy(tmp_path, fname, edits)
 
 
 def test_mutants_cover_every_rtl_file():

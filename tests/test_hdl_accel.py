@@ -5,7 +5,6 @@ fails the test. Each verification must compare exactly the words the golden dire
 promises, with zero mismatches and per-step cycle counts equal to the cycle model's.
 """
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ import pytest
 import htmhw._core as core
 from htmhw.cli import main as cli_main
 from htmhw.hw import hdl
+from rtl_mutation import mutated_copy
 from htmhw.hw.golden import load
 
 pytestmark = pytest.mark.hdl
@@ -206,13 +206,7 @@ ACCEL_MUTATIONS = {
 @pytest.mark.parametrize("mutation", sorted(ACCEL_MUTATIONS))
 def test_accel_mutant_fails(accel_golden, tmp_path, mutation):
     edits, vectors, lanes, field = ACCEL_MUTATIONS[mutation]
-    rtl = tmp_path / "rtl"
-    shutil.copytree(hdl.hdl_ref_dir() / "rtl", rtl)
-    text = (rtl / "sp_accel.v").read_text()
-    for old, new in edits:
-        assert text.count(old) == 1, f"mutation target not found once: {old}"
-        text = text.replace(old, new)
-    (rtl / "sp_accel.v").write_text(text)
+    rtl = mutated_copy(tmp_path, "sp_accel.v", edits)
     g = accel_golden(vectors, 60)
     col, perm = lanes if isinstance(lanes, tuple) else (lanes, 1)
     v = hdl.verify(g, simulators=("icarus",), rtl_dir=rtl, top="sp_accel", column_lanes=col, perm_lanes=perm)

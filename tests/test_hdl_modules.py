@@ -9,11 +9,11 @@ check that caught them.
 A missing cocotb or Icarus fails these tests (RuntimeError from
 htmhw.hw.hdl.run_cocotb_testbench); they are never skipped.
 """
-import shutil
 
 import pytest
 
 from htmhw.hw import hdl
+from rtl_mutation import mutated_copy
 
 pytestmark = pytest.mark.hdl
 
@@ -116,14 +116,7 @@ MUTATIONS = {
 
 def mutated_rtl(tmp_path, mutation):
     fname, edits, _, _, _ = MUTATIONS[mutation]
-    rtl = tmp_path / "rtl"
-    shutil.copytree(hdl.hdl_ref_dir() / "rtl", rtl)
-    text = (rtl / fname).read_text()
-    for old, new in edits:
-        assert text.count(old) == 1, f"mutation target not found once in {fname}: {old}"
-        text = text.replace(old, new)
-    (rtl / fname).write_text(text)
-    return rtl
+    return mutated_copy(tmp_path, fname, edits)
 
 
 def test_mutants_cover_every_module_under_test():
