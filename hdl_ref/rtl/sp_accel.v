@@ -261,17 +261,36 @@ module sp_accel #(
     // at a non-power-of-two stride (col * N * B_o, (col * N_p + j) * W) becomes a barrel
     // shifter over the whole vector in yosys (W = 49: 14 stages of 12,544 multiplexers per
     // lane), which kept synthesis of mnist-256 running for 50 minutes without finishing.
-    reg [N*OVERLAP_BITS-1:0] group_overlap;
-    reg [OVERLAP_BITS-1:0]   host_overlap;
-    integer q;
-    always @* begin
-        group_overlap = {N*OVERLAP_BITS{1'b0}};
-        for (q = 0; q < GROUPS; q = q + 1)
-            group_overlap = group_overlap | ({N*OVERLAP_BITS{col == q}} & overlap_all[q*N*OVERLAP_BITS +: N*OVERLAP_BITS]);
-        host_overlap = {OVERLAP_BITS{1'b0}};
-        for (q = 0; q < C; q = q + 1)
-            host_overlap = host_overlap | ({OVERLAP_BITS{host_col_q == q}} & overlap_all[q*OVERLAP_BITS +: OVERLAP_BITS]);
-    end
+    // Each selected bit is one reduction over the choices (a balanced OR tree): a loop of
+    // `x = x | ...` is a chain as deep as the choices, and the WebAssembly yosys's abc9
+    // recursion runs out of stack on such chains at mnist-256 size.
+    wire [N*OVERLAP_BITS-1:0] group_overlap;
+    wire [OVERLAP_BITS-1:0]   host_overlap;
+    wire [GROUPS-1:0]         group_onehot;
+    wire [C-1:0]              host_onehot;
+    genvar sb, sq;
+    generate
+        for (sq = 0; sq < GROUPS; sq = sq + 1) begin : group_select
+            assign group_onehot[sq] = (col == sq);
+        end
+        for (sq = 0; sq < C; sq = sq + 1) begin : host_select
+            assign host_onehot[sq] = (host_col_q == sq);
+        end
+        for (sb = 0; sb < N*OVERLAP_BITS; sb = sb + 1) begin : group_bit
+            wire [GROUPS-1:0] choices;
+            for (sq = 0; sq < GROUPS; sq = sq + 1) begin : choice
+                assign choices[sq] = overlap_all[sq*N*OVERLAP_BITS + sb];
+            end
+            assign group_overlap[sb] = |(group_onehot & choices);
+        end
+        for (sb = 0; sb < OVERLAP_BITS; sb = sb + 1) begin : host_bit
+            wire [C-1:0] choices;
+            for (sq = 0; sq < C; sq = sq + 1) begin : choice
+                assign choices[sq] = overlap_all[sq*OVERLAP_BITS + sb];
+            end
+            assign host_overlap[sb] = |(host_onehot & choices);
+        end
+    endgenerate
     wire duty_step = (state == S_DUTY);
     wire [COLUMN_BITS-1:0] group_raddr = host_next ? h_group : col_d;
     wire [COLUMN_BITS-1:0] group_waddr = busy ? col : h_group;
@@ -368,16 +387,22 @@ module sp_accel #(
     wire [NP-1:0] lane_valid_p;
     wire [NP*($clog2(POOL_MAX+1)+1)-1:0] conn_after;
     localparam CB = $clog2(POOL_MAX+1) + 1;
-    genvar j;
+    genvar j, cg;
     generate
         for (j = 0; j < NP; j = j + 1) begin : perm_lane
             assign lane_valid_p[j] = ({{32{1'b0}}, col} * NP + j) < C;
-            reg [W-1:0] x_col;   // the window of this lane's column (one-hot AND-OR, see group_overlap)
-            integer pg;
-            always @* begin
-                x_col = {W{1'b0}};
-                for (pg = 0; pg < PGROUPS; pg = pg + 1)
-                    if (pg * NP + j < C) x_col = x_col | ({W{col == pg}} & x_window[(pg*NP + j)*W +: W]);
+            // This lane's column's window: per position one reduction over the groups.
+            wire [W-1:0] x_col;
+            for (t = 0; t < W; t = t + 1) begin : window_bit
+                wire [PGROUPS-1:0] choices;
+                for (cg = 0; cg < PGROUPS; cg = cg + 1) begin : choice
+                    if (cg * NP + j < C) begin : real_column
+                        assign choices[cg] = (col == cg) && x_window[(cg*NP + j)*W + t];
+                    end else begin : padding
+                        assign choices[cg] = 1'b0;
+                    end
+                end
+                assign x_col[t] = |choices;
             end
             wire [SIZE_BITS-1:0] size = size_rdata[j*SIZE_BITS +: SIZE_BITS];
             wire [POOL_MAX-1:0] slot_valid, slot_connected;
