@@ -326,6 +326,11 @@ MUTATIONS = {
     "first_set_right": ("sp_first_set.v", [("idx[i] = any[2*i] ? idx[2*i] : idx[2*i+1];",
                                             "idx[i] = any[2*i+1] ? idx[2*i+1] : idx[2*i];")],
                         "edge-60", "written_perm"),
+    # Maximum tree takes the smaller child: the running maximum overlap duty stays 0, and
+    # so does the minimum duty.
+    "max_takes_smaller": ("sp_max.v", [("node[i] = (node[2*i] > node[2*i+1]) ? node[2*i] : node[2*i+1];",
+                                        "node[i] = (node[2*i] > node[2*i+1]) ? node[2*i+1] : node[2*i];")],
+                          "edge-60", "min_overlap_duty"),
     # Weak column when v <= m instead of v < m. The extra bumped row is not among the
     # step's written rows, so it shows in the next step's overlaps.
     "weak_le": ("sp_top.v", [("(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] < (LOCAL ? min_duty_rdata : min_duty))",

@@ -420,15 +420,13 @@ module sp_accel #(
                 assign slot_connected[t] = slot_valid[t] &&
                                            (window_perms[(j*POOL_MAX+t)*PERM_BITS +: PERM_BITS] >= CONN_Q);
             end
+            // Window bit t is set when a connected slot lies at t: one reduction over the slots.
             for (t = 0; t < W; t = t + 1) begin : scatter
-                reg hit;
-                integer s;
-                always @* begin
-                    hit = 1'b0;
-                    for (s = 0; s < POOL_MAX; s = s + 1)
-                        if (slot_connected[s] && pos_rdata[(j*POOL_MAX+s)*POS_BITS +: POS_BITS] == t) hit = 1'b1;
+                wire [POOL_MAX-1:0] hits;
+                for (cg = 0; cg < POOL_MAX; cg = cg + 1) begin : slot_hit
+                    assign hits[cg] = slot_connected[cg] && (pos_rdata[(j*POOL_MAX+cg)*POS_BITS +: POS_BITS] == t);
                 end
-                assign window_next[j*W+t] = hit;
+                assign window_next[j*W+t] = |hits;
             end
             wire [$clog2(POOL_MAX+1)-1:0] count;
             sp_popcount #(.N(POOL_MAX)) conn_count (.bits(slot_connected), .count(count));
@@ -538,14 +536,18 @@ module sp_accel #(
         endcase
     end
 
-    integer jm;
-    reg [DUTY_BITS-1:0] group_max_duty;
-    always @* begin
-        group_max_duty = max_overlap_duty;
-        for (jm = 0; jm < N; jm = jm + 1)
-            if (lane_valid[jm] && overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS] > group_max_duty)
-                group_max_duty = overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS];
-    end
+    // The largest overlap duty so far: the running maximum and this group's valid lanes
+    // (invalid lanes as 0, which no maximum of unsigned values can exceed).
+    wire [(N+1)*DUTY_BITS-1:0] duty_candidates;
+    generate
+        for (g = 0; g < N; g = g + 1) begin : duty_candidate
+            assign duty_candidates[g*DUTY_BITS +: DUTY_BITS] =
+                lane_valid[g] ? overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] : {DUTY_BITS{1'b0}};
+        end
+    endgenerate
+    assign duty_candidates[N*DUTY_BITS +: DUTY_BITS] = max_overlap_duty;
+    wire [DUTY_BITS-1:0] group_max_duty;
+    sp_max #(.N(N + 1), .WIDTH(DUTY_BITS)) group_max (.values(duty_candidates), .max(group_max_duty));
     wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
 
     always @(posedge clk) begin

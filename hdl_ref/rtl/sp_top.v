@@ -506,14 +506,18 @@ module sp_top #(
             init_next[2*N + ji] = winners_all[next_active*N + ji] || weak_all[next_active*N + ji];
         end
     end
-    integer jm;
-    reg [DUTY_BITS-1:0] group_max_duty;
-    always @* begin
-        group_max_duty = max_overlap_duty;
-        for (jm = 0; jm < N; jm = jm + 1)
-            if (lane_valid[jm] && overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS] > group_max_duty)
-                group_max_duty = overlap_duty_next[jm*DUTY_BITS +: DUTY_BITS];
-    end
+    // The largest overlap duty so far: the running maximum and this group's valid lanes
+    // (invalid lanes as 0, which no maximum of unsigned values can exceed).
+    wire [(N+1)*DUTY_BITS-1:0] duty_candidates;
+    generate
+        for (g = 0; g < N; g = g + 1) begin : duty_candidate
+            assign duty_candidates[g*DUTY_BITS +: DUTY_BITS] =
+                lane_valid[g] ? overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] : {DUTY_BITS{1'b0}};
+        end
+    endgenerate
+    assign duty_candidates[N*DUTY_BITS +: DUTY_BITS] = max_overlap_duty;
+    wire [DUTY_BITS-1:0] group_max_duty;
+    sp_max #(.N(N + 1), .WIDTH(DUTY_BITS)) group_max (.values(duty_candidates), .max(group_max_duty));
     wire [DUTY_BITS+16:0] min_duty_product = MIN_PCT_Q * max_overlap_duty;
 
     always @(posedge clk) begin

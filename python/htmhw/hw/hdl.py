@@ -34,8 +34,8 @@ TARGETS = {
     "ice40": "synth_ice40 -top sp_top",
     "xc7": "synth_xilinx -top sp_top -family xc7 -noiopad -flatten",
 }
-RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_overlap_unit", "sp_boost_mul", "sp_kwta", "sp_kwta_mark",
-               "sp_perm_update", "sp_duty_update", "sp_local_interval", "sp_local", "sp_top",
+RTL_MODULES = ("sp_ram", "sp_popcount", "sp_first_set", "sp_max", "sp_overlap_unit", "sp_boost_mul", "sp_kwta",
+               "sp_kwta_mark", "sp_perm_update", "sp_duty_update", "sp_local_interval", "sp_local", "sp_top",
                "sp_accel")
 # The two top-level designs (hdl_ref/README.md): sp_top, the small design with lane
 # parameters, and sp_accel, the receptive-field accelerator.
