@@ -296,14 +296,16 @@ MUTATIONS = {
     "lut_addr_old_duty": ("sp_duty_update.v", [("wire [DUTY_BITS+1:0] biased = a_next + HALF - TARGET;",
                                                 "wire [DUTY_BITS+1:0] biased = a + HALF - TARGET;")],
                           "edge-60", "boost"),
-    # Tie-break flipped within a group: the marking walks the lanes from the last down, so
+    # Tie-break flipped within a group: a tie's place counts the tied lanes above it, so
     # higher indices win ties (the contract: lower index wins); 4 column lanes (edge's 8
     # columns in 2 groups).
-    "tie_higher_index": ("sp_kwta_mark.v", [("for (j = 0; j < LANES; j = j + 1) begin",
-                                             "for (j = LANES - 1; j >= 0; j = j - 1) begin")], "edge-60", "winners"),
+    "tie_higher_index": ("sp_kwta_mark.v", [("if (j == 0) begin : first", "if (j == LANES - 1) begin : first"),
+        ("wire [$clog2(j + 1)-1:0] count;", "wire [$clog2(LANES - j)-1:0] count;"),
+        ("sp_popcount #(.N(j)) ties_before (.bits(tie[j-1:0])",
+         "sp_popcount #(.N(LANES - 1 - j)) ties_before (.bits(tie[LANES-1:j+1])")], "edge-60", "winners"),
     # kWTA gives one tie slot too many.
-    "tie_budget": ("sp_kwta_mark.v", [("({1'b0, ties_out} + greater < K_COUNT)",
-                                       "({1'b0, ties_out} + greater <= K_COUNT)")], "edge-60", "winners"),
+    "tie_budget": ("sp_kwta_mark.v", [("+ ties_ahead < K_WIDE)",
+                                       "+ ties_ahead <= K_WIDE)")], "edge-60", "winners"),
     # Marking lets ineligible columns win (shows when fewer than k are eligible).
     "mark_ignores_eligible": ("sp_kwta_mark.v", [("eligible = valid[j] && ({32'd0, s} >= STIMULUS_SCORE);",
                                                   "eligible = valid[j];")], "edge-60", "winners"),

@@ -92,10 +92,12 @@ def test_perm_update_scoreboard(tmp_path, name):
 
 # name -> (file, [(old, new)], testbench, parameter set, a mismatch line the scoreboard must print)
 MUTATIONS = {
-    # Marking visits a group's lanes from the highest index down: within a group the
-    # higher column takes the last tie slots (the contract: the lower index wins).
-    "mark_tie_higher_index": ("sp_kwta_mark.v", [("for (j = 0; j < LANES; j = j + 1) begin",
-                                                  "for (j = LANES - 1; j >= 0; j = j - 1) begin")],
+    # A tie's place counts the tied lanes above it, not below: within a group the
+    # higher column takes the first tie slots (the contract: the lower index wins).
+    "mark_tie_higher_index": ("sp_kwta_mark.v", [("if (j == 0) begin : first", "if (j == LANES - 1) begin : first"),
+        ("wire [$clog2(j + 1)-1:0] count;", "wire [$clog2(LANES - j)-1:0] count;"),
+        ("sp_popcount #(.N(j)) ties_before (.bits(tie[j-1:0])",
+         "sp_popcount #(.N(LANES - 1 - j)) ties_before (.bits(tie[LANES-1:j+1])")],
                               "kwta", "lanes4", "MISMATCH tie at the cut: k=5 winners"),
     # A score equal to theta * 2^B_b is not eligible (s > instead of s >=).
     "mark_eligible_gt": ("sp_kwta_mark.v", [("({32'd0, s} >= STIMULUS_SCORE)", "({32'd0, s} > STIMULUS_SCORE)")],

@@ -20,23 +20,38 @@ module sp_kwta_mark #(
     output reg  [LANES-1:0]            win,
     output reg  [COUNT_BITS-1:0]       ties_out
 );
-    localparam [COUNT_BITS:0] K_COUNT = K;
-    reg [SCORE_BITS-1:0] s;
-    reg eligible;
-    integer j;
-    always @* begin
-        ties_out = ties_in;
-        for (j = 0; j < LANES; j = j + 1) begin
-            s = scores[j*SCORE_BITS +: SCORE_BITS];
-            eligible = valid[j] && ({32'd0, s} >= STIMULUS_SCORE);
-            win[j] = 1'b0;
-            if (eligible && s > threshold) begin
-                win[j] = 1'b1;
-            end else if (eligible && s == threshold && ({1'b0, ties_out} + greater < K_COUNT)) begin
-                win[j] = 1'b1;
-                ties_out = ties_out + 1'b1;
+    // A tie's place among the ties is the count of tied lanes before it (a prefix
+    // popcount per lane, not a running counter carried from lane to lane: at 16 lanes
+    // that chain of adders and compares was the design's longest path). Ties win in
+    // ascending order while ties_in + (ties before) + G < K; once one tie loses, every
+    // later one does, so counting all earlier ties, won or not, gives the same winners.
+    localparam LANE_BITS = $clog2(LANES + 1);
+    localparam [COUNT_BITS+1:0] K_WIDE = K;
+    wire [LANES-1:0] above, tie;
+    wire [LANES-1:0] tie_win;
+    genvar j;
+    generate
+        for (j = 0; j < LANES; j = j + 1) begin : lane
+            wire [SCORE_BITS-1:0] s = scores[j*SCORE_BITS +: SCORE_BITS];
+            wire eligible = valid[j] && ({32'd0, s} >= STIMULUS_SCORE);
+            assign above[j] = eligible && (s > threshold);
+            assign tie[j] = eligible && (s == threshold);
+            wire [LANE_BITS-1:0] ties_ahead;
+            if (j == 0) begin : first
+                assign ties_ahead = {LANE_BITS{1'b0}};
+            end else begin : later
+                wire [$clog2(j + 1)-1:0] count;
+                sp_popcount #(.N(j)) ties_before (.bits(tie[j-1:0]), .count(count));
+                assign ties_ahead = count;
             end
+            assign tie_win[j] = tie[j] && ({2'b00, ties_in} + {2'b00, greater} + ties_ahead < K_WIDE);
         end
+    endgenerate
+    wire [LANE_BITS-1:0] tie_wins;
+    sp_popcount #(.N(LANES)) won (.bits(tie_win), .count(tie_wins));
+    always @* begin
+        win = above | tie_win;
+        ties_out = ties_in + tie_wins;
     end
 endmodule
 `default_nettype wire
