@@ -138,6 +138,13 @@ module sp_accel #(
     reg [DUTY_BITS-1:0]    max_overlap_duty;
     reg                    boost_write;      // write the LUT words read in the previous cycle to boost_mem[boost_col]
     reg [COLUMN_BITS-1:0]  boost_col;
+    // The duty phase's second stage, one cycle behind the first (marking, overlap duty):
+    // active duty, boost-LUT address and the running maximum overlap duty of group lag_col.
+    reg                    duty_lag;
+    reg [COLUMN_BITS-1:0]  lag_col;
+    reg [N-1:0]            lag_win;          // the group's winners, as marked in the first stage
+    reg [N-1:0]            lag_valid;
+    reg [N*DUTY_BITS-1:0]  lag_overlap_duty; // the group's updated overlap duties
     reg [MASK_BITS-1:0]    winners_all;      // winner mask, padded to whole groups
     reg [MASK_BITS-1:0]    weak_all;         // weak columns (v < m) of this learning step
     reg [COUNT_BITS-1:0]   ties_won;
@@ -297,7 +304,8 @@ module sp_accel #(
     sp_ram #(.WIDTH(N*SCORE_BITS), .DEPTH(GROUPS), .SLICES(N)) boosted_mem (
         .clk(clk), .we(state == S_BOOST), .waddr(col[GROUP_BITS-1:0]), .wdata(score), .hwe(1'b0), .hslice(h_lane),
         .hdata({SCORE_BITS{1'b0}}), .raddr(group_raddr[GROUP_BITS-1:0]), .rdata(score_rdata));
-    // Written one cycle behind the duty phase's LUT reads (the last group: in S_PSEL).
+    // Written one cycle behind the LUT reads of the duty phase's second stage (the last
+    // group: in the cycle after S_PSEL, S_PASS or S_MIN, which do not read it).
     sp_ram #(.WIDTH(N*BOOST_BITS), .DEPTH(GROUPS), .SLICES(N)) boost_mem (
         .clk(clk), .we(busy && boost_write), .waddr(busy ? boost_col[GROUP_BITS-1:0] : h_group[GROUP_BITS-1:0]),
         .wdata(lut_rdata), .hwe(host_write && host_sel == H_BOOST), .hslice(h_lane),
@@ -306,10 +314,11 @@ module sp_accel #(
         .clk(clk), .we(duty_step), .waddr(group_waddr[GROUP_BITS-1:0]), .wdata(overlap_duty_next),
         .hwe(host_write && host_sel == H_OVERLAP_DUTY), .hslice(h_lane), .hdata(host_wdata[DUTY_BITS-1:0]),
         .raddr(group_raddr[GROUP_BITS-1:0]), .rdata(overlap_duty_rdata));
+    // Read for the second stage: the group being marked now, so its word arrives with it.
     sp_ram #(.WIDTH(N*DUTY_BITS), .DEPTH(GROUPS), .SLICES(N)) active_duty_mem (
-        .clk(clk), .we(duty_step), .waddr(group_waddr[GROUP_BITS-1:0]), .wdata(active_duty_next),
+        .clk(clk), .we(duty_lag), .waddr(busy ? lag_col[GROUP_BITS-1:0] : h_group[GROUP_BITS-1:0]), .wdata(active_duty_next),
         .hwe(host_write && host_sel == H_ACTIVE_DUTY), .hslice(h_lane), .hdata(host_wdata[DUTY_BITS-1:0]),
-        .raddr(group_raddr[GROUP_BITS-1:0]), .rdata(active_duty_rdata));
+        .raddr(duty_step ? col[GROUP_BITS-1:0] : group_raddr[GROUP_BITS-1:0]), .rdata(active_duty_rdata));
     // One boost LUT per column lane; the host writes all copies and reads copy 0.
     generate
         for (g = 0; g < N; g = g + 1) begin : lut
@@ -369,10 +378,12 @@ module sp_accel #(
                            .BOOSTED_FRAC_BITS(BOOSTED_FRAC_BITS)) boost_mul (
                 .overlap(group_overlap[g*OVERLAP_BITS +: OVERLAP_BITS]), .boost(boost_rdata[g*BOOST_BITS +: BOOST_BITS]),
                 .boost_on(learn_step || BOOST_IN_INFERENCE != 0), .boosted(score[g*SCORE_BITS +: SCORE_BITS]));
+            // Its two halves are independent: the overlap half updates this cycle's group
+            // (first stage), the active half and the LUT address group lag_col (second).
             sp_duty_update #(.DUTY_BITS(DUTY_BITS), .LUT_BITS(LUT_BITS), .TARGET_Q(TARGET_Q), .SHIFT_BITS(SHIFT_BITS)) duty_update (
                 .overlap_duty(overlap_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
                 .active_duty(active_duty_rdata[g*DUTY_BITS +: DUTY_BITS]),
-                .overlap_nonzero(group_overlap[g*OVERLAP_BITS +: OVERLAP_BITS] != 0), .winner(mark_win[g]),
+                .overlap_nonzero(group_overlap[g*OVERLAP_BITS +: OVERLAP_BITS] != 0), .winner(lag_win[g]),
                 .shift(duty_shift), .overlap_duty_next(overlap_duty_next[g*DUTY_BITS +: DUTY_BITS]),
                 .active_duty_next(active_duty_next[g*DUTY_BITS +: DUTY_BITS]),
                 .lut_addr(lut_addr[g*LUT_BITS +: LUT_BITS]));
@@ -542,7 +553,7 @@ module sp_accel #(
     generate
         for (g = 0; g < N; g = g + 1) begin : duty_candidate
             assign duty_candidates[g*DUTY_BITS +: DUTY_BITS] =
-                lane_valid[g] ? overlap_duty_next[g*DUTY_BITS +: DUTY_BITS] : {DUTY_BITS{1'b0}};
+                lag_valid[g] ? lag_overlap_duty[g*DUTY_BITS +: DUTY_BITS] : {DUTY_BITS{1'b0}};
         end
     endgenerate
     assign duty_candidates[N*DUTY_BITS +: DUTY_BITS] = max_overlap_duty;
@@ -565,11 +576,18 @@ module sp_accel #(
             winners_all <= {MASK_BITS{1'b0}};
             weak_all <= {MASK_BITS{1'b0}};
             boost_write <= 1'b0;
+            duty_lag <= 1'b0;
         end else begin
             state <= state_d;
             col <= col_d;
-            boost_write <= duty_step && (BOOST_UPDATE != 0);
-            boost_col <= col;
+            duty_lag <= duty_step;
+            lag_col <= col;
+            lag_win <= mark_win;
+            lag_valid <= lane_valid;
+            lag_overlap_duty <= overlap_duty_next;
+            if (duty_lag) max_overlap_duty <= group_max_duty;
+            boost_write <= duty_lag && (BOOST_UPDATE != 0);
+            boost_col <= lag_col;
             case (state)
                 S_IDLE: begin
                     if (host_write && (host_sel == H_PERM || host_sel == H_POOL_INPUT || host_sel == H_POOL_SIZE))
@@ -600,7 +618,6 @@ module sp_accel #(
                     winners_all[col*N +: N] <= mark_win;
                     weak_all[col*N +: N] <= weak_now;
                     ties_won <= ties_next;
-                    max_overlap_duty <= group_max_duty;
                 end
                 S_PSEL: {lane_on, lane_mode} <= init_first;
                 S_PASS: {lane_on, lane_mode} <= more ? {on_after, mode_after} : init_next;
