@@ -144,7 +144,7 @@ def test_accel_cocotb(accel_golden):
 def test_accel_cycle_model_counts(accel_golden):
     """sp_accel's cycle formulas (hdl_ref/README.md, "sp_accel"), checked on their own:
     inference 2B + S + 3 and learning 2B + S + 5 + the permanence passes, for B column
-    groups and S score bits; the rebuild adds C cycles to the first step."""
+    groups and S score bits; the rebuild adds B_p + 1 cycles to the first step."""
     m, g = load(accel_golden("edge", 30))
     score_bits = m["constants"]["overlap_bits"] + m["hw"]["boost_int_bits"] + m["hw"]["boosted_frac_bits"]
     x = g["input"].astype(np.uint8)
@@ -153,7 +153,7 @@ def test_accel_cycle_model_counts(accel_golden):
     assert np.all(infer["total"] == 2 * groups + score_bits + 3)
     learn = hdl.model_cycles(hdl.pooler_from_manifest(m), x, learn=True, top="sp_accel", column_lanes=2,
                              rebuild_first=True)
-    assert learn["overlap"][0] == 1 + groups + 8 and np.all(learn["overlap"][1:] == 1 + groups)
+    assert learn["overlap"][0] == 1 + groups + 8 + 1 and np.all(learn["overlap"][1:] == 1 + groups)
     rest = learn["total"] - learn["permanence"]
     assert np.all(rest[1:] == 2 * groups + score_bits + 4)   # + S_PSEL in the permanence phase: 2B + S + 5
     assert np.all(learn["permanence"] >= 1) and learn["permanence"].sum() > len(x) * 3
@@ -161,7 +161,7 @@ def test_accel_cycle_model_counts(accel_golden):
     # more permanence cycles than with one column per pass, and the rebuild one per group.
     grouped = hdl.model_cycles(hdl.pooler_from_manifest(m), x, learn=True, top="sp_accel", column_lanes=2,
                                perm_lanes=4, rebuild_first=True)
-    assert grouped["overlap"][0] == 1 + groups + 8 // 4
+    assert grouped["overlap"][0] == 1 + groups + 8 // 4 + 1
     assert np.all(grouped["permanence"] <= learn["permanence"])
     assert grouped["permanence"].sum() < learn["permanence"].sum()
     assert np.array_equal(grouped["total"] - grouped["permanence"] - grouped["overlap"],
@@ -185,6 +185,13 @@ ACCEL_MUTATIONS = {
                              "edge", 2, "overlap"),
     # No rebuild of the window bits after the host loaded the pools.
     "no_rebuild": ([("state_d = stale ? S_REBUILD : S_OVL;", "state_d = S_OVL;")], "edge", 1, "overlap"),
+    # The overlap phase starts right after the rebuild, before the last group's window
+    # bits (written one cycle later) arrive.
+    "no_settle": ([("state_d = S_SETTLE;", "state_d = S_OVL;")], "edge", 1, "overlap"),
+    # The duty phase's second stage writes the active duties to the group being marked now,
+    # not to the group it updated.
+    "active_duty_write_group": ([(".waddr(busy ? lag_col[GROUP_BITS-1:0]", ".waddr(busy ? col[GROUP_BITS-1:0]")],
+                                "edge", 2, "active_duty"),
     # The window bits are written by the rebuild only, not after permanence passes.
     "window_not_updated": ([("wire                      window_we = (state == S_REBUILD) || (state == S_PASS);",
                              "wire                      window_we = (state == S_REBUILD);")], "edge", 2, "overlap"),

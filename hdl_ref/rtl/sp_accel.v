@@ -105,7 +105,7 @@ module sp_accel #(
     localparam [SIZE_BITS:0] STIMULUS_COUNT = STIMULUS;
     localparam [1:0] MODE_ADAPT = 2'd0, MODE_RAISE = 2'd1, MODE_TRIM = 2'd2, MODE_WEAK = 2'd3;
     localparam [3:0] S_IDLE = 4'd0, S_REBUILD = 4'd1, S_OVL = 4'd2, S_BOOST = 4'd3, S_KWTA = 4'd4, S_MARK = 4'd5,
-                     S_DUTY = 4'd6, S_PSEL = 4'd7, S_PASS = 4'd8, S_MIN = 4'd9, S_DONE = 4'd10;
+                     S_DUTY = 4'd6, S_PSEL = 4'd7, S_PASS = 4'd8, S_MIN = 4'd9, S_DONE = 4'd10, S_SETTLE = 4'd11;
 `include "sp_host_map.vh"
 
     // Elaboration-time checks (a failing one names itself and the instance path).
@@ -201,6 +201,17 @@ module sp_accel #(
     reg  [GROUPS*N*OVERLAP_BITS-1:0] overlap_all;   // registered in S_OVL, padded to whole groups
     wire                      window_we = (state == S_REBUILD) || (state == S_PASS);
     wire [NP*W-1:0]           window_next;   // the current group's connected window bits after this cycle
+    // They reach the columns' window bits one cycle later (the path from the permanence
+    // word through the update and the scatter was the longest); S_SETTLE waits for the
+    // last rebuilt group, and a step's last pass lands during S_MIN.
+    reg                       window_lag;
+    reg  [COLUMN_BITS-1:0]    window_col;
+    reg  [NP*W-1:0]           window_bits;
+    always @(posedge clk) begin
+        window_lag <= !rst && window_we;
+        window_col <= col;
+        window_bits <= window_next;
+    end
     localparam [WCOUNT_BITS:0] OVERLAP_MAX = (1 << OVERLAP_BITS) - 1;
     // The window (docs/rng.md step 1), as constant arithmetic (yosys and Verilator elaborate
     // it fast; a constant function called per position takes them minutes at C*W = 12,544).
@@ -241,7 +252,7 @@ module sp_accel #(
                 end
             end
             reg [W-1:0] connected;
-            always @(posedge clk) if (window_we && col == g / NP) connected <= window_next[(g % NP)*W +: W];
+            always @(posedge clk) if (window_lag && window_col == g / NP) connected <= window_bits[(g % NP)*W +: W];
             assign conn_window[g*W +: W] = connected;
             wire [WCOUNT_BITS-1:0] count;
             sp_popcount #(.N(W)) overlap_count (.bits(connected & x_window[g*W +: W]), .count(count));
@@ -506,12 +517,13 @@ module sp_accel #(
             end
             S_REBUILD: begin
                 if (col == LAST_PGROUP) begin
-                    state_d = S_OVL;
+                    state_d = S_SETTLE;
                     col_d = {COLUMN_BITS{1'b0}};
                 end else begin
                     col_d = col + 1'b1;
                 end
             end
+            S_SETTLE: state_d = S_OVL;
             S_OVL: state_d = S_BOOST;
             S_BOOST: begin
                 if (col == LAST_GROUP) begin
@@ -631,7 +643,7 @@ module sp_accel #(
     always @* begin
         phase = 3'd5;                                          // S_MIN, S_DONE
         if (state == S_IDLE) phase = 3'd0;
-        if (state == S_REBUILD || state == S_OVL || state == S_BOOST) phase = 3'd1;
+        if (state == S_REBUILD || state == S_SETTLE || state == S_OVL || state == S_BOOST) phase = 3'd1;
         if (state == S_KWTA || state == S_MARK) phase = 3'd2;
         if (state == S_DUTY) phase = 3'd3;
         if (state == S_PSEL || state == S_PASS) phase = 3'd4;

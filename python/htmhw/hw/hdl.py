@@ -695,8 +695,8 @@ def model_cycles(sp, inputs, learn=True, synapse_lanes: int = 1, clock_mhz: floa
     permanence lanes ``perm_lanes`` only;
     hdl_ref/README.md, "sp_accel"): its permanence phase is sp_top's with one column per
     group and the whole pool in one row, so it comes from the same C++ model;
-    ``rebuild_first`` adds the C / perm_lanes cycles that rebuild the window bits at the first step
-    after the host loaded the pools (a golden directory's step 0).
+    ``rebuild_first`` adds the ceil(C / perm_lanes) + 1 cycles that rebuild the window bits at the
+    first step after the host loaded the pools (a golden directory's step 0).
     """
     from .._validation import as_binary_matrix
 
@@ -747,7 +747,7 @@ def _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, r
         "finish": base[:, 4],
     }
     if rebuild_first and len(flags):
-        out["overlap"][0] += perm_groups
+        out["overlap"][0] += perm_groups + 1                                      # S_REBUILD, S_SETTLE
     return out
 
 
