@@ -185,9 +185,9 @@ ACCEL_MUTATIONS = {
                              "edge", 2, "overlap"),
     # No rebuild of the window bits after the host loaded the pools.
     "no_rebuild": ([("state_d = stale ? S_REBUILD : S_OVL;", "state_d = S_OVL;")], "edge", 1, "overlap"),
-    # The overlap phase starts right after the rebuild, before the last group's window
-    # bits (written one cycle later) arrive.
-    "no_settle": ([("state_d = S_SETTLE;", "state_d = S_OVL;")], "edge", 1, "overlap"),
+    # A pass's window bits, written one cycle later, go to the group of that later cycle.
+    "window_write_group": ([("if (window_lag && window_col == g / NP)", "if (window_lag && col == g / NP)")],
+                           "edge", 1, "overlap"),
     # The duty phase's second stage writes the active duties to the group being marked now,
     # not to the group it updated.
     "active_duty_write_group": ([(".waddr(busy ? lag_col[GROUP_BITS-1:0]", ".waddr(busy ? col[GROUP_BITS-1:0]")],
