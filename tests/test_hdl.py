@@ -634,7 +634,7 @@ def test_verify_errors(tmp_path, golden, monkeypatch):
     m, _ = load(golden("stress-p4"))  # 8 columns
     with pytest.raises(ValueError, match="power of two"):
         hdl.sp_top_parameters(m, column_lanes=3)
-    with pytest.raises(ValueError, match="fewer than 2 column groups"):
+    with pytest.raises(ValueError, match="column_lanes must be a power of two leaving at least 2 column groups"):
         hdl.sp_top_parameters(m, column_lanes=8)
     with pytest.raises(ValueError, match="kwta_lanes must be column_lanes"):
         hdl.sp_top_parameters(m, column_lanes=2, kwta_lanes=6)

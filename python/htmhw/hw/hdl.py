@@ -192,16 +192,11 @@ def check_lane_settings(num_columns: int, synapse_lanes: int = 1, column_lanes: 
     ``column_lanes``). Under ``local_inhibition`` (sp_local's serial passes) column and
     kWTA lanes must be 1."""
     syn = _check_lanes(synapse_lanes)
-    col = _check_lanes(column_lanes, "column_lanes")
+    col = check_group_lanes(column_lanes, "column_lanes", num_columns)
     kw = col if kwta_lanes is None else _check_lanes(kwta_lanes, "kwta_lanes", 1 << 16)
     if local_inhibition and (col != 1 or kw != 1):
         raise ValueError(f"local inhibition in hdl_ref needs column_lanes = 1 and kwta_lanes = 1 (its neighbourhood "
                          f"passes are serial over the columns); got column_lanes = {col}, kwta_lanes = {kw}")
-    if col & (col - 1):
-        raise ValueError(f"column_lanes must be a power of two; got {col}")
-    if -(-num_columns // col) < 2:
-        raise ValueError(f"column_lanes = {col} leaves fewer than 2 column groups for {num_columns} columns "
-                         "(sp_top needs at least 2)")
     if kw % col or (kw // col) & (kw // col - 1):
         raise ValueError(f"kwta_lanes must be column_lanes ({col}) times a power of two; got {kw}")
     return {"SYN_LANES": syn, "COLUMN_LANES": col, "KWTA_LANES": kw}
@@ -313,7 +308,9 @@ def window_positions(manifest: dict, pool_input, pool_offset) -> np.ndarray:
     return np.argmax(hits, axis=1)
 
 
-def _check_group_lanes(lanes, name: str, num_columns: int) -> int:
+def check_group_lanes(lanes, name: str, num_columns: int) -> int:
+    """Columns per group (``COLUMN_LANES``, ``PERM_LANES``) of either design: a power of
+    two leaving at least 2 groups of ``num_columns`` (ValueError naming ``name`` otherwise)."""
     n = _check_lanes(lanes, name)
     if n & (n - 1) or -(-num_columns // n) < 2:
         raise ValueError(f"{name} must be a power of two leaving at least 2 column groups for {num_columns} columns; "
@@ -332,8 +329,8 @@ def sp_accel_parameters(manifest: dict, column_lanes: int = 1, perm_lanes: int =
     params = sp_top_parameters(manifest, 1, 1, None)
     for key in ("SYN_LANES", "KWTA_LANES"):
         del params[key]
-    col = _check_group_lanes(column_lanes, "column_lanes", params["NUM_COLUMNS"])
-    perm = _check_group_lanes(perm_lanes, "perm_lanes", params["NUM_COLUMNS"])
+    col = check_group_lanes(column_lanes, "column_lanes", params["NUM_COLUMNS"])
+    perm = check_group_lanes(perm_lanes, "perm_lanes", params["NUM_COLUMNS"])
     sp = manifest["sp_params"]
     ind, cold = padded_dimensions(sp)
     if len(ind) > 3:
@@ -729,8 +726,8 @@ def _accel_cycles(sp, core, x, flags, synapse_lanes, column_lanes, kwta_lanes, r
         raise ValueError("sp_accel has column lanes and permanence lanes only; got synapse_lanes="
                          f"{synapse_lanes!r}, kwta_lanes={kwta_lanes!r}")
     num_columns = sp.num_columns
-    col = _check_group_lanes(column_lanes, "column_lanes", num_columns)
-    perm = _check_group_lanes(perm_lanes, "perm_lanes", num_columns)
+    col = check_group_lanes(column_lanes, "column_lanes", num_columns)
+    perm = check_group_lanes(perm_lanes, "perm_lanes", num_columns)
     groups, perm_groups = -(-num_columns // col), -(-num_columns // perm)
     offsets = sp.permanence_memory()[1]
     largest_pool = max(1, int(np.max(np.diff(offsets)))) if len(offsets) > 1 else 1
