@@ -85,6 +85,8 @@ module sp_accel #(
     localparam GROUPS = (C + N - 1) / N;                              // B
     localparam NP = PERM_LANES;
     localparam PGROUPS = (C + NP - 1) / NP;                           // permanence groups
+    localparam PG_BITS = $clog2(PGROUPS);                             // >= 1 (PGROUPS >= 2)
+    localparam PG2 = 1 << PG_BITS;                                    // PGROUPS rounded up to a power of two
     localparam PSLICE_BITS = (NP > 1) ? $clog2(NP) : 1;
     localparam MASK_BITS = (GROUPS * N > PGROUPS * NP) ? GROUPS * N : PGROUPS * NP;   // padded column masks
     localparam COLUMN_BITS = (C > 1) ? $clog2(C) : 1;
@@ -418,19 +420,24 @@ module sp_accel #(
     generate
         for (j = 0; j < NP; j = j + 1) begin : perm_lane
             assign lane_valid_p[j] = ({{32{1'b0}}, col} * NP + j) < C;
-            // This lane's column's window: per position one reduction over the groups.
-            wire [W-1:0] x_col;
-            for (t = 0; t < W; t = t + 1) begin : window_bit
-                wire [PGROUPS-1:0] choices;
-                for (cg = 0; cg < PGROUPS; cg = cg + 1) begin : choice
-                    if (cg * NP + j < C) begin : real_column
-                        assign choices[cg] = (col == cg) && x_window[(cg*NP + j)*W + t];
-                    end else begin : padding
-                        assign choices[cg] = 1'b0;
-                    end
+            // This lane's column's window: a balanced multiplexer tree over the groups,
+            // indexed by col (heap: leaves at PG2 + group, node n picks child 2n + b with
+            // b the bit of col at n's level, the MSB at the root). Verilator 5.006 got the
+            // one-hot AND-OR form of this selection wrong at 256 groups (Icarus did not).
+            wire [2*PG2*W-1:0] x_tree;
+            for (cg = 0; cg < PG2; cg = cg + 1) begin : leaf
+                if (cg * NP + j < C) begin : real_column
+                    assign x_tree[(PG2 + cg)*W +: W] = x_window[(cg*NP + j)*W +: W];
+                end else begin : padding
+                    assign x_tree[(PG2 + cg)*W +: W] = {W{1'b0}};
                 end
-                assign x_col[t] = |choices;
             end
+            for (cg = 1; cg < PG2; cg = cg + 1) begin : node
+                localparam integer LEVEL_BIT = PG_BITS - $clog2(cg + 1);
+                assign x_tree[cg*W +: W] = col[LEVEL_BIT] ? x_tree[(2*cg + 1)*W +: W] : x_tree[2*cg*W +: W];
+            end
+            assign x_tree[0 +: W] = {W{1'b0}};
+            wire [W-1:0] x_col = x_tree[W +: W];
             wire [SIZE_BITS-1:0] size = size_rdata[j*SIZE_BITS +: SIZE_BITS];
             wire [POOL_MAX-1:0] slot_valid, slot_connected;
             for (t = 0; t < POOL_MAX; t = t + 1) begin : slot
